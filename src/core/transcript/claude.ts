@@ -1,0 +1,636 @@
+// Summary of a Claude Code session transcript (JSONL, "internal, may change"): usage per model,
+// cost, tools, message counts and subagents. Pure: the caller reads the files.
+//
+// Rules (reference agent-hooks.md §1.7, §9):
+// - Each API response is written as one line per content block sharing `message.id`, with a growing
+//   usage snapshot; responses are keyed by `message.id` (else `requestId`, else the line `uuid`) across
+//   ALL files, keeping the snapshot with the most output tokens. The file that first shows a response
+//   owns it (main first, then subagents), so a subagent's tokens are deduped against the main file.
+// - `<synthetic>` responses (API-error placeholders) are skipped.
+// - Primary model: the model with the most output tokens over main-thread responses (ties: more
+//   responses, then name); over all responses when the main thread has none.
+// - User messages are human prompts: main-thread `user` lines, deduped by uuid, that are not meta,
+//   compact summaries, tool results, slash-command / local-command wrappers or interruption notices,
+//   and that carry text. Assistant messages are unique main-thread responses. Total is their sum.
+
+import { estimateCost, roundUsd, type TokenUsage } from '../prices.js';
+
+export interface ModelUsageSummary {
+  model: string;
+  /** Deduplicated API responses of this model. */
+  responses: number;
+  /** Uncached input tokens (Anthropic `input_tokens`). */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
+  /** Undefined when the model is not in the price table. */
+  estimatedCostUsd: number | undefined;
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  /** 5m + 1h. */
+  cacheCreationInputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
+  /** input + output + cache read + cache creation. */
+  totalTokens: number;
+}
+
+export interface ToolUsageCount {
+  /** Tool name as the agent calls it; `Task` is reported as `Agent`. */
+  name: string;
+  count: number;
+  /** Set for MCP tools (`mcp__<server>__<tool>`). */
+  mcpServer?: string;
+}
+
+export interface SubagentSummary {
+  /** The agent id (`agent-<id>.jsonl`). */
+  id: string;
+  type?: string;
+  description?: string;
+  /** The parent's `Agent`/`Task` tool_use id that spawned it, when known. */
+  toolUseId?: string;
+  /** False when the subagent is known from the parent only; its tokens then come from the tool result and are not in the session totals. */
+  transcriptFound: boolean;
+  models: string[];
+  /** Tokens of the responses this subagent's file owns (deduplicated against the main file). */
+  usage: UsageTotals;
+  estimatedCostUsd: number | undefined;
+}
+
+export interface TranscriptSummary {
+  sessionId?: string;
+  cwd?: string;
+  gitBranch?: string;
+  /** Claude Code version that wrote the transcript. */
+  version?: string;
+  slug?: string;
+  /** Earliest and latest line timestamps over all files, as written. */
+  startedAt?: string;
+  endedAt?: string;
+  primaryModel?: string;
+  /** Every model with at least one response, most output tokens first. */
+  modelsUsed: string[];
+  usageByModel: ModelUsageSummary[];
+  /** Totals over main and subagent files. */
+  usage: UsageTotals;
+  /** Sum over priced models, rounded to micro-dollars; undefined when nothing could be priced. */
+  estimatedCostUsd: number | undefined;
+  /** False when some usage belongs to a model without a price. */
+  costComplete: boolean;
+  /** Unique tool_use ids by tool name, most used first. */
+  tools: ToolUsageCount[];
+  /** MCP tool calls grouped by server, most used first. */
+  mcpServers: { server: string; count: number }[];
+  totalToolInvocations: number;
+  messages: { user: number; assistant: number; total: number };
+  subagents: SubagentSummary[];
+  /** `compact_boundary` system lines. */
+  compactions: number;
+  /** Lines that were not a JSON object (partial writes, garbage). */
+  invalidLines: number;
+  warnings: string[];
+}
+
+export interface ClaudeTranscriptInput {
+  main: string;
+  subagents: { agentId: string; text: string; meta?: unknown }[];
+}
+
+export type ConversationEntry =
+  | { type: 'prompt'; text: string; timestamp?: string }
+  | { type: 'tool_call'; id: string; name: string; input: unknown; timestamp?: string };
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+interface ParsedFile {
+  records: Json[];
+  invalid: number;
+  lastLineInvalid: boolean;
+}
+
+function parseJsonl(text: string): ParsedFile {
+  const records: Json[] = [];
+  let invalid = 0;
+  let lastLineInvalid = false;
+  const lines = text.split(/\r?\n/);
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    const record = obj(value);
+    if (record === undefined) {
+      invalid++;
+      lastLineInvalid = true;
+    } else {
+      records.push(record);
+      lastLineInvalid = false;
+    }
+  }
+  return { records, invalid, lastLineInvalid };
+}
+
+/** Tool name as reported: the subagent tool was renamed from `Task` to `Agent` in v2.1.63. */
+export function normalizeToolName(name: string): string {
+  return name === 'Task' ? 'Agent' : name;
+}
+
+function mcpServerOf(name: string): string | undefined {
+  const m = /^mcp__(.+?)__/.exec(name);
+  return m?.[1];
+}
+
+const WRAPPER_PREFIXES = [
+  '<command-name>',
+  '<command-message>',
+  '<command-args>',
+  '<local-command-stdout>',
+  '<local-command-stderr>',
+  '<local-command-caveat>',
+  '[Request interrupted by user',
+];
+
+/** The text of a human prompt, or undefined when the line is anything else (see the rule at the top). */
+function humanPromptText(record: Json): string | undefined {
+  if (record.type !== 'user') return undefined;
+  if (record.isMeta === true || record.isCompactSummary === true || record.isSidechain === true) return undefined;
+  const message = obj(record.message);
+  if (message === undefined) return undefined;
+  let text: string | undefined;
+  if (typeof message.content === 'string') {
+    text = message.content;
+  } else {
+    const blocks = arr(message.content).map(obj);
+    if (blocks.some((b) => b?.type === 'tool_result') && !blocks.some((b) => b?.type === 'text')) return undefined;
+    const texts = blocks.flatMap((b) => (b?.type === 'text' && typeof b.text === 'string' ? [b.text] : []));
+    if (texts.length === 0) return undefined;
+    text = texts.join('\n');
+  }
+  const trimmed = text.trimStart();
+  if (trimmed === '' || WRAPPER_PREFIXES.some((p) => trimmed.startsWith(p))) return undefined;
+  return text;
+}
+
+function readUsage(usage: Json | undefined): TokenUsage {
+  if (usage === undefined) return { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
+  const flat = count(usage.cache_creation_input_tokens);
+  const split = obj(usage.cache_creation);
+  let cacheWrite5m = flat;
+  let cacheWrite1h = 0;
+  if (split !== undefined) {
+    cacheWrite1h = count(split.ephemeral_1h_input_tokens);
+    // Trust the flat counter when present; the 5m share is what the 1h share leaves of it.
+    cacheWrite5m = flat > 0 ? Math.max(flat - cacheWrite1h, 0) : count(split.ephemeral_5m_input_tokens);
+  }
+  return {
+    input: count(usage.input_tokens),
+    output: count(usage.output_tokens),
+    cacheRead: count(usage.cache_read_input_tokens),
+    cacheWrite5m,
+    cacheWrite1h,
+  };
+}
+
+const MAIN = '';
+
+interface Response {
+  model: string | undefined;
+  usage: TokenUsage;
+  /** '' for the main file, else the subagent's id. */
+  owner: string;
+  mainThread: boolean;
+}
+
+interface AgentCall {
+  toolUseId: string;
+  type?: string;
+  description?: string;
+  agentId?: string;
+  resultUsage?: TokenUsage;
+}
+
+function emptyTotals(): UsageTotals {
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadInputTokens: 0,
+    cacheCreationInputTokens: 0,
+    cacheCreation5mInputTokens: 0,
+    cacheCreation1hInputTokens: 0,
+    totalTokens: 0,
+  };
+}
+
+function addUsage(totals: UsageTotals, u: TokenUsage): void {
+  totals.inputTokens += u.input;
+  totals.outputTokens += u.output;
+  totals.cacheReadInputTokens += u.cacheRead;
+  totals.cacheCreation5mInputTokens += u.cacheWrite5m;
+  totals.cacheCreation1hInputTokens += u.cacheWrite1h;
+  totals.cacheCreationInputTokens += u.cacheWrite5m + u.cacheWrite1h;
+  totals.totalTokens += u.input + u.output + u.cacheRead + u.cacheWrite5m + u.cacheWrite1h;
+}
+
+function byCountThenName<T extends { name: string; count: number }>(a: T, b: T): number {
+  return b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Cost of a set of responses: per response (long-context tiers are per prompt), summed. */
+function costOf(responses: Iterable<Response>, warn: (w: string) => void): { usd: number | undefined; complete: boolean } {
+  let usd = 0;
+  let priced = false;
+  let complete = true;
+  for (const r of responses) {
+    if (r.model === undefined) continue;
+    const estimate = estimateCost(r.model, r.usage);
+    if (estimate.warning !== undefined) warn(estimate.warning);
+    if (estimate.usd === undefined) {
+      complete = false;
+    } else {
+      usd += estimate.usd;
+      priced = true;
+    }
+  }
+  return { usd: priced ? roundUsd(usd) : complete ? 0 : undefined, complete };
+}
+
+export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): TranscriptSummary {
+  const warnings: string[] = [];
+  const warningSet = new Set<string>();
+  const warn = (w: string): void => {
+    if (!warningSet.has(w)) {
+      warningSet.add(w);
+      warnings.push(w);
+    }
+  };
+
+  const meta: Pick<TranscriptSummary, 'sessionId' | 'cwd' | 'gitBranch' | 'version' | 'slug'> = {};
+  let earliest: { ms: number; text: string } | undefined;
+  let latest: { ms: number; text: string } | undefined;
+  const responses = new Map<string, Response>();
+  const toolUses = new Map<string, string>();
+  const agentCalls = new Map<string, AgentCall>();
+  const agentIdToToolUse = new Map<string, string>();
+  const promptUuids = new Set<string>();
+  let userMessages = 0;
+  let compactions = 0;
+  let invalidLines = 0;
+
+  const files = [
+    { owner: MAIN, label: 'main transcript', text: input.main },
+    ...[...input.subagents]
+      .sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+      .map((s) => ({ owner: s.agentId, label: `subagent ${s.agentId} transcript`, text: s.text })),
+  ];
+
+  for (const file of files) {
+    const parsed = parseJsonl(file.text);
+    invalidLines += parsed.invalid;
+    if (parsed.invalid > 0) {
+      const tail = parsed.lastLineInvalid ? ' (the last line is incomplete: the file may still be being written)' : '';
+      warn(`${file.label}: skipped ${parsed.invalid} line(s) that are not JSON objects${tail}`);
+    }
+
+    parsed.records.forEach((record, index) => {
+      const timestamp = str(record.timestamp);
+      if (timestamp !== undefined) {
+        const ms = Date.parse(timestamp);
+        if (Number.isFinite(ms)) {
+          if (earliest === undefined || ms < earliest.ms) earliest = { ms, text: timestamp };
+          if (latest === undefined || ms > latest.ms) latest = { ms, text: timestamp };
+        }
+      }
+      if (file.owner === MAIN || meta.sessionId === undefined) {
+        meta.sessionId ??= str(record.sessionId);
+        meta.cwd ??= str(record.cwd);
+        meta.gitBranch ??= str(record.gitBranch);
+        meta.version ??= str(record.version);
+        meta.slug ??= str(record.slug);
+      }
+      const mainThread = file.owner === MAIN && record.isSidechain !== true;
+
+      if (record.type === 'system' && record.subtype === 'compact_boundary') compactions++;
+
+      if (record.type === 'assistant') {
+        const message = obj(record.message);
+        if (message === undefined) return;
+        const model = str(message.model);
+        if (model === '<synthetic>') return;
+        const key =
+          str(message.id) ?? str(record.requestId) ?? str(record.uuid) ?? `${file.owner}:${index}`;
+        const usage = readUsage(obj(message.usage));
+        const seen = responses.get(key);
+        if (seen === undefined) {
+          responses.set(key, { model, usage, owner: file.owner, mainThread });
+        } else {
+          if (usage.output >= seen.usage.output) seen.usage = usage;
+          seen.model ??= model;
+        }
+        arr(message.content).forEach((raw, blockIndex) => {
+          const block = obj(raw);
+          if (block?.type !== 'tool_use') return;
+          const rawName = str(block.name);
+          if (rawName === undefined) return;
+          const id = str(block.id) ?? `${key}#${blockIndex}`;
+          if (toolUses.has(id)) return;
+          const name = normalizeToolName(rawName);
+          toolUses.set(id, name);
+          if (name === 'Agent') {
+            const toolInput = obj(block.input);
+            const call: AgentCall = { toolUseId: id };
+            const type = str(toolInput?.subagent_type);
+            const description = str(toolInput?.description);
+            if (type !== undefined) call.type = type;
+            if (description !== undefined) call.description = description;
+            agentCalls.set(id, call);
+          }
+        });
+        return;
+      }
+
+      if (record.type === 'user') {
+        linkAgentResult(record, agentCalls, agentIdToToolUse);
+        if (!mainThread) return;
+        if (humanPromptText(record) === undefined) return;
+        const uuid = str(record.uuid);
+        if (uuid !== undefined) {
+          if (promptUuids.has(uuid)) return;
+          promptUuids.add(uuid);
+        }
+        userMessages++;
+      }
+    });
+  }
+
+  // Per-model usage and cost.
+  const perModel = new Map<string, { usage: UsageTotals; responses: Response[] }>();
+  const totals = emptyTotals();
+  let unmodelled = 0;
+  for (const r of responses.values()) {
+    addUsage(totals, r.usage);
+    if (r.model === undefined) {
+      unmodelled++;
+      continue;
+    }
+    let entry = perModel.get(r.model);
+    if (entry === undefined) {
+      entry = { usage: emptyTotals(), responses: [] };
+      perModel.set(r.model, entry);
+    }
+    addUsage(entry.usage, r.usage);
+    entry.responses.push(r);
+  }
+  if (unmodelled > 0) warn(`${unmodelled} assistant response(s) carry no model; their tokens are counted but not priced`);
+
+  let costUsd = 0;
+  let anyPriced = false;
+  let costComplete = unmodelled === 0;
+  const usageByModel: ModelUsageSummary[] = [];
+  for (const [model, entry] of perModel) {
+    const cost = costOf(entry.responses, warn);
+    if (cost.usd !== undefined) {
+      costUsd += cost.usd;
+      anyPriced = true;
+    }
+    if (!cost.complete) costComplete = false;
+    usageByModel.push({
+      model,
+      responses: entry.responses.length,
+      inputTokens: entry.usage.inputTokens,
+      outputTokens: entry.usage.outputTokens,
+      cacheReadInputTokens: entry.usage.cacheReadInputTokens,
+      cacheCreation5mInputTokens: entry.usage.cacheCreation5mInputTokens,
+      cacheCreation1hInputTokens: entry.usage.cacheCreation1hInputTokens,
+      estimatedCostUsd: cost.usd,
+    });
+  }
+  usageByModel.sort(
+    (a, b) => b.outputTokens - a.outputTokens || b.responses - a.responses || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0),
+  );
+  if (!costComplete && anyPriced) warn('estimated cost leaves out usage of models without a price');
+
+  const primaryModel = pickPrimaryModel([...responses.values()]);
+
+  // Tools.
+  const toolCounts = new Map<string, number>();
+  const serverCounts = new Map<string, number>();
+  for (const name of toolUses.values()) {
+    toolCounts.set(name, (toolCounts.get(name) ?? 0) + 1);
+    const server = mcpServerOf(name);
+    if (server !== undefined) serverCounts.set(server, (serverCounts.get(server) ?? 0) + 1);
+  }
+  const tools: ToolUsageCount[] = [...toolCounts]
+    .map(([name, n]) => {
+      const server = mcpServerOf(name);
+      return server === undefined ? { name, count: n } : { name, count: n, mcpServer: server };
+    })
+    .sort(byCountThenName);
+  const mcpServers = [...serverCounts]
+    .map(([name, n]) => ({ name, count: n }))
+    .sort(byCountThenName)
+    .map(({ name, count: n }) => ({ server: name, count: n }));
+
+  const subagents = summarizeSubagents(input.subagents, responses, agentCalls, agentIdToToolUse, warn);
+
+  let assistantMessages = 0;
+  for (const r of responses.values()) if (r.owner === MAIN && r.mainThread) assistantMessages++;
+
+  if (meta.version !== undefined && !/^2\./.test(meta.version)) {
+    warn(`transcript written by Claude Code ${meta.version}; this parser follows the 2.x format`);
+  }
+  if (responses.size === 0) warn('the transcript has no assistant responses');
+
+  const summary: TranscriptSummary = {
+    ...meta,
+    modelsUsed: usageByModel.map((m) => m.model),
+    usageByModel,
+    usage: totals,
+    estimatedCostUsd: anyPriced ? roundUsd(costUsd) : responses.size === 0 ? 0 : undefined,
+    costComplete,
+    tools,
+    mcpServers,
+    totalToolInvocations: toolUses.size,
+    messages: { user: userMessages, assistant: assistantMessages, total: userMessages + assistantMessages },
+    subagents,
+    compactions,
+    invalidLines,
+    warnings,
+  };
+  if (earliest !== undefined) summary.startedAt = earliest.text;
+  if (latest !== undefined) summary.endedAt = latest.text;
+  if (primaryModel !== undefined) summary.primaryModel = primaryModel;
+  return summary;
+}
+
+/** Links an Agent tool_result back to its tool_use: `toolUseResult.agentId`, else "agentId: …" in the text. */
+function linkAgentResult(record: Json, agentCalls: Map<string, AgentCall>, agentIdToToolUse: Map<string, string>): void {
+  const message = obj(record.message);
+  const blocks = arr(message?.content).map(obj);
+  for (const block of blocks) {
+    if (block?.type !== 'tool_result') continue;
+    const toolUseId = str(block.tool_use_id);
+    const call = toolUseId === undefined ? undefined : agentCalls.get(toolUseId);
+    if (call === undefined) continue;
+    const result = obj(record.toolUseResult);
+    let agentId = str(result?.agentId);
+    if (agentId === undefined) {
+      const text =
+        typeof block.content === 'string'
+          ? block.content
+          : arr(block.content)
+              .map((c) => str(obj(c)?.text) ?? '')
+              .join('\n');
+      agentId = /agentId:\s*([\w-]+)/.exec(text)?.[1];
+    }
+    if (agentId !== undefined) {
+      call.agentId = agentId;
+      agentIdToToolUse.set(agentId, call.toolUseId);
+    }
+    const usage = obj(result?.usage);
+    if (usage !== undefined) call.resultUsage = readUsage(usage);
+  }
+}
+
+function pickPrimaryModel(all: Response[]): string | undefined {
+  const main = all.filter((r) => r.mainThread && r.model !== undefined);
+  const pool = main.length > 0 ? main : all;
+  const score = new Map<string, { output: number; responses: number }>();
+  for (const r of pool) {
+    if (r.model === undefined) continue;
+    const s = score.get(r.model) ?? { output: 0, responses: 0 };
+    s.output += r.usage.output;
+    s.responses += 1;
+    score.set(r.model, s);
+  }
+  let best: [string, { output: number; responses: number }] | undefined;
+  for (const entry of score) {
+    if (
+      best === undefined ||
+      entry[1].output > best[1].output ||
+      (entry[1].output === best[1].output &&
+        (entry[1].responses > best[1].responses || (entry[1].responses === best[1].responses && entry[0] < best[0])))
+    ) {
+      best = entry;
+    }
+  }
+  return best?.[0];
+}
+
+function summarizeSubagents(
+  files: ClaudeTranscriptInput['subagents'],
+  responses: Map<string, Response>,
+  agentCalls: Map<string, AgentCall>,
+  agentIdToToolUse: Map<string, string>,
+  warn: (w: string) => void,
+): SubagentSummary[] {
+  const out: SubagentSummary[] = [];
+  const seen = new Set<string>();
+  const ignore = (): void => undefined;
+
+  for (const file of [...files].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))) {
+    if (seen.has(file.agentId)) continue;
+    seen.add(file.agentId);
+    const meta = obj(file.meta);
+    const toolUseId = str(meta?.toolUseId) ?? agentIdToToolUse.get(file.agentId);
+    const call = toolUseId === undefined ? undefined : agentCalls.get(toolUseId);
+    const owned = [...responses.values()].filter((r) => r.owner === file.agentId);
+    const usage = emptyTotals();
+    const models: string[] = [];
+    for (const r of owned) {
+      addUsage(usage, r.usage);
+      if (r.model !== undefined && !models.includes(r.model)) models.push(r.model);
+    }
+    const summary: SubagentSummary = {
+      id: file.agentId,
+      transcriptFound: true,
+      models,
+      usage,
+      estimatedCostUsd: costOf(owned, ignore).usd,
+    };
+    const type = str(meta?.agentType) ?? call?.type;
+    const description = str(meta?.description) ?? call?.description;
+    if (type !== undefined) summary.type = type;
+    if (description !== undefined) summary.description = description;
+    if (toolUseId !== undefined) summary.toolUseId = toolUseId;
+    out.push(summary);
+  }
+
+  // Subagents the parent spawned whose transcript is missing (rotated, not yet flushed).
+  for (const call of agentCalls.values()) {
+    if (call.agentId !== undefined && seen.has(call.agentId)) continue;
+    if (out.some((s) => s.toolUseId === call.toolUseId)) continue;
+    if (call.agentId === undefined) {
+      warn(`Agent tool call ${call.toolUseId} has no linked subagent transcript; its tokens are not counted`);
+      continue;
+    }
+    seen.add(call.agentId);
+    const usage = emptyTotals();
+    if (call.resultUsage !== undefined) addUsage(usage, call.resultUsage);
+    warn(
+      `subagent ${call.agentId} transcript not found; its tokens ${call.resultUsage === undefined ? 'are unknown' : 'come from the tool result'} and are not in the session totals`,
+    );
+    const summary: SubagentSummary = {
+      id: call.agentId,
+      toolUseId: call.toolUseId,
+      transcriptFound: false,
+      models: [],
+      usage,
+      estimatedCostUsd: undefined,
+    };
+    if (call.type !== undefined) summary.type = call.type;
+    if (call.description !== undefined) summary.description = call.description;
+    out.push(summary);
+  }
+  return out;
+}
+
+/** Human prompts and tool calls of the main thread, in transcript order (for transcript retention). */
+export function promptsAndToolCalls(main: string): ConversationEntry[] {
+  const entries: ConversationEntry[] = [];
+  const promptUuids = new Set<string>();
+  const toolIds = new Set<string>();
+  for (const record of parseJsonl(main).records) {
+    if (record.isSidechain === true) continue;
+    const timestamp = str(record.timestamp);
+    if (record.type === 'user') {
+      const text = humanPromptText(record);
+      if (text === undefined) continue;
+      const uuid = str(record.uuid);
+      if (uuid !== undefined) {
+        if (promptUuids.has(uuid)) continue;
+        promptUuids.add(uuid);
+      }
+      entries.push(timestamp === undefined ? { type: 'prompt', text } : { type: 'prompt', text, timestamp });
+    } else if (record.type === 'assistant') {
+      const message = obj(record.message);
+      if (message === undefined || message.model === '<synthetic>') continue;
+      for (const raw of arr(message.content)) {
+        const block = obj(raw);
+        const id = str(block?.id);
+        const name = str(block?.name);
+        if (block?.type !== 'tool_use' || id === undefined || name === undefined || toolIds.has(id)) continue;
+        toolIds.add(id);
+        const call: ConversationEntry = { type: 'tool_call', id, name: normalizeToolName(name), input: block.input ?? null };
+        if (timestamp !== undefined) call.timestamp = timestamp;
+        entries.push(call);
+      }
+    }
+  }
+  return entries;
+}

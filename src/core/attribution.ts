@@ -1,0 +1,204 @@
+// The attribution engine: who last wrote each line of a file, from the observed changes.
+// Pure: texts and changes in, authors and ranges out. Semantics: DESIGN.md "Attribution semantics".
+//
+// Comparisons (see diff.ts, which also holds the tie rule for duplicate lines):
+// - an agent's change is compared exactly (modulo a trailing `\r`): a line it touched, even only
+//   in whitespace, is the agent's;
+// - a human change, a gap between observed changes (which is a human change), and the final
+//   alignment of a committed file against its sources ignore whitespace and line endings, and pair
+//   uniquely moved lines: re-indenting, reformatting or moving a line keeps its author.
+
+import { alignLines, lineKey, splitLines, type AlignOptions, type CompareMode } from './diff.js';
+import type { Author, FileChange, LineRange } from './types.js';
+
+/** A file's lines with the author of each; `null` = origin unknown (older than any capture). */
+export interface AttributedText {
+  lines: string[];
+  authors: (Author | null)[];
+}
+
+const HUMAN: Author = Object.freeze({ kind: 'human' });
+
+/** How a human's edits (and the gaps between captures) are aligned. */
+const HUMAN_ALIGN: AlignOptions = { mode: 'whitespace', pairMoves: true };
+/** How an agent's edits are aligned. */
+const AGENT_ALIGN: AlignOptions = { mode: 'exact' };
+
+/** A text whose lines all have the same author (`null` by default: origin unknown). */
+export function fromText(text: string | null, author: Author | null = null): AttributedText {
+  const lines = splitLines(text ?? '');
+  return { lines, authors: new Array<Author | null>(lines.length).fill(author) };
+}
+
+/**
+ * Applies one observed change. When `state` is not the change's before-content, the difference
+ * is a human edit made between captures and is applied first (the "human gap").
+ */
+export function applyChange(state: AttributedText | null, change: FileChange): AttributedText {
+  const beforeLines = splitLines(change.before ?? '');
+  let current: AttributedText;
+  if (state === null) current = { lines: beforeLines, authors: new Array<Author | null>(beforeLines.length).fill(null) };
+  else if (sameLines(state.lines, beforeLines)) current = state;
+  else current = realign(state, beforeLines, HUMAN_ALIGN, HUMAN);
+  return applyAfter(current, change);
+}
+
+/** Folds {@link applyChange} over the changes of one file, in order. */
+export function replay(changes: readonly FileChange[], start: AttributedText | null = null): AttributedText {
+  let state = start;
+  // The text `state` was built from, when known: a before equal to it skips the gap diff and the split.
+  let stateText: string | undefined;
+  for (const change of changes) {
+    const before = change.before ?? '';
+    if (state !== null && stateText !== undefined && stateText === before) state = applyAfter(state, change);
+    else state = applyChange(state, change);
+    stateText = change.after ?? '';
+  }
+  return state ?? { lines: [], authors: [] };
+}
+
+/** The committed text with the authors given by attestation ranges; lines outside every range are `null`. */
+export function fromRanges(text: string, ranges: readonly LineRange[]): AttributedText {
+  const lines = splitLines(text);
+  const authors = new Array<Author | null>(lines.length).fill(null);
+  for (const range of ranges) {
+    // An ai range always carries its session in a valid predicate; '' stands for a missing one.
+    const author: Author = range.attribution === 'ai' ? { kind: 'ai', sessionId: range.session_id ?? '' } : HUMAN;
+    const end = Math.min(range.end, lines.length);
+    for (let line = Math.max(range.start, 1); line <= end; line++) authors[line - 1] = author;
+  }
+  return { lines, authors };
+}
+
+/**
+ * Attributes the lines a commit adds. Each added line (1-based, as `git diff -U0` reports them) is
+ * aligned, ignoring whitespace, against each source in turn; the first source where it pairs with
+ * a line of known author gives its author, otherwise it is human.
+ *
+ * A line that changed only in whitespace pairs in place. A line the in-order alignment cannot pair
+ * because it moved (for example a block that was moved and re-indented) still pairs when its text
+ * occurs exactly once among the unpaired lines on both sides and is not trivially short (see
+ * `pairMoves` in diff.ts); repeated or short lines such as `}` are never guessed.
+ */
+export function attributeLines(input: {
+  committed: string;
+  addedLines: readonly number[];
+  sources: readonly AttributedText[];
+}): { ranges: LineRange[]; ai: number; human: number } {
+  const committedLines = splitLines(input.committed);
+  const added = [...new Set(input.addedLines)].filter((n) => n >= 1 && n <= committedLines.length).sort((x, y) => x - y);
+  const authors = new Array<Author | null>(added.length).fill(null);
+  let unresolved = added.length;
+  for (const source of input.sources) {
+    if (unresolved === 0) break;
+    const { newToOld } = alignLines(source.lines, committedLines, HUMAN_ALIGN);
+    for (let k = 0; k < added.length; k++) {
+      if (authors[k] !== null) continue;
+      const from = newToOld[added[k]! - 1]!;
+      const author = from >= 0 ? source.authors[from] : null;
+      if (author !== null && author !== undefined) {
+        authors[k] = author;
+        unresolved--;
+      }
+    }
+  }
+  const ranges: LineRange[] = [];
+  let ai = 0;
+  for (let k = 0; k < added.length; k++) {
+    const line = added[k]!;
+    const author = authors[k] ?? HUMAN;
+    if (author.kind === 'ai') ai++;
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.end === line - 1 && sameAttribution(last, author)) last.end = line;
+    else ranges.push(rangeOf(line, line, author));
+  }
+  return { ranges, ai, human: added.length - ai };
+}
+
+/**
+ * Sorts ranges and merges those that touch or overlap with the same attribution and session.
+ * `session_id` is kept on ai ranges only.
+ */
+export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
+  const sorted = ranges
+    .map((r): LineRange => (r.attribution === 'ai' ? { ...r } : { start: r.start, end: r.end, attribution: 'human' }))
+    .sort((x, y) => x.start - y.start || x.end - y.end);
+  const merged: LineRange[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (
+      last !== undefined &&
+      range.start <= last.end + 1 &&
+      last.attribution === range.attribution &&
+      last.session_id === range.session_id
+    ) {
+      last.end = Math.max(last.end, range.end);
+    } else merged.push(range);
+  }
+  return merged;
+}
+
+/**
+ * How many of the lines a commit removes were removed by an agent. A line counts when an agent
+ * change removed (or changed) a line with the same whitespace-insensitive text; each line an agent
+ * removed is counted at most once (a multiset match by text, not by position).
+ */
+export function aiRemovedCount(input: { removedLines: readonly string[]; changes: readonly FileChange[] }): number {
+  const removedByAgent = new Map<string, number>();
+  for (const change of input.changes) {
+    if (change.author.kind !== 'ai') continue;
+    const beforeLines = splitLines(change.before ?? '');
+    if (beforeLines.length === 0) continue;
+    const { oldToNew } = alignLines(beforeLines, splitLines(change.after ?? ''), AGENT_ALIGN);
+    for (let i = 0; i < beforeLines.length; i++) {
+      if (oldToNew[i] !== -1) continue;
+      const key = lineKey(beforeLines[i]!, KEY_MODE);
+      removedByAgent.set(key, (removedByAgent.get(key) ?? 0) + 1);
+    }
+  }
+  let count = 0;
+  for (const line of input.removedLines) {
+    const key = lineKey(line, KEY_MODE);
+    const left = removedByAgent.get(key) ?? 0;
+    if (left > 0) {
+      removedByAgent.set(key, left - 1);
+      count++;
+    }
+  }
+  return count;
+}
+
+const KEY_MODE: CompareMode = 'whitespace';
+
+/** Applies a change's before→after to a state whose lines are its before-content. */
+function applyAfter(current: AttributedText, change: FileChange): AttributedText {
+  if (change.after === null) return { lines: [], authors: [] };
+  const afterLines = splitLines(change.after);
+  return realign(current, afterLines, change.author.kind === 'human' ? HUMAN_ALIGN : AGENT_ALIGN, change.author);
+}
+
+/** Moves authors onto new lines: paired lines keep theirs, the others get `author`. */
+function realign(state: AttributedText, lines: string[], options: AlignOptions, author: Author): AttributedText {
+  const { newToOld } = alignLines(state.lines, lines, options);
+  const authors = new Array<Author | null>(lines.length);
+  for (let j = 0; j < lines.length; j++) {
+    const i = newToOld[j]!;
+    authors[j] = i >= 0 ? (state.authors[i] ?? null) : author;
+  }
+  return { lines, authors };
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameAttribution(range: LineRange, author: Author): boolean {
+  if (author.kind === 'ai') return range.attribution === 'ai' && range.session_id === author.sessionId;
+  return range.attribution === 'human';
+}
+
+function rangeOf(start: number, end: number, author: Author): LineRange {
+  return author.kind === 'ai' ? { start, end, attribution: 'ai', session_id: author.sessionId } : { start, end, attribution: 'human' };
+}

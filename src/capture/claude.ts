@@ -1,0 +1,145 @@
+// Claude Code hook payloads → one normalized capture event. Hand-written checks rather than zod:
+// this runs on every tool call and must stay near Node's start-up time.
+
+export const CLAUDE_EVENTS = {
+  SessionStart: 'session-start',
+  SessionEnd: 'session-end',
+  UserPromptSubmit: 'user-prompt-submit',
+  PreToolUse: 'pre-tool-use',
+  PostToolUse: 'post-tool-use',
+  PostToolUseFailure: 'post-tool-use-failure',
+} as const;
+
+export type CaptureEventName = (typeof CLAUDE_EVENTS)[keyof typeof CLAUDE_EVENTS];
+
+export const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'] as const;
+export const SHELL_TOOLS = ['Bash'] as const;
+export const CAPTURED_TOOLS_MATCHER = [...FILE_TOOLS, ...SHELL_TOOLS].join('|');
+
+export interface CaptureEvent {
+  name: CaptureEventName;
+  sessionId: string;
+  cwd: string | undefined;
+  transcriptPath: string | undefined;
+  model: string | undefined;
+  source: string | undefined;
+  reason: string | undefined;
+  prompt: string | undefined;
+  promptId: string | undefined;
+  agentId: string | undefined;
+  tool: ToolCall | undefined;
+  error: string | undefined;
+}
+
+export interface ToolCall {
+  name: string;
+  useId: string;
+  kind: 'file' | 'shell';
+  input: Record<string, unknown>;
+  response: unknown;
+  /** The file a file tool writes, as given (absolute for Claude Code). */
+  filePath: string | undefined;
+}
+
+export type ParseResult = { ok: true; event: CaptureEvent } | { ok: false; ignored: boolean; problems: string[] };
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(payload: Record<string, unknown>, key: string, problems: string[]): string | undefined {
+  const value = payload[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    problems.push(`${key}: expected a string`);
+    return undefined;
+  }
+  return value;
+}
+
+export function isCaptureEventName(name: string): name is CaptureEventName {
+  return (Object.values(CLAUDE_EVENTS) as string[]).includes(name);
+}
+
+/** Validates a Claude Code payload for `event`; reports every problem at once as `field: message`. */
+export function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResult {
+  if (!isRecord(payload)) return { ok: false, ignored: false, problems: ['payload: expected a JSON object'] };
+  // Cursor and Copilot can load Claude Code's hooks; their relayed payloads are captured by their own hooks.
+  if ('cursor_version' in payload) return { ok: false, ignored: true, problems: ['payload relayed by Cursor (cursor_version)'] };
+  const problems: string[] = [];
+  const sessionId = payload.session_id;
+  if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
+  else if (!SESSION_ID.test(sessionId)) problems.push('session_id: not a plain identifier (letters, digits, . _ : -)');
+  const event: CaptureEvent = {
+    name,
+    sessionId: typeof sessionId === 'string' ? sessionId : '',
+    cwd: optionalString(payload, 'cwd', problems),
+    transcriptPath: optionalString(payload, 'transcript_path', problems),
+    model: optionalString(payload, 'model', problems),
+    source: optionalString(payload, 'source', problems),
+    reason: optionalString(payload, 'reason', problems),
+    prompt: optionalString(payload, 'prompt', problems),
+    promptId: optionalString(payload, 'prompt_id', problems),
+    agentId: optionalString(payload, 'agent_id', problems),
+    error: undefined,
+    tool: undefined,
+  };
+  if (name === 'user-prompt-submit' && event.prompt === undefined) problems.push('prompt: missing');
+  if (name === 'pre-tool-use' || name === 'post-tool-use' || name === 'post-tool-use-failure') {
+    event.tool = parseToolCall(payload, problems);
+    const error = payload.error;
+    if (error !== undefined) event.error = typeof error === 'string' ? error : JSON.stringify(error);
+  }
+  if (problems.length > 0) return { ok: false, ignored: false, problems };
+  return { ok: true, event };
+}
+
+function parseToolCall(payload: Record<string, unknown>, problems: string[]): ToolCall | undefined {
+  const name = payload.tool_name;
+  const useId = payload.tool_use_id;
+  const input = payload.tool_input;
+  if (typeof name !== 'string' || name === '') problems.push('tool_name: expected a string');
+  if (typeof useId !== 'string' || useId === '') problems.push('tool_use_id: expected a string');
+  if (!isRecord(input)) problems.push('tool_input: expected an object');
+  if (typeof name !== 'string' || typeof useId !== 'string' || !isRecord(input)) return undefined;
+  const kind = (FILE_TOOLS as readonly string[]).includes(name) ? 'file' : (SHELL_TOOLS as readonly string[]).includes(name) ? 'shell' : undefined;
+  if (kind === undefined) return undefined;
+  let filePath: string | undefined;
+  if (kind === 'file') {
+    const key = name === 'NotebookEdit' ? 'notebook_path' : 'file_path';
+    const value = input[key] ?? input.file_path;
+    if (typeof value !== 'string' || value === '') problems.push(`tool_input.${key}: expected a path`);
+    else filePath = value;
+  }
+  return { name, useId, kind, input, response: payload.tool_response, filePath };
+}
+
+/**
+ * The content a file had before a tool call, worked back from the call when the pre hook never ran:
+ * Claude's `originalFile` when given, else the edits undone. Undefined when it cannot be known.
+ */
+export function contentBeforeCall(tool: ToolCall, after: string | null): string | null | undefined {
+  const response = tool.response;
+  if (isRecord(response)) {
+    if (typeof response.originalFile === 'string') return response.originalFile;
+    if (response.type === 'create' && response.originalFile === null) return null;
+  }
+  if (after === null) return undefined;
+  const undo = (text: string, edit: unknown): string | undefined => {
+    if (!isRecord(edit) || typeof edit.old_string !== 'string' || typeof edit.new_string !== 'string') return undefined;
+    if (edit.new_string === '' || !text.includes(edit.new_string)) return undefined;
+    return edit.replace_all === true ? text.split(edit.new_string).join(edit.old_string) : text.replace(edit.new_string, () => edit.old_string as string);
+  };
+  if (tool.name === 'Edit') return undo(after, tool.input);
+  if (tool.name === 'MultiEdit' && Array.isArray(tool.input.edits)) {
+    let text: string | undefined = after;
+    for (const edit of [...(tool.input.edits as unknown[])].reverse()) {
+      if (text === undefined) break;
+      text = undo(text, edit);
+    }
+    return text;
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+// Reads one file of the work tree for a capture, deciding whether it can be kept.
+import { lstatSync, readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+
+export type Snapshot =
+  | { state: 'content'; content: Buffer }
+  | { state: 'absent' }
+  | { state: 'skipped'; reason: string };
+
+/** Git's own test: a NUL byte in the first 8,000 bytes makes a file binary. */
+export function isBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
+export function checkContent(content: Buffer, maxBytes: number): Snapshot {
+  if (content.length > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${content.length})` };
+  if (isBinary(content)) return { state: 'skipped', reason: 'binary file' };
+  return { state: 'content', content };
+}
+
+export function readSnapshot(absolutePath: string, maxBytes: number): Snapshot {
+  let stat;
+  try {
+    stat = lstatSync(absolutePath, { throwIfNoEntry: false });
+  } catch (error) {
+    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+  }
+  if (!stat) return { state: 'absent' };
+  if (stat.isSymbolicLink()) return { state: 'skipped', reason: 'symbolic link' };
+  if (!stat.isFile()) return { state: 'skipped', reason: 'not a regular file' };
+  if (stat.size > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${stat.size})` };
+  try {
+    return checkContent(readFileSync(absolutePath), maxBytes);
+  } catch (error) {
+    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+  }
+}
+
+/** The path relative to the work tree with `/` separators, or an error when it is outside it or inside `.git`. */
+export function repoRelativePath(root: string, cwd: string, path: string): { path: string } | { error: string } {
+  const absolute = isAbsolute(path) ? resolve(path) : resolve(cwd, path);
+  const rel = relative(root, absolute);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { error: `${path} is outside the repository ${root}` };
+  const posix = rel.split(sep).join('/');
+  if (posix === '.git' || posix.startsWith('.git/')) return { error: `${path} is inside .git` };
+  return { path: posix };
+}

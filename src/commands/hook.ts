@@ -1,0 +1,186 @@
+// `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
+// exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
+import { join } from 'node:path';
+import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
+import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
+import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
+import { readGitBlobs, snapshotAfterShell, snapshotBeforeShell } from '../capture/shell.js';
+import { checkContent, readSnapshot, repoRelativePath, type Snapshot } from '../capture/snapshot.js';
+import { fileLogger, type Logger } from '../log.js';
+import { findRepo, isInitialised, type Repo } from '../repo.js';
+import type { ContentState, Store } from '../store.js';
+
+export interface HookOptions {
+  agent: string;
+  event: string;
+  payload: Buffer;
+  cwd: string;
+  now: () => Date;
+}
+
+export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLOAD_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > limit) throw new Error(`payload larger than ${limit} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Runs one hook; never throws. */
+export async function runHook(options: HookOptions): Promise<void> {
+  let payload: unknown;
+  let parseError: string | undefined;
+  try {
+    payload = JSON.parse(options.payload.toString('utf8'));
+  } catch (error) {
+    parseError = `malformed JSON payload (${(error as Error).message})`;
+  }
+  const payloadCwd = typeof (payload as { cwd?: unknown })?.cwd === 'string' ? (payload as { cwd: string }).cwd : undefined;
+  const repo = findRepo(payloadCwd ?? options.cwd) ?? (payloadCwd ? findRepo(options.cwd) : null);
+  // A repository where `trace init` never ran: do nothing, say nothing.
+  if (!repo || !isInitialised(repo)) return;
+  const logger = fileLogger(repo.stateDir, options.now);
+  const where = `hook ${options.agent} ${options.event}`;
+  if (parseError) return logger.log('error', `${where}: ${parseError}`);
+  if (options.agent !== 'claude') return logger.log('error', `${where}: agent "${options.agent}" is not supported yet`);
+  if (!isCaptureEventName(options.event)) return logger.log('error', `${where}: unknown event`);
+  const parsed = parseClaudePayload(options.event, payload);
+  if (!parsed.ok) {
+    if (!parsed.ignored) logger.log('error', `${where}: bad payload: ${parsed.problems.join('; ')}`);
+    return;
+  }
+  let store: Store | undefined;
+  try {
+    const { Store } = await import('../store.js');
+    store = Store.open(repo.stateDir);
+    await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd });
+  } catch (error) {
+    logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    store?.close();
+  }
+}
+
+interface CaptureContext {
+  logger: Logger;
+  now: () => Date;
+  where: string;
+  cwd: string;
+}
+
+async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext): Promise<void> {
+  const at = context.now().toISOString();
+  const session = { id: event.sessionId, agent: 'claude', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
+  switch (event.name) {
+    case 'session-start':
+      return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
+    case 'session-end':
+      return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
+    case 'user-prompt-submit':
+      return store.write(() => {
+        store.upsertSession({ ...session, started_at: at });
+        store.addPrompt(event.sessionId, at, event.promptId ?? null, event.prompt ?? '');
+      });
+    case 'pre-tool-use':
+    case 'post-tool-use':
+    case 'post-tool-use-failure': {
+      const tool = event.tool;
+      if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
+      store.write(() => store.upsertSession({ ...session, started_at: at }));
+      const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
+      if (tool.kind === 'shell') return captureShell(store, repo, event, tool, at, settings, context);
+      return captureFile(store, repo, event, tool, at, settings, context);
+    }
+  }
+}
+
+function toolInputJson(tool: ToolCall): string {
+  return JSON.stringify(tool.input);
+}
+
+function stored(store: Store, snapshot: Snapshot, baseOid: string | null): { state: ContentState; oid: string | null; skipped: string | null } {
+  if (snapshot.state === 'content') return { state: 'content', oid: store.putBlob(snapshot.content, baseOid), skipped: null };
+  if (snapshot.state === 'absent') return { state: 'absent', oid: null, skipped: null };
+  return { state: 'skipped', oid: null, skipped: snapshot.reason };
+}
+
+function captureFile(store: Store, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
+  const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
+  if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
+  const snapshot = readSnapshot(join(repo.root, target.path), settings.maxFileBytes);
+  if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
+  store.write(() => {
+    const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
+    if (event.name === 'pre-tool-use') {
+      const last = store.lastAfter(target.path);
+      const before = stored(store, snapshot, last?.oid ?? null);
+      store.recordBefore(callId, target.path, before.state, before.oid, before.skipped);
+      return;
+    }
+    const existing = store.fileChange(callId, target.path);
+    let before: { state: ContentState; oid: string | null } = { state: 'unknown', oid: null };
+    if (!existing) {
+      // The pre hook never ran for this call (installed mid-call, or it failed): work the before back.
+      const afterText = snapshot.state === 'content' ? snapshot.content.toString('latin1') : snapshot.state === 'absent' ? null : undefined;
+      const beforeText = afterText === undefined ? undefined : contentBeforeCall(tool, afterText);
+      if (beforeText === null) before = { state: 'absent', oid: null };
+      else if (beforeText !== undefined) {
+        const checked = checkContent(Buffer.from(beforeText, 'latin1'), settings.maxFileBytes);
+        const result = stored(store, checked, store.lastAfter(target.path)?.oid ?? null);
+        before = { state: result.state, oid: result.oid };
+      }
+      context.logger.log('warn', `${context.where}: no pre-tool-use capture for ${tool.useId} (${target.path}); before content ${before.state}`);
+    } else {
+      before = { state: existing.before_state, oid: existing.before_oid };
+    }
+    const after = stored(store, snapshot, before.oid);
+    store.recordAfter(callId, target.path, after, before, after.skipped);
+    store.finishToolCall(callId, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? null);
+  });
+}
+
+function captureShell(store: Store, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
+  if (event.name === 'pre-tool-use') {
+    const tree = snapshotBeforeShell(repo, event.sessionId, tool.useId);
+    store.write(() =>
+      store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at, treeBefore: tree }),
+    );
+    return;
+  }
+  const call = store.toolCall(event.sessionId, tool.useId);
+  if (!call?.tree_before) {
+    context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
+    store.write(() => {
+      const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
+      store.finishToolCall(id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? 'no pre-tool-use snapshot');
+    });
+    return;
+  }
+  const changes = snapshotAfterShell(repo, event.sessionId, tool.useId, call.tree_before);
+  const blobs = readGitBlobs(repo, changes.flatMap((change) => [change.before, change.after].filter((oid): oid is string => oid !== null)));
+  const side = (oid: string | null): Snapshot => {
+    if (oid === null) return { state: 'absent' };
+    const content = blobs.get(oid);
+    return content ? checkContent(content, settings.maxFileBytes) : { state: 'skipped', reason: 'blob missing from the object store' };
+  };
+  store.write(() => {
+    for (const change of changes) {
+      if (change.skipped) {
+        store.recordBefore(call.id, change.path, 'skipped', null, change.skipped);
+        store.recordAfter(call.id, change.path, { state: 'skipped', oid: null }, { state: 'skipped', oid: null }, change.skipped);
+        continue;
+      }
+      const before = stored(store, side(change.before), store.lastAfter(change.path)?.oid ?? null);
+      const after = stored(store, side(change.after), before.oid);
+      const skipped = before.skipped ?? after.skipped;
+      if (skipped) context.logger.log('warn', `${context.where}: ${change.path} skipped: ${skipped}`);
+      store.recordBefore(call.id, change.path, before.state, before.oid, skipped);
+      store.recordAfter(call.id, change.path, after, before, skipped);
+    }
+    store.finishToolCall(call.id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? null);
+  });
+}

@@ -1,0 +1,67 @@
+// `trace uninstall`: remove exactly what init added, restore chained hooks, delete the local state.
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { openRepo } from '../context.js';
+import { TraceError } from '../errors.js';
+import { parseSettings, removeHooks } from '../install/claude-settings.js';
+import { hooksDirectory, uninstallGitHooks } from '../install/git-hooks.js';
+import { contentHash, readManifest } from '../install/manifest.js';
+import type { Outcome } from '../program.js';
+import { CONFIG_FILE } from '../config.js';
+
+export interface UninstallOptions {
+  cwd: string;
+  yes?: boolean;
+  interactive?: boolean;
+}
+
+export async function uninstall(options: UninstallOptions): Promise<Outcome> {
+  const repo = await openRepo(options.cwd);
+  if (options.interactive) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = (await rl.question(`Remove trace's hooks and delete its local state in ${repo.root}? [y/N] `)).trim().toLowerCase();
+    rl.close();
+    if (answer !== 'y' && answer !== 'yes') throw new TraceError('BAD_ARGUMENT', 'cancelled; nothing was changed');
+  }
+  const manifest = readManifest(repo.stateDir);
+  const changes: string[] = [];
+  const kept: string[] = [];
+
+  const settingsFile = join(repo.root, '.claude', 'settings.json');
+  if (existsSync(settingsFile)) {
+    const { settings, removed } = removeHooks(parseSettings(readFileSync(settingsFile, 'utf8'), settingsFile));
+    if (removed.length > 0) {
+      if (manifest.created.includes('.claude/settings.json') && Object.keys(settings).length === 0) {
+        rmSync(settingsFile);
+        if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
+        changes.push('removed .claude/settings.json (trace created it)');
+      } else {
+        writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+        changes.push(`removed trace's hooks from .claude/settings.json (${removed.join(', ')})`);
+      }
+    }
+  }
+
+  const hooksDir = manifest.hooksDir && existsSync(manifest.hooksDir) ? manifest.hooksDir : await hooksDirectory(repo.root);
+  for (const hook of uninstallGitHooks(hooksDir)) {
+    if (hook.removed) changes.push(`removed git hook ${hook.name}${hook.restored ? ' and restored the hook it chained' : ''}`);
+  }
+
+  const configFile = join(repo.root, CONFIG_FILE);
+  if (manifest.created.includes(CONFIG_FILE) && existsSync(configFile)) {
+    if (manifest.hashes?.[CONFIG_FILE] === contentHash(readFileSync(configFile))) {
+      rmSync(configFile);
+      changes.push(`removed ${CONFIG_FILE} (trace created it)`);
+    } else {
+      kept.push(`${CONFIG_FILE} (edited since trace created it)`);
+    }
+  }
+
+  if (existsSync(repo.stateDir)) {
+    rmSync(repo.stateDir, { recursive: true, force: true });
+    changes.push(`deleted the local state ${repo.stateDir}`);
+  }
+  const text = changes.length === 0 ? 'trace was not installed here; nothing to remove' : [`trace is uninstalled from ${repo.root}:`, ...changes.map((c) => `  ${c}`), ...kept.map((k) => `  kept ${k}`)].join('\n');
+  return { json: { repository: repo.root, changes, kept }, text };
+}

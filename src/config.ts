@@ -1,0 +1,73 @@
+// `.chainloop.yml`: schema → readable problems → defaults. Chainloop's own keys are kept as they are;
+// `trace:` holds this tool's settings and is strict so a typo is reported, not ignored.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_MAX_FILE_BYTES } from './capture/limits.js';
+import { TraceError } from './errors.js';
+
+export const CONFIG_FILE = '.chainloop.yml';
+
+const captureSchema = z
+  .strictObject({
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_MAX_FILE_BYTES)
+      .describe('Files larger than this many bytes are recorded as skipped instead of captured.'),
+  })
+  .prefault({});
+
+const transcriptsSchema = z
+  .strictObject({
+    retention: z
+      .enum(['none', 'prompts', 'full'])
+      .default('prompts')
+      .describe('What of the agent transcript goes into the attestation: nothing, the prompts and tool calls, or everything.'),
+  })
+  .prefault({});
+
+export const configSchema = z.looseObject({
+  projectName: z.string().min(1).optional().describe('Project name (Chainloop-compatible).'),
+  organization: z.string().min(1).optional().describe('Organization (Chainloop-compatible).'),
+  requireTrace: z.boolean().default(false).describe('Refuse a push whose attestation cannot be made.'),
+  trace: z
+    .strictObject({
+      capture: captureSchema,
+      transcripts: transcriptsSchema,
+    })
+    .prefault({})
+    .describe("Settings of the trace tool itself."),
+});
+
+export type TraceConfig = z.output<typeof configSchema>;
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+}
+
+/** Parses the text of `.chainloop.yml`; every problem is reported at once as `path: message`. */
+export function parseConfig(text: string, file = CONFIG_FILE): TraceConfig {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new TraceError('BAD_CONFIG', `${file} is not valid YAML:\n${document.errors.map((error) => `  ${error.message}`).join('\n')}`);
+  }
+  const result = configSchema.safeParse(document.toJS() ?? {});
+  if (!result.success) {
+    throw new TraceError('BAD_CONFIG', `${file} has problems:\n${formatIssues(result.error.issues).map((line) => `  ${line}`).join('\n')}`, {
+      hint: 'fix the keys named above; `schemas/chainloop-config.schema.json` lists every key',
+    });
+  }
+  return result.data;
+}
+
+export function loadConfig(root: string): TraceConfig {
+  const file = join(root, CONFIG_FILE);
+  return parseConfig(existsSync(file) ? readFileSync(file, 'utf8') : '', file);
+}
+
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' });
+}

@@ -1,0 +1,58 @@
+// The one way trace runs git: a plain child process (cheap to import, nothing hidden).
+import { spawn, spawnSync } from 'node:child_process';
+import { TraceError } from './errors.js';
+
+export interface GitOptions {
+  cwd: string;
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  /** Exit codes that are answers rather than failures (e.g. 1 for `diff --quiet`). */
+  okCodes?: number[];
+}
+
+export interface GitResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+function failure(args: readonly string[], code: number | null, stderr: string, cause?: unknown): TraceError {
+  const detail = stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${String(code)}`;
+  return new TraceError('GIT_FAILED', `git ${args.slice(0, 3).join(' ')} failed: ${detail}`, { cause });
+}
+
+export function gitRaw(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => reject(failure(args, null, '', error)));
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString('utf8');
+      const exit = code ?? 1;
+      if (exit !== 0 && !(options.okCodes ?? []).includes(exit)) reject(failure(args, code, stderr));
+      else resolve({ stdout: Buffer.concat(out), stderr, code: exit });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+  });
+}
+
+export async function git(args: readonly string[], options: GitOptions): Promise<string> {
+  return (await gitRaw(args, options)).stdout.toString('utf8');
+}
+
+export function gitSync(args: readonly string[], options: GitOptions): GitResult {
+  const result = spawnSync('git', args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    input: options.input,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const stderr = result.stderr?.toString('utf8') ?? '';
+  const code = result.status ?? 1;
+  if (result.error || (code !== 0 && !(options.okCodes ?? []).includes(code))) throw failure(args, result.status, stderr, result.error);
+  return { stdout: result.stdout, stderr, code };
+}

@@ -1,0 +1,130 @@
+// The command registry: each command is imported only when it runs. Commands take typed options
+// (with `cwd`) and return an Outcome; this file alone prints results and decides the exit code.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitError, TraceError } from './errors.js';
+
+export interface Outcome {
+  /** What `--json` prints. */
+  json: unknown;
+  /** What a person reads. */
+  text: string;
+  exitCode?: number;
+}
+
+interface GlobalIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const io: GlobalIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+let exitCode = 0;
+
+function render(outcome: Outcome, json: boolean | undefined): void {
+  if (json) io.stdout(`${JSON.stringify(outcome.json, null, 2)}\n`);
+  else if (outcome.text) io.stdout(outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`);
+  exitCode = outcome.exitCode ?? 0;
+}
+
+function run<O extends { json?: boolean }>(load: (options: O, args: string[]) => Promise<Outcome>) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const options = command.opts<O>();
+    render(await load(options, command.args), options.json);
+  };
+}
+
+const jsonOption = () => new Option('--json', 'print the result as JSON on stdout');
+
+export function buildProgram(): Command {
+  const program = new Command('trace')
+    .description('Attribute every committed line to an AI agent session or a human, and sign it.')
+    .version('0.1.0')
+    .showHelpAfterError('(run `trace <command> --help` for its options)')
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('install the agent hooks and git hooks in this repository')
+    .option('--claude', 'Claude Code (the default when no agent is named)')
+    .option('--cursor', 'Cursor (not supported yet)')
+    .option('--codex', 'OpenAI Codex CLI (not supported yet)')
+    .option('--gemini', 'Gemini CLI (not supported yet)')
+    .option('--copilot', 'GitHub Copilot (not supported yet)')
+    .option('--opencode', 'OpenCode (not supported yet)')
+    .option('--require-trace', 'refuse pushes that cannot be attested (sets requireTrace: true)')
+    .option('-y, --yes', 'ask nothing')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: import('./commands/init.js').InitOptions) => {
+        const { init } = await import('./commands/init.js');
+        return init({ ...options, cwd: process.cwd(), interactive: !options.yes && process.stdin.isTTY === true });
+      }),
+    );
+
+  program
+    .command('uninstall')
+    .description('remove exactly what `trace init` added and delete the local state')
+    .option('-y, --yes', 'ask nothing')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { yes?: boolean; json?: boolean }) => {
+        const { uninstall } = await import('./commands/uninstall.js');
+        return uninstall({ ...options, cwd: process.cwd(), interactive: !options.yes && process.stdin.isTTY === true });
+      }),
+    );
+
+  program
+    .command('status')
+    .description('show what is recorded: sessions, uncaptured or skipped files, pending commits, problems, hooks')
+    .addOption(jsonOption())
+    .action(
+      run(async () => {
+        const { status } = await import('./commands/status.js');
+        return status({ cwd: process.cwd(), now: new Date() });
+      }),
+    );
+
+  program
+    .command('hook <agent> <event>')
+    .description('capture an agent hook event from its JSON payload on stdin (run by the agent; prints nothing, exits 0)')
+    .action(async (agent: string, event: string) => {
+      const { hookMain } = await import('./hook-main.js');
+      await hookMain([agent, event]);
+    });
+
+  program
+    .command('git-hook <name> [args...]', { hidden: true })
+    .description('run trace’s part of a git hook (run by git)')
+    .action(
+      run(async (_options: { json?: boolean }, args: string[]) => {
+        const { gitHook } = await import('./commands/git-hook.js');
+        return gitHook({ name: args[0] ?? '', args: args.slice(1), cwd: process.cwd(), stdin: process.stdin });
+      }),
+    );
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ExitError) return error.exitCode;
+    if (error instanceof TraceError) {
+      io.stderr(`trace: ${error.message}\n`);
+      if (error.hint) io.stderr(`  → ${error.hint}\n`);
+      if (process.env.TRACE_DEBUG && error.cause) io.stderr(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG' || error.code === 'NOT_A_REPOSITORY' || error.code === 'NOT_INITIALISED' ? 2 : 1;
+    }
+    io.stderr(`trace: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,370 @@
+// The local capture store: SQLite (WAL) in `.git/chainloop-trace/trace.db`, shared by parallel hooks.
+// File contents are content-addressed by their git blob id and kept as deltas against an earlier
+// version of the same file, so a thousand edits of one file cost little more than one copy.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import BetterSqlite3 from 'better-sqlite3';
+import { TraceError } from './errors.js';
+
+const SCHEMA_VERSION = 1;
+const MAX_DELTA_DEPTH = 16;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS blobs (
+  oid TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  base TEXT,
+  depth INTEGER NOT NULL DEFAULT 0,
+  prefix INTEGER NOT NULL DEFAULT 0,
+  suffix INTEGER NOT NULL DEFAULT 0,
+  data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  agent TEXT NOT NULL,
+  agent_version TEXT,
+  model TEXT,
+  cwd TEXT,
+  transcript_path TEXT,
+  source TEXT,
+  started_at TEXT,
+  ended_at TEXT,
+  end_reason TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prompts (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  prompt_id TEXT,
+  at TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tool_calls (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  tool_use_id TEXT NOT NULL,
+  agent_id TEXT,
+  tool_name TEXT NOT NULL,
+  input_json TEXT,
+  started_at TEXT,
+  ended_at TEXT,
+  status TEXT NOT NULL,
+  error TEXT,
+  tree_before TEXT,
+  UNIQUE (session_id, tool_use_id)
+);
+CREATE TABLE IF NOT EXISTS file_changes (
+  id INTEGER PRIMARY KEY,
+  tool_call_id INTEGER NOT NULL REFERENCES tool_calls(id),
+  path TEXT NOT NULL,
+  before_state TEXT NOT NULL,
+  before_oid TEXT,
+  after_state TEXT NOT NULL,
+  after_oid TEXT,
+  skipped TEXT,
+  human_gap INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (tool_call_id, path)
+);
+CREATE INDEX IF NOT EXISTS file_changes_path ON file_changes (path, id);
+CREATE TABLE IF NOT EXISTS commits (
+  sha TEXT PRIMARY KEY,
+  attribution TEXT NOT NULL,
+  attributed_at TEXT NOT NULL,
+  attested_at TEXT
+);
+`;
+
+/** Content state on one side of a tool call: its blob, absent (file missing or deleted), pending (post not seen yet), or skipped. */
+export type ContentState = 'content' | 'absent' | 'pending' | 'skipped' | 'unknown';
+
+export interface SessionRecord {
+  id: string;
+  agent: string;
+  agent_version: string | null;
+  model: string | null;
+  cwd: string | null;
+  transcript_path: string | null;
+  source: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+  updated_at: string;
+}
+
+export interface ToolCallRecord {
+  id: number;
+  session_id: string;
+  tool_use_id: string;
+  agent_id: string | null;
+  tool_name: string;
+  input_json: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  status: 'pending' | 'done' | 'failed';
+  error: string | null;
+  tree_before: string | null;
+}
+
+export interface FileChangeRecord {
+  id: number;
+  tool_call_id: number;
+  session_id: string;
+  path: string;
+  before_state: ContentState;
+  before_oid: string | null;
+  after_state: ContentState;
+  after_oid: string | null;
+  skipped: string | null;
+  human_gap: number;
+}
+
+export interface SessionUpdate {
+  id: string;
+  agent: string;
+  at: string;
+  agent_version?: string | undefined;
+  model?: string | undefined;
+  cwd?: string | undefined;
+  transcript_path?: string | undefined;
+  source?: string | undefined;
+  started_at?: string | undefined;
+  ended_at?: string | undefined;
+  end_reason?: string | undefined;
+}
+
+export function blobOid(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+export function dbPath(stateDir: string): string {
+  return join(stateDir, 'trace.db');
+}
+
+export class Store {
+  readonly db: BetterSqlite3.Database;
+
+  private constructor(db: BetterSqlite3.Database) {
+    this.db = db;
+  }
+
+  static open(stateDir: string): Store {
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {
+        db.transaction(() => {
+          db.exec(SCHEMA);
+          db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }).immediate();
+      }
+      return new Store(db);
+    } catch (cause) {
+      throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one write transaction, taking the lock up front so parallel hooks queue instead of failing. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- blobs ----
+
+  hasBlob(oid: string): boolean {
+    return this.db.prepare('SELECT 1 FROM blobs WHERE oid = ?').get(oid) !== undefined;
+  }
+
+  /** Stores `content` (a delta against `baseOid` when that is smaller) and returns its blob id. */
+  putBlob(content: Buffer, baseOid?: string | null): string {
+    const oid = blobOid(content);
+    if (this.hasBlob(oid)) return oid;
+    let row = { base: null as string | null, depth: 0, prefix: 0, suffix: 0, data: deflateRawSync(content) };
+    const baseRow = baseOid ? this.blobRow(baseOid) : undefined;
+    if (baseOid && baseRow && baseRow.depth < MAX_DELTA_DEPTH) {
+      const base = this.getBlob(baseOid);
+      const max = Math.min(base.length, content.length);
+      let prefix = 0;
+      while (prefix < max && base[prefix] === content[prefix]) prefix++;
+      let suffix = 0;
+      while (suffix < max - prefix && base[base.length - 1 - suffix] === content[content.length - 1 - suffix]) suffix++;
+      const middle = deflateRawSync(content.subarray(prefix, content.length - suffix));
+      if (middle.length < row.data.length) row = { base: baseOid, depth: baseRow.depth + 1, prefix, suffix, data: middle };
+    }
+    this.db
+      .prepare('INSERT OR IGNORE INTO blobs (oid, size, base, depth, prefix, suffix, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(oid, content.length, row.base, row.depth, row.prefix, row.suffix, row.data);
+    return oid;
+  }
+
+  private blobRow(oid: string): { base: string | null; depth: number; prefix: number; suffix: number; size: number; data: Buffer } | undefined {
+    return this.db.prepare('SELECT base, depth, prefix, suffix, size, data FROM blobs WHERE oid = ?').get(oid) as
+      | { base: string | null; depth: number; prefix: number; suffix: number; size: number; data: Buffer }
+      | undefined;
+  }
+
+  getBlob(oid: string): Buffer {
+    const row = this.blobRow(oid);
+    if (!row) throw new TraceError('STORE_FAILED', `blob ${oid} is missing from the capture store`);
+    const data = inflateRawSync(row.data);
+    if (!row.base) return data;
+    const base = this.getBlob(row.base);
+    return Buffer.concat([base.subarray(0, row.prefix), data, base.subarray(base.length - row.suffix)]);
+  }
+
+  // ---- sessions and prompts ----
+
+  upsertSession(update: SessionUpdate): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, agent, agent_version, model, cwd, transcript_path, source, started_at, ended_at, end_reason, updated_at)
+         VALUES (@id, @agent, @agent_version, @model, @cwd, @transcript_path, @source, @started_at, @ended_at, @end_reason, @at)
+         ON CONFLICT (id) DO UPDATE SET
+           agent_version = coalesce(excluded.agent_version, agent_version),
+           model = coalesce(excluded.model, model),
+           cwd = coalesce(cwd, excluded.cwd),
+           transcript_path = coalesce(excluded.transcript_path, transcript_path),
+           source = coalesce(source, excluded.source),
+           started_at = coalesce(started_at, excluded.started_at),
+           ended_at = coalesce(excluded.ended_at, ended_at),
+           end_reason = coalesce(excluded.end_reason, end_reason),
+           updated_at = excluded.updated_at`,
+      )
+      .run({
+        agent_version: null,
+        model: null,
+        cwd: null,
+        transcript_path: null,
+        source: null,
+        started_at: null,
+        ended_at: null,
+        end_reason: null,
+        ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
+      });
+  }
+
+  addPrompt(sessionId: string, at: string, promptId: string | null, text: string): void {
+    this.db.prepare('INSERT INTO prompts (session_id, prompt_id, at, text) VALUES (?, ?, ?, ?)').run(sessionId, promptId, at, text);
+  }
+
+  session(id: string): SessionRecord | undefined {
+    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRecord | undefined;
+  }
+
+  sessions(): SessionRecord[] {
+    return this.db.prepare('SELECT * FROM sessions ORDER BY coalesce(started_at, updated_at)').all() as SessionRecord[];
+  }
+
+  prompts(sessionId: string): { at: string; prompt_id: string | null; text: string }[] {
+    return this.db.prepare('SELECT at, prompt_id, text FROM prompts WHERE session_id = ? ORDER BY id').all(sessionId) as {
+      at: string;
+      prompt_id: string | null;
+      text: string;
+    }[];
+  }
+
+  // ---- tool calls ----
+
+  /** Records the start of a tool call; a repeated pre hook for the same call keeps the first record. */
+  startToolCall(call: { sessionId: string; toolUseId: string; agentId: string | null; toolName: string; inputJson: string | null; at: string; treeBefore?: string | null }): number {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, agent_id, tool_name, input_json, started_at, status, tree_before)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(call.sessionId, call.toolUseId, call.agentId, call.toolName, call.inputJson, call.at, call.treeBefore ?? null);
+    return this.toolCall(call.sessionId, call.toolUseId)!.id;
+  }
+
+  toolCall(sessionId: string, toolUseId: string): ToolCallRecord | undefined {
+    return this.db.prepare('SELECT * FROM tool_calls WHERE session_id = ? AND tool_use_id = ?').get(sessionId, toolUseId) as ToolCallRecord | undefined;
+  }
+
+  finishToolCall(id: number, status: 'done' | 'failed', at: string, error: string | null): void {
+    this.db.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
+  }
+
+  toolCalls(sessionId: string): ToolCallRecord[] {
+    return this.db.prepare('SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id').all(sessionId) as ToolCallRecord[];
+  }
+
+  // ---- file changes ----
+
+  /** The content a path had after the last tool call that touched it, if any. */
+  lastAfter(path: string): { state: ContentState; oid: string | null } | undefined {
+    const row = this.db
+      .prepare("SELECT after_state, after_oid FROM file_changes WHERE path = ? AND after_state != 'pending' ORDER BY id DESC LIMIT 1")
+      .get(path) as { after_state: ContentState; after_oid: string | null } | undefined;
+    return row && { state: row.after_state, oid: row.after_oid };
+  }
+
+  recordBefore(toolCallId: number, path: string, state: ContentState, oid: string | null, skipped: string | null): void {
+    const last = this.lastAfter(path);
+    const humanGap = last !== undefined && state !== 'skipped' && (last.state !== state || last.oid !== oid) ? 1 : 0;
+    this.db
+      .prepare(
+        `INSERT INTO file_changes (tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap)
+         VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?)
+         ON CONFLICT (tool_call_id, path) DO NOTHING`,
+      )
+      .run(toolCallId, path, state, oid, skipped, humanGap);
+  }
+
+  /** Records the content after the call; a post without a pre gets a row whose before is `before` (or unknown). */
+  recordAfter(
+    toolCallId: number,
+    path: string,
+    after: { state: ContentState; oid: string | null },
+    before: { state: ContentState; oid: string | null },
+    skipped: string | null,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO file_changes (tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped)
+         VALUES (@toolCallId, @path, @beforeState, @beforeOid, @afterState, @afterOid, @skipped)
+         ON CONFLICT (tool_call_id, path) DO UPDATE SET
+           after_state = excluded.after_state, after_oid = excluded.after_oid,
+           skipped = coalesce(file_changes.skipped, excluded.skipped)`,
+      )
+      .run({ toolCallId, path, beforeState: before.state, beforeOid: before.oid, afterState: after.state, afterOid: after.oid, skipped });
+  }
+
+  fileChange(toolCallId: number, path: string): FileChangeRecord | undefined {
+    return this.db
+      .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.tool_call_id = ? AND f.path = ?')
+      .get(toolCallId, path) as FileChangeRecord | undefined;
+  }
+
+  /** Every captured change of `path`, in capture order. */
+  changesForPath(path: string): FileChangeRecord[] {
+    return this.db
+      .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.path = ? ORDER BY f.id')
+      .all(path) as FileChangeRecord[];
+  }
+
+  changesForSession(sessionId: string): FileChangeRecord[] {
+    return this.db
+      .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = ? ORDER BY f.id')
+      .all(sessionId) as FileChangeRecord[];
+  }
+
+  skippedChanges(): (FileChangeRecord & { tool_name: string; started_at: string | null })[] {
+    return this.db
+      .prepare(
+        `SELECT f.*, t.session_id, t.tool_name, t.started_at FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
+         WHERE f.skipped IS NOT NULL ORDER BY f.id`,
+      )
+      .all() as (FileChangeRecord & { tool_name: string; started_at: string | null })[];
+  }
+
+  capturedPaths(): string[] {
+    return (this.db.prepare('SELECT DISTINCT path FROM file_changes ORDER BY path').all() as { path: string }[]).map((row) => row.path);
+  }
+}

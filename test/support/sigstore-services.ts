@@ -2,7 +2,7 @@
 // @sigstore/mock, plus the TrustedRoot JSON that trusts exactly them.
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -235,9 +235,10 @@ async function loadMock(): Promise<MockModule> {
   return (mock as MockModule & { default?: MockModule }).default ?? mock;
 }
 
-/** True when nock's interception of node:http is active (it must not be, once services started). */
+/** True when nock intercepts node:http (it must not, once the services are started). */
 export function nockIsActive(): boolean {
   const requireFromMock = createRequire(createRequire(import.meta.url).resolve('@sigstore/mock'));
   const nock = requireFromMock('nock') as { isActive: () => boolean };
-  return nock.isActive();
+  // The default export is node:http's own object, which nock patches (named imports are not live).
+  return nock.isActive() || http.ClientRequest.name === 'OverriddenClientRequest';
 }

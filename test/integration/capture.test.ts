@@ -1,0 +1,249 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FakeClaude } from '../support/claude.js';
+import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
+import { blobText, withStore } from '../support/store.js';
+
+afterAll(cleanupTemps);
+
+function changes(repo: TestRepo, path: string) {
+  return withStore(repo, (store) =>
+    store.changesForPath(path).map((c) => ({
+      session: c.session_id,
+      before: c.before_state === 'content' ? blobText(store, c.before_oid) : c.before_state,
+      after: c.after_state === 'content' ? blobText(store, c.after_oid) : c.after_state,
+      skipped: c.skipped,
+      human_gap: c.human_gap,
+    })),
+  );
+}
+
+function log(repo: TestRepo): string {
+  const file = join(repo.dir, '.git', 'chainloop-trace', 'log.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+describe('capture of file tools', () => {
+  it('stores the content before and after Write, Edit and MultiEdit, and prints nothing', () => {
+    const repo = makeRepo({ initialFiles: { 'src/app.ts': 'const a = 1;\n' } });
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.write('src/new.ts', 'export const x = 1;\n');
+    agent.edit('src/app.ts', 'const a = 1;', 'const a = 2;\nconst b = 3;');
+    agent.multiEdit('src/app.ts', [
+      { old_string: 'const a = 2;', new_string: 'let a = 2;' },
+      { old_string: 'const b = 3;', new_string: 'let b = 3;' },
+    ]);
+    expect(agent.results.every((r) => r.code === 0 && r.stdout === '')).toBe(true);
+    expect(changes(repo, 'src/new.ts')).toEqual([{ session: agent.sessionId, before: 'absent', after: 'export const x = 1;\n', skipped: null, human_gap: 0 }]);
+    expect(changes(repo, 'src/app.ts')).toEqual([
+      { session: agent.sessionId, before: 'const a = 1;\n', after: 'const a = 2;\nconst b = 3;\n', skipped: null, human_gap: 0 },
+      { session: agent.sessionId, before: 'const a = 2;\nconst b = 3;\n', after: 'let a = 2;\nlet b = 3;\n', skipped: null, human_gap: 0 },
+    ]);
+    expect(log(repo)).toBe('');
+  });
+
+  it('captures NotebookEdit by its notebook_path', () => {
+    const repo = makeRepo({ initialFiles: { 'nb.ipynb': '{"cells": []}\n' } });
+    const agent = new FakeClaude(repo);
+    const file = join(repo.dir, 'nb.ipynb');
+    agent.tool('NotebookEdit', { notebook_path: file, new_source: 'print(1)', edit_mode: 'insert' }, () => repo.write('nb.ipynb', '{"cells": [{"source": "print(1)"}]}\n'));
+    expect(changes(repo, 'nb.ipynb')[0]!.after).toBe('{"cells": [{"source": "print(1)"}]}\n');
+  });
+
+  it('keeps a human change between two tool calls as a gap', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'one', 'one\ntwo');
+    repo.write('a.txt', 'one\ntwo\nmine\n');
+    agent.edit('a.txt', 'mine', 'mine\nthree');
+    const recorded = changes(repo, 'a.txt');
+    expect(recorded[1]).toMatchObject({ before: 'one\ntwo\nmine\n', after: 'one\ntwo\nmine\nthree\n', human_gap: 1 });
+    expect(recorded[0]!.human_gap).toBe(0);
+  });
+
+  it('records a deleted file', () => {
+    const repo = makeRepo({ initialFiles: { 'gone.txt': 'bye\n' } });
+    const agent = new FakeClaude(repo);
+    agent.remove('gone.txt');
+    expect(changes(repo, 'gone.txt')).toEqual([{ session: agent.sessionId, before: 'bye\n', after: 'absent', skipped: null, human_gap: 0 }]);
+  });
+
+  it('works a missing pre capture back from the Edit', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'alpha\nbeta\n' } });
+    const agent = new FakeClaude(repo);
+    repo.write('a.txt', 'alpha\nBETA\n');
+    agent.fire('PostToolUse', {
+      tool_name: 'Edit',
+      tool_use_id: 'toolu_lonely',
+      tool_input: { file_path: join(repo.dir, 'a.txt'), old_string: 'beta', new_string: 'BETA' },
+      tool_response: { filePath: join(repo.dir, 'a.txt') },
+    });
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'alpha\nbeta\n', after: 'alpha\nBETA\n', skipped: null, human_gap: 0 }]);
+    expect(log(repo)).toContain('no pre-tool-use capture for toolu_lonely');
+  });
+});
+
+describe('capture of shell calls', () => {
+  it('records exactly the files a command created, changed and deleted', () => {
+    const repo = makeRepo({ initialFiles: { 'keep.txt': 'keep\n', 'edit.txt': 'old\n', 'drop.txt': 'drop\n' } });
+    repo.write('dirty.txt', 'untracked before\n');
+    const agent = new FakeClaude(repo);
+    agent.bash('printf "made\\n" > made.txt && printf "new\\n" > edit.txt && rm drop.txt');
+    const paths = withStore(repo, (store) => store.capturedPaths());
+    expect(paths).toEqual(['drop.txt', 'edit.txt', 'made.txt']);
+    expect(changes(repo, 'made.txt')[0]).toMatchObject({ before: 'absent', after: 'made\n' });
+    expect(changes(repo, 'edit.txt')[0]).toMatchObject({ before: 'old\n', after: 'new\n' });
+    expect(changes(repo, 'drop.txt')[0]).toMatchObject({ before: 'drop\n', after: 'absent' });
+  });
+
+  it('leaves git index and work tree as they were', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a\n' } });
+    repo.write('a.txt', 'a\nstaged\n');
+    repo.git(['add', 'a.txt']);
+    repo.write('u.txt', 'untracked\n');
+    const lines = (text: string) => text.split('\n').filter(Boolean).sort();
+    const before = lines(repo.git(['status', '--porcelain']).stdout);
+    new FakeClaude(repo).bash('printf "x\\n" > b.txt');
+    expect(lines(repo.git(['status', '--porcelain']).stdout)).toEqual([...before, '?? b.txt'].sort());
+    expect(repo.git(['diff', '--cached', '--name-only']).stdout).toBe('a.txt\n');
+  });
+
+  it('records nothing for a command that changed nothing, and records failed commands', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.bash('true');
+    agent.bash('printf "half\\n" > half.txt; exit 1');
+    withStore(repo, (store) => {
+      const calls = store.toolCalls(agent.sessionId);
+      expect(calls.map((c) => c.status)).toEqual(['done', 'failed']);
+      expect(store.capturedPaths()).toEqual(['half.txt']);
+    });
+  });
+});
+
+describe('sessions and prompts', () => {
+  it('records session start, prompts and end with model and transcript path', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start('claude-sonnet-4-6');
+    agent.prompt('add a --json flag');
+    agent.end('clear');
+    withStore(repo, (store) => {
+      const session = store.session(agent.sessionId)!;
+      expect(session).toMatchObject({ agent: 'claude', model: 'claude-sonnet-4-6', transcript_path: agent.transcriptPath, cwd: repo.dir, source: 'startup', end_reason: 'clear' });
+      expect(session.started_at).not.toBeNull();
+      expect(session.ended_at).not.toBeNull();
+      expect(store.prompts(agent.sessionId).map((p) => p.text)).toEqual(['add a --json flag']);
+    });
+  });
+
+  it('ignores payloads relayed by Cursor', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a\n' } });
+    const agent = new FakeClaude(repo);
+    agent.tool('Edit', { file_path: join(repo.dir, 'a.txt'), old_string: 'a', new_string: 'b' }, () => repo.write('a.txt', 'b\n'), { cursor_version: '3.1.4' });
+    withStore(repo, (store) => {
+      expect(store.sessions()).toEqual([]);
+      expect(store.capturedPaths()).toEqual([]);
+    });
+  });
+});
+
+describe('bad input', () => {
+  const cases: { name: string; raw: string; logged: RegExp }[] = [
+    { name: 'malformed JSON', raw: '{"session_id": ', logged: /malformed JSON payload/ },
+    { name: 'not an object', raw: '[1,2]', logged: /payload: expected a JSON object/ },
+    { name: 'missing fields', raw: '{"hook_event_name":"PreToolUse"}', logged: /session_id: expected a string; tool_name: expected a string; tool_use_id: expected a string; tool_input: expected an object/ },
+    { name: 'a session id with path separators', raw: '{"session_id":"../../etc","tool_name":"Write","tool_use_id":"t","tool_input":{"file_path":"/x"}}', logged: /session_id: not a plain identifier/ },
+    { name: 'an empty payload', raw: '', logged: /malformed JSON payload/ },
+  ];
+  for (const { name, raw, logged } of cases) {
+    it(`logs ${name}, prints nothing, exits 0 and stores nothing`, () => {
+      const repo = makeRepo();
+      const result = repo.trace(['hook', 'claude', 'pre-tool-use'], { input: raw });
+      expect(result).toMatchObject({ code: 0, stdout: '' });
+      expect(log(repo)).toMatch(logged);
+      withStore(repo, (store) => expect(store.sessions()).toEqual([]));
+    });
+  }
+
+  it('refuses paths outside the repository and inside .git', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.tool('Write', { file_path: join(repo.home, 'outside.txt'), content: 'x' }, () => undefined);
+    agent.tool('Write', { file_path: join(repo.dir, '.git', 'config'), content: 'x' }, () => undefined);
+    expect(log(repo)).toMatch(/outside\.txt is outside the repository/);
+    expect(log(repo)).toMatch(/is inside \.git/);
+    withStore(repo, (store) => expect(store.capturedPaths()).toEqual([]));
+  });
+
+  it('records binary and oversized files as skipped, with the reason', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'trace:\n  capture:\n    maxFileBytes: 1000\n');
+    const agent = new FakeClaude(repo);
+    agent.tool('Write', { file_path: join(repo.dir, 'img.bin'), content: '' }, () => repo.write('img.bin', Buffer.from([0x89, 0x50, 0x00, 0x01])));
+    agent.write('big.txt', 'x'.repeat(2000));
+    agent.tool('Write', { file_path: join(repo.dir, 'adir'), content: '' }, () => repo.sh('mkdir -p adir'));
+    expect(changes(repo, 'img.bin')[0]).toMatchObject({ after: 'skipped', skipped: 'binary file' });
+    expect(changes(repo, 'big.txt')[0]).toMatchObject({ after: 'skipped', skipped: 'larger than 1000 bytes (2000)' });
+    expect(changes(repo, 'adir')[0]).toMatchObject({ after: 'skipped', skipped: 'not a regular file' });
+    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { skipped: { path: string; reason: string }[] };
+    expect(status.skipped.map((s) => s.path)).toEqual(['img.bin', 'big.txt', 'adir']);
+  });
+
+  it('does nothing at all in a repository that was never initialised', () => {
+    const repo = makeRepo({ init: false });
+    const payload = JSON.stringify({ session_id: 's', cwd: repo.dir, tool_name: 'Write', tool_use_id: 't', tool_input: { file_path: join(repo.dir, 'x') } });
+    const result = repo.trace(['hook', 'claude', 'pre-tool-use'], { input: payload });
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(existsSync(join(repo.dir, '.git', 'chainloop-trace'))).toBe(false);
+  });
+
+  it('never fails even when the store is corrupt', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a\n' } });
+    repo.write('.git/chainloop-trace/trace.db', 'this is not sqlite');
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'a', 'b');
+    expect(agent.results.every((r) => r.code === 0 && r.stdout === '')).toBe(true);
+    expect(log(repo)).toMatch(/cannot open the capture store|not a database/);
+  });
+});
+
+describe('concurrency and size', () => {
+  it('loses nothing when 16 hook pairs race in parallel', async () => {
+    const files = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${i}.txt`, `file ${i}\n`]));
+    const repo = makeRepo({ initialFiles: files });
+    const fire = (event: string, i: number) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [TRACE_BIN, 'hook', 'claude', event], { cwd: repo.dir, env: repo.env });
+        child.stdin.end(
+          JSON.stringify({ session_id: `s${i % 4}`, cwd: repo.dir, tool_name: 'Edit', tool_use_id: `t${i}`, tool_input: { file_path: join(repo.dir, `f${i}.txt`), old_string: 'x', new_string: 'y' } }),
+        );
+        child.on('close', (code) => resolve(code ?? 1));
+      });
+    const pres = await Promise.all(Array.from({ length: 16 }, (_, i) => fire('pre-tool-use', i)));
+    for (let i = 0; i < 16; i++) repo.write(`f${i}.txt`, `file ${i}\nedited ${i}\n`);
+    const posts = await Promise.all(Array.from({ length: 16 }, (_, i) => fire('post-tool-use', i)));
+    expect([...pres, ...posts].every((code) => code === 0)).toBe(true);
+    for (let i = 0; i < 16; i++) expect(changes(repo, `f${i}.txt`)).toEqual([{ session: `s${i % 4}`, before: `file ${i}\n`, after: `file ${i}\nedited ${i}\n`, skipped: null, human_gap: 0 }]);
+    withStore(repo, (store) => {
+      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(store.sessions()).toHaveLength(4);
+    });
+    expect(log(repo)).toBe('');
+  });
+
+  it('stores many edits of one file as deltas, not copies', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'lorem ipsum '.repeat(3)}`);
+    const repo = makeRepo({ initialFiles: { 'big.txt': `${lines.join('\n')}\n` } });
+    const agent = new FakeClaude(repo);
+    for (let i = 0; i < 20; i++) agent.edit('big.txt', `line ${i * 97} `, `line ${i * 97} edited `);
+    const dbSize = statSync(join(repo.dir, '.git', 'chainloop-trace', 'trace.db')).size + (statSync(join(repo.dir, '.git', 'chainloop-trace', 'trace.db-wal'), { throwIfNoEntry: false })?.size ?? 0);
+    const fileSize = statSync(join(repo.dir, 'big.txt')).size;
+    // 21 versions of a 96 KB file: full copies would be 2 MB, compressed copies ~200 KB.
+    expect(dbSize).toBeLessThan(fileSize * 2);
+    expect(changes(repo, 'big.txt').at(-1)!.after).toBe(repo.read('big.txt'));
+  });
+});

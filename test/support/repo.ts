@@ -1,0 +1,105 @@
+// Real git repositories in temporary directories, with a bare remote, and the real bin/trace.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const TRACE_BIN = join(PACKAGE_ROOT, 'bin', 'trace');
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface TestRepo {
+  /** The work tree. */
+  dir: string;
+  /** The bare remote, registered as `origin`. */
+  remote: string;
+  /** The temporary home (XDG config, git config). */
+  home: string;
+  env: NodeJS.ProcessEnv;
+  git(args: string[], options?: { input?: string; allowFail?: boolean; cwd?: string }): RunResult;
+  trace(args: string[], options?: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv }): RunResult;
+  sh(command: string, options?: { input?: string | Buffer; cwd?: string }): RunResult;
+  write(path: string, content: string | Buffer): void;
+  read(path: string): string;
+  cleanup(): void;
+}
+
+const temps: string[] = [];
+
+export function tempDir(prefix = 'trace-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+export function cleanupTemps(): void {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string | Buffer }): RunResult {
+  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env, input: options.input, maxBuffer: 256 * 1024 * 1024 });
+  return { stdout: result.stdout?.toString('utf8') ?? '', stderr: result.stderr?.toString('utf8') ?? '', code: result.status ?? 1 };
+}
+
+/** A new repository with one commit on `main`, an `origin` bare remote, and `trace` first on the PATH. */
+export function makeRepo(options: { init?: boolean; initialFiles?: Record<string, string> } = {}): TestRepo {
+  const base = tempDir();
+  const dir = join(base, 'work');
+  const remote = join(base, 'remote.git');
+  const home = join(base, 'home');
+  mkdirSync(dir);
+  mkdirSync(home);
+  writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Dev\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n');
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${join(PACKAGE_ROOT, 'bin')}:${process.env.PATH ?? ''}`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    LANG: 'C.UTF-8',
+    TMPDIR: process.env.TMPDIR ?? tmpdir(),
+  };
+  const repo: TestRepo = {
+    dir,
+    remote,
+    home,
+    env,
+    git(args, opts = {}) {
+      const result = run('git', args, { cwd: opts.cwd ?? dir, env, ...(opts.input !== undefined ? { input: opts.input } : {}) });
+      if (result.code !== 0 && !opts.allowFail) throw new Error(`git ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+      return result;
+    },
+    trace(args, opts = {}) {
+      return run(process.execPath, [TRACE_BIN, ...args], { cwd: opts.cwd ?? dir, env: { ...env, ...opts.env }, ...(opts.input !== undefined ? { input: opts.input } : {}) });
+    },
+    sh(command, opts = {}) {
+      return run('sh', ['-c', command], { cwd: opts.cwd ?? dir, env, ...(opts.input !== undefined ? { input: opts.input } : {}) });
+    },
+    write(path, content) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    },
+    read(path) {
+      return readFileSync(join(dir, path), 'utf8');
+    },
+    cleanup() {
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+  repo.git(['init', '-q', '--bare', remote], { cwd: base });
+  repo.git(['init', '-q']);
+  repo.git(['remote', 'add', 'origin', remote]);
+  for (const [path, content] of Object.entries(options.initialFiles ?? { 'README.md': '# project\n' })) repo.write(path, content);
+  repo.git(['add', '-A']);
+  repo.git(['commit', '-q', '-m', 'initial']);
+  if (options.init !== false) {
+    const result = repo.trace(['init', '--yes']);
+    if (result.code !== 0) throw new Error(`trace init failed: ${result.stderr}`);
+  }
+  return repo;
+}

@@ -99,21 +99,21 @@ export async function verifyBundle(bundleJson: unknown, trust: TrustPolicy): Pro
   const envelope = bundle.content.dsseEnvelope;
   const material = bundle.verificationMaterial;
 
-  let signer: BundleSigner;
+  /** Set for key bundles; keyless signers are known once the certificate is verified. */
+  let keyId: string | undefined;
   let rootJson: object;
   let policy: VerificationPolicy | undefined;
   let subjectRegExp: RegExp | undefined;
   const thresholds = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };
 
   if (material.content.$case === 'publicKey') {
-    const keyId = material.content.publicKey.hint;
+    keyId = material.content.publicKey.hint;
     if (!trust.publicKeys.has(keyId)) {
       return fail(
         'UNTRUSTED_KEY',
         `Signed with key ${keyId || '(no key id)'}, which is not a trusted key (${trust.publicKeys.size} trusted).`,
       );
     }
-    signer = { kind: 'key', keyId };
     rootJson = trust.trustedRoot ?? EMPTY_TRUSTED_ROOT;
   } else {
     if (trust.trustedRoot === undefined) {
@@ -145,14 +145,13 @@ export async function verifyBundle(bundleJson: unknown, trust: TrustPolicy): Pro
     }
     thresholds.tlogThreshold = hasTlog ? 1 : 0;
     thresholds.timestampThreshold = 1;
-    signer = { kind: 'keyless', subject: '', issuer: '' };
     rootJson = trust.trustedRoot;
   }
 
   let verifier: InstanceType<typeof Verifier>;
   try {
     const root = TrustedRoot.fromJSON(rootJson);
-    if (signer.kind === 'keyless' && root.ctlogs.length > 0) thresholds.ctlogThreshold = 1;
+    if (keyId === undefined && root.ctlogs.length > 0) thresholds.ctlogThreshold = 1;
     const trustMaterial = toTrustMaterial(root, (hint: string) => {
       const pem = trust.publicKeys.get(hint);
       if (pem === undefined) throw new UntrustedKey(hint);
@@ -163,13 +162,15 @@ export async function verifyBundle(bundleJson: unknown, trust: TrustPolicy): Pro
     return fail('NO_TRUST_POLICY', `The trusted root or a trusted key is unusable: ${errorMessage(error)}.`);
   }
 
+  let signer: BundleSigner;
   try {
-    const entity = toSignedEntity(bundle);
-    const verified: VerifiedSigner = verifier.verify(entity, policy);
-    if (signer.kind === 'keyless') {
+    const verified: VerifiedSigner = verifier.verify(toSignedEntity(bundle), policy);
+    if (keyId !== undefined) {
+      signer = { kind: 'key', keyId };
+    } else {
       signer = identityOf(verified);
       if (subjectRegExp && !subjectRegExp.test(signer.subject)) {
-        return fail('UNTRUSTED_IDENTITY', `Signed by ${signer.subject}, which does not match the trusted subject pattern ${subjectRegExp.source}.`);
+        return fail('UNTRUSTED_IDENTITY', `Signed by ${signer.subject}, which does not match the trusted subject pattern ${trust.identity?.subjectRegExp ?? subjectRegExp.source}.`);
       }
     }
   } catch (error) {

@@ -216,6 +216,16 @@ describe('keyless bundles against local Fulcio, Rekor and TSA', () => {
         expectFailure(await verifyBundle(bundle, { ...trust, identity: pattern }), 'UNTRUSTED_IDENTITY');
       });
 
+      it('requires both the exact subject and the pattern when both are given', async () => {
+        const both = { subject: SUBJECT, subjectRegExp: '^https://github\\.com/acme/cli/', issuer: ISSUER };
+        expectOk(await verifyBundle(bundle, { ...trust, identity: both }));
+        const failure = expectFailure(
+          await verifyBundle(bundle, { ...trust, identity: { ...both, subjectRegExp: '@refs/tags/' } }),
+          'UNTRUSTED_IDENTITY',
+        );
+        expect(failure.message).toContain('@refs/tags/');
+      });
+
       it('fails with UNTRUSTED_IDENTITY for a wrong issuer', async () => {
         const identity = { subject: SUBJECT, issuer: 'https://accounts.google.com' };
         const failure = expectFailure(await verifyBundle(bundle, { ...trust, identity }), 'UNTRUSTED_IDENTITY');

@@ -8,7 +8,7 @@
 //   alignment of a committed file against its sources ignore whitespace and line endings, and pair
 //   uniquely moved lines: re-indenting, reformatting or moving a line keeps its author.
 
-import { alignLines, lineKey, splitLines, type AlignOptions, type CompareMode } from './diff.js';
+import { alignLines, lineKey, splitLines, splitLinesLike, type AlignOptions, type CompareMode } from './diff.js';
 import type { Author, FileChange, LineRange } from './types.js';
 
 /** A file's lines with the author of each; `null` = origin unknown (older than any capture). */
@@ -35,23 +35,16 @@ export function fromText(text: string | null, author: Author | null = null): Att
  * is a human edit made between captures and is applied first (the "human gap").
  */
 export function applyChange(state: AttributedText | null, change: FileChange): AttributedText {
-  const beforeLines = splitLines(change.before ?? '');
-  let current: AttributedText;
-  if (state === null) current = { lines: beforeLines, authors: new Array<Author | null>(beforeLines.length).fill(null) };
-  else if (sameLines(state.lines, beforeLines)) current = state;
-  else current = realign(state, beforeLines, HUMAN_ALIGN, HUMAN);
-  return applyAfter(current, change);
+  return step(state, undefined, change);
 }
 
 /** Folds {@link applyChange} over the changes of one file, in order. */
 export function replay(changes: readonly FileChange[], start: AttributedText | null = null): AttributedText {
   let state = start;
-  // The text `state` was built from, when known: a before equal to it skips the gap diff and the split.
+  // The text `state` was built from, when known: a before equal to it skips the gap diff.
   let stateText: string | undefined;
   for (const change of changes) {
-    const before = change.before ?? '';
-    if (state !== null && stateText !== undefined && stateText === before) state = applyAfter(state, change);
-    else state = applyChange(state, change);
+    state = step(state, stateText, change);
     stateText = change.after ?? '';
   }
   return state ?? { lines: [], authors: [] };
@@ -170,10 +163,22 @@ export function aiRemovedCount(input: { removedLines: readonly string[]; changes
 
 const KEY_MODE: CompareMode = 'whitespace';
 
-/** Applies a change's before→after to a state whose lines are its before-content. */
-function applyAfter(current: AttributedText, change: FileChange): AttributedText {
+/** {@link applyChange}, given the text `state` was built from when it is known. */
+function step(state: AttributedText | null, stateText: string | undefined, change: FileChange): AttributedText {
+  const before = change.before ?? '';
+  let current: AttributedText;
+  if (state === null) {
+    const lines = splitLines(before);
+    current = { lines, authors: new Array<Author | null>(lines.length).fill(null) };
+  } else if (stateText !== undefined && stateText === before) {
+    current = state;
+  } else {
+    const beforeLines = stateText === undefined ? splitLines(before) : splitLinesLike(before, stateText, state.lines);
+    current = sameLines(state.lines, beforeLines) ? state : realign(state, beforeLines, HUMAN_ALIGN, HUMAN);
+  }
   if (change.after === null) return { lines: [], authors: [] };
-  const afterLines = splitLines(change.after);
+  // current.lines are the lines of `before`: split the after-content reusing them.
+  const afterLines = splitLinesLike(change.after, before, current.lines);
   return realign(current, afterLines, change.author.kind === 'human' ? HUMAN_ALIGN : AGENT_ALIGN, change.author);
 }
 

@@ -58,6 +58,78 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * {@link splitLines} of `text`, given the lines of a similar `base` text: lines in the common prefix
+ * and suffix are taken from `baseLines` (the same string objects), and only the middle is split.
+ * Same result as `splitLines(text)`, but an edit to a large file then costs a native compare of the
+ * texts instead of allocating every line again, and comparing shared lines is a pointer compare.
+ */
+export function splitLinesLike(text: string, base: string, baseLines: readonly string[]): string[] {
+  if (text === base) return baseLines.slice();
+  const n = baseLines.length;
+  const prefix = commonPrefixLength(text, base);
+  // Whole base lines (with their `\n`) inside the common prefix.
+  let headLines = 0;
+  let head = 0;
+  while (headLines < n) {
+    const end = head + baseLines[headLines]!.length + 1;
+    if (end > prefix) break;
+    head = end;
+    headLines++;
+  }
+  const suffix = commonSuffixLength(text, base, Math.min(text.length, base.length) - head);
+  // Whole base lines inside the common suffix that also start a line in `text`.
+  const delta = text.length - base.length;
+  let tailLines = 0;
+  let tail = base.length; // where the tail lines start in `base`
+  while (headLines + tailLines < n) {
+    const k = n - 1 - tailLines;
+    const terminated = k < n - 1 || base.endsWith('\n');
+    const start = tail - baseLines[k]!.length - (terminated ? 1 : 0);
+    if (start < base.length - suffix) break;
+    const textStart = start + delta;
+    if (textStart > 0 && text.charCodeAt(textStart - 1) !== 10) break;
+    tail = start;
+    tailLines++;
+  }
+  const middle = splitLines(text.slice(head, tail + delta));
+  if (headLines === 0 && tailLines === 0) return middle;
+  return [...baseLines.slice(0, headLines), ...middle, ...baseLines.slice(n - tailLines)];
+}
+
+/** Length of the common prefix of two strings, by native compares of growing chunks. */
+function commonPrefixLength(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  let step = 256;
+  while (i < max) {
+    const size = Math.min(step, max - i);
+    if (a.slice(i, i + size) === b.slice(i, i + size)) {
+      i += size;
+      step *= 2;
+    } else if (size <= 32) break;
+    else step = size >> 1;
+  }
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Length of the common suffix of two strings, at most `max`. */
+function commonSuffixLength(a: string, b: string, max: number): number {
+  let i = 0;
+  let step = 256;
+  while (i < max) {
+    const size = Math.min(step, max - i);
+    if (a.slice(a.length - i - size, a.length - i) === b.slice(b.length - i - size, b.length - i)) {
+      i += size;
+      step *= 2;
+    } else if (size <= 32) break;
+    else step = size >> 1;
+  }
+  while (i < max && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
+}
+
 const WHITESPACE = /[ \t\r\f\v]+/g;
 
 /** The text two lines are compared by in the given mode. */

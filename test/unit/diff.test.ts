@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignLines, diffHunks, lineKey, sameLine, splitLines, type AlignOptions } from '../../src/core/diff.js';
+import { alignLines, diffHunks, lineKey, sameLine, splitLines, splitLinesLike, type AlignOptions } from '../../src/core/diff.js';
 
 const EXACT: AlignOptions = { mode: 'exact' };
 const LOOSE: AlignOptions = { mode: 'whitespace' };
@@ -60,6 +60,36 @@ describe('splitLines counts lines like git diff --numstat', () => {
     ['caf\u00c3\u00a9\n\u00ff\u00fe\n', ['caf\u00c3\u00a9', '\u00ff\u00fe']],
   ])('%j', (text, lines) => {
     expect(splitLines(text)).toEqual(lines);
+  });
+});
+
+describe('splitLinesLike', () => {
+  it.each([
+    ['a\nb', 'a\nb\n'],
+    ['a\nb\n', 'a\nb'],
+    ['a\nb\n', 'a\n'],
+    ['a\nb\n', 'b\n'],
+    ['a\nb\n', ''],
+    ['', 'a\n'],
+    ['x\n', 'x\n'],
+    ['a\nb\nc\n', 'a\nbb\nc\n'],
+    ['ab\nc\n', 'a\nb\nc\n'],
+    ['a\r\nb\r\n', 'a\nb\n'],
+  ])('%j → %j', (base, text) => {
+    expect(splitLinesLike(text, base, splitLines(base))).toEqual(splitLines(text));
+  });
+
+  it('equals splitLines on random edits of long texts', () => {
+    const rand = prng(11);
+    const pieces = ['a', 'bb', '\n', '\n', '\r\n', 'x'.repeat(300), '}'];
+    const gen = (len: number): string => Array.from({ length: len }, () => pieces[Math.floor(rand() * pieces.length)]!).join('');
+    for (let round = 0; round < 300; round++) {
+      const base = gen(Math.floor(rand() * 200));
+      const at = Math.floor(rand() * (base.length + 1));
+      const cut = Math.floor(rand() * 20);
+      const text = base.slice(0, at) + gen(Math.floor(rand() * 4)) + base.slice(Math.min(base.length, at + cut));
+      expect(splitLinesLike(text, base, splitLines(base))).toEqual(splitLines(text));
+    }
   });
 });
 

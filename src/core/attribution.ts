@@ -23,6 +23,8 @@ const HUMAN: Author = Object.freeze({ kind: 'human' });
 const HUMAN_ALIGN: AlignOptions = { mode: 'whitespace', pairMoves: true };
 /** How an agent's edits are aligned. */
 const AGENT_ALIGN: AlignOptions = { mode: 'exact' };
+/** How removed lines are matched by text in {@link aiRemovedCount}. */
+const KEY_MODE: CompareMode = 'whitespace';
 
 /** A text whose lines all have the same author (`null` by default: origin unknown). */
 export function fromText(text: string | null, author: Author | null = null): AttributedText {
@@ -160,8 +162,6 @@ export function aiRemovedCount(input: { removedLines: readonly string[]; changes
   }
   return count;
 }
-
-const KEY_MODE: CompareMode = 'whitespace';
 
 /** {@link applyChange}, given the text `state` was built from when it is known. */
 function step(state: AttributedText | null, stateText: string | undefined, change: FileChange): AttributedText {

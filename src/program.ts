@@ -1,7 +1,7 @@
 // The command registry: each command is imported only when it runs. Commands take typed options
 // (with `cwd`) and return an Outcome; this file alone prints results and decides the exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { ExitError, TraceError } from './errors.js';
+import { ExitError, TraceError, type TraceErrorCode } from './errors.js';
 
 export interface Outcome {
   /** What `--json` prints. */
@@ -38,6 +38,9 @@ function run<O extends { json?: boolean }>(load: (options: O, args: string[]) =>
 }
 
 const jsonOption = () => new Option('--json', 'print the result as JSON on stdout');
+
+/** Errors in how trace was called or configured exit 2; failures of the work itself exit 1. */
+const USAGE_ERRORS = new Set<TraceErrorCode>(['BAD_ARGUMENT', 'BAD_CONFIG', 'NOT_A_REPOSITORY', 'NOT_INITIALISED', 'UNSUPPORTED']);
 
 export function buildProgram(): Command {
   const program = new Command('trace')
@@ -89,6 +92,29 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('show [commit]')
+    .description('show the line attribution of a commit (default HEAD)')
+    .addOption(jsonOption())
+    .action(
+      run(async (_options: { json?: boolean }, args: string[]) => {
+        const { show } = await import('./commands/show.js');
+        return show({ cwd: process.cwd(), ...(args[0] ? { commit: args[0] } : {}) });
+      }),
+    );
+
+  program
+    .command('blame <file>')
+    .description('show who wrote each line of a file: ai (with session, agent, model) or human')
+    .option('--rev <rev>', 'the revision to blame', 'HEAD')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { rev: string; json?: boolean }, args: string[]) => {
+        const { blame } = await import('./commands/blame.js');
+        return blame({ cwd: process.cwd(), file: args[0]!, rev: options.rev });
+      }),
+    );
+
+  program
     .command('hook <agent> <event>')
     .description('capture an agent hook event from its JSON payload on stdin (run by the agent; prints nothing, exits 0)')
     .action(async (agent: string, event: string) => {
@@ -122,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       io.stderr(`trace: ${error.message}\n`);
       if (error.hint) io.stderr(`  → ${error.hint}\n`);
       if (process.env.TRACE_DEBUG && error.cause) io.stderr(`${String((error.cause as Error).stack ?? error.cause)}\n`);
-      return error.code === 'BAD_ARGUMENT' || error.code === 'BAD_CONFIG' || error.code === 'NOT_A_REPOSITORY' || error.code === 'NOT_INITIALISED' ? 2 : 1;
+      return USAGE_ERRORS.has(error.code) ? 2 : 1;
     }
     io.stderr(`trace: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

@@ -6,9 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
+import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const MAX_DELTA_DEPTH = 16;
 
 const SCHEMA = `
@@ -74,6 +75,15 @@ CREATE TABLE IF NOT EXISTS commits (
   attributed_at TEXT NOT NULL,
   attested_at TEXT
 );
+CREATE TABLE IF NOT EXISTS commit_files (
+  sha TEXT NOT NULL,
+  path TEXT NOT NULL,
+  blob TEXT,
+  has_ai INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (sha, path)
+);
+CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files (path, seq);
 `;
 
 /** Content state on one side of a tool call: its blob, absent (file missing or deleted), pending (post not seen yet), or skipped. */
@@ -362,6 +372,43 @@ export class Store {
          WHERE f.skipped IS NOT NULL ORDER BY f.id`,
       )
       .all() as (FileChangeRecord & { tool_name: string; started_at: string | null })[];
+  }
+
+  // ---- commits ----
+
+  /** Stores a commit's attribution, replacing an earlier one (amend, rebase). */
+  saveCommit(attribution: CommitAttribution, blobs: ReadonlyMap<string, string | null>, at: string): void {
+    this.write(() => {
+      this.db
+        .prepare(
+          `INSERT INTO commits (sha, attribution, attributed_at) VALUES (?, ?, ?)
+           ON CONFLICT (sha) DO UPDATE SET attribution = excluded.attribution, attributed_at = excluded.attributed_at`,
+        )
+        .run(attribution.sha, JSON.stringify(attribution), at);
+      this.db.prepare('DELETE FROM commit_files WHERE sha = ?').run(attribution.sha);
+      const seq = (this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS next FROM commit_files').get() as { next: number }).next;
+      const insert = this.db.prepare('INSERT INTO commit_files (sha, path, blob, has_ai, seq) VALUES (?, ?, ?, ?, ?)');
+      for (const file of attribution.files) {
+        insert.run(attribution.sha, file.path, blobs.get(file.path) ?? null, file.ai_lines_added > 0 ? 1 : 0, seq);
+      }
+    });
+  }
+
+  commit(sha: string): CommitAttribution | undefined {
+    const row = this.db.prepare('SELECT attribution FROM commits WHERE sha = ?').get(sha) as { attribution: string } | undefined;
+    return row && (JSON.parse(row.attribution) as CommitAttribution);
+  }
+
+  /** Attributed commits that changed `path` and carry AI lines there, newest first. */
+  commitsWithAiIn(path: string, limit: number): { sha: string; blob: string }[] {
+    return this.db
+      .prepare('SELECT sha, blob FROM commit_files WHERE path = ? AND has_ai = 1 AND blob IS NOT NULL ORDER BY seq DESC LIMIT ?')
+      .all(path, limit) as { sha: string; blob: string }[];
+  }
+
+  commitBlob(sha: string, path: string): string | null {
+    const row = this.db.prepare('SELECT blob FROM commit_files WHERE sha = ? AND path = ?').get(sha, path) as { blob: string | null } | undefined;
+    return row?.blob ?? null;
   }
 
   capturedPaths(): string[] {

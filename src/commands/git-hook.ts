@@ -1,13 +1,66 @@
 // `trace git-hook <name>`: trace's part of a git hook. Only pre-push may fail, and only with requireTrace.
+import { Attributor } from '../attribution/attribute.js';
+import { openRepo } from '../context.js';
+import { git } from '../git.js';
+import { fileLogger } from '../log.js';
 import type { Outcome } from '../program.js';
+import { isInitialised } from '../repo.js';
+import { Store } from '../store.js';
+import { readStdin } from './hook.js';
 
 export interface GitHookOptions {
   name: string;
   args: string[];
   cwd: string;
   stdin: NodeJS.ReadableStream;
+  now?: () => Date;
 }
 
-export async function gitHook(_options: GitHookOptions): Promise<Outcome> {
-  return { json: null, text: '' };
+const NOTHING: Outcome = { json: null, text: '' };
+
+/** The `<old> <new>` pairs of post-rewrite's stdin, grouped by new commit (a squash has several olds), newest old first. */
+export function parseRewrites(input: string): { newSha: string; olds: string[] }[] {
+  const byNew = new Map<string, string[]>();
+  for (const line of input.split('\n')) {
+    const [oldSha, newSha] = line.trim().split(/\s+/);
+    if (!oldSha || !newSha || !/^[0-9a-f]{40,64}$/.test(oldSha) || !/^[0-9a-f]{40,64}$/.test(newSha)) continue;
+    byNew.set(newSha, [oldSha, ...(byNew.get(newSha) ?? [])]);
+  }
+  return [...byNew].map(([newSha, olds]) => ({ newSha, olds }));
+}
+
+export async function gitHook(options: GitHookOptions): Promise<Outcome> {
+  const now = options.now ?? (() => new Date());
+  const repo = await openRepo(options.cwd);
+  if (!isInitialised(repo)) return NOTHING;
+  const logger = fileLogger(repo.stateDir, now);
+  const input = options.name === 'post-rewrite' || options.name === 'pre-push' ? (await readStdin(options.stdin)).toString('utf8') : '';
+  const store = Store.open(repo.stateDir);
+  try {
+    const attributor = new Attributor(repo, store);
+    switch (options.name) {
+      case 'post-commit': {
+        const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
+        await attributor.attribute(head, { captured: true, now });
+        return NOTHING;
+      }
+      case 'post-rewrite': {
+        for (const { newSha, olds } of parseRewrites(input)) {
+          await attributor.attribute(newSha, { captured: true, rewrittenFrom: olds, now });
+        }
+        return NOTHING;
+      }
+      case 'pre-push':
+        return NOTHING;
+      default:
+        logger.log('warn', `git-hook: unknown hook ${options.name}`);
+        return NOTHING;
+    }
+  } catch (error) {
+    logger.log('error', `git-hook ${options.name}: ${(error as Error).stack ?? String(error)}`);
+    process.stderr.write(`trace: ${options.name} failed: ${(error as Error).message} (details: trace status)\n`);
+    return NOTHING;
+  } finally {
+    store.close();
+  }
 }

@@ -78,7 +78,8 @@ export function fromRanges(text: string, ranges: readonly LineRange[]): Attribut
 export function attributeLines(input: {
   committed: string;
   addedLines: readonly number[];
-  sources: readonly AttributedText[];
+  /** Consulted in order, and only while some added line still has no author: a generator may produce them lazily. */
+  sources: Iterable<AttributedText>;
 }): { ranges: LineRange[]; ai: number; human: number } {
   const committedLines = splitLines(input.committed);
   const added = [...new Set(input.addedLines)].filter((n) => n >= 1 && n <= committedLines.length).sort((x, y) => x - y);

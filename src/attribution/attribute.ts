@@ -1,0 +1,163 @@
+// Attributes a commit: git's diff says which lines are added, the capture store and earlier
+// attributions say who wrote them. The decisions are the pure engine's (core/attribution.ts).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AttributedText, aiRemovedCount, attributeLines, fromRanges, mergeRanges, replay } from '../core/attribution.js';
+import type { CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
+import { readGitBlobs } from '../capture/shell.js';
+import { gitRaw } from '../git.js';
+import type { Repo } from '../repo.js';
+import type { Store } from '../store.js';
+import { commitDiff, commitInfo, type DiffFile } from './commit-diff.js';
+
+/** How many earlier AI commits of a path are searched for lines a commit carries (cherry-pick, squash, revert). */
+const EARLIER_COMMITS_SEARCHED = 20;
+
+export interface AttributeOptions {
+  /** The commit was made here with the hooks in place (false: attributed later, no capture is known for it). */
+  captured: boolean;
+  /** Commits this one replaces (amend, rebase, squash), newest first: their lines keep their authors. */
+  rewrittenFrom?: readonly string[];
+  now: () => Date;
+  /** Store the result (default true). */
+  save?: boolean;
+}
+
+/** Attribution work for one process: replays and blobs are reused across the commits it attributes. */
+export class Attributor {
+  private readonly replays = new Map<string, { text: AttributedText; changes: FileChange[] }>();
+  private readonly sourceTexts = new Map<string, AttributedText | null>();
+
+  constructor(
+    readonly repo: Repo,
+    readonly store: Store,
+  ) {}
+
+  /** The captured changes of a path as engine input; skipped or unfinished captures are left out. */
+  capturedChanges(path: string): FileChange[] {
+    return this.replayOf(path).changes;
+  }
+
+  private replayOf(path: string): { text: AttributedText; changes: FileChange[] } {
+    let cached = this.replays.get(path);
+    if (!cached) {
+      const changes: FileChange[] = [];
+      let previous: string | null = null;
+      const text = (oid: string | null) => (oid === null ? null : this.store.getBlob(oid).toString('latin1'));
+      for (const record of this.store.changesForPath(path)) {
+        if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
+        const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
+        const after = record.after_state === 'content' ? text(record.after_oid) : null;
+        changes.push({ before, after, author: { kind: 'ai', sessionId: record.session_id } });
+        previous = after;
+      }
+      cached = { text: replay(changes), changes };
+      this.replays.set(path, cached);
+    }
+    return cached;
+  }
+
+  /** A file as committed in `sha`, with the authors its stored attribution gives the lines that commit added. */
+  private committedText(sha: string, path: string, blob: string | null): AttributedText | null {
+    const key = `${sha}:${path}`;
+    if (this.sourceTexts.has(key)) return this.sourceTexts.get(key)!;
+    const file = this.store.commit(sha)?.files.find((f) => f.path === path);
+    const oid = blob ?? this.store.commitBlob(sha, path);
+    let result: AttributedText | null = null;
+    if (file && oid) {
+      const content = readGitBlobs(this.repo, [oid]).get(oid);
+      if (content) result = fromRanges(content.toString('latin1'), file.lines);
+    }
+    this.sourceTexts.set(key, result);
+    return result;
+  }
+
+  /** Sources in priority order, produced lazily: the engine stops as soon as every added line has an author. */
+  private *sources(file: DiffFile, explicit: readonly string[]): Generator<AttributedText> {
+    for (const sha of explicit) {
+      const text = this.committedText(sha, file.path, null) ?? (file.oldPath ? this.committedText(sha, file.oldPath, null) : null);
+      if (text) yield text;
+    }
+    yield this.replayOf(file.path).text;
+    for (const earlier of this.store.commitsWithAiIn(file.path, EARLIER_COMMITS_SEARCHED)) {
+      if (explicit.includes(earlier.sha)) continue;
+      const text = this.committedText(earlier.sha, file.path, earlier.blob);
+      if (text) yield text;
+    }
+  }
+
+  async attribute(sha: string, options: AttributeOptions): Promise<CommitAttribution> {
+    const info = await commitInfo(this.repo.root, sha);
+    const blobs = new Map<string, string | null>();
+    if (info.parents.length > 1) {
+      const merge: CommitAttribution = { sha: info.sha, parents: info.parents, author: info.author, captured: options.captured, files: [], session_ids: [] };
+      if (options.save !== false) this.store.saveCommit(merge, blobs, options.now().toISOString());
+      return merge;
+    }
+    const diff = await commitDiff(this.repo.root, info.parents[0] ?? null, info.sha);
+    const generated = await generatedPaths(this.repo.root, diff.map((file) => file.path));
+    const explicit = [...(options.rewrittenFrom ?? []), ...cherryPickSource(this.repo)].filter((s) => s !== info.sha);
+    const textBlobs = readGitBlobs(
+      this.repo,
+      diff.filter((file) => !file.binary && !file.special && file.blob && file.addedLines.length > 0).map((file) => file.blob!),
+    );
+    const files = diff.map((file): FileAttribution => {
+      blobs.set(file.path, file.blob);
+      const base = {
+        path: file.path,
+        ...(file.oldPath !== undefined ? { old_path: file.oldPath } : {}),
+        status: file.status,
+        ...(file.binary ? { binary: true } : {}),
+        ...(generated.has(file.path) ? { generated: true } : {}),
+        lines_added: file.linesAdded,
+        lines_removed: file.linesRemoved,
+      };
+      const content = file.blob ? textBlobs.get(file.blob) : undefined;
+      const aiRemoved = file.removedLines.length
+        ? aiRemovedCount({ removedLines: file.removedLines, changes: [...this.capturedChanges(file.path), ...(file.oldPath ? this.capturedChanges(file.oldPath) : [])] })
+        : 0;
+      if (file.binary || file.special || content === undefined) {
+        return { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
+      }
+      const result = attributeLines({ committed: content.toString('latin1'), addedLines: file.addedLines, sources: this.sources(file, explicit) });
+      return {
+        ...base,
+        ai_lines_added: result.ai,
+        ai_lines_removed: aiRemoved,
+        human_lines_added: result.human,
+        human_lines_removed: file.linesRemoved - aiRemoved,
+        lines: mergeRanges(result.ranges),
+      };
+    });
+    const sessions = new Set<string>();
+    for (const file of files) for (const range of file.lines) if (range.session_id) sessions.add(range.session_id);
+    const attribution: CommitAttribution = { sha: info.sha, parents: info.parents, author: info.author, captured: options.captured, files, session_ids: [...sessions].sort() };
+    if (options.save !== false) this.store.saveCommit(attribution, blobs, options.now().toISOString());
+    return attribution;
+  }
+}
+
+function humanRanges(lines: readonly number[]): FileAttribution['lines'] {
+  return mergeRanges(lines.map((line) => ({ start: line, end: line, attribution: 'human' as const })));
+}
+
+/** During a cherry-pick or a rebase pick, git names the commit being copied in CHERRY_PICK_HEAD. */
+function cherryPickSource(repo: Repo): string[] {
+  const file = join(repo.gitDir, 'CHERRY_PICK_HEAD');
+  if (!existsSync(file)) return [];
+  const sha = readFileSync(file, 'utf8').trim();
+  return /^[0-9a-f]{40,64}$/.test(sha) ? [sha] : [];
+}
+
+/** Paths marked `linguist-generated` in .gitattributes. */
+async function generatedPaths(cwd: string, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const out = (await gitRaw(['check-attr', '-z', '--stdin', 'linguist-generated'], { cwd, input: `${paths.join('\0')}\0` })).stdout.toString('utf8');
+  const fields = out.split('\0');
+  const result = new Set<string>();
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const value = fields[i + 2];
+    if (value === 'set' || value === 'true') result.add(fields[i]!);
+  }
+  return result;
+}

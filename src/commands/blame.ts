@@ -59,7 +59,7 @@ export async function blame(options: BlameOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   requireInitialised(repo);
   const rev = await resolveCommit(repo.root, options.rev ?? 'HEAD');
-  const result = await gitRaw(['blame', '--porcelain', rev, '--', options.file], { cwd: options.cwd, okCodes: [128] });
+  const result = await gitRaw(['-c', 'core.quotePath=false', 'blame', '--porcelain', rev, '--', options.file], { cwd: options.cwd, okCodes: [128] });
   if (result.code !== 0) throw new TraceError('BAD_ARGUMENT', `cannot blame ${options.file} at ${options.rev ?? 'HEAD'}: ${result.stderr.trim()}`);
   const origins = parseBlamePorcelain(result.stdout.toString('utf8'));
   const store = Store.open(repo.stateDir);

@@ -286,3 +286,145 @@ describe('acceptance scenarios', () => {
     expect(first).toEqual([ai(2, 2, agent.sessionId), human(3, 3)]);
   });
 });
+
+describe('more git operations and content', () => {
+  it('revert carries the lines it brings back', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'base\n', 'base\nagent line\n');
+    commit(repo, 'ai');
+    repo.write('a.txt', lines('base'));
+    const removal = commit(repo, 'remove it');
+    repo.git(['revert', '--no-edit', removal]);
+    expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
+  });
+
+  it('reset --mixed and a new commit keep the attribution', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'base\n', 'base\nagent line\n');
+    commit(repo, 'ai');
+    repo.git(['reset', '-q', 'HEAD~1']);
+    commit(repo, 'again');
+    expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
+  });
+
+  it('unicode file names and content', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.write('docs/café ☕.md', lines('# Überschrift', 'naïve text — 日本語'));
+    commit(repo, 'unicode');
+    expect(ranges(repo, 'docs/café ☕.md')).toEqual([ai(1, 2, agent.sessionId)]);
+    const blame = JSON.parse(repo.trace(['blame', 'docs/café ☕.md', '--json']).stdout) as { lines: { text: string; attribution: string }[] };
+    expect(blame.lines.map((l) => [l.attribution, l.text])).toEqual([
+      ['ai', '# Überschrift'],
+      ['ai', 'naïve text — 日本語'],
+    ]);
+  });
+
+  it('core.autocrlf: an agent line in a file checked out with CRLF', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('one', 'two') } });
+    repo.git(['config', 'core.autocrlf', 'true']);
+    repo.sh('rm a.txt && git checkout -- a.txt');
+    expect(repo.read('a.txt')).toBe('one\r\ntwo\r\n');
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'two\r\n', 'two\r\nthree\r\n');
+    commit(repo, 'autocrlf');
+    expect(ranges(repo, 'a.txt')).toEqual([ai(3, 3, agent.sessionId)]);
+  });
+
+  it('a human converting an AI file to CRLF keeps its author', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.write('a.txt', lines('x', 'y'));
+    repo.write('a.txt', 'x\r\ny\r\n');
+    commit(repo, 'crlf by hand');
+    expect(ranges(repo, 'a.txt')).toEqual([ai(1, 2, agent.sessionId)]);
+  });
+
+  it('files marked linguist-generated are listed but left out of the totals', () => {
+    const repo = makeRepo({ initialFiles: { '.gitattributes': 'dist/** linguist-generated\n' } });
+    const agent = new FakeClaude(repo);
+    agent.write('dist/bundle.js', lines('generated();'));
+    repo.write('src.js', lines('mine();'));
+    commit(repo, 'build', ['dist', 'src.js']);
+    const result = repo.trace(['show']);
+    expect(show(repo).files.find((f) => f.path === 'dist/bundle.js')).toMatchObject({ generated: true });
+    expect(result.stdout).toContain('added lines: 1, ai 0 (0%), human 1');
+  });
+
+  it('duplicate lines: an agent adding a copy of an existing line gets exactly one line', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('}', '}') } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', '}\n}\n', '}\n}\n}\n');
+    commit(repo, 'dup');
+    const got = ranges(repo, 'a.txt');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ attribution: 'ai', start: got[0]!.end });
+  });
+
+  it('merge commits are recorded with their parents and no ranges', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('a') } });
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    repo.write('b.txt', lines('b'));
+    commit(repo, 'b');
+    repo.git(['checkout', '-q', 'main']);
+    repo.write('c.txt', lines('c'));
+    commit(repo, 'c');
+    repo.git(['merge', '-q', '--no-edit', 'feature']);
+    const merge = show(repo);
+    expect(merge.parents).toHaveLength(2);
+    expect(merge.files).toEqual([]);
+  });
+
+  it('a commit made without trace is human, flagged as not captured', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('x.txt', lines('x'));
+    const sha = commit(repo, 'before trace');
+    repo.trace(['init', '--yes']);
+    const attribution = show(repo, sha);
+    expect(attribution.captured).toBe(false);
+    expect(attribution.files.find((f) => f.path === 'x.txt')!.lines).toEqual([human(1, 1)]);
+    expect(repo.trace(['show', sha]).stdout).toContain('no capture was available');
+  });
+
+  it('a human edit of one line inside AI code takes only that line, and blame shows it', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.write('m.ts', lines('a();', 'b();', 'c();'));
+    commit(repo, 'ai');
+    repo.write('m.ts', lines('a();', 'B();', 'c();'));
+    commit(repo, 'fix');
+    const blame = JSON.parse(repo.trace(['blame', 'm.ts', '--json']).stdout) as { lines: { attribution: string; session_id: string | null; model: string | null; agent: string | null }[] };
+    expect(blame.lines.map((l) => l.attribution)).toEqual(['ai', 'human', 'ai']);
+    expect(blame.lines[0]).toMatchObject({ session_id: agent.sessionId, agent: 'claude', model: 'claude-opus-4-8' });
+    const text = repo.trace(['blame', 'm.ts']).stdout.split('\n');
+    expect(text[0]).toMatch(/^[0-9a-f]{8} ai claude claude-opus-4-8 \w{8}\s+1\) a\(\);$/);
+    expect(text[1]).toMatch(/^[0-9a-f]{8} human\s+2\) B\(\);$/);
+  });
+
+  it('deleting a file the agent wrote counts its removed lines as human unless an agent removed them', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.write('a.txt', lines('1', '2'));
+    agent.write('b.txt', lines('1', '2', '3'));
+    commit(repo, 'ai');
+    agent.remove('a.txt');
+    repo.sh('rm b.txt');
+    commit(repo, 'removals');
+    const files = show(repo).files;
+    expect(files.find((f) => f.path === 'a.txt')).toMatchObject({ status: 'deleted', lines_removed: 2, ai_lines_removed: 2, human_lines_removed: 0 });
+    expect(files.find((f) => f.path === 'b.txt')).toMatchObject({ status: 'deleted', lines_removed: 3, ai_lines_removed: 0, human_lines_removed: 3 });
+  });
+
+  it('bad arguments get clear messages', () => {
+    const repo = makeRepo();
+    const missing = repo.trace(['show', 'no-such-rev']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-rev is not a commit');
+    const nofile = repo.trace(['blame', 'nope.txt']);
+    expect(nofile.code).toBe(2);
+    expect(nofile.stderr).toContain('cannot blame nope.txt');
+  });
+});

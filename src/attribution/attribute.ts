@@ -48,7 +48,9 @@ export class Attributor {
         if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
         const after = record.after_state === 'content' ? text(record.after_oid) : null;
-        changes.push({ before, after, author: { kind: 'ai', sessionId: record.session_id } });
+        // An observation of the work tree (after a reset) is a human change: before and after are the same text.
+        const author = record.session_id === '' ? ({ kind: 'human' } as const) : ({ kind: 'ai', sessionId: record.session_id } as const);
+        changes.push({ before, after, author });
         previous = after;
       }
       cached = { text: replay(changes), changes };

@@ -1,4 +1,6 @@
 // `trace git-hook <name>`: trace's part of a git hook. Only pre-push may fail, and only with requireTrace.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Attributor } from '../attribution/attribute.js';
 import { openRepo } from '../context.js';
 import { git } from '../git.js';
@@ -29,12 +31,24 @@ export function parseRewrites(input: string): { newSha: string; olds: string[] }
   return [...byNew].map(([newSha, olds]) => ({ newSha, olds }));
 }
 
+/**
+ * `git stash` resets the work tree too, but keeps what it removed: its lines come back with
+ * `stash pop` and keep their authors, so that reset is not a discard.
+ */
+function stashJustWritten(gitDir: string, now: Date): boolean {
+  const log = join(gitDir, 'logs', 'refs', 'stash');
+  if (!existsSync(log)) return false;
+  const last = readFileSync(log, 'utf8').trimEnd().split('\n').pop() ?? '';
+  const seconds = /> (\d+) [+-]\d{4}\t/.exec(last)?.[1];
+  return seconds !== undefined && now.getTime() / 1000 - Number(seconds) < 10;
+}
+
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const now = options.now ?? (() => new Date());
   const repo = await openRepo(options.cwd);
   if (!isInitialised(repo)) return NOTHING;
   const logger = fileLogger(repo.stateDir, now);
-  const input = options.name === 'post-rewrite' || options.name === 'pre-push' ? (await readStdin(options.stdin)).toString('utf8') : '';
+  const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? (await readStdin(options.stdin)).toString('utf8') : '';
   const store = Store.open(repo.stateDir);
   try {
     const attributor = new Attributor(repo, store);
@@ -52,6 +66,12 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
       }
       case 'pre-push':
         return NOTHING;
+      case 'reference-transaction': {
+        if (options.args[0] !== 'committed' || stashJustWritten(repo.gitDir, now())) return NOTHING;
+        const { observeWorkTree } = await import('../capture/observe.js');
+        observeWorkTree(repo, store, now().toISOString(), logger);
+        return NOTHING;
+      }
       default:
         logger.log('warn', `git-hook: unknown hook ${options.name}`);
         return NOTHING;

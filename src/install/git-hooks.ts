@@ -6,7 +6,7 @@ import { TraceError } from '../errors.js';
 import { git } from '../git.js';
 import { readAsset } from './assets.js';
 
-export const GIT_HOOKS = ['post-commit', 'post-rewrite', 'pre-push'] as const;
+export const GIT_HOOKS = ['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction'] as const;
 export const HOOK_MARKER = 'chainloop-trace managed hook';
 export const CHAINED_SUFFIX = '.pre-trace';
 

@@ -428,3 +428,26 @@ describe('more git operations and content', () => {
     expect(nofile.stderr).toContain('cannot blame nope.txt');
   });
 });
+
+describe('reset --hard', () => {
+  it('discards uncommitted attribution: lines retyped by hand afterwards are human', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'base\n', 'base\nagent line\n');
+    repo.git(['reset', '-q', '--hard']);
+    expect(repo.read('a.txt')).toBe(lines('base'));
+    repo.write('a.txt', lines('base', 'agent line'));
+    commit(repo, 'retyped');
+    expect(ranges(repo, 'a.txt')).toEqual([human(2, 2)]);
+  });
+
+  it('keeps uncommitted attribution through reset --mixed', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'base\n', 'base\nagent line\n');
+    repo.git(['add', 'a.txt']);
+    repo.git(['reset', '-q']);
+    commit(repo, 'kept');
+    expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
+  });
+});

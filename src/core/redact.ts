@@ -1,0 +1,416 @@
+/**
+ * Secret redaction for every free-text field before anything is signed or written.
+ *
+ * Detectors, by tie-break priority (the earliest-starting, longest finding wins; on an exact tie
+ * the higher-priority detector names the placeholder):
+ *   0. extra patterns from config (`id`, `pattern`; a named group `secret` limits what is replaced);
+ *   1. secretlint's recommended preset (through `src/redaction/secretlint.ts`);
+ *   2. specific patterns: private-key blocks, JWTs, URL credentials, vendor tokens;
+ *   3. generic patterns: `Bearer ...`, `Authorization: ...`, `password=...` / `token: ...`;
+ *   4. high entropy (see `isHighEntropySecret`), run only on text no other detector redacted.
+ *
+ * A secret becomes `[REDACTED:<rule-id>]`. For `scheme://user:password@host` only `user:password`
+ * is replaced, so the host and path stay readable. Text already holding placeholders is scanned
+ * between them, which makes redaction idempotent.
+ *
+ * Pure: no fs, env or clock. The secretlint adapter is imported lazily by `createRedactor`.
+ */
+import { TraceError, errorMessage } from '../errors.js';
+
+export interface Redaction {
+  ruleId: string;
+  count: number;
+}
+
+/** Rule ids sorted, counts summed. */
+export interface RedactionReport {
+  total: number;
+  rules: Redaction[];
+}
+
+export interface RedactionFinding {
+  ruleId: string;
+  /** Offsets into the text given to `redactText`, end exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface Redactor {
+  /** Throws TraceError only when a detector itself fails; the caller must then upload nothing. */
+  redactText(text: string): { text: string; findings: RedactionFinding[] };
+}
+
+/** A synchronous secret scanner, normally secretlint's preset. */
+export interface SecretScanner {
+  /** Every rule id `scan` can return, so placeholders it produced are recognised later. */
+  readonly ruleIds: readonly string[];
+  scan(text: string): RedactionFinding[];
+}
+
+export interface ExtraPattern {
+  id: string;
+  pattern: string;
+}
+
+export interface RedactorOptions {
+  extraPatterns?: ExtraPattern[];
+  /** High-entropy token detection; default true. */
+  entropy?: boolean;
+  /** Replaces the secretlint scanner (tests, other engines). */
+  scanner?: SecretScanner;
+}
+
+interface Detector {
+  ruleId: string;
+  regex: RegExp;
+  /** Capture group to replace: a number, a group name, or 0 for the whole match. */
+  group: number | string;
+  priority: number;
+  /** Rejects a match (by the replaced text and the whole match). */
+  reject?: (secret: string, match: string) => boolean;
+}
+
+interface RankedFinding extends RedactionFinding {
+  priority: number;
+}
+
+const PRIORITY_EXTRA = 0;
+const PRIORITY_SCANNER = 1;
+const PRIORITY_SPECIFIC = 2;
+const PRIORITY_GENERIC = 3;
+const PRIORITY_ENTROPY = 4;
+
+export const HIGH_ENTROPY_RULE = 'high-entropy';
+export const URL_CREDENTIALS_RULE = 'url-credentials';
+const RULE_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Values of `key=value` that are names, types or references rather than secrets. */
+const NOT_A_SECRET_VALUE =
+  /^(?:string|number|boolean|bool|str|int|integer|object|any|unknown|never|void|null|nil|none|undefined|true|false|required|optional|yes|no|on|off|redacted|changeme|example|placeholder|\*+|x+|\.\.\.|…)$/i;
+const VARIABLE_REFERENCE =
+  /^(?:\$\{?[A-Za-z_][\w.]*\}?|%[A-Za-z_]\w*%|\{\{.*\}\}|<[^<>]*>|\[REDACTED:[^\]]*\]|(?:process\.env|os\.environ|env)\b.*|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*)?|[A-Za-z_$][\w$]*\(.*)$/;
+
+function isNotASecretValue(value: string): boolean {
+  return value.length < 3 || NOT_A_SECRET_VALUE.test(value) || VARIABLE_REFERENCE.test(value);
+}
+
+const SECRET_KEY =
+  String.raw`[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|credentials?)`;
+const SECRET_VALUE = String.raw`(?:"(?<dq>[^"\n]{1,500})"|'(?<sq>[^'\n]{1,500})'|(?<bare>[^\s"'\x60,;&|)}\]<>]{1,500}))`;
+
+function builtinDetectors(): Detector[] {
+  const specific = (ruleId: string, regex: RegExp, group: number | string = 0, reject?: Detector['reject']): Detector => ({
+    ruleId,
+    regex,
+    group,
+    priority: PRIORITY_SPECIFIC,
+    ...(reject === undefined ? {} : { reject }),
+  });
+  const generic = (ruleId: string, regex: RegExp, group: number | string, reject?: Detector['reject']): Detector => ({
+    ruleId,
+    regex,
+    group,
+    priority: PRIORITY_GENERIC,
+    ...(reject === undefined ? {} : { reject }),
+  });
+  return [
+    // A block without its END line (a truncated transcript) is redacted to the end of its body.
+    specific(
+      'private-key',
+      /-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s:,.-]|\\[nr])*)/dg,
+    ),
+    specific('jwt', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/dg),
+    specific(URL_CREDENTIALS_RULE, /\b[a-z][a-z0-9+.-]*:\/\/([^\s/?#@"'<>\x60\\]*:[^\s/?#"'<>\x60\\]+)@/dgi, 1, (secret) =>
+      /^\[REDACTED:/.test(secret.slice(secret.indexOf(':') + 1)),
+    ),
+    specific('aws-access-key', /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/dg),
+    specific('github-token', /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/dg),
+    specific('gitlab-token', /\bglpat-[A-Za-z0-9_-]{20,}/dg),
+    specific('slack-token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/dg),
+    specific('slack-webhook', /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/dg),
+    specific('google-api-key', /\bAIza[0-9A-Za-z_-]{35}/dg),
+    specific('anthropic-api-key', /\bsk-ant-[a-z0-9]+-[A-Za-z0-9_-]{20,}/dg),
+    specific('stripe-key', /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/dg),
+    specific('sk-api-key', /\bsk-[A-Za-z0-9_-]{20,}/dg),
+    specific('npm-token', /\bnpm_[A-Za-z0-9]{36}\b/dg),
+    generic('bearer-token', /\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)/dgi, 1),
+    generic(
+      'authorization-header',
+      /\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'\x60,;]{8,})/dgi,
+      1,
+      (secret) => isNotASecretValue(secret),
+    ),
+    // `password=...`, `"apiKey": "..."`, `token: ...`; the key must end with the secret word, so
+    // `max_tokens: 4096` and `tokenCount = 3` are left alone.
+    generic(
+      'secret-assignment',
+      new RegExp(String.raw`(?<![A-Za-z0-9_.-])${SECRET_KEY}["']?\s*(?:=(?![=>~])|:=|:(?![:/]))[ \t]*${SECRET_VALUE}`, 'dgi'),
+      'secret',
+      // An unquoted PascalCase word is a type (`token: Token`), not a value.
+      (secret, match) => isNotASecretValue(secret) || (match.endsWith(secret) && /^(?:[A-Z][a-z]+)+$/.test(secret)),
+    ),
+    generic(
+      'secret-assignment',
+      new RegExp(String.raw`(?<![A-Za-z0-9_.-])--${SECRET_KEY}(?:=|[ \t]+)${SECRET_VALUE}`, 'dgi'),
+      'secret',
+      (secret) => isNotASecretValue(secret) || secret.startsWith('-'),
+    ),
+  ];
+}
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(text: string): number {
+  if (text.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const char of text) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+const ENTROPY_CANDIDATE = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
+const WORD_CHUNK = /[A-Z]?[a-z]{3,}|[A-Z]{4,}/g;
+
+/**
+ * Whether a token of the base64 / url-safe / hex alphabet looks like a random secret.
+ * - hex (>= 32 chars): entropy >= 3.0 bits/char, except 40 and 64 chars, which are kept: in
+ *   commands and transcripts those are git commit/object ids far more often than secrets;
+ * - base64-like (>= 20 chars) with upper case, lower case and a digit, or lower/upper case and
+ *   digits only (>= 32 chars): entropy >= min(4.5, log2(length) - 0.75) bits/char, about 3.57 at 20
+ *   chars, 4.0 at 27 and 4.5 from 40 (random tokens rarely fall under it; a flat 4.0 would miss half
+ *   of the random 20-char ones), and less than 60% of it made of word-like chunks (`Login`,
+ *   `node`, `ESM`), which rules out identifiers and paths.
+ * UUIDs, words and short tokens (base64 of a short word) are never secrets here.
+ */
+export function isHighEntropySecret(token: string): boolean {
+  const body = token.replace(/=+$/, '');
+  if (body.length < 20) return false;
+  if (/^[0-9a-fA-F]+$/.test(body)) {
+    if (body.length < 32 || body.length === 40 || body.length === 64) return false;
+    return shannonEntropy(body) >= 3.0;
+  }
+  const lower = /[a-z]/.test(body);
+  const upper = /[A-Z]/.test(body);
+  const digit = /[0-9]/.test(body);
+  if (!digit) return false;
+  if (!(lower && upper) && body.length < 32) return false;
+  const threshold = Math.min(4.5, Math.log2(body.length) - 0.75);
+  if (shannonEntropy(body) < threshold) return false;
+  let wordChars = 0;
+  for (const chunk of body.matchAll(WORD_CHUNK)) wordChars += chunk[0].length;
+  return wordChars / body.length < 0.6;
+}
+
+function entropyFindings(text: string, offset: number, out: RankedFinding[]): void {
+  for (const candidate of text.matchAll(ENTROPY_CANDIDATE)) {
+    const start = offset + candidate.index;
+    // A UUID inside a token is an identifier; judge the pieces around it on their own.
+    let pieceStart = 0;
+    const token = candidate[0];
+    const pieces: [number, number][] = [];
+    for (const uuid of token.matchAll(UUID)) {
+      pieces.push([pieceStart, uuid.index]);
+      pieceStart = uuid.index + uuid[0].length;
+    }
+    pieces.push([pieceStart, token.length]);
+    for (const [from, to] of pieces) {
+      const piece = token.slice(from, to).replace(/^[-_/+]+|[-_/+]+$/g, (edge) => ' '.repeat(edge.length));
+      const trimmedStart = piece.length - piece.trimStart().length;
+      const trimmed = piece.trim();
+      if (isHighEntropySecret(trimmed)) {
+        out.push({ ruleId: HIGH_ENTROPY_RULE, start: start + from + trimmedStart, end: start + from + trimmedStart + trimmed.length, priority: PRIORITY_ENTROPY });
+      }
+    }
+  }
+}
+
+function runDetector(detector: Detector, text: string, offset: number, out: RankedFinding[]): void {
+  detector.regex.lastIndex = 0;
+  for (const match of text.matchAll(detector.regex)) {
+    const indices = match.indices;
+    if (indices === undefined) continue;
+    let span: [number, number] | undefined;
+    if (typeof detector.group === 'number') {
+      span = indices[detector.group];
+    } else {
+      const named = indices.groups;
+      span = named?.[detector.group];
+      // Secret-assignment values come in one of three alternatives.
+      if (span === undefined && named !== undefined) span = named['dq'] ?? named['sq'] ?? named['bare'];
+    }
+    if (span === undefined || span[1] <= span[0]) continue;
+    const secret = text.slice(span[0], span[1]);
+    if (detector.reject?.(secret, match[0]) === true) continue;
+    out.push({ ruleId: detector.ruleId, start: offset + span[0], end: offset + span[1], priority: detector.priority });
+  }
+}
+
+/** `scheme://user:password@host...` found by any rule is narrowed to `user:password`. */
+function narrowUrlCredentials(text: string, offset: number, finding: RankedFinding): RankedFinding {
+  const slice = text.slice(finding.start - offset, finding.end - offset);
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#@"'<>]*:[^\s/?#"'<>]+)@/i.exec(slice);
+  const userinfo = url?.[1];
+  if (url === null || userinfo === undefined) return finding;
+  const start = finding.start + url[0].length - 1 - userinfo.length;
+  return { ...finding, ruleId: URL_CREDENTIALS_RULE, start, end: start + userinfo.length };
+}
+
+/** Sort by start, longest first, then priority; fold overlaps into the first finding. */
+function mergeFindings(findings: RankedFinding[]): RankedFinding[] {
+  const sorted = [...findings].sort((a, b) => a.start - b.start || b.end - a.end || a.priority - b.priority);
+  const merged: RankedFinding[] = [];
+  for (const finding of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && finding.start < last.end) {
+      last.end = Math.max(last.end, finding.end);
+    } else {
+      merged.push({ ...finding });
+    }
+  }
+  return merged;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compileExtraPatterns(patterns: readonly ExtraPattern[]): Detector[] {
+  const problems: string[] = [];
+  const detectors: Detector[] = [];
+  patterns.forEach((extra, index) => {
+    const where = `redaction.extraPatterns[${index}]`;
+    if (typeof extra.id !== 'string' || !RULE_ID_PATTERN.test(extra.id)) {
+      problems.push(`${where}.id: ${JSON.stringify(extra.id)} must be 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit`);
+      return;
+    }
+    if (typeof extra.pattern !== 'string' || extra.pattern.length === 0) {
+      problems.push(`${where}.pattern: must be a non-empty regular expression`);
+      return;
+    }
+    try {
+      const regex = new RegExp(extra.pattern, 'dg');
+      detectors.push({ ruleId: extra.id, regex, group: /\(\?<secret>/.test(extra.pattern) ? 'secret' : 0, priority: PRIORITY_EXTRA });
+    } catch (error) {
+      problems.push(`${where}.pattern (${extra.id}): invalid regular expression: ${errorMessage(error)}`);
+    }
+  });
+  if (problems.length > 0) {
+    throw new TraceError('BAD_CONFIG', `Invalid redaction pattern:\n  ${problems.join('\n  ')}`, {
+      hint: 'Fix trace.redaction.extraPatterns in .chainloop.yml (patterns are JavaScript regular expressions).',
+    });
+  }
+  return detectors;
+}
+
+export async function createRedactor(options: RedactorOptions = {}): Promise<Redactor> {
+  const extras = compileExtraPatterns(options.extraPatterns ?? []);
+  let scanner = options.scanner;
+  if (scanner === undefined) {
+    try {
+      const { loadSecretlintScanner } = await import('../redaction/secretlint.js');
+      scanner = await loadSecretlintScanner();
+    } catch (error) {
+      throw new TraceError('BAD_INPUT', `The secret scanner (secretlint) could not be loaded: ${errorMessage(error)}`, {
+        cause: error,
+        hint: 'Nothing was uploaded. Reinstall trace (npm ci) and retry.',
+      });
+    }
+  }
+  return buildRedactor(scanner, extras, options.entropy ?? true);
+}
+
+function buildRedactor(scanner: SecretScanner, extras: Detector[], entropy: boolean): Redactor {
+  const detectors = [...extras, ...builtinDetectors()];
+  const ruleIds = new Set<string>([...scanner.ruleIds, ...detectors.map((d) => d.ruleId), HIGH_ENTROPY_RULE]);
+  const placeholder = new RegExp(
+    String.raw`\[REDACTED:(?:${[...ruleIds].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})\]`,
+    'g',
+  );
+
+  const scanSegment = (text: string, offset: number, out: RankedFinding[]): void => {
+    const found: RankedFinding[] = [];
+    for (const detector of detectors) runDetector(detector, text, offset, found);
+    for (const finding of scanner.scan(text)) {
+      const start = Math.max(0, Math.min(finding.start, text.length));
+      const end = Math.max(start, Math.min(finding.end, text.length));
+      if (end > start) found.push({ ruleId: finding.ruleId, start: offset + start, end: offset + end, priority: PRIORITY_SCANNER });
+    }
+    // Narrow before merging, so a finding inside the rest of the URL keeps its own span.
+    const merged = mergeFindings(found.map((f) => narrowUrlCredentials(text, offset, f)));
+    out.push(...merged);
+    if (!entropy) return;
+    // Entropy runs on the gaps between other findings, so a second pass sees the same gaps.
+    let cursor = 0;
+    for (const finding of merged) {
+      entropyFindings(text.slice(cursor, finding.start - offset), offset + cursor, out);
+      cursor = finding.end - offset;
+    }
+    entropyFindings(text.slice(cursor), offset + cursor, out);
+  };
+
+  return {
+    redactText(text: string) {
+      if (typeof text !== 'string') return { text, findings: [] };
+      const raw: RankedFinding[] = [];
+      try {
+        // Existing placeholders are boundaries: scanning between them keeps redaction idempotent.
+        let cursor = 0;
+        for (const existing of text.matchAll(placeholder)) {
+          if (existing.index > cursor) scanSegment(text.slice(cursor, existing.index), cursor, raw);
+          cursor = existing.index + existing[0].length;
+        }
+        if (cursor < text.length) scanSegment(cursor === 0 ? text : text.slice(cursor), cursor, raw);
+      } catch (error) {
+        throw new TraceError('BAD_INPUT', `Secret scanning failed, so nothing may be uploaded: ${errorMessage(error)}`, {
+          cause: error,
+          hint: 'Run `trace status` for details; report the failure if it persists.',
+        });
+      }
+      if (raw.length === 0) return { text, findings: [] };
+      const findings = mergeFindings(raw);
+      let out = '';
+      let cursor = 0;
+      for (const finding of findings) {
+        out += `${text.slice(cursor, finding.start)}[REDACTED:${finding.ruleId}]`;
+        cursor = finding.end;
+      }
+      out += text.slice(cursor);
+      return { text: out, findings: findings.map(({ ruleId, start, end }) => ({ ruleId, start, end })) };
+    },
+  };
+}
+
+/** Walks strings in plain objects and arrays (keys untouched) and returns a redacted deep copy. */
+export function redactDeep<T>(value: T, redactor: Redactor): { value: T; report: RedactionReport } {
+  const counts = new Map<string, number>();
+  const seen = new WeakMap<object, unknown>();
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') {
+      const { text, findings } = redactor.redactText(node);
+      for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+      return text;
+    }
+    if (typeof node !== 'object' || node === null) return node;
+    const copied = seen.get(node);
+    if (copied !== undefined) return copied;
+    if (Array.isArray(node)) {
+      const copy: unknown[] = [];
+      seen.set(node, copy);
+      for (const item of node) copy.push(walk(item));
+      return copy;
+    }
+    const proto: unknown = Object.getPrototypeOf(node);
+    if (proto !== Object.prototype && proto !== null) return node; // Dates, buffers, class instances: left as they are.
+    const copy: Record<string, unknown> = proto === null ? (Object.create(null) as Record<string, unknown>) : {};
+    seen.set(node, copy);
+    for (const [key, item] of Object.entries(node)) copy[key] = walk(item);
+    return copy;
+  };
+  const redacted = walk(value) as T;
+  const rules = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ruleId, count]) => ({ ruleId, count }));
+  return { value: redacted, report: { total: rules.reduce((sum, r) => sum + r.count, 0), rules } };
+}

@@ -11,7 +11,7 @@
  *
  * A secret becomes `[REDACTED:<rule-id>]`. For `scheme://user:password@host` only `user:password`
  * is replaced, so the host and path stay readable. Text already holding placeholders is scanned
- * between them, which makes redaction idempotent.
+ * between them, and the output is rescanned until clean, which makes redaction idempotent.
  *
  * Pure: no fs, env or clock. The secretlint adapter is imported lazily by `createRedactor`.
  */
@@ -90,8 +90,11 @@ const NOT_A_SECRET_VALUE =
 const VARIABLE_REFERENCE =
   /^(?:\$\{?[A-Za-z_][\w.]*\}?|%[A-Za-z_]\w*%|\{\{.*\}\}|<[^<>]*>|\[REDACTED:[^\]]*\]|(?:process\.env|os\.environ|env)\b.*|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*)?|[A-Za-z_$][\w$]*\(.*)$/;
 
+/** A URL's secret part is its `user:password`, which `url-credentials` handles on its own. */
+const URL_VALUE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 function isNotASecretValue(value: string): boolean {
-  return value.length < 3 || NOT_A_SECRET_VALUE.test(value) || VARIABLE_REFERENCE.test(value);
+  return value.length < 3 || NOT_A_SECRET_VALUE.test(value) || VARIABLE_REFERENCE.test(value) || URL_VALUE.test(value);
 }
 
 const SECRET_KEY =
@@ -229,22 +232,26 @@ function entropyFindings(text: string, offset: number, out: RankedFinding[]): vo
 }
 
 function runDetector(detector: Detector, text: string, offset: number, out: RankedFinding[]): void {
-  detector.regex.lastIndex = 0;
-  for (const match of text.matchAll(detector.regex)) {
+  const regex = detector.regex;
+  regex.lastIndex = 0;
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
     const indices = match.indices;
-    if (indices === undefined) continue;
     let span: [number, number] | undefined;
     if (typeof detector.group === 'number') {
-      span = indices[detector.group];
+      span = indices?.[detector.group];
     } else {
-      const named = indices.groups;
+      const named = indices?.groups;
       span = named?.[detector.group];
       // Secret-assignment values come in one of three alternatives.
       if (span === undefined && named !== undefined) span = named['dq'] ?? named['sq'] ?? named['bare'];
     }
-    if (span === undefined || span[1] <= span[0]) continue;
-    const secret = text.slice(span[0], span[1]);
-    if (detector.reject?.(secret, match[0]) === true) continue;
+    const secret = span === undefined ? '' : text.slice(span[0], span[1]);
+    if (span === undefined || secret.length === 0 || detector.reject?.(secret, match[0]) === true) {
+      // A rejected match may hide a real one inside it (`token: https://...?password=...`).
+      regex.lastIndex = match.index + 1;
+      continue;
+    }
+    if (match[0].length === 0) regex.lastIndex = match.index + 1;
     out.push({ ruleId: detector.ruleId, start: offset + span[0], end: offset + span[1], priority: detector.priority });
   }
 }
@@ -352,36 +359,65 @@ function buildRedactor(scanner: SecretScanner, extras: Detector[], entropy: bool
     entropyFindings(text.slice(cursor), offset + cursor, out);
   };
 
+  const scan = (text: string): RankedFinding[] => {
+    const raw: RankedFinding[] = [];
+    try {
+      // Existing placeholders are boundaries: what lies between them is scanned on its own.
+      let cursor = 0;
+      for (const existing of text.matchAll(placeholder)) {
+        if (existing.index > cursor) scanSegment(text.slice(cursor, existing.index), cursor, raw);
+        cursor = existing.index + existing[0].length;
+      }
+      if (cursor < text.length) scanSegment(cursor === 0 ? text : text.slice(cursor), cursor, raw);
+    } catch (error) {
+      throw new TraceError('BAD_INPUT', `Secret scanning failed, so nothing may be uploaded: ${errorMessage(error)}`, {
+        cause: error,
+        hint: 'Run `trace status` for details; report the failure if it persists.',
+      });
+    }
+    return mergeFindings(raw);
+  };
+
   return {
     redactText(text: string) {
       if (typeof text !== 'string') return { text, findings: [] };
-      const raw: RankedFinding[] = [];
-      try {
-        // Existing placeholders are boundaries: scanning between them keeps redaction idempotent.
-        let cursor = 0;
-        for (const existing of text.matchAll(placeholder)) {
-          if (existing.index > cursor) scanSegment(text.slice(cursor, existing.index), cursor, raw);
-          cursor = existing.index + existing[0].length;
+      let findings = scan(text);
+      if (findings.length === 0) return { text, findings: [] };
+      // Rescan the output until it is clean, so that redacting it again changes nothing: next to a
+      // placeholder a pattern can match where the secret's own characters stopped it. Each round
+      // redacts at least one more character of the input, so this ends.
+      for (;;) {
+        const rendered = render(text, findings);
+        const more = scan(rendered.text);
+        if (more.length === 0) {
+          return { text: rendered.text, findings: findings.map(({ ruleId, start, end }) => ({ ruleId, start, end })) };
         }
-        if (cursor < text.length) scanSegment(cursor === 0 ? text : text.slice(cursor), cursor, raw);
-      } catch (error) {
-        throw new TraceError('BAD_INPUT', `Secret scanning failed, so nothing may be uploaded: ${errorMessage(error)}`, {
-          cause: error,
-          hint: 'Run `trace status` for details; report the failure if it persists.',
-        });
+        findings = mergeFindings([...findings, ...more.map((f) => rendered.toInput(f))]);
       }
-      if (raw.length === 0) return { text, findings: [] };
-      const findings = mergeFindings(raw);
-      let out = '';
-      let cursor = 0;
-      for (const finding of findings) {
-        out += `${text.slice(cursor, finding.start)}[REDACTED:${finding.ruleId}]`;
-        cursor = finding.end;
-      }
-      out += text.slice(cursor);
-      return { text: out, findings: findings.map(({ ruleId, start, end }) => ({ ruleId, start, end })) };
     },
   };
+}
+
+/** Replace findings with placeholders; `toInput` maps a span of kept output text back to the input. */
+function render(text: string, findings: readonly RankedFinding[]): { text: string; toInput: (f: RankedFinding) => RankedFinding } {
+  const kept: { outStart: number; inStart: number; length: number }[] = [];
+  let out = '';
+  let cursor = 0;
+  for (const finding of findings) {
+    kept.push({ outStart: out.length, inStart: cursor, length: finding.start - cursor });
+    out += `${text.slice(cursor, finding.start)}[REDACTED:${finding.ruleId}]`;
+    cursor = finding.end;
+  }
+  kept.push({ outStart: out.length, inStart: cursor, length: text.length - cursor });
+  out += text.slice(cursor);
+  const toInput = (f: RankedFinding): RankedFinding => {
+    // Output findings never cover a placeholder, so each lies within one kept stretch.
+    const stretch = kept.find((k) => f.start >= k.outStart && f.start < k.outStart + k.length);
+    if (stretch === undefined) throw new TraceError('BAD_INPUT', 'Redaction found a secret inside a placeholder');
+    const delta = stretch.inStart - stretch.outStart;
+    return { ...f, start: f.start + delta, end: Math.min(f.end, stretch.outStart + stretch.length) + delta };
+  };
+  return { text: out, toInput };
 }
 
 /** Walks strings in plain objects and arrays (keys untouched) and returns a redacted deep copy. */

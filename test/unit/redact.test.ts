@@ -62,6 +62,7 @@ describe('rule families', () => {
     ['json apiKey', '{"apiKey": "abc 123 def"}', '{"apiKey": "[REDACTED:secret-assignment]"}'],
     ['cli --password flag', 'mysql --password hunter2 -u root', 'mysql --password [REDACTED:secret-assignment] -u root'],
     ['client_secret single quotes', "client_secret='a-b-c-d'", "client_secret='[REDACTED:secret-assignment]'"],
+    ['an assignment inside a rejected one', 'token: https://h.example/x?password=hunter22', 'token: https://h.example/x?password=[REDACTED:secret-assignment]'],
   ])('%s', (_name, input, expected) => {
     expect(redact(input)).toBe(expected);
   });
@@ -193,6 +194,11 @@ describe('idempotence', () => {
     `token=${alnum(20)}${GHP}`,
     `x${alnum(30)}[REDACTED:github-token]${alnum(30)}`,
     `password: "${SK_GENERIC}" ${hex(32)}`,
+    // Found by fuzzing: a URL value narrowed to its credentials, a match hidden inside a rejected
+    // one, and a pattern that only matches once the secret before it became a placeholder.
+    `password=https://u:${'p'}w@h/x`,
+    `'abctoken: postgres://a:${'b'}1@db/x?password=token: `,
+    `${AWS_ID}--token abcx:'`,
   ];
   it.each(inputs)('redacting twice changes nothing: %s', (input) => {
     const once = redactor.redactText(input);

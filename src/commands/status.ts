@@ -8,6 +8,7 @@ import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hoo
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { Store } from '../store.js';
+import { readClaudeTranscript } from '../agents/claude-transcript.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -25,6 +26,9 @@ export interface SessionStatus {
   tool_calls: number;
   file_edits: number;
   files: string[];
+  /** From the agent's transcript, when it can be read. */
+  usage: { models: string[]; input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; estimated_cost_usd: number | null } | null;
+  warnings: string[];
 }
 
 export interface StatusResult {
@@ -52,14 +56,17 @@ export async function status(options: StatusOptions): Promise<Outcome> {
       claude = false;
     }
     const installed = installedGitHooks(await hooksDirectory(repo.root));
-    const sessions = store.sessions().map((session): SessionStatus => {
+    const sessions: SessionStatus[] = [];
+    for (const session of store.sessions()) {
       const calls = store.toolCalls(session.id);
       const changes = store.changesForSession(session.id);
       const last = Date.parse(session.updated_at);
-      return {
+      const transcript = session.transcript_path ? await readClaudeTranscript(session.transcript_path) : { summary: null, warnings: ['no transcript path recorded'] };
+      const summary = transcript.summary;
+      sessions.push({
         id: session.id,
         agent: session.agent,
-        model: session.model,
+        model: session.model ?? summary?.primaryModel ?? null,
         active: session.ended_at === null && options.now.getTime() - last < ACTIVE_WINDOW_MS,
         started_at: session.started_at,
         ended_at: session.ended_at,
@@ -67,8 +74,17 @@ export async function status(options: StatusOptions): Promise<Outcome> {
         tool_calls: calls.length,
         file_edits: changes.filter((change) => change.after_state !== 'pending').length,
         files: [...new Set(changes.map((change) => change.path))].sort(),
-      };
-    });
+        usage: summary && {
+          models: summary.modelsUsed,
+          input_tokens: summary.usage.inputTokens,
+          output_tokens: summary.usage.outputTokens,
+          cache_read_input_tokens: summary.usage.cacheReadInputTokens,
+          cache_creation_input_tokens: summary.usage.cacheCreationInputTokens,
+          estimated_cost_usd: summary.estimatedCostUsd ?? null,
+        },
+        warnings: [...transcript.warnings, ...(summary?.warnings ?? [])],
+      });
+    }
     const dirty = new Set(
       (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd: repo.root }))
         .split('\0')
@@ -111,6 +127,10 @@ function renderStatus(result: StatusResult): string {
     lines.push(
       `  ${s.active ? '●' : '○'} ${s.id}  ${s.agent}${s.model ? ` ${s.model}` : ''}  ${s.file_edits} edit${s.file_edits === 1 ? '' : 's'} in ${s.files.length} file${s.files.length === 1 ? '' : 's'}, ${s.prompts} prompt${s.prompts === 1 ? '' : 's'}${s.active ? '  (active)' : ''}`,
     );
+    if (s.usage) {
+      const cost = s.usage.estimated_cost_usd === null ? 'cost unknown' : `~$${s.usage.estimated_cost_usd.toFixed(4)} estimated`;
+      lines.push(`      tokens: ${s.usage.input_tokens} in, ${s.usage.output_tokens} out, ${s.usage.cache_read_input_tokens} cache read, ${s.usage.cache_creation_input_tokens} cache write; ${cost}`);
+    }
   }
   lines.push('', `files with uncommitted AI changes (${result.uncommitted_ai_files.length}):`, ...result.uncommitted_ai_files.map((f) => `  ${f}`));
   lines.push('', `commits awaiting attestation: ${result.pending_commits.length}`);

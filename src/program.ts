@@ -1,6 +1,7 @@
 // The command registry: each command is imported only when it runs. Commands take typed options
 // (with `cwd`) and return an Outcome; this file alone prints results and decides the exit code.
 import { Command, CommanderError, Option } from 'commander';
+import type { InitOptions } from './commands/init.js';
 import { ExitError, TraceError, type TraceErrorCode } from './errors.js';
 
 export interface Outcome {
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'ask nothing')
     .addOption(jsonOption())
     .action(
-      run(async (options: import('./commands/init.js').InitOptions) => {
+      run(async (options: InitOptions) => {
         const { init } = await import('./commands/init.js');
         return init({ ...options, cwd: process.cwd(), interactive: !options.yes && process.stdin.isTTY === true });
       }),
@@ -147,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof TraceError) {
       io.stderr(`trace: ${error.message}\n`);
       if (error.hint) io.stderr(`  → ${error.hint}\n`);
-      if (process.env.TRACE_DEBUG && error.cause) io.stderr(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      if (process.env.TRACE_DEBUG && error.cause instanceof Error) io.stderr(`${error.cause.stack ?? error.cause.message}\n`);
       return USAGE_ERRORS.has(error.code) ? 2 : 1;
     }
     io.stderr(`trace: unexpected error: ${(error as Error).stack ?? String(error)}\n`);

@@ -22,7 +22,7 @@ export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLO
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
     if (size > limit) throw new Error(`payload larger than ${limit} bytes`);
     chunks.push(buffer);

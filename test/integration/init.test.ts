@@ -105,7 +105,7 @@ describe('trace init', () => {
     expect(only.stderr).toContain('cursor: not yet supported');
     const mixed = repo.trace(['init', '--yes', '--claude', '--gemini', '--json']);
     expect(mixed.code).toBe(0);
-    expect(JSON.parse(mixed.stdout).agents).toEqual([
+    expect((JSON.parse(mixed.stdout) as { agents: unknown }).agents).toEqual([
       { agent: 'claude', status: 'installed', file: join(repo.dir, '.claude', 'settings.json') },
       { agent: 'gemini', status: 'not yet supported' },
     ]);
@@ -167,7 +167,7 @@ describe('trace init', () => {
     repo.git(['worktree', 'add', '-q', other, '-b', 'feature']);
     const status = repo.trace(['status', '--json'], { cwd: other });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout).repository).toBe(other);
+    expect((JSON.parse(status.stdout) as { repository: string }).repository).toBe(other);
     expect(existsSync(join(other, '.git'))).toBe(true);
     expect(existsSync(join(repo.dir, '.git', 'worktrees'))).toBe(true);
     expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'))).toBe(true);
@@ -190,7 +190,7 @@ describe('trace uninstall', () => {
     const repo = makeRepo();
     repo.write('.chainloop.yml', `${repo.read('.chainloop.yml')}organization: acme\n`);
     const result = repo.trace(['uninstall', '--yes', '--json']);
-    expect(JSON.parse(result.stdout).kept).toEqual(['.chainloop.yml (edited since trace created it)']);
+    expect((JSON.parse(result.stdout) as { kept: string[] }).kept).toEqual(['.chainloop.yml (edited since trace created it)']);
     expect(existsSync(join(repo.dir, '.chainloop.yml'))).toBe(true);
   });
 });

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// End-to-end demonstration: a temporary repository, a Claude Code session driven through the real
+// hook commands that `trace init` installs, a human edit, commits, and a push to a local bare
+// remote; then what trace recorded. Run with `npm run demo` (it builds first).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { SimulatedClaude } = await import(join(root, 'dist', 'simulate', 'claude.js'));
+
+const base = mkdtempSync(join(tmpdir(), 'trace-demo-'));
+const dir = join(base, 'acme');
+const remote = join(base, 'acme-remote.git');
+const home = join(base, 'home');
+mkdirSync(dir);
+mkdirSync(home);
+writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Ana Developer\n\temail = ana@example.com\n[init]\n\tdefaultBranch = main\n');
+const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', PATH: `${join(root, 'bin')}:${process.env.PATH}` };
+
+function sh(command, { quiet = false } = {}) {
+  if (!quiet) process.stdout.write(`\n$ ${command}\n`);
+  const result = spawnSync('sh', ['-c', command], { cwd: dir, env, encoding: 'utf8' });
+  if (!quiet) process.stdout.write(result.stdout + result.stderr);
+  if (result.status !== 0) throw new Error(`demo step failed: ${command}\n${result.stderr}`);
+  return result.stdout;
+}
+const step = (title) => process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
+const write = (path, text) => {
+  mkdirSync(dirname(join(dir, path)), { recursive: true });
+  writeFileSync(join(dir, path), text);
+};
+
+try {
+  step('A repository with a bare remote');
+  sh(`git init -q --bare ${JSON.stringify(remote)} && git init -q && git remote add origin ${JSON.stringify(remote)}`);
+  write('src/cli.js', "import { parse } from './args.js';\n\nexport function main(argv) {\n  const options = parse(argv);\n  return run(options);\n}\n");
+  sh('git add -A && git commit -q -m "initial" && git push -q origin main');
+
+  step('trace init: Claude Code hooks, git hooks, config');
+  sh('trace init --yes');
+  sh('git add .claude/settings.json .chainloop.yml && git commit -q -m "Trace AI contributions" && git log --oneline');
+
+  step('A Claude Code session, driven through the installed hook commands');
+  const agent = new SimulatedClaude({ dir, env }, { sessionId: 'demo-session-0001' });
+  // A small transcript in Claude Code's format, so the session's tokens and cost can be read.
+  mkdirSync(dirname(agent.transcriptPath), { recursive: true });
+  const line = (type, extra) => JSON.stringify({ type, sessionId: agent.sessionId, version: '2.1.240', cwd: dir, gitBranch: 'main', timestamp: new Date().toISOString(), ...extra });
+  writeFileSync(
+    agent.transcriptPath,
+    [
+      line('user', { uuid: 'u1', message: { role: 'user', content: 'Add a --json flag to the CLI' } }),
+      line('assistant', { uuid: 'a1', requestId: 'r1', message: { id: 'msg_1', role: 'assistant', model: 'claude-opus-4-8', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Edit', input: {} }], usage: { input_tokens: 1200, output_tokens: 850, cache_read_input_tokens: 24000, cache_creation_input_tokens: 1500 } } }),
+    ].join('\n') + '\n',
+  );
+  agent.start('claude-opus-4-8');
+  agent.prompt('Add a --json flag to the CLI');
+  agent.edit('src/cli.js', '  return run(options);\n', '  const result = run(options);\n  if (options.json) return JSON.stringify(result);\n  return result;\n');
+  agent.write('src/format.js', 'export function format(result) {\n  return `${result.count} items`;\n}\n');
+  agent.bash('mkdir -p test && printf "import { format } from \'../src/format.js\';\\nconsole.assert(format({ count: 2 }) === \'2 items\');\\n" > test/format.test.js');
+  process.stdout.write('  agent: Edit src/cli.js, Write src/format.js, Bash creating test/format.test.js\n');
+
+  step('The developer edits too, then commits');
+  write('src/format.js', 'export function format(result) {\n  return `${result.count} items`;\n}\n\n// Keep in sync with the docs.\n');
+  sh('git add -A && git commit -q -m "Add --json output" && trace show');
+
+  step('trace blame src/cli.js');
+  sh('trace blame src/cli.js');
+
+  step('trace status');
+  sh('trace status');
+
+  step('git push to the bare remote');
+  sh('git push origin main 2>&1');
+  agent.end();
+  process.stdout.write('\nDemo repository kept while this runs only; everything above ran the real bin/trace.\n');
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}

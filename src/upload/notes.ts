@@ -189,7 +189,8 @@ async function commitNotes(cwd: string, ref: string, parent: string | undefined,
   const result = await gitRaw(['fast-import', '--quiet', '--date-format=raw'], { cwd, input, okCodes: [1] });
   const created = result.stdout.toString('utf8').trim();
   if (result.code === 0 && SHA.test(created)) return created;
-  if (/Not updating/.test(result.stderr)) return undefined;
+  // Lost the race: the ref moved after we read it, or another writer holds its lock right now.
+  if (/Not updating|cannot lock ref|Unable to create .*\.lock/.test(result.stderr)) return undefined;
   throw new TraceError('GIT_FAILED', `git fast-import could not write ${ref}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
 }
 
@@ -212,7 +213,7 @@ export async function addBundleNotes(cwd: string, entries: BundleNoteEntry[]): P
   if (additions.size === 0) return { changed: 0, notesCommit: undefined };
 
   // Another local writer (a second push, `git notes`) may move the ref between our read and write.
-  for (let attempt = 1; attempt <= 5; attempt++) {
+  for (let attempt = 1; attempt <= 8; attempt++) {
     const parent = await resolveCommit(cwd, NOTES_REF);
     const existing = parent === undefined ? new Map<string, NoteEntry>() : await listNotes(cwd, parent);
     const blobs = await readBlobs(
@@ -231,7 +232,9 @@ export async function addBundleNotes(cwd: string, entries: BundleNoteEntry[]): P
     if (created !== undefined) return { changed: updates.size, notesCommit: created };
     await sleep(10 * attempt + randomInt(20));
   }
-  throw new TraceError('GIT_FAILED', `${NOTES_REF} kept changing while trace was adding notes`, { hint: 'Run `git push` again.' });
+  throw new TraceError('GIT_FAILED', `could not update ${NOTES_REF}: it kept changing or stayed locked while trace was adding notes`, {
+    hint: 'Run `git push` again; if it keeps failing, remove a stale `refs/notes/chainloop-trace.lock` under the .git directory.',
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

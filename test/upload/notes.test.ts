@@ -111,6 +111,21 @@ describe('addBundleNotes and readNotes', () => {
     expect(showNote(repo, repo.dir, a)).toEqual([bundle('from git'), bundle('ours')].sort());
   });
 
+  it('loses no line when two local writers add notes at the same time', async () => {
+    const { repo, commits } = setup(2);
+    const [a, b] = commits as [string, string];
+    await Promise.all(
+      ['one', 'two', 'three', 'four'].map((id) =>
+        addBundleNotes(repo.dir, [
+          { commit: a, bundleLine: bundle(id) },
+          { commit: b, bundleLine: bundle(`${id}-b`) },
+        ]),
+      ),
+    );
+    expect(showNote(repo, repo.dir, a)).toEqual(['four', 'one', 'three', 'two'].map(bundle));
+    expect(showNote(repo, repo.dir, b)).toHaveLength(4);
+  });
+
   it('refuses a bundle line with a line break or a commit that is not a full id', async () => {
     const { repo, commits } = setup(1);
     const [a] = commits as [string];

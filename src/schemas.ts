@@ -1,5 +1,6 @@
 // The JSON Schemas that are generated from zod schemas, by file name in schemas/.
 import { configJsonSchema } from './config.js';
+import { PREDICATE_TYPE, predicateJsonSchema } from './core/predicate.js';
 
 export function generatedSchemas(): Record<string, object> {
   return {
@@ -7,6 +8,11 @@ export function generatedSchemas(): Record<string, object> {
       $id: 'urn:chainloop-trace:schema:config:v1',
       title: '.chainloop.yml (trace)',
       ...configJsonSchema(),
+    },
+    'predicate.schema.json': {
+      $id: PREDICATE_TYPE,
+      title: 'trace AI line attribution predicate (in-toto predicateType ' + PREDICATE_TYPE + ')',
+      ...predicateJsonSchema(),
     },
   };
 }

@@ -1,0 +1,156 @@
+// The attestation: an in-toto Statement v1 whose predicate joins each pushed commit's line
+// attribution with the agent sessions behind it. The zod schema here is the contract; its JSON
+// Schema is generated into schemas/ (npm run schemas) for readers outside this tool.
+import { z } from 'zod';
+import type { CommitAttribution, FileAttribution } from './types.js';
+
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const PREDICATE_TYPE = 'urn:chainloop-trace:predicate:ai-line-attribution:v1';
+export const PREDICATE_VERSION = 1;
+
+const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full git commit id');
+
+const lineRange = z
+  .strictObject({
+    start: z.number().int().min(1),
+    end: z.number().int().min(1),
+    attribution: z.enum(['ai', 'human']),
+    session_id: z.string().min(1).optional(),
+  })
+  .refine((r) => r.end >= r.start, 'end must not be before start')
+  .refine((r) => (r.attribution === 'ai') === (r.session_id !== undefined), 'ai ranges name their session, human ranges do not');
+
+const count = z.number().int().min(0);
+
+const fileSchema = z.strictObject({
+  path: z.string().min(1),
+  old_path: z.string().min(1).optional(),
+  status: z.enum(['created', 'modified', 'deleted', 'renamed']),
+  binary: z.literal(true).optional(),
+  generated: z.literal(true).optional(),
+  lines_added: count,
+  lines_removed: count,
+  ai_lines_added: count,
+  ai_lines_removed: count,
+  human_lines_added: count,
+  human_lines_removed: count,
+  lines: z.array(lineRange),
+});
+
+const commitSchema = z.strictObject({
+  sha,
+  parents: z.array(sha),
+  author: z.strictObject({ name: z.string(), email: z.string(), date: z.string() }),
+  captured: z.boolean().describe('False when no capture was available (hooks absent, another machine): lines are human.'),
+  session_ids: z.array(z.string().min(1)),
+  files: z.array(fileSchema),
+});
+
+export const predicateSchema = z.strictObject({
+  version: z.literal(PREDICATE_VERSION),
+  generator: z.strictObject({ name: z.string(), version: z.string() }),
+  repository: z.strictObject({ name: z.string().min(1), remote: z.string().optional() }),
+  created_at: z.string().min(1),
+  transcript_retention: z.enum(['none', 'prompts', 'full']),
+  redaction: z.strictObject({
+    total: count,
+    rules: z.array(z.strictObject({ ruleId: z.string(), count })),
+  }),
+  commits: z.array(commitSchema).min(1),
+  sessions: z.array(z.looseObject({ schema_version: z.string(), session: z.looseObject({ id: z.string() }) })).describe(
+    'One Chainloop CHAINLOOP_AI_CODING_SESSION object per contributing session (schemas/chainloop-ai-coding-session-0.1.schema.json).',
+  ),
+  warnings: z.array(z.string()),
+});
+
+export type Predicate = z.output<typeof predicateSchema>;
+
+export const statementSchema = z.strictObject({
+  _type: z.literal(STATEMENT_TYPE),
+  subject: z
+    .array(z.strictObject({ name: z.string().min(1), digest: z.strictObject({ gitCommit: sha }) }))
+    .min(1),
+  predicateType: z.literal(PREDICATE_TYPE),
+  predicate: predicateSchema,
+});
+
+export type Statement = z.output<typeof statementSchema>;
+
+export function predicateJsonSchema(): object {
+  return z.toJSONSchema(predicateSchema, { io: 'input', target: 'draft-7' });
+}
+
+/** A commit's attribution in the predicate's shape (drops nothing the schema allows). */
+export function predicateCommit(commit: CommitAttribution): Predicate['commits'][number] {
+  return {
+    sha: commit.sha,
+    parents: commit.parents,
+    author: commit.author,
+    captured: commit.captured,
+    session_ids: commit.session_ids,
+    files: commit.files.map((file) => ({
+      path: file.path,
+      ...(file.old_path !== undefined ? { old_path: file.old_path } : {}),
+      status: file.status,
+      ...(file.binary ? { binary: true as const } : {}),
+      ...(file.generated ? { generated: true as const } : {}),
+      lines_added: file.lines_added,
+      lines_removed: file.lines_removed,
+      ai_lines_added: file.ai_lines_added,
+      ai_lines_removed: file.ai_lines_removed,
+      human_lines_added: file.human_lines_added,
+      human_lines_removed: file.human_lines_removed,
+      lines: file.lines.map((r) => (r.attribution === 'ai' ? { start: r.start, end: r.end, attribution: 'ai' as const, session_id: r.session_id! } : { start: r.start, end: r.end, attribution: 'human' as const })),
+    })),
+  };
+}
+
+export interface StatementInput {
+  repository: { name: string; remote?: string };
+  generator: { name: string; version: string };
+  createdAt: string;
+  retention: Predicate['transcript_retention'];
+  commits: readonly CommitAttribution[];
+  sessions: readonly object[];
+  redaction: Predicate['redaction'];
+  warnings: readonly string[];
+}
+
+export function buildStatement(input: StatementInput): Statement {
+  return {
+    _type: STATEMENT_TYPE,
+    subject: input.commits.map((commit) => ({ name: `${input.repository.name}@${commit.sha}`, digest: { gitCommit: commit.sha } })),
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      version: PREDICATE_VERSION,
+      generator: input.generator,
+      repository: input.repository,
+      created_at: input.createdAt,
+      transcript_retention: input.retention,
+      redaction: input.redaction,
+      commits: input.commits.map(predicateCommit),
+      sessions: input.sessions as Predicate['sessions'],
+      warnings: [...input.warnings],
+    },
+  };
+}
+
+/** One session's part of a set of commits: its own ai ranges and counts; other sessions' lines are not counted. */
+export function filesForSession(commits: readonly CommitAttribution[], sessionId: string): (FileAttribution & { commit: string })[] {
+  const files: (FileAttribution & { commit: string })[] = [];
+  for (const commit of commits) {
+    if (!commit.session_ids.includes(sessionId)) continue;
+    for (const file of commit.files) {
+      const own = file.lines.filter((r) => r.attribution === 'ai' && r.session_id === sessionId);
+      if (own.length === 0) continue;
+      const aiAdded = own.reduce((sum, r) => sum + r.end - r.start + 1, 0);
+      files.push({ ...file, commit: commit.sha, lines: own, ai_lines_added: aiAdded });
+    }
+  }
+  return files;
+}
+
+export function statementIssues(statement: unknown): string[] {
+  const result = statementSchema.safeParse(statement);
+  return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || '(statement)'}: ${issue.message}`);
+}

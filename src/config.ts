@@ -29,6 +29,44 @@ const transcriptsSchema = z
   })
   .prefault({});
 
+const signingSchema = z
+  .strictObject({
+    mode: z
+      .enum(['auto', 'key', 'keyless'])
+      .default('auto')
+      .describe('auto: keyless when an identity token can be had without a browser (SIGSTORE_ID_TOKEN, GitHub Actions), else the local key.'),
+    keyDir: z.string().min(1).optional().describe('Directory of the local signing key (default $XDG_CONFIG_HOME/chainloop-trace or ~/.config/chainloop-trace).'),
+    fulcioURL: z.url().default('https://fulcio.sigstore.dev').describe('Fulcio certificate authority (keyless).'),
+    rekorURL: z.url().default('https://rekor.sigstore.dev').describe('Rekor transparency log (keyless).'),
+    tsaURL: z.url().optional().describe('RFC 3161 timestamp authority (keyless, optional).'),
+    oidcIssuer: z.url().default('https://oauth2.sigstore.dev/auth').describe('OIDC issuer for the interactive browser login.'),
+    oidcClientId: z.string().min(1).default('sigstore').describe('OIDC client id for the interactive browser login.'),
+  })
+  .prefault({});
+
+const uploadSchema = z
+  .strictObject({
+    notes: z.boolean().default(true).describe('Push the attestations to the remote as refs/notes/chainloop-trace.'),
+    directory: z.string().min(1).optional().describe('Also write each bundle into this directory.'),
+    http: z
+      .strictObject({
+        url: z.url().describe('POST each bundle (application/json) to this URL.'),
+        tokenEnv: z.string().min(1).optional().describe('Environment variable holding a bearer token for it.'),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+const redactionSchema = z
+  .strictObject({
+    patterns: z
+      .array(z.strictObject({ id: z.string().min(1), pattern: z.string().min(1) }))
+      .default([])
+      .describe('Extra secret patterns (JavaScript regular expressions; a named group "secret" limits what is replaced).'),
+    entropy: z.boolean().default(true).describe('Also redact high-entropy tokens.'),
+  })
+  .prefault({});
+
 export const configSchema = z.looseObject({
   projectName: z.string().min(1).optional().describe('Project name (Chainloop-compatible).'),
   organization: z.string().min(1).optional().describe('Organization (Chainloop-compatible).'),
@@ -37,6 +75,9 @@ export const configSchema = z.looseObject({
     .strictObject({
       capture: captureSchema,
       transcripts: transcriptsSchema,
+      signing: signingSchema,
+      upload: uploadSchema,
+      redaction: redactionSchema,
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

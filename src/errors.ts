@@ -7,6 +7,7 @@ export type TraceErrorCode =
   | 'GIT_FAILED'
   | 'STORE_FAILED'
   | 'SIGNING_FAILED'
+  | 'REDACTION_FAILED'
   | 'UPLOAD_FAILED'
   | 'VERIFY_FAILED'
   | 'UNSUPPORTED';

@@ -116,6 +116,39 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('attest [range]')
+    .description('attest commits by hand: sign and upload what pre-push would (default: commits not on the remote yet)')
+    .option('--dry-run', 'print the in-toto statement without signing or uploading')
+    .option('--output <file>', 'also write the signed bundle to this file')
+    .option('--remote <name>', 'the remote to push the notes to (default origin)')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { dryRun?: boolean; output?: string; remote?: string; json?: boolean }, args: string[]) => {
+        const { attest } = await import('./commands/attest.js');
+        return attest({
+          cwd: process.cwd(),
+          ...(args[0] ? { range: args[0] } : {}),
+          ...(options.dryRun ? { dryRun: true } : {}),
+          ...(options.output ? { output: options.output } : {}),
+          ...(options.remote ? { remote: options.remote } : {}),
+          env: process.env,
+          interactive: process.stdin.isTTY === true,
+        });
+      }),
+    );
+
+  program
+    .command('fetch [remote]')
+    .description('fetch the attestations (refs/notes/chainloop-trace) from a remote, default origin')
+    .addOption(jsonOption())
+    .action(
+      run(async (_options: { json?: boolean }, args: string[]) => {
+        const { fetchAttestations } = await import('./commands/fetch.js');
+        return fetchAttestations({ cwd: process.cwd(), remote: args[0] ?? 'origin' });
+      }),
+    );
+
+  program
     .command('hook <agent> <event>')
     .description('capture an agent hook event from its JSON payload on stdin (run by the agent; prints nothing, exits 0)')
     .action(async (agent: string, event: string) => {

@@ -411,6 +411,29 @@ export class Store {
     return row?.blob ?? null;
   }
 
+  markAttested(commits: readonly string[], at: string): void {
+    this.write(() => {
+      const update = this.db.prepare('UPDATE commits SET attested_at = ? WHERE sha = ?');
+      for (const sha of commits) update.run(at, sha);
+    });
+  }
+
+  /** Drops the captured changes of `paths` and every blob no remaining change (or delta) needs. */
+  pruneCaptures(paths: readonly string[]): void {
+    if (paths.length === 0) return;
+    this.write(() => {
+      const remove = this.db.prepare('DELETE FROM file_changes WHERE path = ?');
+      for (const path of paths) remove.run(path);
+      this.db.exec(`
+        WITH RECURSIVE keep(oid) AS (
+          SELECT before_oid FROM file_changes WHERE before_oid IS NOT NULL
+          UNION SELECT after_oid FROM file_changes WHERE after_oid IS NOT NULL
+          UNION SELECT b.base FROM blobs b JOIN keep k ON b.oid = k.oid WHERE b.base IS NOT NULL
+        )
+        DELETE FROM blobs WHERE oid NOT IN (SELECT oid FROM keep)`);
+    });
+  }
+
   capturedPaths(): string[] {
     return (this.db.prepare('SELECT DISTINCT path FROM file_changes ORDER BY path').all() as { path: string }[]).map((row) => row.path);
   }

@@ -64,8 +64,10 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
         }
         return NOTHING;
       }
-      case 'pre-push':
-        return NOTHING;
+      case 'pre-push': {
+        const { prePush } = await import('./attest.js');
+        return await prePush({ repo, store, remote: options.args[0] ?? 'origin', stdin: input, env: process.env, logger, now });
+      }
       case 'reference-transaction': {
         if (options.args[0] !== 'committed' || stashJustWritten(repo.gitDir, now())) return NOTHING;
         const { observeWorkTree } = await import('../capture/observe.js');

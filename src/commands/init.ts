@@ -1,9 +1,10 @@
 // `trace init`: install the agent hooks and the git hooks, write the config, create the local state.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDocument } from 'yaml';
-import { CONFIG_FILE, parseConfig } from '../config.js';
+import { CONFIG_FILE, loadConfig, parseConfig, type TraceConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { readAsset } from '../install/assets.js';
@@ -12,6 +13,9 @@ import { hooksDirectory, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
 import { Store } from '../store.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
+
+/** Public keys CI trusts, committed in the repository (read at the base of a verified range). */
+export const PUBLIC_KEYS_DIR = '.chainloop/keys';
 
 export const AGENT_FLAGS = ['claude', 'cursor', 'codex', 'gemini', 'copilot', 'opencode'] as const;
 export type AgentFlag = (typeof AGENT_FLAGS)[number];
@@ -32,6 +36,22 @@ export interface InitResult {
   config: { file: string; status: 'created' | 'updated' | 'unchanged' };
   stateDir: string;
   filesToCommit: string[];
+  publicKey?: { keyId: string; file: string; created: boolean };
+}
+
+/** The local signing key's public half goes into the repository, so CI can trust what it signs. */
+async function exportPublicKey(root: string, config: TraceConfig, manifest: InstallManifest): Promise<InitResult['publicKey']> {
+  if (config.trace.signing.mode === 'keyless') return undefined;
+  const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
+  const key = await loadOrCreateKey(config.trace.signing.keyDir ?? keyDir(process.env, homedir()));
+  const file = join(PUBLIC_KEYS_DIR, `${key.keyId.slice(0, 16)}.pem`);
+  const path = join(root, file);
+  if (existsSync(path) && readFileSync(path, 'utf8') === key.publicKeyPem) return { keyId: key.keyId, file, created: false };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, key.publicKeyPem);
+  manifest.created.push(file);
+  manifest.hashes = { ...manifest.hashes, [file]: contentHash(key.publicKeyPem) };
+  return { keyId: key.keyId, file, created: true };
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -108,6 +128,7 @@ export async function init(options: InitOptions): Promise<Outcome> {
   const agentResults: InitResult['agents'] = agents.map((agent) =>
     SUPPORTED.includes(agent) ? { agent, ...installClaude(repo.root, manifest) } : { agent, status: 'not yet supported' },
   );
+  const publicKey = await exportPublicKey(repo.root, loadConfig(repo.root), manifest);
   const hooksDir = await hooksDirectory(repo.root);
   const gitHooks = await installGitHooks(hooksDir);
   manifest.hooksDir = hooksDir;
@@ -117,14 +138,16 @@ export async function init(options: InitOptions): Promise<Outcome> {
   const filesToCommit = [
     ...agentResults.filter((a) => a.file).map((a) => relative(repo.root, a.file!)),
     CONFIG_FILE,
+    ...(publicKey ? [publicKey.file] : []),
   ];
-  const result: InitResult = { repository: repo.root, agents: agentResults, gitHooks, config, stateDir: repo.stateDir, filesToCommit };
+  const result: InitResult = { repository: repo.root, agents: agentResults, gitHooks, config, stateDir: repo.stateDir, filesToCommit, ...(publicKey ? { publicKey } : {}) };
   const lines = [
     `trace is set up in ${repo.root}`,
     ...agentResults.map((a) => `  ${a.agent}: ${a.status}${a.file ? ` (${relative(repo.root, a.file)})` : ''}`),
     `  git hooks: ${gitHooks.map((h) => `${h.name}${h.chained ? ' (chained to your existing hook)' : ''}`).join(', ')} in ${hooksDir}`,
     `  config: ${CONFIG_FILE} ${config.status}`,
     `  local state: ${repo.stateDir}`,
+    ...(publicKey ? [`  signing key: ${publicKey.keyId.slice(0, 16)} (public key ${publicKey.file}; CI trusts pushes signed with it)`] : []),
     '',
     'Commit these files so everyone working here is traced:',
     ...filesToCommit.map((file) => `  git add ${file}`),

@@ -58,6 +58,15 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
     }
   }
 
+  for (const file of manifest.created.filter((f) => f.startsWith('.chainloop/keys/'))) {
+    const path = join(repo.root, file);
+    if (existsSync(path) && manifest.hashes?.[file] === contentHash(readFileSync(path))) {
+      rmSync(path);
+      changes.push(`removed ${file} (the public key trace exported; the private key stays in your config dir)`);
+      for (const dir of [dirname(path), dirname(dirname(path))]) if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    }
+  }
+
   if (existsSync(repo.stateDir)) {
     rmSync(repo.stateDir, { recursive: true, force: true });
     changes.push(`deleted the local state ${repo.stateDir}`);

@@ -1,0 +1,171 @@
+// Builds the statement for a set of commits: their attribution (attributing on the fly any that
+// lack it), one Chainloop session object per contributing session, redacted, then validated.
+import { readFileSync } from 'node:fs';
+import { Attributor } from '../attribution/attribute.js';
+import { readClaudeTranscript } from '../agents/claude-transcript.js';
+import type { TraceConfig } from '../config.js';
+import { buildStatement, filesForSession, type Statement, statementIssues } from '../core/predicate.js';
+import { redactDeep } from '../core/redact.js';
+import { buildSessionObject } from '../core/session.js';
+import { promptsAndToolCalls } from '../core/transcript/claude.js';
+import type { CommitAttribution } from '../core/types.js';
+import { TraceError } from '../errors.js';
+import { git, gitRaw } from '../git.js';
+import { assetPath } from '../install/assets.js';
+import type { Repo } from '../repo.js';
+import type { Store } from '../store.js';
+
+export const GENERATOR = { name: 'chainloop-trace', version: '0.1.0' };
+
+export interface EvidenceInput {
+  repo: Repo;
+  store: Store;
+  config: TraceConfig;
+  commits: readonly string[];
+  /** The remote the push goes to (name or URL), for the git context. */
+  remote?: string;
+  branch?: string;
+  now: () => Date;
+}
+
+export interface Evidence {
+  statement: Statement;
+  attributions: CommitAttribution[];
+  /** Milliseconds per phase, for `npm run bench` and `--json`. */
+  timings: Record<string, number>;
+}
+
+/** `https://user:token@host/x.git` → `https://host/x.git`: credentials never go into an attestation. */
+export function publicRemoteUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+async function remoteUrl(cwd: string, remote: string | undefined): Promise<string | undefined> {
+  if (!remote) return undefined;
+  const result = await gitRaw(['remote', 'get-url', remote], { cwd, okCodes: [2, 128] });
+  return publicRemoteUrl(result.code === 0 ? result.stdout.toString('utf8').trim() : remote);
+}
+
+function repositoryName(url: string | undefined, root: string): string {
+  const source = url ?? root;
+  const last = source.replace(/\/+$/, '').split(/[/:]/).pop() ?? 'repository';
+  return last.replace(/\.git$/, '') || 'repository';
+}
+
+/** The conversation kept for `retention`, from the transcript when it can be read, else from what the hooks stored. */
+function rawSession(store: Store, sessionId: string, retention: TraceConfig['trace']['transcripts']['retention'], transcript: string | null): Record<string, unknown[]> | undefined {
+  if (retention === 'none') return undefined;
+  if (transcript !== null) {
+    if (retention === 'full') {
+      const lines: unknown[] = [];
+      for (const line of transcript.split('\n')) {
+        try {
+          if (line.trim()) lines.push(JSON.parse(line));
+        } catch {
+          // a torn last line: left out
+        }
+      }
+      return { main: lines };
+    }
+    return { main: promptsAndToolCalls(transcript) };
+  }
+  const prompts = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
+  const calls = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at }));
+  return { main: [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp))) };
+}
+
+let sessionValidator: ((value: unknown) => string[]) | undefined;
+
+/** Validates a session object against Chainloop's published schema (copied into schemas/). */
+async function validateSession(session: unknown): Promise<string[]> {
+  if (!sessionValidator) {
+    const { Ajv } = await import('ajv');
+    const schema = JSON.parse(readFileSync(assetPath('../schemas/chainloop-ai-coding-session-0.1.schema.json'), 'utf8')) as object;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    sessionValidator = (value) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(session)'}: ${e.message ?? 'invalid'}`));
+  }
+  return sessionValidator(session);
+}
+
+export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
+  const attributor = new Attributor(input.repo, input.store);
+  const attributions: CommitAttribution[] = [];
+  for (const sha of input.commits) {
+    attributions.push(input.store.commit(sha) ?? (await attributor.attribute(sha, { captured: false, now: input.now })));
+  }
+  phase('attribution');
+
+  const url = await remoteUrl(input.repo.root, input.remote);
+  const branch = input.branch ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: input.repo.root })).trim();
+  const retention = input.config.trace.transcripts.retention;
+  const warnings: string[] = [];
+  const sessions: object[] = [];
+  const sessionIds = [...new Set(attributions.flatMap((a) => a.session_ids))];
+  for (const id of sessionIds) {
+    const record = input.store.session(id);
+    if (!record) {
+      warnings.push(`session ${id} is named by a commit but was not recorded on this machine`);
+      continue;
+    }
+    const read = record.transcript_path ? await readClaudeTranscript(record.transcript_path) : { summary: null, warnings: ['no transcript path was recorded for this session'] };
+    let transcriptText: string | null = null;
+    if (read.summary && record.transcript_path && retention !== 'none') {
+      try {
+        transcriptText = readFileSync(record.transcript_path, 'utf8');
+      } catch {
+        transcriptText = null;
+      }
+    }
+    const own = attributions.filter((a) => a.session_ids.includes(id));
+    sessions.push(
+      buildSessionObject({
+        session: { id, agent: record.agent, agentVersion: record.agent_version, model: record.model, startedAt: record.started_at, endedAt: record.ended_at, cwd: record.cwd },
+        transcript: read.summary,
+        files: filesForSession(own, id),
+        git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
+        warnings: read.warnings,
+        ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, transcriptText) } : {}),
+      }),
+    );
+  }
+  phase('sessions');
+
+  // Secrets never leave the machine: every free-text field is redacted before anything is signed.
+  let redacted: { value: { sessions: object[]; warnings: string[] }; report: { total: number; rules: { ruleId: string; count: number }[] } };
+  try {
+    const { createRedactor } = await import('../core/redact.js');
+    const redactor = await createRedactor({ extraPatterns: input.config.trace.redaction.patterns, entropy: input.config.trace.redaction.entropy });
+    redacted = redactDeep({ sessions, warnings }, redactor);
+  } catch (cause) {
+    if (cause instanceof TraceError && cause.code === 'BAD_CONFIG') throw cause;
+    throw new TraceError('REDACTION_FAILED', `redaction failed, so nothing was signed or uploaded: ${(cause as Error).message}`, { cause });
+  }
+  phase('redaction');
+
+  const statement = buildStatement({
+    repository: { name: repositoryName(url, input.repo.root), ...(url ? { remote: url } : {}) },
+    generator: GENERATOR,
+    createdAt: input.now().toISOString(),
+    retention,
+    commits: attributions,
+    sessions: redacted.value.sessions,
+    redaction: redacted.report,
+    warnings: redacted.value.warnings,
+  });
+  const problems = statementIssues(statement);
+  for (const [index, session] of statement.predicate.sessions.entries()) {
+    for (const problem of await validateSession(session)) problems.push(`predicate.sessions.${index}${problem}`);
+  }
+  if (problems.length > 0) {
+    throw new TraceError('BAD_INPUT', `the attestation does not match its schema, so it was not signed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  phase('validation');
+  return { statement, attributions, timings };
+}

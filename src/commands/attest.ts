@@ -1,0 +1,166 @@
+// `trace attest` and trace's part of `pre-push`: compute the statement first (a plan that
+// `--dry-run` and `--json` print), then sign, upload and mark the commits attested.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildEvidence } from '../attest/evidence.js';
+import { commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
+import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
+import { loadConfig, type TraceConfig } from '../config.js';
+import { openRepo, requireInitialised } from '../context.js';
+import type { Statement } from '../core/predicate.js';
+import { TraceError } from '../errors.js';
+import { git } from '../git.js';
+import type { Logger } from '../log.js';
+import type { Outcome } from '../program.js';
+import type { Repo } from '../repo.js';
+import { Store } from '../store.js';
+import { NOTES_REF, readNotes } from '../upload/notes.js';
+
+export interface AttestResult {
+  commits: string[];
+  already_attested: string[];
+  dry_run: boolean;
+  statement?: Statement;
+  signer?: string;
+  upload?: UploadOutcome;
+  output?: string;
+  pruned_paths?: number;
+  timings: Record<string, number>;
+}
+
+interface RunInput {
+  repo: Repo;
+  store: Store;
+  config: TraceConfig;
+  commits: string[];
+  alreadyAttested: string[];
+  remote: string | undefined;
+  branch?: string;
+  dryRun: boolean;
+  output?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  interactive: boolean;
+  now: () => Date;
+}
+
+/** The whole attestation of a set of commits; throws a TraceError saying what failed. */
+export async function attestCommits(input: RunInput): Promise<AttestResult> {
+  const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, dry_run: input.dryRun, timings: {} };
+  if (input.commits.length === 0) return result;
+  const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), now: input.now });
+  result.statement = evidence.statement;
+  Object.assign(result.timings, evidence.timings);
+  if (input.dryRun) return result;
+  let mark = performance.now();
+  const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive });
+  const { signStatement } = await import('../signing/sign.js');
+  const bundle = JSON.stringify(await signStatement(evidence.statement, signer.options));
+  result.signer = signer.description;
+  result.timings.signing = Math.round((performance.now() - mark) * 10) / 10;
+  mark = performance.now();
+  if (input.output) {
+    result.output = resolve(input.output);
+    writeFileSync(result.output, `${bundle}\n`);
+  }
+  result.upload = await uploadBundle({ repo: input.repo, config: input.config, statement: evidence.statement, bundle, remote: input.remote, env: input.env });
+  result.timings.upload = Math.round((performance.now() - mark) * 10) / 10;
+  mark = performance.now();
+  result.pruned_paths = (await markAttested(input.repo, input.store, input.commits, input.now().toISOString())).prunedPaths;
+  result.timings.cleanup = Math.round((performance.now() - mark) * 10) / 10;
+  return result;
+}
+
+export interface AttestOptions {
+  cwd: string;
+  range?: string;
+  dryRun?: boolean;
+  output?: string;
+  remote?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  interactive: boolean;
+}
+
+async function defaultRemote(cwd: string): Promise<string | undefined> {
+  const remotes = (await git(['remote'], { cwd })).split('\n').filter(Boolean);
+  return remotes.includes('origin') ? 'origin' : remotes[0];
+}
+
+/** `trace attest [<range>]`: by default the commits of HEAD not on any remote-tracking branch and not attested yet. */
+export async function attest(options: AttestOptions): Promise<Outcome> {
+  const repo = await openRepo(options.cwd);
+  requireInitialised(repo);
+  const config = loadConfig(repo.root);
+  const remote = options.remote ?? (await defaultRemote(repo.root));
+  let commits: string[];
+  let alreadyAttested: string[] = [];
+  if (options.range) {
+    const listed = await commitsInRange(repo.root, options.range).catch((cause: unknown) => {
+      throw new TraceError('BAD_ARGUMENT', `${options.range} is not a commit range here`, { cause });
+    });
+    const notes = await readNotes(repo.root, listed, NOTES_REF);
+    commits = listed.filter((sha) => !notes.has(sha));
+    alreadyAttested = listed.filter((sha) => notes.has(sha));
+  } else {
+    const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
+    ({ commits, alreadyAttested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }]));
+  }
+  const store = Store.open(repo.stateDir);
+  try {
+    const result = await attestCommits({
+      repo,
+      store,
+      config,
+      commits,
+      alreadyAttested,
+      remote,
+      dryRun: options.dryRun === true,
+      ...(options.output ? { output: options.output } : {}),
+      env: options.env,
+      interactive: options.interactive,
+      now: () => new Date(),
+    });
+    if (options.dryRun) return { json: result.statement ?? null, text: result.statement ? JSON.stringify(result.statement, null, 2) : 'nothing to attest: every commit in the range already has an attestation' };
+    return { json: result, text: renderAttest(result) };
+  } finally {
+    store.close();
+  }
+}
+
+function renderAttest(result: AttestResult): string {
+  if (result.commits.length === 0) return `nothing to attest${result.already_attested.length ? ` (${result.already_attested.length} commit(s) already attested)` : ''}`;
+  const sessions = result.statement?.predicate.sessions.length ?? 0;
+  const lines = [`attested ${result.commits.length} commit(s) and ${sessions} session(s), signed with ${result.signer}`];
+  if (result.upload?.notes.pushed) lines.push(`  notes pushed (${NOTES_REF}, ${result.upload.notes.attempts} attempt(s))`);
+  else lines.push(`  notes written locally (${NOTES_REF})`);
+  for (const problem of result.upload?.notes.problems ?? []) lines.push(`  remote notes problem: ${problem}`);
+  if (result.upload?.directory) lines.push(`  bundle written to ${result.upload.directory}`);
+  if (result.upload?.http) lines.push(`  bundle posted (HTTP ${result.upload.http})`);
+  if (result.output) lines.push(`  bundle written to ${result.output}`);
+  const redaction = result.statement?.predicate.redaction;
+  if (redaction && redaction.total > 0) lines.push(`  redacted ${redaction.total} secret(s): ${redaction.rules.map((r) => `${r.ruleId} ×${r.count}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+/** trace's part of pre-push. Never blocks the push unless `requireTrace: true`. */
+export async function prePush(input: { repo: Repo; store: Store; remote: string; stdin: string; env: Readonly<Record<string, string | undefined>>; logger: Logger; now: () => Date }): Promise<Outcome> {
+  let config: TraceConfig | undefined;
+  try {
+    config = loadConfig(input.repo.root);
+    const updates: RefUpdate[] = parsePrePushInput(input.stdin);
+    const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
+    const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
+    const result = await attestCommits({ ...input, config, commits, alreadyAttested, ...(branch ? { branch } : {}), dryRun: false, interactive: false });
+    if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
+    return { json: result, text: '' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    input.logger.log('error', `pre-push: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    if (config?.requireTrace || (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG')) {
+      const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+      process.stderr.write(`trace: push refused (requireTrace is on): ${message}${hint}\n  → fix it, then push again; \`trace status\` shows what is pending\n`);
+      return { json: null, text: '', exitCode: 1 };
+    }
+    process.stderr.write(`trace: warning: this push is not attested (${message.split('\n')[0]}); its commits stay pending for the next push\n`);
+    return { json: null, text: '' };
+  }
+}

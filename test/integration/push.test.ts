@@ -1,0 +1,266 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeStatement, NOTES, remoteNoteLines, verifyWithRepoKey } from '../support/attestations.js';
+import { FakeClaude } from '../support/claude.js';
+import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+
+afterAll(cleanupTemps);
+
+function commitAll(repo: TestRepo, message: string): string {
+  repo.git(['add', '-A']);
+  repo.git(['commit', '-q', '-m', message]);
+  return repo.git(['rev-parse', 'HEAD']).stdout.trim();
+}
+
+function head(repo: TestRepo): string {
+  return repo.git(['rev-parse', 'HEAD']).stdout.trim();
+}
+
+describe('pre-push attestation', () => {
+  it('attests exactly the pushed commits with one signed statement, uploaded as notes', async () => {
+    const repo = makeRepo({ initialFiles: { 'app.ts': 'export {};\n' } });
+    repo.git(['push', '-q', 'origin', 'main']);
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.prompt('write the feature');
+    agent.write('feature.ts', 'export const feature = 1;\n');
+    const first = commitAll(repo, 'ai feature');
+    repo.write('notes.md', 'by hand\n');
+    const second = commitAll(repo, 'human notes');
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.stderr).toContain('trace: attested 2 commit(s) and 1 session(s), signed with key');
+
+    const lines = remoteNoteLines(repo, first);
+    expect(lines).toHaveLength(1);
+    expect(remoteNoteLines(repo, second)).toEqual(lines);
+    const verified = await verifyWithRepoKey(repo, lines[0]!);
+    expect(verified.ok).toBe(true);
+    const statement = decodeStatement(lines[0]!);
+    expect(statement.subject.map((s) => s.digest.gitCommit)).toEqual([first, second]);
+    expect(statement.subject[0]!.name).toBe(`remote@${first}`);
+    const [aiCommit, humanCommit] = statement.predicate.commits;
+    expect(aiCommit!.files.find((f) => f.path === 'feature.ts')!.lines).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
+    expect(humanCommit!.files).toEqual([expect.objectContaining({ path: 'notes.md', lines: [{ start: 1, end: 1, attribution: 'human' }] })]);
+    const session = statement.predicate.sessions[0] as unknown as { session: { id: string }; agent: { name: string }; git_context: { commits: string[] } };
+    expect(session.session.id).toBe(agent.sessionId);
+    expect(session.agent.name).toBe('claude-code');
+    expect(session.git_context.commits).toEqual([first]);
+
+    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { pending_commits: string[] };
+    expect(status.pending_commits).toEqual([]);
+  });
+
+  it('attests nothing new on a second push, a deletion or a tag push', () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    const sha = commitAll(repo, 'a');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const notesTip = repo.git(['--git-dir', repo.remote, 'rev-parse', NOTES]).stdout;
+    repo.git(['push', '-q', 'origin', 'main:other']);
+    repo.git(['tag', 'v1']);
+    const tagPush = repo.git(['push', 'origin', 'v1']);
+    expect(tagPush.stderr).not.toContain('attested');
+    repo.git(['push', '-q', 'origin', ':other']);
+    expect(repo.git(['--git-dir', repo.remote, 'rev-parse', NOTES]).stdout).toBe(notesTip);
+    expect(remoteNoteLines(repo, sha)).toHaveLength(1);
+  });
+
+  it('attests commits made without capture as such, on the fly', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('old.txt', 'old\n');
+    const before = commitAll(repo, 'before trace');
+    repo.trace(['init', '--yes']);
+    repo.git(['push', '-q', 'origin', 'main']);
+    const statement = decodeStatement(remoteNoteLines(repo, before)[0]!);
+    const commit = statement.predicate.commits.find((c) => c.sha === before)!;
+    expect(commit.captured).toBe(false);
+  });
+
+  it('redacts secrets from prompts and tool inputs before signing, and records the count', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    const key = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+    agent.start();
+    agent.prompt(`deploy with aws key ${key} please`);
+    agent.bash(`printf 'deployed\\n' > out.txt; curl -s https://deploy:${'hunter2' + 'sEcret'}@127.0.0.1:9/hook || true`);
+    const sha = commitAll(repo, 'secret work');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const line = remoteNoteLines(repo, sha)[0]!;
+    const payload = Buffer.from((JSON.parse(line) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8');
+    expect(payload).not.toContain(key);
+    expect(payload).not.toContain('hunter2sEcret');
+    expect(payload).toContain('[REDACTED:aws-access-key]');
+    const statement = decodeStatement(line);
+    expect(statement.predicate.redaction.total).toBeGreaterThanOrEqual(2);
+    expect(statement.predicate.redaction.rules.map((r) => r.ruleId)).toEqual(expect.arrayContaining(['aws-access-key', 'url-credentials']));
+  });
+
+  it('keeps prompts and tool calls by default, nothing with retention none', () => {
+    for (const retention of ['prompts', 'none'] as const) {
+      const repo = makeRepo();
+      repo.write('.chainloop.yml', `trace:\n  transcripts:\n    retention: ${retention}\n`);
+      const agent = new FakeClaude(repo);
+      agent.start();
+      agent.prompt('make it faster');
+      agent.write('x.txt', 'x\n');
+      const sha = commitAll(repo, 'x');
+      repo.git(['push', '-q', 'origin', 'main']);
+      const statement = decodeStatement(remoteNoteLines(repo, sha)[0]!);
+      const session = statement.predicate.sessions[0] as { raw_session?: { main: { type: string; text?: string }[] } };
+      expect(statement.predicate.transcript_retention).toBe(retention);
+      if (retention === 'none') expect(session.raw_session).toBeUndefined();
+      else expect(session.raw_session!.main).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'prompt', text: 'make it faster' })]));
+    }
+  });
+
+  it('a session whose transcript disappeared is attested with a warning', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.write('x.txt', 'x\n');
+    const sha = commitAll(repo, 'x');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const session = decodeStatement(remoteNoteLines(repo, sha)[0]!).predicate.sessions[0] as unknown as { warnings: string[] };
+    expect(session.warnings.join('\n')).toMatch(/not found/);
+  });
+});
+
+describe('failures', () => {
+  function breakKey(repo: TestRepo): void {
+    const dir = join(repo.home, '.config', 'chainloop-trace');
+    const file = readdirSync(dir).map((f) => join(dir, f)).find((f) => f.endsWith('.pem') || f.includes('key'))!;
+    writeFileSync(file, 'not a key');
+    chmodSync(file, 0o600);
+  }
+
+  it('an unreadable key is a one-line warning: the push goes through and the commits stay pending', () => {
+    const repo = makeRepo();
+    breakKey(repo);
+    repo.write('a.txt', 'a\n');
+    const sha = commitAll(repo, 'a');
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.stderr).toMatch(/trace: warning: this push is not attested \(.*key/);
+    expect(repo.git(['--git-dir', repo.remote, 'rev-parse', 'main']).stdout.trim()).toBe(sha);
+    expect(remoteNoteLines(repo, sha)).toEqual([]);
+    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { pending_commits: string[]; problems: { message: string }[] };
+    expect(status.pending_commits).toContain(sha);
+  });
+
+  it('with requireTrace the same failure refuses the push, with the reason and the fix', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'requireTrace: true\n');
+    breakKey(repo);
+    repo.write('a.txt', 'a\n');
+    commitAll(repo, 'a');
+    const push = repo.git(['push', 'origin', 'main'], { allowFail: true });
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain('trace: push refused (requireTrace is on)');
+    expect(push.stderr).toContain('→');
+    expect(repo.git(['--git-dir', repo.remote, 'rev-parse', '--verify', '-q', 'main'], { allowFail: true }).code).not.toBe(0);
+  });
+
+  it('a remote that rejects the notes push: a warning, the push goes through, nothing lost', () => {
+    const repo = makeRepo();
+    const hook = join(repo.remote, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/notes/*) echo "no notes here" >&2; exit 1;; esac; done\nexit 0\n');
+    chmodSync(hook, 0o755);
+    repo.write('a.txt', 'a\n');
+    const sha = commitAll(repo, 'a');
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.stderr).toMatch(/trace: warning: this push is not attested .*no notes here/);
+    expect(repo.git(['notes', `--ref=${NOTES}`, 'show', sha]).stdout).toContain('dsseEnvelope');
+    // Once the remote accepts notes, the next push delivers the attestation that was kept.
+    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
+    repo.write('b.txt', 'b\n');
+    const next = commitAll(repo, 'b');
+    repo.git(['push', '-q', 'origin', 'main']);
+    expect(remoteNoteLines(repo, sha)).toHaveLength(1);
+    expect(remoteNoteLines(repo, next)).toHaveLength(1);
+  });
+
+  it('a corrupt note on the remote is reported, not fatal', () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    const sha = commitAll(repo, 'a');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const other = join(repo.home, 'other');
+    repo.git(['clone', '-q', repo.remote, other]);
+    repo.git(['fetch', '-q', 'origin', `${NOTES}:${NOTES}`], { cwd: other });
+    repo.git(['notes', `--ref=${NOTES}`, 'append', '-m', 'garbage, not json', sha], { cwd: other });
+    repo.git(['push', '-q', '--no-verify', 'origin', NOTES], { cwd: other });
+    repo.write('b.txt', 'b\n');
+    const next = commitAll(repo, 'b');
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.stderr).toContain('attested 1 commit(s)');
+    expect(remoteNoteLines(repo, next)).toHaveLength(1);
+    const fetched = repo.trace(['fetch']);
+    expect(fetched.code).toBe(0);
+  });
+
+  it('two clones pushing at the same time both keep their attestations', async () => {
+    const repo = makeRepo();
+    repo.git(['push', '-q', 'origin', 'main']);
+    const other = join(repo.home, 'other');
+    repo.git(['clone', '-q', repo.remote, other]);
+    const { spawn } = await import('node:child_process');
+    expect(repo.trace(['init', '--yes'], { cwd: other }).code).toBe(0);
+    repo.write('a.txt', 'a\n');
+    const mine = commitAll(repo, 'mine');
+    writeFileSync(join(other, 'b.txt'), 'b\n');
+    repo.git(['add', 'b.txt'], { cwd: other });
+    repo.git(['commit', '-q', '-m', 'theirs'], { cwd: other });
+    const theirs = repo.git(['rev-parse', 'HEAD'], { cwd: other }).stdout.trim();
+    const push = (cwd: string, ref: string) =>
+      new Promise<number>((resolve) => spawn('git', ['push', '-q', 'origin', ref], { cwd, env: repo.env, stdio: 'ignore' }).on('close', (code) => resolve(code ?? 1)));
+    const codes = await Promise.all([push(repo.dir, 'main:mine'), push(other, 'main:theirs')]);
+    expect(codes).toEqual([0, 0]);
+    expect(remoteNoteLines(repo, mine)).toHaveLength(1);
+    expect(remoteNoteLines(repo, theirs)).toHaveLength(1);
+  });
+});
+
+describe('trace attest', () => {
+  it('--dry-run prints the statement without signing or uploading', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.write('a.txt', 'a\n');
+    const sha = commitAll(repo, 'a');
+    const result = repo.trace(['attest', '--dry-run', '--json']);
+    expect(result.code).toBe(0);
+    const statement = JSON.parse(result.stdout) as { subject: { digest: { gitCommit: string } }[]; predicateType: string };
+    expect(statement.subject.map((s) => s.digest.gitCommit)).toContain(sha);
+    expect(statement.predicateType).toMatch(/^urn:chainloop-trace:/);
+    expect(repo.git(['notes', `--ref=${NOTES}`, 'list']).stdout).toBe('');
+  });
+
+  it('signs a range by hand, writes --output, and finds nothing left to do afterwards', async () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    commitAll(repo, 'a');
+    const output = join(repo.home, 'bundle.json');
+    const result = repo.trace(['attest', 'HEAD~1..HEAD', '--output', output, '--json']);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { commits: string[] }).commits).toEqual([head(repo)]);
+    expect((await verifyWithRepoKey(repo, readFileSync(output, 'utf8').trim())).ok).toBe(true);
+    expect(repo.trace(['attest', 'HEAD~1..HEAD']).stdout).toContain('nothing to attest (1 commit(s) already attested)');
+  });
+
+  it('rejects a bad range clearly', () => {
+    const repo = makeRepo();
+    const result = repo.trace(['attest', 'nope..HEAD']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is not a commit range');
+  });
+
+  it('writes the public key into .chainloop/keys at init, 0600 private key outside the repository', () => {
+    const repo = makeRepo();
+    const keys = readdirSync(join(repo.dir, '.chainloop', 'keys'));
+    expect(keys).toHaveLength(1);
+    expect(readFileSync(join(repo.dir, '.chainloop', 'keys', keys[0]!), 'utf8')).toContain('BEGIN PUBLIC KEY');
+    const dir = join(repo.home, '.config', 'chainloop-trace');
+    expect(existsSync(dir)).toBe(true);
+    expect(dirname(dir)).not.toContain(repo.dir);
+    mkdirSync(join(repo.home, 'unused'), { recursive: true });
+  });
+});

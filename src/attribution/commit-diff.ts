@@ -53,75 +53,118 @@ const ZERO = /^0+$/;
 
 /** The files a commit changes relative to `parent` (its first parent, or the empty tree for a root commit). */
 export async function commitDiff(cwd: string, parent: string | null, sha: string): Promise<DiffFile[]> {
-  const base = parent ?? EMPTY_TREE;
-  const [raw, numstat, patch] = await Promise.all([
-    gitRaw(['diff-tree', ...DIFF_OPTIONS, '-z', '--raw', base, sha], { cwd }),
-    gitRaw(['diff-tree', ...DIFF_OPTIONS, '-z', '--numstat', base, sha], { cwd }),
-    gitRaw(['diff-tree', ...DIFF_OPTIONS, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/', base, sha], { cwd }),
+  return (await commitDiffs(cwd, [{ sha, parent }])).get(sha) ?? [];
+}
+
+/**
+ * The diffs of many commits in two git processes (`diff-tree --stdin`), so verifying a thousand
+ * commits does not start three thousand processes.
+ */
+export async function commitDiffs(cwd: string, items: readonly { sha: string; parent: string | null }[]): Promise<Map<string, DiffFile[]>> {
+  const input = `${items.map((item) => (item.parent ? `${item.sha} ${item.parent}` : item.sha)).join('\n')}\n`;
+  const common = ['diff-tree', '--stdin', '--always', '--root', ...DIFF_OPTIONS];
+  const [summary, patch] = await Promise.all([
+    gitRaw([...common, '-z', '--raw', '--numstat'], { cwd, input }),
+    gitRaw([...common, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/'], { cwd, input }),
   ]);
-  const entries = parseRaw(raw.stdout.toString('utf8'));
-  const counts = parseNumstat(numstat.stdout.toString('utf8'));
-  const sections = parsePatch(patch.stdout.toString('latin1'));
-  if (counts.length !== entries.length || sections.length !== entries.length) {
-    throw new Error(`git diff-tree disagreed with itself on ${sha} (${entries.length}/${counts.length}/${sections.length} files)`);
-  }
-  return entries.map((entry, i): DiffFile => {
-    const count = counts[i]!;
-    const section = sections[i]!;
-    const status: FileStatus = entry.status.startsWith('R') ? 'renamed' : entry.status === 'A' ? 'created' : entry.status === 'D' ? 'deleted' : 'modified';
-    const special = [entry.oldMode, entry.newMode].some((mode) => mode === '120000' || mode === '160000');
-    return {
-      path: entry.path,
-      ...(entry.oldPath !== undefined ? { oldPath: entry.oldPath } : {}),
-      status,
-      binary: count.binary,
-      blob: ZERO.test(entry.newBlob) ? null : entry.newBlob,
-      oldBlob: ZERO.test(entry.oldBlob) ? null : entry.oldBlob,
-      linesAdded: count.added,
-      linesRemoved: count.removed,
-      addedLines: count.binary ? [] : section.addedLines,
-      removedLines: count.binary ? [] : section.removedLines,
-      special,
-    };
-  });
-}
-
-function parseRaw(out: string): RawEntry[] {
-  const fields = out.split('\0');
-  const entries: RawEntry[] = [];
-  let i = 0;
-  while (i < fields.length && fields[i] !== '') {
-    const [oldMode, newMode, oldBlob, newBlob, status] = fields[i]!.replace(/^:/, '').split(' ') as [string, string, string, string, string];
-    if (status.startsWith('R') || status.startsWith('C')) {
-      entries.push({ status, oldMode, newMode, oldBlob, newBlob, oldPath: fields[i + 1]!, path: fields[i + 2]! });
-      i += 3;
-    } else {
-      entries.push({ status, oldMode, newMode, oldBlob, newBlob, path: fields[i + 1]! });
-      i += 2;
+  const shas = items.map((item) => item.sha);
+  const summaries = splitSummaries(summary.stdout.toString('utf8'), shas);
+  const patches = splitPatches(patch.stdout.toString('latin1'), shas);
+  const result = new Map<string, DiffFile[]>();
+  for (const sha of shas) {
+    const { entries, counts } = summaries.get(sha) ?? { entries: [], counts: [] };
+    const sections = patches.get(sha) ?? [];
+    if (counts.length !== entries.length || sections.length !== entries.length) {
+      throw new Error(`git diff-tree disagreed with itself on ${sha} (${entries.length}/${counts.length}/${sections.length} files)`);
     }
-  }
-  return entries;
-}
-
-function parseNumstat(out: string): { added: number; removed: number; binary: boolean }[] {
-  const fields = out.split('\0');
-  const result: { added: number; removed: number; binary: boolean }[] = [];
-  let i = 0;
-  while (i < fields.length && fields[i] !== '') {
-    const [added, removed, path] = fields[i]!.split('\t') as [string, string, string];
-    const binary = added === '-';
-    result.push({ added: binary ? 0 : Number(added), removed: binary ? 0 : Number(removed), binary });
-    // A rename has an empty path here, followed by the old and new paths.
-    i += path === '' ? 3 : 1;
+    result.set(sha, entries.map((entry, i) => toDiffFile(entry, counts[i]!, sections[i]!)));
   }
   return result;
 }
 
-function parsePatch(out: string): { addedLines: number[]; removedLines: string[] }[] {
-  const sections: { addedLines: number[]; removedLines: string[] }[] = [];
-  let current: { addedLines: number[]; removedLines: string[] } | undefined;
+function toDiffFile(entry: RawEntry, count: NumstatEntry, section: PatchSection): DiffFile {
+  const status: FileStatus = entry.status.startsWith('R') ? 'renamed' : entry.status === 'A' ? 'created' : entry.status === 'D' ? 'deleted' : 'modified';
+  const special = [entry.oldMode, entry.newMode].some((mode) => mode === '120000' || mode === '160000');
+  return {
+    path: entry.path,
+    ...(entry.oldPath !== undefined ? { oldPath: entry.oldPath } : {}),
+    status,
+    binary: count.binary,
+    blob: ZERO.test(entry.newBlob) ? null : entry.newBlob,
+    oldBlob: ZERO.test(entry.oldBlob) ? null : entry.oldBlob,
+    linesAdded: count.added,
+    linesRemoved: count.removed,
+    addedLines: count.binary ? [] : section.addedLines,
+    removedLines: count.binary ? [] : section.removedLines,
+    special,
+  };
+}
+
+interface NumstatEntry {
+  added: number;
+  removed: number;
+  binary: boolean;
+}
+
+interface PatchSection {
+  addedLines: number[];
+  removedLines: string[];
+}
+
+/** `-z --raw --numstat` output of several commits: each starts with the commit id, then raw entries, then numstat entries. */
+function splitSummaries(out: string, shas: readonly string[]): Map<string, { entries: RawEntry[]; counts: NumstatEntry[] }> {
+  const fields = out.split('\0');
+  const result = new Map<string, { entries: RawEntry[]; counts: NumstatEntry[] }>();
+  let current: { entries: RawEntry[]; counts: NumstatEntry[] } | undefined;
+  let next = 0;
+  let i = 0;
+  while (i < fields.length) {
+    const field = fields[i]!;
+    if (field === shas[next]) {
+      current = { entries: [], counts: [] };
+      result.set(field, current);
+      next++;
+      i++;
+    } else if (field.startsWith(':') && current) {
+      const [oldMode, newMode, oldBlob, newBlob, status] = field.slice(1).split(' ') as [string, string, string, string, string];
+      if (status.startsWith('R') || status.startsWith('C')) {
+        current.entries.push({ status, oldMode, newMode, oldBlob, newBlob, oldPath: fields[i + 1]!, path: fields[i + 2]! });
+        i += 3;
+      } else {
+        current.entries.push({ status, oldMode, newMode, oldBlob, newBlob, path: fields[i + 1]! });
+        i += 2;
+      }
+    } else {
+      const numstat = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(field);
+      if (numstat && current) {
+        const binary = numstat[1] === '-';
+        current.counts.push({ added: binary ? 0 : Number(numstat[1]), removed: binary ? 0 : Number(numstat[2]), binary });
+        // A rename has an empty path here, followed by the old and new paths.
+        i += numstat[3] === '' ? 3 : 1;
+      } else {
+        i++;
+      }
+    }
+  }
+  return result;
+}
+
+/** `-U0 --patch` output of several commits: each starts with the commit id on a line of its own. */
+function splitPatches(out: string, shas: readonly string[]): Map<string, PatchSection[]> {
+  const result = new Map<string, PatchSection[]>();
+  let sections: PatchSection[] | undefined;
+  let current: PatchSection | undefined;
   let inHunk = false;
+  let next = 0;
   for (const line of out.split('\n')) {
+    if (line === shas[next]) {
+      sections = [];
+      result.set(line, sections);
+      current = undefined;
+      next++;
+      continue;
+    }
+    if (!sections) continue;
     if (line.startsWith('diff --git ')) {
       current = { addedLines: [], removedLines: [] };
       sections.push(current);
@@ -139,5 +182,5 @@ function parsePatch(out: string): { addedLines: number[]; removedLines: string[]
     }
     if (inHunk && line.startsWith('-')) current.removedLines.push(line.slice(1));
   }
-  return sections;
+  return result;
 }

@@ -1,0 +1,419 @@
+// The capture hot path: `trace hook claude …` as Claude Code runs it on every tool call, timed from
+// the caller's side against bare `node -e 0` measured in the same run, plus the store's growth.
+import { Buffer } from 'node:buffer';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { bareNode, childrenCpuMs, formatBytes, formatCount, formatMs, formatRatio, makeRepo, median, percentile, PACKAGE_ROOT, prng } from './util.mjs';
+
+export const name = 'capture';
+export const description = 'trace hook claude pre/post-tool-use per call against bare Node; store size after many edits';
+
+const SESSION_ID = 'bench-session-0001';
+const EDIT_TARGET = 1.5;
+const BASH_TARGET = 3;
+const STORE_TARGET_BYTES = 2_000_000;
+
+// ---- payloads, shaped like Claude Code's (see test/support/claude.ts) ----
+
+function payload(repo, event, fields) {
+  return JSON.stringify({
+    session_id: SESSION_ID,
+    transcript_path: join(repo.home, '.claude', 'projects', 'bench', `${SESSION_ID}.jsonl`),
+    cwd: repo.dir,
+    permission_mode: 'acceptEdits',
+    hook_event_name: event,
+    ...fields,
+  });
+}
+
+function editPayloads(repo, toolUseId, path, oldString, newString, originalFile) {
+  const file = join(repo.dir, path);
+  const input = { file_path: file, old_string: oldString, new_string: newString, replace_all: false };
+  return {
+    pre: payload(repo, 'PreToolUse', { tool_name: 'Edit', tool_input: input, tool_use_id: toolUseId }),
+    post: payload(repo, 'PostToolUse', {
+      tool_name: 'Edit',
+      tool_input: input,
+      tool_use_id: toolUseId,
+      // Claude Code sends the whole original file back in the response: keep the payload that size.
+      tool_response: { filePath: file, oldString, newString, originalFile, structuredPatch: [], userModified: false, replaceAll: false },
+    }),
+  };
+}
+
+function bashPayloads(repo, toolUseId, command) {
+  const input = { command, description: 'Update one file' };
+  return {
+    pre: payload(repo, 'PreToolUse', { tool_name: 'Bash', tool_input: input, tool_use_id: toolUseId }),
+    post: payload(repo, 'PostToolUse', {
+      tool_name: 'Bash',
+      tool_input: input,
+      tool_use_id: toolUseId,
+      tool_response: { stdout: '', stderr: '', interrupted: false, isImage: false },
+    }),
+  };
+}
+
+function hook(repo, event, input) {
+  const result = repo.trace(['hook', 'claude', event], input);
+  if (result.code !== 0 || result.stderr !== '') throw new Error(`trace hook claude ${event} failed (${result.code}): ${result.stderr}`);
+  return result.ms;
+}
+
+/** One tool call as an agent makes it: pre hook, the tool's effect on disk, post hook. Returns [pre ms, post ms]. */
+function toolCall(repo, payloads, effect) {
+  const pre = hook(repo, 'pre-tool-use', payloads.pre);
+  effect();
+  const post = hook(repo, 'post-tool-use', payloads.post);
+  return [pre, post];
+}
+
+/**
+ * Bare `node -e 0` with the hook's cwd, environment and stdin, so only the hook's own work differs
+ * (the environment matters: NODE_EXTRA_CA_CERTS, say, makes every Node start-up load certificates).
+ */
+function bareNodeLike(repo, input) {
+  return bareNode({ cwd: repo.dir, env: repo.env, input }).ms;
+}
+
+function bareNodePair(repo, payloads) {
+  return bareNodeLike(repo, payloads.pre) + bareNodeLike(repo, payloads.post);
+}
+
+/**
+ * `runs` rounds of one measured tool call and one baseline pair, alternating which goes first so drift
+ * in machine load falls on both equally.
+ */
+function interleaved(runs, makeCall) {
+  const pairs = [];
+  const pres = [];
+  const posts = [];
+  const baselines = [];
+  let hookCpu = 0;
+  let nodeCpu = 0;
+  for (let run = 0; run < runs; run++) {
+    const call = makeCall(run);
+    const measure = () => {
+      const cpu = childrenCpuMs();
+      const [pre, post] = toolCall(call.repo, call.payloads, call.effect);
+      hookCpu += childrenCpuMs() - cpu;
+      pres.push(pre);
+      posts.push(post);
+      pairs.push(pre + post);
+    };
+    const baseline = () => {
+      const cpu = childrenCpuMs();
+      baselines.push(bareNodePair(call.repo, call.payloads));
+      nodeCpu += childrenCpuMs() - cpu;
+    };
+    if (run % 2 === 0) {
+      measure();
+      baseline();
+    } else {
+      baseline();
+      measure();
+    }
+  }
+  const perCall = median(pairs) / 2;
+  const nodePerCall = median(baselines) / 2;
+  const pairedRatios = pairs.map((pair, index) => pair / baselines[index]);
+  const cpuKnown = childrenCpuMs() !== null;
+  return {
+    runs,
+    // Mean CPU time (user + sys, the hook's git children included) per call; null off Linux.
+    cpuPerCall: cpuKnown ? hookCpu / (2 * runs) : null,
+    nodeCpuPerCall: cpuKnown ? nodeCpu / (2 * runs) : null,
+    perCall,
+    nodePerCall,
+    ratio: perCall / nodePerCall,
+    pairedRatio: median(pairedRatios),
+    pre: median(pres),
+    post: median(posts),
+    p90PerCall: percentile(pairs, 90) / 2,
+    p90NodePerCall: percentile(baselines, 90) / 2,
+  };
+}
+
+function describeRatio(log, result) {
+  log(`hook per call    median ${formatMs(result.perCall)}  (p90 ${formatMs(result.p90PerCall)})  pre ${formatMs(result.pre)}, post ${formatMs(result.post)}`);
+  log(`bare node -e 0   median ${formatMs(result.nodePerCall)}  (p90 ${formatMs(result.p90NodePerCall)})`);
+  log(`ratio            ${formatRatio(result.ratio)} of medians; ${formatRatio(result.pairedRatio)} median of per-run ratios; ${result.runs} interleaved runs each`);
+  if (result.cpuPerCall !== null) {
+    log(`CPU time per call ${formatMs(result.cpuPerCall)} vs ${formatMs(result.nodeCpuPerCall)} for bare node (${formatRatio(result.cpuPerCall / result.nodeCpuPerCall)}; means, user+sys incl. children, 10 ms ticks)`);
+  }
+}
+
+const cpuNote = (result) => (result.cpuPerCall === null ? '' : `; CPU ${formatRatio(result.cpuPerCall / result.nodeCpuPerCall)}`);
+
+// ---- the store, read back to check the hooks really captured (a hook that bails out early is fast) ----
+
+function openDb(repo) {
+  const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
+  const Database = require('better-sqlite3');
+  return new Database(join(repo.stateDir, 'trace.db'));
+}
+
+function capturedCalls(repo, toolName) {
+  const db = openDb(repo);
+  try {
+    return db
+      .prepare(
+        `SELECT count(DISTINCT t.id) AS calls, count(f.id) AS changes FROM tool_calls t LEFT JOIN file_changes f ON f.tool_call_id = t.id AND f.after_state = 'content'
+         WHERE t.tool_name = ? AND t.status = 'done'`,
+      )
+      .get(toolName);
+  } finally {
+    db.close();
+  }
+}
+
+function logProblems(repo) {
+  const path = join(repo.stateDir, 'log.txt');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => / (error|warn) /.test(line));
+}
+
+function checkCaptured(log, repo, toolName, expectedCalls) {
+  const { calls, changes } = capturedCalls(repo, toolName);
+  const problems = logProblems(repo);
+  const ok = calls === expectedCalls && changes === expectedCalls && problems.length === 0;
+  log(`check            ${calls} ${toolName} calls done, ${changes} file changes with content captured (expected ${expectedCalls} each)${ok ? '' : '  <-- CAPTURE INCOMPLETE, figures above are not trustworthy'}`);
+  for (const problem of problems.slice(0, 5)) log(`  log: ${problem}`);
+  return ok;
+}
+
+// ---- file contents ----
+
+function codeLine(rand, tag) {
+  const r = rand();
+  if (r < 0.1) return '}';
+  if (r < 0.16) return '';
+  const indent = '  '.repeat(1 + Math.floor(rand() * 3));
+  return `${indent}const v${Math.floor(rand() * 1e9)} = compute(${tag}, ${Math.floor(rand() * 1000)});`;
+}
+
+function uniqueLines(rand, count, tag) {
+  // Every line unique, so an Edit's old_string always names exactly one place.
+  return Array.from({ length: count }, (_, index) => `${codeLine(rand, tag)} // ${tag}:${index}`.trimStart());
+}
+
+const text = (lines) => `${lines.join('\n')}\n`;
+
+// ---- figures ----
+
+function figure(id, label, fields) {
+  return { section: name, id, label, ...fields };
+}
+
+function editFigures(context) {
+  const { log, runs } = context;
+  const path = 'src/module.ts';
+  const rand = prng(1);
+  let lines = uniqueLines(rand, 200, 'base');
+  const repo = makeRepo({ populate: (dir) => writeFileSync(join(dir, 'README.md'), '# bench\n') });
+  repo.write(path, text(lines));
+  repo.git(['add', '-A']);
+  repo.git(['commit', '-q', '-m', 'add module']);
+  let calls = 0;
+  const editCall = () => {
+    const at = Math.floor(rand() * lines.length);
+    const next = lines.slice();
+    next[at] = `${codeLine(rand, `edit${calls}`)} // edit:${calls}`;
+    const payloads = editPayloads(repo, `toolu_edit_${String(calls++).padStart(5, '0')}`, path, lines[at], next[at], text(lines));
+    return { repo, payloads, effect: () => { lines = next; repo.write(path, text(lines)); } };
+  };
+  try {
+    log('every process (hook and bare node) runs in the temp repo with the same isolated env: HOME, XDG_CONFIG_HOME, PATH, LANG, TMPDIR');
+    log(`Edit of a ${lines.length}-line file, one pre-tool-use + post-tool-use pair per run`);
+    const first = editCall();
+    const [firstPre, firstPost] = toolCall(repo, first.payloads, first.effect);
+    log(`first call after init (1 sample: config cache miss, new session)  pre ${formatMs(firstPre)}, post ${formatMs(firstPost)}`);
+
+    const steady = interleaved(runs, () => editCall());
+    describeRatio(log, steady);
+
+    // Config cache miss: the cache is keyed by .chainloop.yml's size and mtime; removing it forces the parse.
+    const cachePath = join(repo.stateDir, 'config-cache.json');
+    const missPre = [];
+    const missBaseline = [];
+    for (let run = 0; run < runs; run++) {
+      const call = editCall();
+      const measure = () => {
+        rmSync(cachePath, { force: true });
+        const pre = hook(repo, 'pre-tool-use', call.payloads.pre);
+        call.effect();
+        hook(repo, 'post-tool-use', call.payloads.post);
+        missPre.push(pre);
+      };
+      if (run % 2 === 0) {
+        measure();
+        missBaseline.push(bareNodeLike(repo, call.payloads.pre));
+      } else {
+        missBaseline.push(bareNodeLike(repo, call.payloads.pre));
+        measure();
+      }
+    }
+    const miss = median(missPre);
+    const missNode = median(missBaseline);
+    log(`config cache miss  pre-tool-use median ${formatMs(miss)} vs bare node ${formatMs(missNode)} (${formatRatio(miss / missNode)}); +${formatMs(miss - steady.pre)} over a steady pre-tool-use; ${runs} interleaved runs`);
+    const captured = checkCaptured(log, repo, 'Edit', calls);
+    return [
+      figure('edit.per_call', 'Edit pre/post, per call vs node -e 0', {
+        value: Number(steady.ratio.toFixed(3)),
+        unit: 'x',
+        result: `${formatRatio(steady.ratio)} (${formatMs(steady.perCall)} vs ${formatMs(steady.nodePerCall)}, n=${runs}${cpuNote(steady)})`,
+        target: `<= ${EDIT_TARGET}x`,
+        met: steady.ratio <= EDIT_TARGET,
+        captured,
+        details: { ...steady, firstCallPreMs: firstPre, firstCallPostMs: firstPost },
+      }),
+      figure('edit.config_cache_miss', 'Edit pre-tool-use, config cache miss', {
+        value: Number(miss.toFixed(1)),
+        unit: 'ms',
+        result: `${formatMs(miss)} (${formatRatio(miss / missNode)} node; steady pre ${formatMs(steady.pre)}, n=${runs})`,
+        target: null,
+        met: null,
+        captured,
+        details: { runs, missPreMs: miss, nodeMs: missNode, steadyPreMs: steady.pre },
+      }),
+    ];
+  } finally {
+    repo.cleanup();
+  }
+}
+
+function bashFigures(context) {
+  const { log, runs } = context;
+  const fileCount = 20_000;
+  const started = performance.now();
+  const repo = makeRepo({
+    populate: (dir) => {
+      // 20 top dirs x 10 subdirs x 100 files.
+      let n = 0;
+      for (let top = 0; top < 20; top++) {
+        for (let sub = 0; sub < 10; sub++) {
+          const folder = join(dir, 'src', `pkg${top}`, `mod${sub}`);
+          mkdirSync(folder, { recursive: true });
+          for (let file = 0; file < 100; file++, n++) {
+            writeFileSync(join(folder, `file${file}.ts`), `// file ${n}\nexport const id${n} = ${n};\nexport function f${n}() {\n  return id${n} * 2;\n}\n`);
+          }
+        }
+      }
+    },
+  });
+  try {
+    log(`Bash in a repository of ${formatCount(fileCount)} committed files (set up in ${(performance.now() - started) / 1000 | 0} s), the command changes one file`);
+    const rand = prng(2);
+    let calls = 0;
+    const bashCall = () => {
+      const n = Math.floor(rand() * fileCount);
+      const file = join('src', `pkg${Math.floor(n / 1000)}`, `mod${Math.floor((n % 1000) / 100)}`, `file${n % 100}.ts`);
+      const call = calls++;
+      const payloads = bashPayloads(repo, `toolu_bash_${String(call).padStart(5, '0')}`, `echo 'export const touched${call} = true;' >> ${file}`);
+      return {
+        repo,
+        payloads,
+        effect: () => writeFileSync(join(repo.dir, file), `${readFileSync(join(repo.dir, file), 'utf8')}export const touched${call} = true;\n`),
+      };
+    };
+    const warm = bashCall();
+    const [warmPre, warmPost] = toolCall(repo, warm.payloads, warm.effect);
+    log(`warm-up (1 call, not counted: the first call builds the private index)  pre ${formatMs(warmPre)}, post ${formatMs(warmPost)}`);
+    const steady = interleaved(runs, () => bashCall());
+    describeRatio(log, steady);
+    const captured = checkCaptured(log, repo, 'Bash', calls);
+    return [
+      figure('bash.per_call', `Bash pre/post in ${formatCount(fileCount)} files, per call vs node -e 0`, {
+        value: Number(steady.ratio.toFixed(3)),
+        unit: 'x',
+        result: `${formatRatio(steady.ratio)} (${formatMs(steady.perCall)} vs ${formatMs(steady.nodePerCall)}, n=${runs}, after 1 warm-up${cpuNote(steady)})`,
+        target: `<= ${BASH_TARGET}x`,
+        met: steady.ratio <= BASH_TARGET,
+        captured,
+        details: { ...steady, files: fileCount, warmUpPreMs: warmPre, warmUpPostMs: warmPost },
+      }),
+    ];
+  } finally {
+    repo.cleanup();
+  }
+}
+
+function storeFigures(context) {
+  const { log, quick } = context;
+  const edits = quick ? 200 : 1000;
+  const path = 'src/large.ts';
+  const rand = prng(3);
+  let lines = uniqueLines(rand, 2000, 'base');
+  const repo = makeRepo({ populate: (dir) => writeFileSync(join(dir, 'README.md'), '# bench\n') });
+  repo.write(path, text(lines));
+  repo.git(['add', '-A']);
+  repo.git(['commit', '-q', '-m', 'add large file']);
+  const fileBytes = Buffer.byteLength(text(lines));
+  try {
+    log(`${formatCount(edits)} Edit calls (pre + post) on a ${formatCount(lines.length)}-line file (${formatBytes(fileBytes)}), each replacing 2 lines at a seeded random place${quick ? ' (--quick)' : ''}`);
+    const started = performance.now();
+    for (let call = 0; call < edits; call++) {
+      const at = Math.floor(rand() * (lines.length - 1));
+      const next = lines.slice();
+      next.splice(at, 2, `${codeLine(rand, `e${call}`)} // e${call}:a`.trimStart(), `${codeLine(rand, `e${call}`)} // e${call}:b`.trimStart());
+      const before = text(lines);
+      const payloads = editPayloads(repo, `toolu_store_${String(call).padStart(5, '0')}`, path, lines.slice(at, at + 2).join('\n'), next.slice(at, at + 2).join('\n'), before);
+      toolCall(repo, payloads, () => {
+        lines = next;
+        repo.write(path, text(lines));
+      });
+      if ((call + 1) % 100 === 0) process.stderr.write(`    ${call + 1}/${edits} edits, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const db = openDb(repo);
+    let blobs;
+    let tables;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      blobs = db
+        .prepare(
+          `SELECT count(*) AS count, sum(length(data)) AS bytes, sum(base IS NOT NULL) AS deltas,
+             coalesce(sum(CASE WHEN base IS NULL THEN length(data) END), 0) AS fullBytes FROM blobs`,
+        )
+        .get();
+      try {
+        // Where the pages go (dbstat is compiled into better-sqlite3's SQLite).
+        tables = db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all();
+      } catch {
+        tables = [];
+      }
+    } finally {
+      db.close();
+    }
+    const dbPath = join(repo.stateDir, 'trace.db');
+    const size = (file) => (existsSync(file) ? statSync(file).size : 0);
+    const total = size(dbPath) + size(`${dbPath}-wal`);
+    log(`trace.db ${formatBytes(size(dbPath))} + -wal ${formatBytes(size(`${dbPath}-wal`))} after wal_checkpoint(TRUNCATE) = ${formatBytes(total)} (${formatCount(total)} bytes)`);
+    log(`blobs            ${formatCount(blobs.count)} stored (${formatCount(blobs.deltas)} as deltas), ${formatBytes(blobs.bytes)} of blob data; uncompressed snapshots would be ${formatBytes(fileBytes * (edits + 1))}`);
+    log(`                 ${formatCount(blobs.count - blobs.deltas)} full copies take ${formatBytes(blobs.fullBytes)}, ${formatCount(blobs.deltas)} deltas ${formatBytes(blobs.bytes - blobs.fullBytes)}`);
+    if (tables.length > 0) log(`pages by table   ${tables.map((table) => `${table.name} ${formatBytes(table.bytes)}`).join(', ')}`);
+    log(`driving time     ${seconds.toFixed(0)} s for ${formatCount(edits * 2)} hook processes (${formatMs((seconds * 1000) / (edits * 2))} per call, mean)`);
+    const captured = checkCaptured(log, repo, 'Edit', edits);
+    return [
+      figure('store.size', `Store size after ${formatCount(edits)} edits of a 2,000-line file${quick ? ' (--quick, not extrapolated)' : ''}`, {
+        value: total,
+        unit: 'bytes',
+        result: formatBytes(total),
+        target: edits === 1000 ? '< 2 MB' : null,
+        met: edits === 1000 ? total < STORE_TARGET_BYTES : null,
+        captured,
+        details: { edits, fileBytes, dbBytes: size(dbPath), walBytes: size(`${dbPath}-wal`), blobs: blobs.count, deltas: blobs.deltas, blobDataBytes: blobs.bytes, fullCopyBytes: blobs.fullBytes, tables, seconds },
+      }),
+    ];
+  } finally {
+    repo.cleanup();
+  }
+}
+
+export function run(context) {
+  return [...editFigures(context), ...bashFigures(context), ...storeFigures(context)];
+}

@@ -67,6 +67,15 @@ const redactionSchema = z
   })
   .prefault({});
 
+const verifySchema = z
+  .strictObject({
+    certificateIdentity: z.string().min(1).optional().describe('Keyless signer identity (certificate SAN) that trace verify trusts, exactly.'),
+    certificateIdentityRegexp: z.string().min(1).optional().describe('Keyless signer identity as a regular expression.'),
+    certificateOidcIssuer: z.string().min(1).optional().describe('OIDC issuer of trusted keyless signers, exactly.'),
+    trustedRoot: z.string().min(1).optional().describe('Sigstore trusted_root.json for keyless bundles (a private Sigstore), relative to the repository.'),
+  })
+  .prefault({});
+
 export const configSchema = z.looseObject({
   projectName: z.string().min(1).optional().describe('Project name (Chainloop-compatible).'),
   organization: z.string().min(1).optional().describe('Organization (Chainloop-compatible).'),
@@ -78,6 +87,7 @@ export const configSchema = z.looseObject({
       signing: signingSchema,
       upload: uploadSchema,
       redaction: redactionSchema,
+      verify: verifySchema,
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

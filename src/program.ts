@@ -38,6 +38,22 @@ function run<O extends { json?: boolean }>(load: (options: O, args: string[]) =>
   };
 }
 
+interface VerifyFlags {
+  allCommits?: boolean;
+  fetch: boolean;
+  remote: string;
+  bundle: string[];
+  key: string[];
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  trustedRoot?: string;
+  policy?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 const jsonOption = () => new Option('--json', 'print the result as JSON on stdout');
 
 /** Errors in how trace was called or configured exit 2; failures of the work itself exit 1. */
@@ -145,6 +161,42 @@ export function buildProgram(): Command {
       run(async (_options: { json?: boolean }, args: string[]) => {
         const { fetchAttestations } = await import('./commands/fetch.js');
         return fetchAttestations({ cwd: process.cwd(), remote: args[0] ?? 'origin' });
+      }),
+    );
+
+  program
+    .command('verify [range]')
+    .description('verify the attestations of a range of commits (default: the branch’s commits not on the remote’s default branch)')
+    .option('--all-commits', 'fail on any commit without a valid attestation (the default when CI=true)')
+    .option('--no-all-commits', 'report unattested commits without failing')
+    .option('--no-fetch', 'do not fetch refs/notes/chainloop-trace from the remote first')
+    .option('--remote <name>', 'remote to fetch attestations from', 'origin')
+    .option('--bundle <file>', 'verify this bundle file (or JSON Lines of bundles) instead of the notes', collect, [])
+    .option('--key <file>', 'also trust this PEM public key', collect, [])
+    .option('--certificate-identity <id>', 'trusted keyless signer identity, exactly')
+    .option('--certificate-identity-regexp <re>', 'trusted keyless signer identity, as a regular expression')
+    .option('--certificate-oidc-issuer <url>', 'trusted keyless signer OIDC issuer')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json (for a private Sigstore, or offline)')
+    .option('--policy <file>', 'policies file (YAML: the trace.policies keys) instead of .chainloop.yml at the base')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: VerifyFlags, args: string[]) => {
+        const { verify } = await import('./commands/verify.js');
+        return verify({
+          cwd: process.cwd(),
+          ...(args[0] ? { range: args[0] } : {}),
+          ...(options.allCommits !== undefined ? { allCommits: options.allCommits } : {}),
+          fetch: options.fetch,
+          remote: options.remote,
+          bundle: options.bundle,
+          key: options.key,
+          ...(options.certificateIdentity ? { certificateIdentity: options.certificateIdentity } : {}),
+          ...(options.certificateIdentityRegexp ? { certificateIdentityRegexp: options.certificateIdentityRegexp } : {}),
+          ...(options.certificateOidcIssuer ? { certificateOidcIssuer: options.certificateOidcIssuer } : {}),
+          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+          ...(options.policy ? { policy: options.policy } : {}),
+          env: process.env,
+        });
       }),
     );
 

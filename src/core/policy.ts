@@ -98,7 +98,7 @@ const clip = (text: string, max = 200): string => {
 // ---------------------------------------------------------------------------------------------
 // Globs
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `**` spans path segments (`a/**\/b` matches `a/b`), `*` and `?` stay within one; everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
@@ -567,8 +567,12 @@ function readShell(text: string, depth: number, pipelines: { next: number }): Si
     const at = commandIndex(command.words);
     const first = command.words[at];
     const name = first === undefined ? '' : commandName(first);
+    // A command substitution runs wherever it stands, even in an assignment or an echo.
+    for (const [k, w] of command.words.entries()) {
+      const substitution = /\$\(|`/.test(w);
+      if (substitution || (k >= at && !TEXT_COMMANDS.has(name) && /[\s;&|]/.test(w))) nested.push(...readShell(w, depth + 1, pipelines));
+    }
     if (TEXT_COMMANDS.has(name)) continue;
-    for (const w of command.words.slice(at + 1)) if (/[\s;&|]/.test(w)) nested.push(...readShell(w, depth + 1, pipelines));
     if (command.heredoc !== undefined && (SHELLS.has(name) || name === 'ssh')) nested.push(...readShell(command.heredoc, depth + 1, pipelines));
   }
   return [...out, ...nested];

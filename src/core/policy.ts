@@ -578,7 +578,7 @@ function readShell(text: string, depth: number, pipelines: { next: number }): Si
   return [...out, ...nested];
 }
 
-interface CommandContext {
+export interface CommandContext {
   /** The session's branch: the target of a push that names no branch. */
   branch?: string;
   protectedBranches: readonly string[];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   checkAiForbiddenPaths,
   checkAllowedAgents,
@@ -133,6 +134,20 @@ describe('policiesSchema', () => {
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((i) => (i.path.length ? i.path.join('.') : '(root)'));
     expect(paths).toContain(path);
+  });
+
+  it('converts to JSON Schema for the config schema', () => {
+    const schema = z.toJSONSchema(policiesSchema, { io: 'input', target: 'draft-7' }) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual([
+      'allowedAgents',
+      'allowedModels',
+      'maxAiShare',
+      'maxTokensPerSession',
+      'maxCostPerSessionUsd',
+      'forbiddenCommands',
+      'aiForbiddenPaths',
+      'noUnredactedSecrets',
+    ]);
   });
 
   it('names the regex error', () => {

@@ -369,7 +369,7 @@ export function checkAiForbiddenPaths(statement: Statement, policies: Policies):
 // `sh -c`, `ssh host '...'`, `docker exec ... psql -c "..."`, `python -c "os.system('...')"`).
 // Rules then look at the command word, not at any text: `rm -rf ./build`, `grep -r "rm -rf /" .` and
 // `echo "DROP DATABASE x"` pass. The arguments of text-only commands (echo, printf, grep and friends,
-// git, gh) are not read as commands, so a commit message or PR body mentioning `rm -rf /` passes;
+// git, gh) are not read as commands (a `$(...)` in them is), so a commit message mentioning `rm -rf /` passes;
 // any other quoted argument that starts with a destructive command (`node -e "..."`, a test name) is
 // reported: a false positive there is cheaper than a missed `bash -c`.
 

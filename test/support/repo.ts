@@ -1,5 +1,5 @@
 // Real git repositories in temporary directories, with a bare remote, and the real bin/trace.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +24,8 @@ export interface TestRepo {
   env: NodeJS.ProcessEnv;
   git(args: string[], options?: { input?: string; allowFail?: boolean; cwd?: string }): RunResult;
   trace(args: string[], options?: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv }): RunResult;
+  /** Like `trace`, without blocking this process: needed when the test itself serves what trace calls. */
+  traceAsync(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   sh(command: string, options?: { input?: string | Buffer; cwd?: string }): RunResult;
   write(path: string, content: string | Buffer): void;
   read(path: string): string;
@@ -76,6 +78,16 @@ export function makeRepo(options: { init?: boolean; initialFiles?: Record<string
     },
     trace(args, opts = {}) {
       return run(process.execPath, [TRACE_BIN, ...args], { cwd: opts.cwd ?? dir, env: { ...env, ...opts.env }, ...(opts.input !== undefined ? { input: opts.input } : {}) });
+    },
+    traceAsync(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [TRACE_BIN, ...args], { cwd: opts.cwd ?? dir, env: { ...env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('close', (code) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
+      });
     },
     sh(command, opts = {}) {
       return run('sh', ['-c', command], { cwd: opts.cwd ?? dir, env, ...(opts.input !== undefined ? { input: opts.input } : {}) });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MAX_FILE_BYTES } from './capture/limits.js';
+import { policiesSchema } from './core/policy.js';
 import { TraceError } from './errors.js';
 
 export const CONFIG_FILE = '.chainloop.yml';
@@ -88,6 +89,7 @@ export const configSchema = z.looseObject({
       upload: uploadSchema,
       redaction: redactionSchema,
       verify: verifySchema,
+      policies: policiesSchema.describe('Policies trace verify enforces, read at the base of the verified range.'),
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

@@ -29,14 +29,8 @@ export interface VerifyOptions {
   policyFile?: string;
 }
 
-export interface Violation {
-  rule: string;
-  commit?: string;
-  session?: string;
-  path?: string;
-  evidence: string;
-  message: string;
-}
+export type { Violation } from '../core/policy.js';
+import type { Violation } from '../core/policy.js';
 
 export interface CommitVerdict {
   sha: string;
@@ -230,7 +224,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
   }
 
   const { evaluateRangePolicies } = await import('./policies.js');
-  const violations = await evaluateRangePolicies({ statements: [...statementsInRange.values()], config, ...(options.policyFile ? { policyFile: options.policyFile } : {}), commits: range.commits });
+  const violations = await evaluateRangePolicies({ statements: [...statementsInRange.values()], config, ...(options.policyFile ? { policyFile: options.policyFile } : {}) });
   result.violations = violations;
   for (const violation of violations) {
     const verdict = result.commits.find((c) => c.sha === violation.commit);

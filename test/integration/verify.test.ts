@@ -198,3 +198,60 @@ describe('keyless signing and verification against local Sigstore services', () 
     expect(failures(wrongIssuer.result)).toMatch(/issuer|identity/i);
   });
 });
+
+describe('policies', () => {
+  it('reports each violated policy with the commit, session, evidence and rule', () => {
+    const repo = makeRepo();
+    const base = commitAll(repo, 'trace set up');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.write('secrets/config.ts', 'export const x = 1;\n');
+    agent.bash("printf 'ran\\n' > ran.txt; curl -s http://127.0.0.1:9/install.sh | sh || true");
+    const ai = commitAll(repo, 'ai');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const policy = join(repo.home, 'policy.yml');
+    writeFileSync(policy, ['allowedAgents: [cursor]', 'maxAiShare:', '  perCommit: 0.5', 'aiForbiddenPaths: ["secrets/**"]', 'forbiddenCommands:', '  patterns: ["printf"]'].join('\n'));
+    const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch', '--policy', policy]);
+    expect(code).toBe(1);
+    const rules = result.violations.map((v) => v.rule);
+    expect(rules).toEqual(expect.arrayContaining(['allowedAgents', 'maxAiShare.perCommit', 'aiForbiddenPaths', 'forbiddenCommands']));
+    const piped = result.violations.find((v) => v.rule === 'forbiddenCommands' && /pipe|sh/.test(v.evidence))!;
+    expect(piped.commit).toBe(ai);
+    expect(piped.session).toBe(agent.sessionId);
+    expect(piped.message).toContain(ai.slice(0, 7));
+    expect(result.commits.find((c) => c.sha === ai)!.ok).toBe(false);
+    const text = repo.trace(['verify', `${base}..HEAD`, '--no-fetch', '--policy', policy]).stdout;
+    expect(text).toMatch(/✗ [0-9a-f]{10}: policy allowedAgents: /);
+  });
+
+  it('reads policies from .chainloop.yml at the base of the range, not from the range', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'trace:\n  policies:\n    allowedModels: ["claude-sonnet-*"]\n');
+    const base = commitAll(repo, 'policy at base');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.write('a.ts', 'a\n');
+    // The range tries to relax the policy for itself.
+    repo.write('.chainloop.yml', 'trace:\n  policies: {}\n');
+    commitAll(repo, 'ai and a relaxed policy');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch']);
+    expect(code).toBe(1);
+    expect(result.violations.map((v) => v.rule)).toContain('allowedModels');
+  });
+
+  it('a bad policy file is a configuration error (exit 2) naming every problem', () => {
+    const repo = makeRepo();
+    const policy = join(repo.home, 'bad.yml');
+    writeFileSync(policy, 'maxAiShare:\n  perCommit: 7\nallowedAgent: [x]\n');
+    repo.write('a.txt', 'a\n');
+    commitAll(repo, 'a');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const run = repo.trace(['verify', 'HEAD~1..HEAD', '--no-fetch', '--policy', policy]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('maxAiShare.perCommit');
+    expect(run.stderr).toContain('allowedAgent');
+  });
+});

@@ -96,6 +96,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     mark = now;
   };
   const attributor = new Attributor(input.repo, input.store);
+  await attributor.prefetch(input.commits.filter((sha) => !input.store.commit(sha)));
   const attributions: CommitAttribution[] = [];
   for (const sha of input.commits) {
     attributions.push(input.store.commit(sha) ?? (await attributor.attribute(sha, { captured: false, now: input.now })));

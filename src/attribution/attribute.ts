@@ -8,7 +8,7 @@ import { readGitBlobs } from '../capture/shell.js';
 import { gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
-import { commitDiff, commitInfo, type DiffFile } from './commit-diff.js';
+import { commitDiff, commitDiffs, commitInfo, commitInfos, type CommitInfo, type DiffFile } from './commit-diff.js';
 
 /** How many earlier AI commits of a path are searched for lines a commit carries (cherry-pick, squash, revert). */
 const EARLIER_COMMITS_SEARCHED = 20;
@@ -27,6 +27,10 @@ export interface AttributeOptions {
 export class Attributor {
   private readonly replays = new Map<string, { text: AttributedText; changes: FileChange[] }>();
   private readonly sourceTexts = new Map<string, AttributedText | null>();
+  private readonly infos = new Map<string, CommitInfo>();
+  private readonly diffs = new Map<string, DiffFile[]>();
+  private readonly generated = new Set<string>();
+  private prefetched = false;
 
   constructor(
     readonly repo: Repo,
@@ -88,20 +92,37 @@ export class Attributor {
     }
   }
 
+  /** Reads what attributing many commits needs in a few git processes instead of several per commit. */
+  async prefetch(shas: readonly string[]): Promise<void> {
+    if (shas.length === 0) return;
+    const infos = await commitInfos(this.repo.root, shas);
+    for (const info of infos) this.infos.set(info.sha, info);
+    const single = infos.filter((info) => info.parents.length <= 1);
+    for (const [sha, diff] of await commitDiffs(this.repo.root, single.map((info) => ({ sha: info.sha, parent: info.parents[0] ?? null })))) this.diffs.set(sha, diff);
+    const paths = [...new Set([...this.diffs.values()].flatMap((diff) => diff.map((file) => file.path)))];
+    for (const path of await generatedPaths(this.repo.root, paths)) this.generated.add(path);
+    this.prefetched = true;
+  }
+
+  /** Whether anything could name an author for lines of `path`: if not, its added lines are human without reading it. */
+  private hasSources(file: DiffFile, explicit: readonly string[]): boolean {
+    return explicit.length > 0 || this.replayOf(file.path).changes.length > 0 || this.store.commitsWithAiIn(file.path, 1).length > 0;
+  }
+
   async attribute(sha: string, options: AttributeOptions): Promise<CommitAttribution> {
-    const info = await commitInfo(this.repo.root, sha);
+    const info = this.infos.get(sha) ?? (await commitInfo(this.repo.root, sha));
     const blobs = new Map<string, string | null>();
     if (info.parents.length > 1) {
       const merge: CommitAttribution = { sha: info.sha, parents: info.parents, author: info.author, captured: options.captured, files: [], session_ids: [] };
       if (options.save !== false) this.store.saveCommit(merge, blobs, options.now().toISOString());
       return merge;
     }
-    const diff = await commitDiff(this.repo.root, info.parents[0] ?? null, info.sha);
-    const generated = await generatedPaths(this.repo.root, diff.map((file) => file.path));
+    const diff = this.diffs.get(info.sha) ?? (await commitDiff(this.repo.root, info.parents[0] ?? null, info.sha));
+    const generated = this.prefetched ? this.generated : await generatedPaths(this.repo.root, diff.map((file) => file.path));
     const explicit = [...(options.rewrittenFrom ?? []), ...cherryPickSource(this.repo)].filter((s) => s !== info.sha);
     const textBlobs = readGitBlobs(
       this.repo,
-      diff.filter((file) => !file.binary && !file.special && file.blob && file.addedLines.length > 0).map((file) => file.blob!),
+      diff.filter((file) => !file.binary && !file.special && file.blob && file.addedLines.length > 0 && this.hasSources(file, explicit)).map((file) => file.blob!),
     );
     const files = diff.map((file): FileAttribution => {
       blobs.set(file.path, file.blob);
@@ -119,6 +140,7 @@ export class Attributor {
         ? aiRemovedCount({ removedLines: file.removedLines, changes: [...this.capturedChanges(file.path), ...(file.oldPath ? this.capturedChanges(file.oldPath) : [])] })
         : 0;
       if (file.binary || file.special || content === undefined) {
+        // Binary, special, or nothing could credit an agent: every added line is human.
         return { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
       }
       const result = attributeLines({ committed: content.toString('latin1'), addedLines: file.addedLines, sources: this.sources(file, explicit) });

@@ -34,9 +34,22 @@ export interface CommitInfo {
 }
 
 export async function commitInfo(cwd: string, sha: string): Promise<CommitInfo> {
-  const out = (await gitRaw(['show', '-s', '--format=%H%x00%P%x00%an%x00%ae%x00%aI', sha], { cwd })).stdout.toString('utf8').trim();
-  const [full, parents, name, email, date] = out.split('\0') as [string, string, string, string, string];
-  return { sha: full, parents: parents ? parents.split(' ') : [], author: { name, email, date } };
+  const [info] = await commitInfos(cwd, [sha]);
+  return info!;
+}
+
+/** Authors and parents of many commits in one git process, in the order given. */
+export async function commitInfos(cwd: string, shas: readonly string[]): Promise<CommitInfo[]> {
+  if (shas.length === 0) return [];
+  const out = (await gitRaw(['log', '--no-walk=unsorted', '--stdin', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x1e'], { cwd, input: `${shas.join('\n')}\n` })).stdout.toString('utf8');
+  return out
+    .split('\x1e')
+    .map((record) => record.trim())
+    .filter(Boolean)
+    .map((record) => {
+      const [full, parents, name, email, date] = record.split('\0') as [string, string, string, string, string];
+      return { sha: full, parents: parents ? parents.split(' ') : [], author: { name, email, date } };
+    });
 }
 
 interface RawEntry {

@@ -59,7 +59,9 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
         return NOTHING;
       }
       case 'post-rewrite': {
-        for (const { newSha, olds } of parseRewrites(input)) {
+        const rewrites = parseRewrites(input);
+        await attributor.prefetch(rewrites.map((r) => r.newSha));
+        for (const { newSha, olds } of rewrites) {
           await attributor.attribute(newSha, { captured: true, rewrittenFrom: olds, now });
         }
         return NOTHING;

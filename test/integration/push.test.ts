@@ -264,3 +264,56 @@ describe('trace attest', () => {
     mkdirSync(join(repo.home, 'unused'), { recursive: true });
   });
 });
+
+describe('scale', () => {
+  it('a push of 500 commits is attested in one statement, a note on every commit', () => {
+    const repo = makeRepo();
+    repo.git(['add', '-A']);
+    repo.git(['commit', '-q', '-m', 'trace set up']);
+    repo.git(['push', '-q', 'origin', 'main']);
+    // 500 commits made elsewhere (no capture): fast-import, no hooks.
+    const parent = head(repo);
+    const lines = [`reset refs/heads/main`, `from ${parent}`];
+    for (let i = 0; i < 500; i++) {
+      const content = `line ${i}\n`;
+      lines.push('commit refs/heads/main', `committer Dev <dev@example.com> ${1_700_000_000 + i} +0000`, `data ${`c${i}`.length}`, `c${i}`, `M 100644 inline f${i % 20}.txt`, `data ${Buffer.byteLength(content)}`, content);
+    }
+    repo.git(['fast-import', '--quiet'], { input: `${lines.join('\n')}\n` });
+    repo.git(['reset', '-q', '--hard', 'main']);
+    const started = Date.now();
+    const push = repo.git(['push', 'origin', 'main']);
+    const elapsed = Date.now() - started;
+    expect(push.stderr).toContain('trace: attested 500 commit(s)');
+    const shas = repo.git(['rev-list', `${parent}..main`]).stdout.split('\n').filter(Boolean);
+    expect(shas).toHaveLength(500);
+    const noted = repo.git(['--git-dir', repo.remote, 'notes', `--ref=${NOTES}`, 'list']).stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[1]);
+    for (const sha of shas) expect(noted).toContain(sha);
+    const statement = decodeStatement(remoteNoteLines(repo, shas[0]!)[0]!);
+    expect(statement.subject).toHaveLength(500);
+    expect(statement.predicate.commits.every((c) => !c.captured)).toBe(true);
+    console.log(`push of 500 uncaptured commits: ${elapsed} ms`);
+  });
+
+  it('a session with thousands of tool calls is attested and stays valid', async () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.write('big.ts', 'export {};\n');
+    const { withStore } = await import('../support/store.js');
+    withStore(repo, (store) =>
+      store.write(() => {
+        for (let i = 0; i < 3000; i++) {
+          const id = store.startToolCall({ sessionId: agent.sessionId, toolUseId: `toolu_bulk_${i}`, agentId: null, toolName: 'Bash', inputJson: JSON.stringify({ command: `npm test -- --grep case${i}` }), at: new Date(1_700_000_000_000 + i).toISOString() });
+          store.finishToolCall(id, 'done', new Date(1_700_000_000_000 + i).toISOString(), null);
+        }
+      }),
+    );
+    const sha = commitAll(repo, 'big session');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const line = remoteNoteLines(repo, sha)[0]!;
+    expect((await verifyWithRepoKey(repo, line)).ok).toBe(true);
+    const session = decodeStatement(line).predicate.sessions[0] as unknown as { raw_session: { main: unknown[] } };
+    expect(session.raw_session.main.length).toBeGreaterThanOrEqual(3000);
+    console.log(`bundle with a 3,000-call session: ${line.length} bytes`);
+  });
+});

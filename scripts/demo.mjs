@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // End-to-end demonstration: a temporary repository, a Claude Code session driven through the real
 // hook commands that `trace init` installs, a human edit, commits, and a push to a local bare
-// remote; then what trace recorded. Run with `npm run demo` (it builds first).
+// remote that carries the signed attestation; then a fresh clone verifies it, as CI would.
+// Run with `npm run demo` (it builds first).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,7 @@ try {
 
   step('trace init: Claude Code hooks, git hooks, config');
   sh('trace init --yes');
-  sh('git add .claude/settings.json .chainloop.yml && git commit -q -m "Trace AI contributions" && git log --oneline');
+  sh('git add .claude/settings.json .chainloop.yml .chainloop/keys && git commit -q -m "Trace AI contributions" && git log --oneline');
 
   step('A Claude Code session, driven through the installed hook commands');
   const agent = new SimulatedClaude({ dir, env }, { sessionId: 'demo-session-0001' });
@@ -72,10 +73,45 @@ try {
   step('trace status');
   sh('trace status');
 
-  step('git push to the bare remote');
+  step('git push: pre-push signs one in-toto attestation and pushes it as a git note');
+  const baseCommit = sh('git rev-parse HEAD~1', { quiet: true }).trim();
   sh('git push origin main 2>&1');
   agent.end();
-  process.stdout.write('\nDemo repository kept while this runs only; everything above ran the real bin/trace.\n');
+  sh('git ls-remote origin');
+
+  step('The attestation on the remote (a Sigstore bundle per line of the note)');
+  const note = sh('git notes --ref=chainloop-trace show HEAD', { quiet: true }).trim();
+  const bundle = JSON.parse(note.split('\n')[0]);
+  const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+  const session = statement.predicate.sessions[0];
+  process.stdout.write(
+    JSON.stringify(
+      {
+        mediaType: bundle.mediaType,
+        payloadType: bundle.dsseEnvelope.payloadType,
+        statement: {
+          _type: statement._type,
+          predicateType: statement.predicateType,
+          subject: statement.subject,
+          predicate: {
+            commits: statement.predicate.commits.map((c) => ({ sha: c.sha.slice(0, 12), files: c.files.map((f) => ({ path: f.path, status: f.status, lines: f.lines })) })),
+            sessions: [{ agent: session.agent, model: session.model, usage: session.usage && { total_tokens: session.usage.total_tokens, estimated_cost_usd: session.usage.estimated_cost_usd } }],
+            redaction: statement.predicate.redaction,
+          },
+        },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+
+  step('CI: a fresh clone verifies signature, signer (key committed at the base), subject and diff');
+  const clone = join(base, 'ci-clone');
+  spawnSync('git', ['clone', '-q', remote, clone], { env });
+  const verify = spawnSync('trace', ['verify', `${baseCommit}..HEAD`, '--all-commits'], { cwd: clone, env, encoding: 'utf8' });
+  process.stdout.write(`\n$ trace verify ${baseCommit.slice(0, 10)}..HEAD --all-commits   (in a fresh clone)\n${verify.stdout}${verify.stderr}`);
+  if (verify.status !== 0) throw new Error('verification failed');
+  process.stdout.write('\nEverything above ran the real bin/trace; the temporary repositories are removed now.\n');
 } finally {
   rmSync(base, { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@
 // hook commands that `trace init` installs, a human edit, commits, and a push to a local bare
 // remote that carries the signed attestation; then a fresh clone verifies it, as CI would.
 // Run with `npm run demo` (it builds first).
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

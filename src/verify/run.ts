@@ -154,6 +154,21 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
   }
 
   const { verifyBundle } = await import('../signing/verify.js');
+  // Keyless bundles need Sigstore's trusted root; without --trusted-root it comes from Sigstore's
+  // TUF repository (online), fetched once and only when a keyless bundle is met.
+  let tufTried = false;
+  const verifyWithRoot = async (bundle: unknown) => {
+    const outcome = await verifyBundle(bundle, trust);
+    if (outcome.ok || outcome.code !== 'NO_TRUST_POLICY' || trust.trustedRoot !== undefined || tufTried) return outcome;
+    tufTried = true;
+    try {
+      const [{ getTrustedRoot }, { TrustedRoot }] = await Promise.all([import('@sigstore/tuf'), import('@sigstore/protobuf-specs')]);
+      trust.trustedRoot = TrustedRoot.toJSON(await getTrustedRoot()) as object;
+    } catch (cause) {
+      return { ...outcome, message: `${outcome.message} Fetching Sigstore's public trusted root failed (${(cause as Error).message}): pass --trusted-root FILE.` };
+    }
+    return verifyBundle(bundle, trust);
+  };
   const verified = new Map<string, { ok: true; statement: Statement; signer: string } | { ok: false; message: string }>();
   const check = async (line: string) => {
     const key = digest(line);
@@ -165,7 +180,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
       } catch {
         parsed = undefined;
       }
-      const signature = parsed === undefined ? { ok: false as const, message: 'the note line is not JSON' } : await verifyBundle(parsed, trust);
+      const signature = parsed === undefined ? { ok: false as const, message: 'the note line is not JSON' } : await verifyWithRoot(parsed);
       if (!signature.ok) outcome = { ok: false, message: signature.message };
       else {
         const issues = statementIssues(signature.statement);

@@ -2,6 +2,7 @@
 // (with `cwd`) and return an Outcome; this file alone prints results and decides the exit code.
 import { Command, CommanderError, Option } from 'commander';
 import type { InitOptions } from './commands/init.js';
+import type { VerifyCommandOptions } from './commands/verify.js';
 import { ExitError, TraceError, type TraceErrorCode } from './errors.js';
 
 export interface Outcome {
@@ -38,19 +39,8 @@ function run<O extends { json?: boolean }>(load: (options: O, args: string[]) =>
   };
 }
 
-interface VerifyFlags {
-  allCommits?: boolean;
-  fetch: boolean;
-  remote: string;
-  bundle: string[];
-  key: string[];
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  trustedRoot?: string;
-  policy?: string;
-  json?: boolean;
-}
+/** commander's view of `trace verify`'s flags. */
+type VerifyFlags = Omit<VerifyCommandOptions, 'cwd' | 'range' | 'env' | 'allCommits'> & { allCommits?: boolean; json?: boolean };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

@@ -17,11 +17,6 @@ function ranges(repo: TestRepo, path: string, rev = 'HEAD'): LineRange[] {
   return file.lines;
 }
 
-function commit(repo: TestRepo, message: string, paths: string[] = ['-A']): string {
-  repo.git(['add', ...paths]);
-  repo.git(['commit', '-q', '-m', message]);
-  return repo.git(['rev-parse', 'HEAD']).stdout.trim();
-}
 
 const ai = (start: number, end: number, session: string): LineRange => ({ start, end, attribution: 'ai', session_id: session });
 const human = (start: number, end: number): LineRange => ({ start, end, attribution: 'human' });
@@ -32,7 +27,7 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('src/new.ts', lines('a', 'b', 'c'));
-    commit(repo, 'new');
+    repo.commit('new');
     expect(ranges(repo, 'src/new.ts')).toEqual([ai(1, 3, agent.sessionId)]);
     const file = show(repo).files.find((f) => f.path === 'src/new.ts')!;
     expect(file).toMatchObject({ status: 'created', lines_added: 3, ai_lines_added: 3, human_lines_added: 0 });
@@ -41,7 +36,7 @@ describe('acceptance scenarios', () => {
   it('2. a developer edits a file with no agent: all added lines human', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('one') } });
     repo.write('a.txt', lines('one', 'two', 'three'));
-    commit(repo, 'human');
+    repo.commit('human');
     expect(ranges(repo, 'a.txt')).toEqual([human(2, 3)]);
   });
 
@@ -49,7 +44,7 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('1', '2', '3', '4') } });
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', '2\n', '2\nx\ny\n');
-    commit(repo, 'insert');
+    repo.commit('insert');
     expect(ranges(repo, 'a.txt')).toEqual([ai(3, 4, agent.sessionId)]);
   });
 
@@ -58,7 +53,7 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'base\n', 'base\nagent 1\nagent 2\n');
     repo.write('a.txt', lines('base', 'agent 1', 'agent 2', 'mine 1', 'mine 2'));
-    commit(repo, 'mixed');
+    repo.commit('mixed');
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 3, agent.sessionId), human(4, 5)]);
   });
 
@@ -68,7 +63,7 @@ describe('acceptance scenarios', () => {
     agent.edit('a.txt', 'top\n', 'top\nagent first\n');
     repo.write('a.txt', lines('top', 'agent first', 'human middle', 'bottom'));
     agent.edit('a.txt', 'bottom\n', 'bottom\nagent second\n');
-    commit(repo, 'interleaved');
+    repo.commit('interleaved');
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId), human(3, 3), ai(5, 5, agent.sessionId)]);
   });
 
@@ -77,7 +72,7 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.write('f.py', lines('def f():', '    x = 1', '    return x'));
     repo.write('f.py', lines('def f():', '    x = 42  # tuned', '    return x'));
-    commit(repo, 'tuned');
+    repo.commit('tuned');
     expect(ranges(repo, 'f.py')).toEqual([ai(1, 1, agent.sessionId), human(2, 2), ai(3, 3, agent.sessionId)]);
   });
 
@@ -86,7 +81,7 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.write('f.js', lines('if (a) {', 'call(a);', 'other(a );', '}'));
     repo.write('f.js', lines('if (a) {', '    call(a);', '    other(a);', '}'));
-    commit(repo, 'formatted');
+    repo.commit('formatted');
     expect(ranges(repo, 'f.js')).toEqual([ai(1, 4, agent.sessionId)]);
   });
 
@@ -100,7 +95,7 @@ describe('acceptance scenarios', () => {
     repo.git(['add', '-p', 'a.txt'], { input: 'y\nn\n' });
     repo.git(['commit', '-q', '-m', 'first']);
     expect(ranges(repo, 'a.txt')).toEqual([ai(3, 3, agent.sessionId)]);
-    commit(repo, 'second');
+    repo.commit('second');
     expect(ranges(repo, 'a.txt')).toEqual([ai(21, 21, agent.sessionId)]);
   });
 
@@ -109,9 +104,9 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.write('one.txt', lines('1'));
     agent.write('two.txt', lines('2', '2'));
-    commit(repo, 'one', ['one.txt']);
+    repo.commit('one', ['one.txt']);
     expect(ranges(repo, 'one.txt')).toEqual([ai(1, 1, agent.sessionId)]);
-    commit(repo, 'two', ['two.txt']);
+    repo.commit('two', ['two.txt']);
     expect(ranges(repo, 'two.txt')).toEqual([ai(1, 2, agent.sessionId)]);
   });
 
@@ -119,7 +114,7 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('a.txt', lines('ai 1', 'ai 2'));
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.write('a.txt', lines('ai 1', 'ai 2', 'human 3'));
     repo.git(['commit', '-q', '--amend', '-a', '--no-edit']);
     expect(ranges(repo, 'a.txt')).toEqual([ai(1, 2, agent.sessionId), human(3, 3)]);
@@ -132,12 +127,12 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'line 8\n', 'line 8\nagent line\n');
     repo.write('a.txt', repo.read('a.txt').replace('line 9\n', 'line 9\nhuman line\n'));
-    commit(repo, 'feature work');
+    repo.commit('feature work');
     const before = ranges(repo, 'a.txt');
     expect(before).toEqual([ai(9, 9, agent.sessionId), human(11, 11)]);
     repo.git(['checkout', '-q', 'main']);
     repo.write('a.txt', repo.read('a.txt').replace('line 1\n', 'line 0\nline 1\n'));
-    commit(repo, 'main work');
+    repo.commit('main work');
     repo.git(['checkout', '-q', 'feature']);
     repo.git(['rebase', '-q', 'main']);
     expect(ranges(repo, 'a.txt')).toEqual([ai(10, 10, agent.sessionId), human(12, 12)]);
@@ -147,9 +142,9 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('a.txt', lines('ai 1', 'ai 2'));
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.write('a.txt', lines('ai 1', 'ai 2', 'human 3'));
-    commit(repo, 'human');
+    repo.commit('human');
     repo.git(['-c', 'sequence.editor=sed -i 2s/^pick/squash/', '-c', 'core.editor=true', 'rebase', '-q', '-i', 'HEAD~2']);
     expect(repo.git(['rev-list', '--count', 'HEAD']).stdout.trim()).toBe('2');
     expect(ranges(repo, 'a.txt')).toEqual([ai(1, 2, agent.sessionId), human(3, 3)]);
@@ -160,15 +155,15 @@ describe('acceptance scenarios', () => {
     repo.git(['checkout', '-q', '-b', 'feature']);
     const agent = new FakeClaude(repo);
     agent.write('b.txt', lines('from agent', 'more'));
-    const picked = commit(repo, 'ai');
+    const picked = repo.commit('ai');
     repo.git(['checkout', '-q', 'main']);
     repo.write('c.txt', lines('unrelated'));
-    commit(repo, 'other');
+    repo.commit('other');
     repo.git(['cherry-pick', picked]);
     expect(ranges(repo, 'b.txt')).toEqual([ai(1, 2, agent.sessionId)]);
     repo.git(['reset', '-q', '--hard', 'HEAD~1']);
     repo.git(['cherry-pick', '-n', picked]);
-    commit(repo, 'picked without committing');
+    repo.commit('picked without committing');
     expect(ranges(repo, 'b.txt')).toEqual([ai(1, 2, agent.sessionId)]);
   });
 
@@ -177,9 +172,9 @@ describe('acceptance scenarios', () => {
     repo.git(['checkout', '-q', '-b', 'feature']);
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'base\n', 'base\nai line\n');
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.write('a.txt', lines('base', 'ai line', 'human line'));
-    commit(repo, 'human');
+    repo.commit('human');
     repo.git(['checkout', '-q', 'main']);
     repo.git(['merge', '--squash', '-q', 'feature']);
     repo.git(['commit', '-q', '-m', 'squashed']);
@@ -192,10 +187,10 @@ describe('acceptance scenarios', () => {
       repo.git(['checkout', '-q', '-b', 'feature']);
       const agent = new FakeClaude(repo);
       agent.edit('a.txt', 'middle\n', 'middle from agent\n');
-      commit(repo, 'ai');
+      repo.commit('ai');
       repo.git(['checkout', '-q', 'main']);
       repo.write('a.txt', lines('start', 'middle from main', 'end'));
-      commit(repo, 'main');
+      repo.commit('main');
       repo.git(['checkout', '-q', 'feature']);
       expect(repo.git(['rebase', 'main'], { allowFail: true }).code).not.toBe(0);
       const resolved = lines('start', 'middle resolved', 'end');
@@ -211,7 +206,7 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo({ initialFiles: { 'win.txt': 'one\r\ntwo\r\n' } });
     const agent = new FakeClaude(repo);
     agent.edit('win.txt', 'two\r\n', 'two\r\nthree\r\n');
-    commit(repo, 'crlf');
+    repo.commit('crlf');
     expect(ranges(repo, 'win.txt')).toEqual([ai(3, 3, agent.sessionId)]);
   });
 
@@ -219,7 +214,7 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.bash('printf "gen 1\\ngen 2\\n" > generated.txt');
-    commit(repo, 'shell');
+    repo.commit('shell');
     expect(ranges(repo, 'generated.txt')).toEqual([ai(1, 2, agent.sessionId)]);
   });
 
@@ -228,10 +223,10 @@ describe('acceptance scenarios', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('old.ts', lines(...body));
-    commit(repo, 'ai file');
+    repo.commit('ai file');
     repo.git(['mv', 'old.ts', 'new.ts']);
     agent.edit('new.ts', 'const v5 = 5;', 'const v5 = 55;');
-    commit(repo, 'moved');
+    repo.commit('moved');
     const file = show(repo).files.find((f) => f.path === 'new.ts')!;
     expect(file).toMatchObject({ status: 'renamed', old_path: 'old.ts', lines_added: 1, lines_removed: 1 });
     expect(file.lines).toEqual([ai(6, 6, agent.sessionId)]);
@@ -243,7 +238,7 @@ describe('acceptance scenarios', () => {
     const second = new FakeClaude(repo);
     first.write('a.txt', lines('a'));
     second.write('b.txt', lines('b'));
-    commit(repo, 'two sessions');
+    repo.commit('two sessions');
     expect(ranges(repo, 'a.txt')).toEqual([ai(1, 1, first.sessionId)]);
     expect(ranges(repo, 'b.txt')).toEqual([ai(1, 1, second.sessionId)]);
     expect(show(repo).session_ids).toEqual([first.sessionId, second.sessionId].sort());
@@ -255,7 +250,7 @@ describe('acceptance scenarios', () => {
     agent.write('code.ts', lines('x', 'y'));
     repo.write('image.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]));
     repo.write('latin1.txt', Buffer.from('caf\xe9\n', 'latin1'));
-    commit(repo, 'mixed content');
+    repo.commit('mixed content');
     const files = show(repo).files;
     expect(files.find((f) => f.path === 'image.png')).toMatchObject({ binary: true, lines: [] });
     expect(files.find((f) => f.path === 'latin1.txt')!.lines).toEqual([human(1, 1)]);
@@ -269,7 +264,7 @@ describe('acceptance scenarios', () => {
     repo.git(['stash', '-q']);
     repo.git(['checkout', '-q', '-b', 'other']);
     repo.git(['stash', 'pop', '-q']);
-    commit(repo, 'popped');
+    repo.commit('popped');
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
   });
 
@@ -278,7 +273,7 @@ describe('acceptance scenarios', () => {
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'base\n', 'base\nagent\n');
     repo.write('a.txt', lines('base', 'agent', 'human'));
-    commit(repo, 'first try');
+    repo.commit('first try');
     const first = ranges(repo, 'a.txt');
     repo.git(['reset', '-q', '--soft', 'HEAD~1']);
     repo.git(['commit', '-q', '-m', 'second try']);
@@ -292,9 +287,9 @@ describe('more git operations and content', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'base\n', 'base\nagent line\n');
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.write('a.txt', lines('base'));
-    const removal = commit(repo, 'remove it');
+    const removal = repo.commit('remove it');
     repo.git(['revert', '--no-edit', removal]);
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
   });
@@ -303,9 +298,9 @@ describe('more git operations and content', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'base\n', 'base\nagent line\n');
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.git(['reset', '-q', 'HEAD~1']);
-    commit(repo, 'again');
+    repo.commit('again');
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
   });
 
@@ -313,7 +308,7 @@ describe('more git operations and content', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('docs/café ☕.md', lines('# Überschrift', 'naïve text — 日本語'));
-    commit(repo, 'unicode');
+    repo.commit('unicode');
     expect(ranges(repo, 'docs/café ☕.md')).toEqual([ai(1, 2, agent.sessionId)]);
     const blame = JSON.parse(repo.trace(['blame', 'docs/café ☕.md', '--json']).stdout) as { lines: { text: string; attribution: string }[] };
     expect(blame.lines.map((l) => [l.attribution, l.text])).toEqual([
@@ -329,7 +324,7 @@ describe('more git operations and content', () => {
     expect(repo.read('a.txt')).toBe('one\r\ntwo\r\n');
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'two\r\n', 'two\r\nthree\r\n');
-    commit(repo, 'autocrlf');
+    repo.commit('autocrlf');
     expect(ranges(repo, 'a.txt')).toEqual([ai(3, 3, agent.sessionId)]);
   });
 
@@ -338,7 +333,7 @@ describe('more git operations and content', () => {
     const agent = new FakeClaude(repo);
     agent.write('a.txt', lines('x', 'y'));
     repo.write('a.txt', 'x\r\ny\r\n');
-    commit(repo, 'crlf by hand');
+    repo.commit('crlf by hand');
     expect(ranges(repo, 'a.txt')).toEqual([ai(1, 2, agent.sessionId)]);
   });
 
@@ -347,7 +342,7 @@ describe('more git operations and content', () => {
     const agent = new FakeClaude(repo);
     agent.write('dist/bundle.js', lines('generated();'));
     repo.write('src.js', lines('mine();'));
-    commit(repo, 'build', ['dist', 'src.js']);
+    repo.commit('build', ['dist', 'src.js']);
     const result = repo.trace(['show']);
     expect(show(repo).files.find((f) => f.path === 'dist/bundle.js')).toMatchObject({ generated: true });
     expect(result.stdout).toContain('added lines: 1, ai 0 (0%), human 1');
@@ -357,7 +352,7 @@ describe('more git operations and content', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('}', '}') } });
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', '}\n}\n', '}\n}\n}\n');
-    commit(repo, 'dup');
+    repo.commit('dup');
     const got = ranges(repo, 'a.txt');
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ attribution: 'ai', start: got[0]!.end });
@@ -367,10 +362,10 @@ describe('more git operations and content', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('a') } });
     repo.git(['checkout', '-q', '-b', 'feature']);
     repo.write('b.txt', lines('b'));
-    commit(repo, 'b');
+    repo.commit('b');
     repo.git(['checkout', '-q', 'main']);
     repo.write('c.txt', lines('c'));
-    commit(repo, 'c');
+    repo.commit('c');
     repo.git(['merge', '-q', '--no-edit', 'feature']);
     const merge = show(repo);
     expect(merge.parents).toHaveLength(2);
@@ -380,7 +375,7 @@ describe('more git operations and content', () => {
   it('a commit made without trace is human, flagged as not captured', () => {
     const repo = makeRepo({ init: false });
     repo.write('x.txt', lines('x'));
-    const sha = commit(repo, 'before trace');
+    const sha = repo.commit('before trace');
     repo.trace(['init', '--yes']);
     const attribution = show(repo, sha);
     expect(attribution.captured).toBe(false);
@@ -393,9 +388,9 @@ describe('more git operations and content', () => {
     const agent = new FakeClaude(repo);
     agent.start('claude-opus-4-8');
     agent.write('m.ts', lines('a();', 'b();', 'c();'));
-    commit(repo, 'ai');
+    repo.commit('ai');
     repo.write('m.ts', lines('a();', 'B();', 'c();'));
-    commit(repo, 'fix');
+    repo.commit('fix');
     const blame = JSON.parse(repo.trace(['blame', 'm.ts', '--json']).stdout) as { lines: { attribution: string; session_id: string | null; model: string | null; agent: string | null }[] };
     expect(blame.lines.map((l) => l.attribution)).toEqual(['ai', 'human', 'ai']);
     expect(blame.lines[0]).toMatchObject({ session_id: agent.sessionId, agent: 'claude', model: 'claude-opus-4-8' });
@@ -409,10 +404,10 @@ describe('more git operations and content', () => {
     const agent = new FakeClaude(repo);
     agent.write('a.txt', lines('1', '2'));
     agent.write('b.txt', lines('1', '2', '3'));
-    commit(repo, 'ai');
+    repo.commit('ai');
     agent.remove('a.txt');
     repo.sh('rm b.txt');
-    commit(repo, 'removals');
+    repo.commit('removals');
     const files = show(repo).files;
     expect(files.find((f) => f.path === 'a.txt')).toMatchObject({ status: 'deleted', lines_removed: 2, ai_lines_removed: 2, human_lines_removed: 0 });
     expect(files.find((f) => f.path === 'b.txt')).toMatchObject({ status: 'deleted', lines_removed: 3, ai_lines_removed: 0, human_lines_removed: 3 });
@@ -437,7 +432,7 @@ describe('reset --hard', () => {
     repo.git(['reset', '-q', '--hard']);
     expect(repo.read('a.txt')).toBe(lines('base'));
     repo.write('a.txt', lines('base', 'agent line'));
-    commit(repo, 'retyped');
+    repo.commit('retyped');
     expect(ranges(repo, 'a.txt')).toEqual([human(2, 2)]);
   });
 
@@ -447,7 +442,7 @@ describe('reset --hard', () => {
     agent.edit('a.txt', 'base\n', 'base\nagent line\n');
     repo.git(['add', 'a.txt']);
     repo.git(['reset', '-q']);
-    commit(repo, 'kept');
+    repo.commit('kept');
     expect(ranges(repo, 'a.txt')).toEqual([ai(2, 2, agent.sessionId)]);
   });
 });

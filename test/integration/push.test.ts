@@ -7,11 +7,6 @@ import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
 
 afterAll(cleanupTemps);
 
-function commitAll(repo: TestRepo, message: string): string {
-  repo.git(['add', '-A']);
-  repo.git(['commit', '-q', '-m', message]);
-  return repo.git(['rev-parse', 'HEAD']).stdout.trim();
-}
 
 function head(repo: TestRepo): string {
   return repo.git(['rev-parse', 'HEAD']).stdout.trim();
@@ -25,9 +20,9 @@ describe('pre-push attestation', () => {
     agent.start('claude-opus-4-8');
     agent.prompt('write the feature');
     agent.write('feature.ts', 'export const feature = 1;\n');
-    const first = commitAll(repo, 'ai feature');
+    const first = repo.commit('ai feature');
     repo.write('notes.md', 'by hand\n');
-    const second = commitAll(repo, 'human notes');
+    const second = repo.commit('human notes');
     const push = repo.git(['push', 'origin', 'main']);
     expect(push.stderr).toContain('trace: attested 2 commit(s) and 1 session(s), signed with key');
 
@@ -54,7 +49,7 @@ describe('pre-push attestation', () => {
   it('attests nothing new on a second push, a deletion or a tag push', () => {
     const repo = makeRepo();
     repo.write('a.txt', 'a\n');
-    const sha = commitAll(repo, 'a');
+    const sha = repo.commit('a');
     repo.git(['push', '-q', 'origin', 'main']);
     const notesTip = repo.git(['--git-dir', repo.remote, 'rev-parse', NOTES]).stdout;
     repo.git(['push', '-q', 'origin', 'main:other']);
@@ -69,7 +64,7 @@ describe('pre-push attestation', () => {
   it('attests commits made without capture as such, on the fly', () => {
     const repo = makeRepo({ init: false });
     repo.write('old.txt', 'old\n');
-    const before = commitAll(repo, 'before trace');
+    const before = repo.commit('before trace');
     repo.trace(['init', '--yes']);
     repo.git(['push', '-q', 'origin', 'main']);
     const statement = decodeStatement(remoteNoteLines(repo, before)[0]!);
@@ -84,7 +79,7 @@ describe('pre-push attestation', () => {
     agent.start();
     agent.prompt(`deploy with aws key ${key} please`);
     agent.bash(`printf 'deployed\\n' > out.txt; curl -s https://deploy:${'hunter2' + 'sEcret'}@127.0.0.1:9/hook || true`);
-    const sha = commitAll(repo, 'secret work');
+    const sha = repo.commit('secret work');
     repo.git(['push', '-q', 'origin', 'main']);
     const line = remoteNoteLines(repo, sha)[0]!;
     const payload = Buffer.from((JSON.parse(line) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8');
@@ -104,7 +99,7 @@ describe('pre-push attestation', () => {
       agent.start();
       agent.prompt('make it faster');
       agent.write('x.txt', 'x\n');
-      const sha = commitAll(repo, 'x');
+      const sha = repo.commit('x');
       repo.git(['push', '-q', 'origin', 'main']);
       const statement = decodeStatement(remoteNoteLines(repo, sha)[0]!);
       const session = statement.predicate.sessions[0] as { raw_session?: { main: { type: string; text?: string }[] } };
@@ -119,7 +114,7 @@ describe('pre-push attestation', () => {
     const agent = new FakeClaude(repo);
     agent.start();
     agent.write('x.txt', 'x\n');
-    const sha = commitAll(repo, 'x');
+    const sha = repo.commit('x');
     repo.git(['push', '-q', 'origin', 'main']);
     const session = decodeStatement(remoteNoteLines(repo, sha)[0]!).predicate.sessions[0] as unknown as { warnings: string[] };
     expect(session.warnings.join('\n')).toMatch(/not found/);
@@ -138,7 +133,7 @@ describe('failures', () => {
     const repo = makeRepo();
     breakKey(repo);
     repo.write('a.txt', 'a\n');
-    const sha = commitAll(repo, 'a');
+    const sha = repo.commit('a');
     const push = repo.git(['push', 'origin', 'main']);
     expect(push.stderr).toMatch(/trace: warning: this push is not attested \(.*key/);
     expect(repo.git(['--git-dir', repo.remote, 'rev-parse', 'main']).stdout.trim()).toBe(sha);
@@ -152,7 +147,7 @@ describe('failures', () => {
     repo.write('.chainloop.yml', 'requireTrace: true\n');
     breakKey(repo);
     repo.write('a.txt', 'a\n');
-    commitAll(repo, 'a');
+    repo.commit('a');
     const push = repo.git(['push', 'origin', 'main'], { allowFail: true });
     expect(push.code).not.toBe(0);
     expect(push.stderr).toContain('trace: push refused (requireTrace is on)');
@@ -166,14 +161,14 @@ describe('failures', () => {
     writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/notes/*) echo "no notes here" >&2; exit 1;; esac; done\nexit 0\n');
     chmodSync(hook, 0o755);
     repo.write('a.txt', 'a\n');
-    const sha = commitAll(repo, 'a');
+    const sha = repo.commit('a');
     const push = repo.git(['push', 'origin', 'main']);
     expect(push.stderr).toMatch(/trace: warning: this push is not attested .*no notes here/);
     expect(repo.git(['notes', `--ref=${NOTES}`, 'show', sha]).stdout).toContain('dsseEnvelope');
     // Once the remote accepts notes, the next push delivers the attestation that was kept.
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
     repo.write('b.txt', 'b\n');
-    const next = commitAll(repo, 'b');
+    const next = repo.commit('b');
     repo.git(['push', '-q', 'origin', 'main']);
     expect(remoteNoteLines(repo, sha)).toHaveLength(1);
     expect(remoteNoteLines(repo, next)).toHaveLength(1);
@@ -182,7 +177,7 @@ describe('failures', () => {
   it('a corrupt note on the remote is reported, not fatal', () => {
     const repo = makeRepo();
     repo.write('a.txt', 'a\n');
-    const sha = commitAll(repo, 'a');
+    const sha = repo.commit('a');
     repo.git(['push', '-q', 'origin', 'main']);
     const other = join(repo.home, 'other');
     repo.git(['clone', '-q', repo.remote, other]);
@@ -190,7 +185,7 @@ describe('failures', () => {
     repo.git(['notes', `--ref=${NOTES}`, 'append', '-m', 'garbage, not json', sha], { cwd: other });
     repo.git(['push', '-q', '--no-verify', 'origin', NOTES], { cwd: other });
     repo.write('b.txt', 'b\n');
-    const next = commitAll(repo, 'b');
+    const next = repo.commit('b');
     const push = repo.git(['push', 'origin', 'main']);
     expect(push.stderr).toContain('attested 1 commit(s)');
     expect(remoteNoteLines(repo, next)).toHaveLength(1);
@@ -206,7 +201,7 @@ describe('failures', () => {
     const { spawn } = await import('node:child_process');
     expect(repo.trace(['init', '--yes'], { cwd: other }).code).toBe(0);
     repo.write('a.txt', 'a\n');
-    const mine = commitAll(repo, 'mine');
+    const mine = repo.commit('mine');
     writeFileSync(join(other, 'b.txt'), 'b\n');
     repo.git(['add', 'b.txt'], { cwd: other });
     repo.git(['commit', '-q', '-m', 'theirs'], { cwd: other });
@@ -225,7 +220,7 @@ describe('trace attest', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);
     agent.write('a.txt', 'a\n');
-    const sha = commitAll(repo, 'a');
+    const sha = repo.commit('a');
     const result = repo.trace(['attest', '--dry-run', '--json']);
     expect(result.code).toBe(0);
     const statement = JSON.parse(result.stdout) as { subject: { digest: { gitCommit: string } }[]; predicateType: string };
@@ -237,7 +232,7 @@ describe('trace attest', () => {
   it('signs a range by hand, writes --output, and finds nothing left to do afterwards', async () => {
     const repo = makeRepo();
     repo.write('a.txt', 'a\n');
-    commitAll(repo, 'a');
+    repo.commit('a');
     const output = join(repo.home, 'bundle.json');
     const result = repo.trace(['attest', 'HEAD~1..HEAD', '--output', output, '--json']);
     expect(result.code).toBe(0);
@@ -308,7 +303,7 @@ describe('scale', () => {
         }
       }),
     );
-    const sha = commitAll(repo, 'big session');
+    const sha = repo.commit('big session');
     repo.git(['push', '-q', 'origin', 'main']);
     const line = remoteNoteLines(repo, sha)[0]!;
     expect((await verifyWithRepoKey(repo, line)).ok).toBe(true);

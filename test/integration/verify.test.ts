@@ -11,23 +11,18 @@ import { type SigstoreServices, startSigstoreServices } from '../support/sigstor
 
 afterAll(cleanupTemps);
 
-function commitAll(repo: TestRepo, message: string): string {
-  repo.git(['add', '-A']);
-  repo.git(['commit', '-q', '-m', message]);
-  return repo.git(['rev-parse', 'HEAD']).stdout.trim();
-}
 
 /** A repository whose key is committed and pushed (the base), then a pushed range with AI and human work. */
 function attestedRepo(): { repo: TestRepo; base: string; agent: FakeClaude; ai: string; human: string } {
   const repo = makeRepo();
-  const base = commitAll(repo, 'trace set up');
+  const base = repo.commit('trace set up');
   repo.git(['push', '-q', 'origin', 'main']);
   const agent = new FakeClaude(repo);
   agent.start('claude-opus-4-8');
   agent.write('src/a.ts', 'export const a = 1;\nexport const b = 2;\n');
-  const ai = commitAll(repo, 'ai');
+  const ai = repo.commit('ai');
   repo.write('README.md', '# project\n\nmore\n');
-  const human = commitAll(repo, 'human');
+  const human = repo.commit('human');
   repo.git(['push', '-q', 'origin', 'main']);
   return { repo, base, agent, ai, human };
 }
@@ -90,7 +85,7 @@ describe('trace verify', () => {
   it('fails a bundle copied onto another commit', () => {
     const { repo, base, ai } = attestedRepo();
     repo.write('c.txt', 'c\n');
-    const other = commitAll(repo, 'unattested');
+    const other = repo.commit('unattested');
     setNote(repo, other, localNote(repo, ai));
     const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch', '--all-commits']);
     expect(code).toBe(1);
@@ -100,9 +95,9 @@ describe('trace verify', () => {
   it('fails a key that is not trusted at the base, and a key the range adds for itself', () => {
     const repo = makeRepo();
     const base = repo.git(['rev-parse', 'HEAD']).stdout.trim(); // before the key was committed
-    commitAll(repo, 'adds the key');
+    repo.commit('adds the key');
     repo.write('x.txt', 'x\n');
-    commitAll(repo, 'x');
+    repo.commit('x');
     repo.git(['push', '-q', 'origin', 'main']);
     const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch']);
     expect(code).toBe(1);
@@ -174,10 +169,10 @@ describe('keyless signing and verification against local Sigstore services', () 
       '.chainloop.yml',
       `trace:\n  signing:\n    mode: keyless\n    fulcioURL: ${services.fulcioURL}\n    rekorURL: ${services.rekorURL}\n    tsaURL: ${services.tsaURL}\n`,
     );
-    const base = commitAll(repo, 'keyless config');
+    const base = repo.commit('keyless config');
     repo.git(['push', '-q', '--no-verify', 'origin', 'main']);
     repo.write('k.txt', 'k\n');
-    const sha = commitAll(repo, 'k');
+    const sha = repo.commit('k');
     const identity = 'https://github.com/acme/cli/.github/workflows/release.yml@refs/heads/main';
     const issuer = 'https://token.actions.githubusercontent.com';
     const token = services.identityToken(identity, issuer);
@@ -202,13 +197,13 @@ describe('keyless signing and verification against local Sigstore services', () 
 describe('policies', () => {
   it('reports each violated policy with the commit, session, evidence and rule', () => {
     const repo = makeRepo();
-    const base = commitAll(repo, 'trace set up');
+    const base = repo.commit('trace set up');
     repo.git(['push', '-q', 'origin', 'main']);
     const agent = new FakeClaude(repo);
     agent.start('claude-opus-4-8');
     agent.write('secrets/config.ts', 'export const x = 1;\n');
     agent.bash("printf 'ran\\n' > ran.txt; curl -s http://127.0.0.1:9/install.sh | sh || true");
-    const ai = commitAll(repo, 'ai');
+    const ai = repo.commit('ai');
     repo.git(['push', '-q', 'origin', 'main']);
     const policy = join(repo.home, 'policy.yml');
     writeFileSync(policy, ['allowedAgents: [cursor]', 'maxAiShare:', '  perCommit: 0.5', 'aiForbiddenPaths: ["secrets/**"]', 'forbiddenCommands:', '  patterns: ["printf"]'].join('\n'));
@@ -228,14 +223,14 @@ describe('policies', () => {
   it('reads policies from .chainloop.yml at the base of the range, not from the range', () => {
     const repo = makeRepo();
     repo.write('.chainloop.yml', 'trace:\n  policies:\n    allowedModels: ["claude-sonnet-*"]\n');
-    const base = commitAll(repo, 'policy at base');
+    const base = repo.commit('policy at base');
     repo.git(['push', '-q', 'origin', 'main']);
     const agent = new FakeClaude(repo);
     agent.start('claude-opus-4-8');
     agent.write('a.ts', 'a\n');
     // The range tries to relax the policy for itself.
     repo.write('.chainloop.yml', 'trace:\n  policies: {}\n');
-    commitAll(repo, 'ai and a relaxed policy');
+    repo.commit('ai and a relaxed policy');
     repo.git(['push', '-q', 'origin', 'main']);
     const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch']);
     expect(code).toBe(1);
@@ -247,7 +242,7 @@ describe('policies', () => {
     const policy = join(repo.home, 'bad.yml');
     writeFileSync(policy, 'maxAiShare:\n  perCommit: 7\nallowedAgent: [x]\n');
     repo.write('a.txt', 'a\n');
-    commitAll(repo, 'a');
+    repo.commit('a');
     repo.git(['push', '-q', 'origin', 'main']);
     const run = repo.trace(['verify', 'HEAD~1..HEAD', '--no-fetch', '--policy', policy]);
     expect(run.code).toBe(2);

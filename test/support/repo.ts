@@ -28,6 +28,8 @@ export interface TestRepo {
   traceAsync(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   sh(command: string, options?: { input?: string | Buffer; cwd?: string }): RunResult;
   write(path: string, content: string | Buffer): void;
+  /** Stages `paths` (everything by default), commits, and returns the new HEAD. */
+  commit(message: string, paths?: string[]): string;
   read(path: string): string;
   cleanup(): void;
 }
@@ -95,6 +97,11 @@ export function makeRepo(options: { init?: boolean; initialFiles?: Record<string
     write(path, content) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), content);
+    },
+    commit(message, paths = ['-A']) {
+      repo.git(['add', ...paths]);
+      repo.git(['commit', '-q', '-m', message]);
+      return repo.git(['rev-parse', 'HEAD']).stdout.trim();
     },
     read(path) {
       return readFileSync(join(dir, path), 'utf8');

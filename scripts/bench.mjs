@@ -9,6 +9,9 @@ import { cleanupTemps, formatLoad, loadAverage, PACKAGE_ROOT, table } from './be
 
 const SECTIONS = {
   capture: () => import('./bench/capture.mjs'),
+  attribution: () => import('./bench/attribution.mjs'),
+  push: () => import('./bench/push.mjs'),
+  verify: () => import('./bench/verify.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -4,13 +4,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
 const SCHEMA_VERSION = 2;
-const MAX_DELTA_DEPTH = 16;
+const MAX_DELTA_DEPTH = 64;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
@@ -148,6 +148,52 @@ export function blobOid(content: Buffer): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
+/** node:zlib, loaded on first use: a hook whose content is already stored never needs it (~2 ms). */
+function zlib(): typeof Zlib {
+  return process.getBuiltinModule('node:zlib');
+}
+
+/**
+ * How many bytes (at most `max`) `a` and `b` share at their start, or at their end when `fromEnd`.
+ * Compared natively, a block and then a halving at a time: a byte loop runs cold on the hot path.
+ */
+function commonRun(a: Buffer, b: Buffer, max: number, fromEnd: boolean): number {
+  const same = (from: number, to: number): boolean =>
+    fromEnd ? a.compare(b, b.length - to, b.length - from, a.length - to, a.length - from) === 0 : a.compare(b, from, to, from, to) === 0;
+  let run = 0;
+  while (run < max) {
+    const end = Math.min(run + 4096, max);
+    if (same(run, end)) {
+      run = end;
+      continue;
+    }
+    // The first difference lies in [run, end): halve the range until it is found.
+    let low = run;
+    let high = end - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (same(low, middle)) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+  return max;
+}
+
+/** The bytes `start` to `end` of the concatenation of `pieces`, as slices of them (no copy). */
+function slicePieces(pieces: readonly Buffer[], start: number, end: number): Buffer[] {
+  const result: Buffer[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const from = Math.max(start - offset, 0);
+    const to = Math.min(end - offset, piece.length);
+    if (from < to) result.push(from === 0 && to === piece.length ? piece : piece.subarray(from, to));
+    offset += piece.length;
+    if (offset >= end) break;
+  }
+  return result;
+}
+
 export function dbPath(stateDir: string): string {
   return join(stateDir, 'trace.db');
 }
@@ -196,17 +242,14 @@ export class Store {
   putBlob(content: Buffer, baseOid?: string | null): string {
     const oid = blobOid(content);
     if (this.hasBlob(oid)) return oid;
-    let row = { base: null as string | null, depth: 0, prefix: 0, suffix: 0, data: deflateRawSync(content) };
-    const baseRow = baseOid ? this.blobRow(baseOid) : undefined;
-    if (baseOid && baseRow && baseRow.depth < MAX_DELTA_DEPTH) {
+    let row = { base: null as string | null, depth: 0, prefix: 0, suffix: 0, data: zlib().deflateRawSync(content) };
+    const baseDepth = baseOid ? (this.db.prepare('SELECT depth FROM blobs WHERE oid = ?').get(baseOid) as { depth: number } | undefined)?.depth : undefined;
+    if (baseOid && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
       const base = this.getBlob(baseOid);
-      const max = Math.min(base.length, content.length);
-      let prefix = 0;
-      while (prefix < max && base[prefix] === content[prefix]) prefix++;
-      let suffix = 0;
-      while (suffix < max - prefix && base[base.length - 1 - suffix] === content[content.length - 1 - suffix]) suffix++;
-      const middle = deflateRawSync(content.subarray(prefix, content.length - suffix));
-      if (middle.length < row.data.length) row = { base: baseOid, depth: baseRow.depth + 1, prefix, suffix, data: middle };
+      const prefix = commonRun(base, content, Math.min(base.length, content.length), false);
+      const suffix = commonRun(base, content, Math.min(base.length, content.length) - prefix, true);
+      const middle = zlib().deflateRawSync(content.subarray(prefix, content.length - suffix));
+      if (middle.length < row.data.length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
     }
     this.db
       .prepare('INSERT OR IGNORE INTO blobs (oid, size, base, depth, prefix, suffix, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -214,19 +257,33 @@ export class Store {
     return oid;
   }
 
-  private blobRow(oid: string): { base: string | null; depth: number; prefix: number; suffix: number; size: number; data: Buffer } | undefined {
-    return this.db.prepare('SELECT base, depth, prefix, suffix, size, data FROM blobs WHERE oid = ?').get(oid) as
-      | { base: string | null; depth: number; prefix: number; suffix: number; size: number; data: Buffer }
-      | undefined;
-  }
-
+  /**
+   * Rebuilds a blob from its delta chain, fetched in one query. The versions are kept as lists of
+   * slices, so each delta costs a few slice operations rather than a copy of the whole file.
+   */
   getBlob(oid: string): Buffer {
-    const row = this.blobRow(oid);
-    if (!row) throw new TraceError('STORE_FAILED', `blob ${oid} is missing from the capture store`);
-    const data = inflateRawSync(row.data);
-    if (!row.base) return data;
-    const base = this.getBlob(row.base);
-    return Buffer.concat([base.subarray(0, row.prefix), data, base.subarray(base.length - row.suffix)]);
+    const chain = this.db
+      .prepare(
+        `WITH RECURSIVE chain(n, oid, base, prefix, suffix, size, data) AS (
+           SELECT 0, oid, base, prefix, suffix, size, data FROM blobs WHERE oid = ?
+           UNION ALL SELECT c.n + 1, b.oid, b.base, b.prefix, b.suffix, b.size, b.data FROM blobs b JOIN chain c ON b.oid = c.base
+         )
+         SELECT base, prefix, suffix, size, data FROM chain ORDER BY n DESC`,
+      )
+      .all(oid) as { base: string | null; prefix: number; suffix: number; size: number; data: Buffer }[];
+    const root = chain[0];
+    if (!root || root.base !== null) throw new TraceError('STORE_FAILED', `blob ${root ? root.base : oid} is missing from the capture store`);
+    let pieces: Buffer[] = [zlib().inflateRawSync(root.data)];
+    let size = pieces[0]!.length;
+    for (let i = 1; i < chain.length; i++) {
+      const delta = chain[i]!;
+      const middle = zlib().inflateRawSync(delta.data);
+      pieces = [...slicePieces(pieces, 0, delta.prefix), middle, ...slicePieces(pieces, size - delta.suffix, size)];
+      size = delta.prefix + middle.length + delta.suffix;
+    }
+    const content = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
+    if (content.length !== chain.at(-1)!.size) throw new TraceError('STORE_FAILED', `blob ${oid} in the capture store does not rebuild to its recorded size`);
+    return content;
   }
 
   // ---- sessions and prompts ----

@@ -2,7 +2,7 @@
 // File contents are content-addressed by their git blob id and kept as deltas against an earlier
 // version of the same file, so a thousand edits of one file cost little more than one copy.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
@@ -11,6 +11,8 @@ import { TraceError } from './errors.js';
 
 const SCHEMA_VERSION = 2;
 const MAX_DELTA_DEPTH = 64;
+/** Past this size `trimWal` checkpoints the WAL into the database and truncates it. */
+const WAL_LIMIT_BYTES = 64 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
@@ -205,10 +207,11 @@ export class Store {
     this.db = db;
   }
 
-  static open(stateDir: string): Store {
+  /** `nativeBinding`: the path of better-sqlite3's compiled addon, which spares the `bindings` package's search for it. */
+  static open(stateDir: string, options: { nativeBinding?: string | undefined } = {}): Store {
     try {
       mkdirSync(stateDir, { recursive: true });
-      const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000 });
+      const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {
@@ -225,6 +228,19 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * For a connection that will not be closed (the hook hot path): closing is what checkpoints the WAL
+   * and removes it, and a WAL that only grows makes every later open slower, as the first connection
+   * to open the store reads all of it. So once the WAL passes WAL_LIMIT_BYTES, checkpoint it and
+   * truncate it, without waiting for other connections: if one is busy, a later hook does it.
+   */
+  trimWal(): void {
+    const size = statSync(`${this.db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    if (size <= WAL_LIMIT_BYTES) return;
+    this.db.pragma('busy_timeout = 0');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** Runs `fn` in one write transaction, taking the lock up front so parallel hooks queue instead of failing. */

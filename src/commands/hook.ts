@@ -1,10 +1,11 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
+import { readSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { readGitBlobs, snapshotAfterShell, snapshotBeforeShell } from '../capture/shell.js';
+import type * as Shell from '../capture/shell.js';
 import { checkContent, readSnapshot, repoRelativePath, type Snapshot } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
@@ -16,6 +17,8 @@ export interface HookOptions {
   payload: Buffer;
   cwd: string;
   now: () => Date;
+  /** better-sqlite3's compiled addon, when the caller knows where it is (see `Store.open`). */
+  sqliteAddon?: string | undefined;
 }
 
 export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLOAD_BYTES): Promise<Buffer> {
@@ -28,6 +31,32 @@ export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLO
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Reads stdin with blocking reads, which spares the hot path Node's stream machinery (~4 ms). On a
+ * non-blocking pipe it returns what it has read with `complete: false`; the caller reads the rest with `readStdin`.
+ */
+export function readStdinSync(fd = 0, limit = MAX_PAYLOAD_BYTES): { data: Buffer; complete: boolean } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let complete = true;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.max(65536, Math.min(size, 16 * 1024 * 1024)));
+    let read: number;
+    try {
+      read = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      complete = false;
+      break;
+    }
+    if (read === 0) break;
+    size += read;
+    if (size > limit) throw new Error(`payload larger than ${limit} bytes`);
+    chunks.push(chunk.subarray(0, read));
+  }
+  return { data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), complete };
 }
 
 /** Runs one hook; never throws. */
@@ -53,17 +82,25 @@ export async function runHook(options: HookOptions): Promise<void> {
     if (!parsed.ignored) logger.log('error', `${where}: bad payload: ${parsed.problems.join('; ')}`);
     return;
   }
-  let store: Store | undefined;
   try {
     const { Store } = await import('../store.js');
-    store = Store.open(repo.stateDir);
-    await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd });
+    // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
+    // exits right after the hook instead (see there): every transaction is committed by then, the next
+    // connection to open the store recovers the WAL's committed frames from disk, and `trimWal` keeps
+    // the WAL small.
+    const store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
+    try {
+      await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd });
+    } finally {
+      store.trimWal();
+    }
   } catch (error) {
     logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
-  } finally {
-    store?.close();
   }
 }
+
+/** `store.write` that also upserts the hook's session in the same transaction. */
+type Write = <T>(fn: () => T) => T;
 
 interface CaptureContext {
   logger: Logger;
@@ -90,10 +127,25 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
     case 'post-tool-use-failure': {
       const tool = event.tool;
       if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
-      store.write(() => store.upsertSession({ ...session, started_at: at }));
       const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
-      if (tool.kind === 'shell') return captureShell(store, repo, event, tool, at, settings, context);
-      return captureFile(store, repo, event, tool, at, settings, context);
+      // One write transaction per hook: the session's upsert rides along with the call's capture. When
+      // the capture writes nothing (or fails), the session is still recorded on its own.
+      let sessionWritten = false;
+      const write: Write = (fn) => {
+        const result = store.write(() => {
+          store.upsertSession({ ...session, started_at: at });
+          return fn();
+        });
+        sessionWritten = true;
+        return result;
+      };
+      try {
+        // Loaded on demand: it pulls in node:child_process, which file tools never need.
+        if (tool.kind === 'shell') return captureShell(await import('../capture/shell.js'), store, write, repo, event, tool, at, settings, context);
+        return captureFile(store, write, repo, event, tool, at, settings, context);
+      } finally {
+        if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
+      }
     }
   }
 }
@@ -108,12 +160,12 @@ function stored(store: Store, snapshot: Snapshot, baseOid: string | null): { sta
   return { state: 'skipped', oid: null, skipped: snapshot.reason };
 }
 
-function captureFile(store: Store, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
+function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
   const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const snapshot = readSnapshot(join(repo.root, target.path), settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
-  store.write(() => {
+  write(() => {
     const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
     if (event.name === 'pre-tool-use') {
       const last = store.lastAfter(target.path);
@@ -143,10 +195,20 @@ function captureFile(store: Store, repo: Repo, event: CaptureEvent, tool: ToolCa
   });
 }
 
-function captureShell(store: Store, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
+function captureShell(
+  { readGitBlobs, snapshotAfterShell, snapshotBeforeShell }: typeof Shell,
+  store: Store,
+  write: Write,
+  repo: Repo,
+  event: CaptureEvent,
+  tool: ToolCall,
+  at: string,
+  settings: CaptureSettings,
+  context: CaptureContext,
+): void {
   if (event.name === 'pre-tool-use') {
     const tree = snapshotBeforeShell(repo, event.sessionId, tool.useId);
-    store.write(() =>
+    write(() =>
       store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at, treeBefore: tree }),
     );
     return;
@@ -154,7 +216,7 @@ function captureShell(store: Store, repo: Repo, event: CaptureEvent, tool: ToolC
   const call = store.toolCall(event.sessionId, tool.useId);
   if (!call?.tree_before) {
     context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
-    store.write(() => {
+    write(() => {
       const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
       store.finishToolCall(id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? 'no pre-tool-use snapshot');
     });
@@ -167,7 +229,7 @@ function captureShell(store: Store, repo: Repo, event: CaptureEvent, tool: ToolC
     const content = blobs.get(oid);
     return content ? checkContent(content, settings.maxFileBytes) : { state: 'skipped', reason: 'blob missing from the object store' };
   };
-  store.write(() => {
+  write(() => {
     for (const change of changes) {
       if (change.skipped) {
         store.recordBefore(call.id, change.path, 'skipped', null, change.skipped);

@@ -226,6 +226,13 @@ export class Store {
     }
   }
 
+  /** An empty store in memory: for reading commands in a repository where trace is not set up (nothing is written to it). */
+  static openInMemory(): Store {
+    const db = new BetterSqlite3(':memory:');
+    db.exec(SCHEMA);
+    return new Store(db);
+  }
+
   close(): void {
     this.db.close();
   }

@@ -1,12 +1,10 @@
 // `trace blame <file>`: each line of the file at a revision with ai/human, session, agent and model.
 import { Attributor } from '../attribution/attribute.js';
-import { openRepo, requireInitialised } from '../context.js';
-import type { CommitAttribution } from '../core/types.js';
+import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { gitRaw } from '../git.js';
 import type { Outcome } from '../program.js';
-import { Store } from '../store.js';
-import { commitAttribution, resolveCommit } from './show.js';
+import { commitAttribution, type KnownAttribution, openStoreForReading, resolveCommit } from './show.js';
 
 export interface BlameOptions {
   cwd: string;
@@ -57,25 +55,25 @@ export function parseBlamePorcelain(out: string): Origin[] {
 
 export async function blame(options: BlameOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
-  requireInitialised(repo);
   const rev = await resolveCommit(repo.root, options.rev ?? 'HEAD');
   const result = await gitRaw(['-c', 'core.quotePath=false', 'blame', '--porcelain', rev, '--', options.file], { cwd: options.cwd, okCodes: [128] });
   if (result.code !== 0) throw new TraceError('BAD_ARGUMENT', `cannot blame ${options.file} at ${options.rev ?? 'HEAD'}: ${result.stderr.trim()}`);
   const origins = parseBlamePorcelain(result.stdout.toString('utf8'));
-  const store = Store.open(repo.stateDir);
+  const store = openStoreForReading(repo);
   try {
     const attributor = new Attributor(repo, store);
-    const commits = new Map<string, CommitAttribution>();
+    const commits = new Map<string, KnownAttribution>();
     const lines: BlameLine[] = [];
     for (const [index, origin] of origins.entries()) {
-      let attribution = commits.get(origin.commit);
-      if (!attribution) {
-        attribution = await commitAttribution(attributor, origin.commit);
-        commits.set(origin.commit, attribution);
+      let known = commits.get(origin.commit);
+      if (!known) {
+        known = await commitAttribution(attributor, origin.commit);
+        commits.set(origin.commit, known);
       }
+      const attribution = known.attribution;
       const range = attribution.files.find((f) => f.path === origin.path)?.lines.find((r) => r.start <= origin.originLine && origin.originLine <= r.end);
       const sessionId = range?.attribution === 'ai' ? (range.session_id ?? null) : null;
-      const session = sessionId ? store.session(sessionId) : undefined;
+      const session = sessionId ? known.sessions.get(sessionId) : undefined;
       lines.push({
         line: index + 1,
         commit: origin.commit,

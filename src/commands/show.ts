@@ -1,6 +1,8 @@
 // `trace show [<commit>]`: the attribution of a commit, readable, or as JSON in the predicate's shape.
 import { Attributor } from '../attribution/attribute.js';
-import { openRepo, requireInitialised } from '../context.js';
+import { type AttestedSession, attributionFromNotes } from '../attest/from-notes.js';
+import { openRepo } from '../context.js';
+import { isInitialised, type Repo } from '../repo.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
@@ -20,23 +22,42 @@ export async function resolveCommit(cwd: string, rev: string): Promise<string> {
   }
 }
 
-/** The stored attribution of a commit; one made without trace here is attributed now, as human with no capture. */
-export async function commitAttribution(attributor: Attributor, sha: string): Promise<CommitAttribution> {
-  return attributor.store.commit(sha) ?? (await attributor.attribute(sha, { captured: false, now: () => new Date(), save: false }));
+export interface KnownAttribution {
+  attribution: CommitAttribution;
+  /** local: recorded on this machine; attestation: read from the commit's note (not verified here); computed: no record, attributed now. */
+  origin: 'local' | 'attestation' | 'computed';
+  sessions: Map<string, AttestedSession>;
+}
+
+/** A commit's attribution: recorded here, else from its attestation note, else computed now (human, no capture). */
+export async function commitAttribution(attributor: Attributor, sha: string): Promise<KnownAttribution> {
+  const sessionsOf = (ids: readonly string[]) =>
+    new Map(ids.map((id) => {
+      const session = attributor.store.session(id);
+      return [id, { agent: session?.agent ?? null, model: session?.model ?? null }] as const;
+    }));
+  const local = attributor.store.commit(sha);
+  if (local) return { attribution: local, origin: 'local', sessions: sessionsOf(local.session_ids) };
+  const attested = await attributionFromNotes(attributor.repo.root, sha);
+  if (attested) return { attribution: attested.attribution, origin: 'attestation', sessions: attested.sessions };
+  const computed = await attributor.attribute(sha, { captured: false, now: () => new Date(), save: false });
+  return { attribution: computed, origin: 'computed', sessions: sessionsOf(computed.session_ids) };
+}
+
+/** The store where trace is set up; an empty one in memory where it is not (a fresh clone reading attestations). */
+export function openStoreForReading(repo: Repo): Store {
+  return isInitialised(repo) ? Store.open(repo.stateDir) : Store.openInMemory();
 }
 
 export async function show(options: ShowOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
-  requireInitialised(repo);
   const sha = await resolveCommit(repo.root, options.commit ?? 'HEAD');
-  const store = Store.open(repo.stateDir);
+  const store = openStoreForReading(repo);
   try {
-    const attribution = await commitAttribution(new Attributor(repo, store), sha);
-    const sessions = attribution.session_ids.map((id) => {
-      const session = store.session(id);
-      return { id, agent: session?.agent ?? null, model: session?.model ?? null };
-    });
-    return { json: { ...attribution, sessions }, text: renderShow(attribution, sessions) };
+    const known = await commitAttribution(new Attributor(repo, store), sha);
+    const sessions = known.attribution.session_ids.map((id) => ({ id, agent: known.sessions.get(id)?.agent ?? null, model: known.sessions.get(id)?.model ?? null }));
+    const text = renderShow(known.attribution, sessions) + (known.origin === 'attestation' ? '\n(from the commit’s attestation note; `trace verify` checks its signature)' : '');
+    return { json: { ...known.attribution, origin: known.origin, sessions }, text };
   } finally {
     store.close();
   }

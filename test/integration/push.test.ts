@@ -312,3 +312,30 @@ describe('scale', () => {
     console.log(`bundle with a 3,000-call session: ${line.length} bytes`);
   });
 });
+
+describe('a fresh clone', () => {
+  it('show and blame read the attestation after trace fetch, without trace init', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    agent.write('a.ts', 'export const a = 1;\n');
+    repo.write('a.ts', 'export const a = 1;\nexport const mine = 2;\n');
+    const sha = repo.commit('mixed');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const clone = join(repo.home, 'clone');
+    repo.git(['clone', '-q', repo.remote, clone]);
+    expect(repo.trace(['fetch'], { cwd: clone }).stdout).toContain('fetched attestations from origin');
+    const shown = JSON.parse(repo.trace(['show', sha, '--json'], { cwd: clone }).stdout) as { origin: string; captured: boolean; files: { path: string; lines: unknown[] }[] };
+    expect(shown.origin).toBe('attestation');
+    expect(shown.files.find((f) => f.path === 'a.ts')!.lines).toEqual([
+      { start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId },
+      { start: 2, end: 2, attribution: 'human' },
+    ]);
+    const blame = JSON.parse(repo.trace(['blame', 'a.ts', '--json'], { cwd: clone }).stdout) as { lines: { attribution: string; agent: string | null; model: string | null }[] };
+    expect(blame.lines.map((l) => [l.attribution, l.agent, l.model])).toEqual([
+      ['ai', 'claude-code', 'claude-opus-4-8'],
+      ['human', null, null],
+    ]);
+    expect(existsSync(join(clone, '.git', 'chainloop-trace'))).toBe(false);
+  });
+});

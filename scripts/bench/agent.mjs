@@ -167,13 +167,16 @@ export function withStore(repo, fn) {
   }
 }
 
-/** Tool calls by status in the store, and the problems trace logged. */
+/**
+ * The agents' tool calls in the store, all and done. Observations of the work tree (after a
+ * `git reset`, recorded by the reference-transaction hook under session '') are not counted.
+ */
 export function captureCheck(repo) {
   const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
   const Database = require('better-sqlite3');
   const db = new Database(join(repo.stateDir, 'trace.db'), { readonly: true });
   try {
-    return db.prepare("SELECT count(*) AS calls, sum(status = 'done') AS done FROM tool_calls").get();
+    return db.prepare("SELECT count(*) AS calls, coalesce(sum(status = 'done'), 0) AS done FROM tool_calls WHERE session_id <> ''").get();
   } finally {
     db.close();
   }

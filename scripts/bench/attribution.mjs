@@ -86,13 +86,15 @@ async function postCommitFigures(context) {
       const started = performance.now();
       await agentWork(agent, files, rand, `run${run}`);
       captureMs += performance.now() - started;
-      // Alternate which commit comes first; the second one re-commits the same change after a soft reset.
+      // Alternate which commit comes first; the second one re-commits the same change after moving HEAD
+      // back (update-ref, like `reset --soft` but without a reset reflog entry, which would make the next
+      // hooked commit's reference-transaction hook record the work tree).
       const plainFirst = run % 2 === 0;
       const plain = () => plainMs.push(commitAll(repo, `run ${run} (no hooks)`, { hooks: false }).ms);
       const hooked = () => hookedMs.push(commitAll(repo, `run ${run} (hooks)`).ms);
       if (plainFirst) plain();
       else hooked();
-      repo.git([...NO_HOOKS, 'reset', '-q', '--soft', 'HEAD^']);
+      repo.git(['update-ref', '-m', 'bench: uncommit', 'HEAD', 'HEAD^']);
       if (plainFirst) hooked();
       else plain();
       // HEAD is now the second commit: if it was the plain one it has no attribution yet, as after a commit.
@@ -362,7 +364,9 @@ async function rebaseFigures(context) {
         if (result.code !== 0) throw new Error(`git rebase failed (${result.code}): ${result.stderr}`);
         return result.ms;
       };
-      const back = () => repo.git([...NO_HOOKS, 'reset', '-q', '--hard', oldTip]);
+      // Back to the branch as it was; `checkout -B` rather than `reset --hard`, whose reflog entry would
+      // make the next hooked rebase's reference-transaction hook record the work tree (trace's reset check).
+      const back = () => repo.git([...NO_HOOKS, 'checkout', '-q', '-B', 'feature', oldTip]);
       const hooked = () => {
         hookedMs.push(rebase(undefined));
         back();

@@ -2,7 +2,12 @@
 # chainloop-trace managed hook: installed by `trace init`; `trace uninstall` removes it and restores
 # the hook it chained (kept next to it as <name>.pre-trace). A missing `trace` never breaks git.
 hook=__HOOK_NAME__
-dir=$(dirname -- "$0")
+dir=${0%/*}
+previous="$dir/$hook.pre-trace"
+if [ "$hook" = reference-transaction ] && [ "$1" != committed ] && [ ! -x "$previous" ]; then
+  # Git runs this hook for every ref update of every transaction, rebases included: stay cheap.
+  exit 0
+fi
 status=0
 input=
 case "$hook" in
@@ -11,18 +16,24 @@ case "$hook" in
     cat >"$input"
     ;;
 esac
-if [ -x "$dir/$hook.pre-trace" ]; then
-  if [ -n "$input" ]; then "$dir/$hook.pre-trace" "$@" <"$input"; else "$dir/$hook.pre-trace" "$@"; fi
+if [ -x "$previous" ]; then
+  if [ -n "$input" ]; then "$previous" "$@" <"$input"; else "$previous" "$@"; fi
   status=$?
 fi
 run_trace=yes
-if [ "$hook" = reference-transaction ]; then
-  # Git runs this for every ref update; trace only needs to see a finished `git reset`, which may
-  # have discarded uncommitted agent lines. A cheap test keeps node off the other updates.
+if [ "$hook" = post-commit ]; then
+  # A commit a rebase replays is attributed by post-rewrite when the rebase ends (git names it in
+  # CHERRY_PICK_HEAD meanwhile); a commit made by hand during the rebase is not, so it still counts.
+  git_dir=${GIT_DIR:-$(git rev-parse --git-dir 2>/dev/null)}
+  if [ -d "$git_dir/rebase-merge" ] && [ -f "$git_dir/CHERRY_PICK_HEAD" ]; then run_trace=no; fi
+elif [ "$hook" = reference-transaction ]; then
+  # trace only needs to see a finished `git reset`, which may have discarded uncommitted agent lines.
   run_trace=no
   if [ "$1" = committed ]; then
-    logs="$(git rev-parse --git-dir 2>/dev/null)/logs/HEAD"
-    if [ -f "$logs" ] && tail -n 1 "$logs" | grep -q "	reset: moving to"; then run_trace=yes; fi
+    logs="${GIT_DIR:-$(git rev-parse --git-dir 2>/dev/null)}/logs/HEAD"
+    if [ -f "$logs" ]; then
+      case "$(tail -n 1 "$logs")" in *"	reset: moving to"*) run_trace=yes ;; esac
+    fi
   fi
 fi
 if [ "$run_trace" = yes ] && { [ "$hook" != pre-push ] || [ "$status" -eq 0 ]; }; then

@@ -52,6 +52,16 @@ function repositoryName(url: string | undefined, root: string): string {
   return last.replace(/\.git$/, '') || 'repository';
 }
 
+/** In `prompts` retention a tool input's long strings (a Write's whole file) are cut: the lines themselves are in the commits. */
+const MAX_RETAINED_STRING = 2000;
+
+function truncateStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_RETAINED_STRING ? `${value.slice(0, MAX_RETAINED_STRING)}…[${value.length - MAX_RETAINED_STRING} more characters not retained]` : value;
+  if (Array.isArray(value)) return value.map(truncateStrings);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, truncateStrings(v)]));
+  return value;
+}
+
 /** The conversation kept for `retention`, from the transcript when it can be read, else from what the hooks stored. */
 function rawSession(store: Store, sessionId: string, retention: TraceConfig['trace']['transcripts']['retention'], transcript: string | null): Record<string, unknown[]> | undefined {
   if (retention === 'none') return undefined;
@@ -67,11 +77,11 @@ function rawSession(store: Store, sessionId: string, retention: TraceConfig['tra
       }
       return { main: lines };
     }
-    return { main: promptsAndToolCalls(transcript) };
+    return { main: promptsAndToolCalls(transcript).map(truncateStrings) };
   }
   const prompts = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
   const calls = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at }));
-  return { main: [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp))) };
+  return { main: [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp))).map(truncateStrings) };
 }
 
 let sessionValidator: ((value: unknown) => string[]) | undefined;

@@ -47,11 +47,14 @@ export class Attributor {
     if (!cached) {
       const changes: FileChange[] = [];
       let previous: string | null = null;
-      const text = (oid: string | null) => (oid === null ? null : this.store.getBlob(oid).toString('latin1'));
+      let previousOid: string | null = null;
+      // Most calls start from the content the previous one left: decode each version once.
+      const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getBlob(oid).toString('latin1'));
       for (const record of this.store.changesForPath(path)) {
         if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
         const after = record.after_state === 'content' ? text(record.after_oid) : null;
+        previousOid = record.after_state === 'content' ? record.after_oid : null;
         // An observation of the work tree (after a reset) is a human change: before and after are the same text.
         const author = record.session_id === '' ? ({ kind: 'human' } as const) : ({ kind: 'ai', sessionId: record.session_id } as const);
         changes.push({ before, after, author });

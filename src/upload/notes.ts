@@ -173,16 +173,21 @@ async function commitNotes(cwd: string, ref: string, parent: string | undefined,
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     parts.push(`data ${bytes.length}\n`, bytes, '\n');
   };
-  parts.push('feature done\n', `commit ${ref}\n`, 'mark :1\n', `committer ${(await committer(cwd)).ident}\n`);
+  parts.push('feature done\n');
+  // One push attests many commits with the same bundle: each distinct note text is sent (and
+  // hashed) once as a marked blob, however many commits it annotates.
+  const marks = new Map<string, number>();
+  for (const text of notes.values()) {
+    if (text.length === 0 || marks.has(text)) continue;
+    marks.set(text, marks.size + 2);
+    parts.push('blob\n', `mark :${marks.size + 1}\n`);
+    data(text);
+  }
+  parts.push(`commit ${ref}\n`, 'mark :1\n', `committer ${(await committer(cwd)).ident}\n`);
   data(message);
   if (parent !== undefined) parts.push(`from ${parent}\n`);
   for (const [commit, text] of notes) {
-    if (text.length === 0) {
-      parts.push(`N ${NO_ZERO_SHA} ${commit}\n`);
-    } else {
-      parts.push(`N inline ${commit}\n`);
-      data(text);
-    }
+    parts.push(text.length === 0 ? `N ${NO_ZERO_SHA} ${commit}\n` : `N :${marks.get(text)!} ${commit}\n`);
   }
   parts.push('get-mark :1\n', 'done\n');
   const input = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));

@@ -141,6 +141,17 @@ function renderAttest(result: AttestResult): string {
   return lines.join('\n');
 }
 
+/** With requireTrace, a file of the pushed commits whose agent edits could not be captured makes the attestation incomplete. */
+function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void {
+  const paths = new Set(commits.flatMap((sha) => store.commit(sha)?.files.map((f) => f.path) ?? []));
+  const skipped = store.skippedChanges().filter((change) => paths.has(change.path));
+  if (skipped.length === 0) return;
+  const listed = [...new Map(skipped.map((s) => [s.path, s.skipped])).entries()].slice(0, 5).map(([path, reason]) => `${path} (${reason})`);
+  throw new TraceError('VERIFY_FAILED', `agent edits of ${listed.join(', ')} were not captured, so their attribution is incomplete`, {
+    hint: 'see `trace status`; raise trace.capture.maxFileBytes if a file was too large, or set requireTrace: false to push anyway',
+  });
+}
+
 /** trace's part of pre-push. Never blocks the push unless `requireTrace: true`. */
 export async function prePush(input: { repo: Repo; store: Store; remote: string; stdin: string; env: Readonly<Record<string, string | undefined>>; logger: Logger; now: () => Date }): Promise<Outcome> {
   let config: TraceConfig | undefined;
@@ -149,6 +160,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     const updates: RefUpdate[] = parsePrePushInput(input.stdin);
     const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
+    if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
     const result = await attestCommits({ ...input, config, commits, alreadyAttested, ...(branch ? { branch } : {}), dryRun: false, interactive: false });
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
     return { json: result, text: '' };

@@ -339,3 +339,18 @@ describe('a fresh clone', () => {
     expect(existsSync(join(clone, '.git', 'chainloop-trace'))).toBe(false);
   });
 });
+
+describe('requireTrace and capture problems', () => {
+  it('refuses a push whose commits hold files the agent edited but trace could not capture', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'requireTrace: true\ntrace:\n  capture:\n    maxFileBytes: 50\n');
+    repo.commit('strict config');
+    const agent = new FakeClaude(repo);
+    agent.write('huge.txt', `${'x'.repeat(100)}\n`);
+    repo.commit('too big to capture');
+    const push = repo.git(['push', 'origin', 'main'], { allowFail: true });
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain('huge.txt (larger than 50 bytes (101))');
+    expect(push.stderr).toContain('trace status');
+  });
+});

@@ -250,3 +250,21 @@ describe('policies', () => {
     expect(run.stderr).toContain('allowedAgent');
   });
 });
+
+describe('--bundle', () => {
+  it('verifies bundles given as files instead of the notes', () => {
+    const repo = makeRepo();
+    const base = repo.commit('trace set up');
+    repo.git(['push', '-q', 'origin', 'main']);
+    repo.write('a.txt', 'a\n');
+    repo.commit('a');
+    const file = join(repo.home, 'bundle.json');
+    expect(repo.trace(['attest', `${base}..HEAD`, '--output', file]).code).toBe(0);
+    repo.git(['notes', `--ref=${NOTES}`, 'remove', 'HEAD']);
+    const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch', '--all-commits', '--bundle', file]);
+    expect(failures(result)).toBe('');
+    expect(code).toBe(0);
+    const missing = verify(repo, [`${base}..HEAD`, '--no-fetch', '--all-commits']);
+    expect(missing.code).toBe(1);
+  });
+});

@@ -12,15 +12,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { SimulatedClaude } = await import(join(root, 'dist', 'simulate', 'claude.js'));
+const { sandboxEnv } = await import(join(root, 'dist', 'simulate', 'sandbox.js'));
 
 const base = mkdtempSync(join(tmpdir(), 'trace-demo-'));
 const dir = join(base, 'acme');
 const remote = join(base, 'acme-remote.git');
 const home = join(base, 'home');
 mkdirSync(dir);
-mkdirSync(home);
-writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Ana Developer\n\temail = ana@example.com\n[init]\n\tdefaultBranch = main\n');
-const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', PATH: `${join(root, 'bin')}:${process.env.PATH}` };
+const env = sandboxEnv(home, { name: 'Ana Developer', email: 'ana@example.com' });
 
 function sh(command, { quiet = false } = {}) {
   if (!quiet) process.stdout.write(`\n$ ${command}\n`);

@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The same isolated HOME and PATH as the tests and the demo (bench.mjs builds dist/ first).
+const { sandboxEnv } = await import(join(PACKAGE_ROOT, 'dist', 'simulate', 'sandbox.js'));
 export const TRACE_BIN = join(PACKAGE_ROOT, 'bin', 'trace');
 
 // ---- statistics ----
@@ -115,16 +117,7 @@ export function makeRepo({ init = true, populate } = {}) {
   const dir = join(base, 'work');
   const home = join(base, 'home');
   mkdirSync(dir);
-  mkdirSync(home);
-  writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Dev\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n');
-  const env = {
-    PATH: `${join(PACKAGE_ROOT, 'bin')}:${process.env.PATH ?? ''}`,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    LANG: 'C.UTF-8',
-    TMPDIR: process.env.TMPDIR ?? tmpdir(),
-  };
+  const env = sandboxEnv(home);
   const check = (what, result) => {
     if (result.code !== 0 || result.error) throw new Error(`${what} failed (${result.code}): ${result.stderr || result.error?.message}`);
     return result;

@@ -2,10 +2,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT, sandboxEnv } from '../../src/simulate/sandbox.js';
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PACKAGE_ROOT };
 export const TRACE_BIN = join(PACKAGE_ROOT, 'bin', 'trace');
 
 export interface RunResult {
@@ -58,16 +58,7 @@ export function makeRepo(options: { init?: boolean; initialFiles?: Record<string
   const remote = join(base, 'remote.git');
   const home = join(base, 'home');
   mkdirSync(dir);
-  mkdirSync(home);
-  writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Dev\n\temail = dev@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n');
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${join(PACKAGE_ROOT, 'bin')}:${process.env.PATH ?? ''}`,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    LANG: 'C.UTF-8',
-    TMPDIR: process.env.TMPDIR ?? tmpdir(),
-  };
+  const env = sandboxEnv(home);
   const repo: TestRepo = {
     dir,
     remote,

@@ -1,80 +1,200 @@
-// Shell tool calls declare no files. Before and after the call the whole work tree is written as a
-// tree object through a private index, so git's stat cache keeps the cost independent of the number
-// of unchanged files; the two trees' difference names the files the command changed.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { gitSync } from '../git.js';
+// Shell tool calls declare no files. Before the call the work tree is compared with a private copy of
+// the index, and whatever differs is staged into it (blobs of new and changed files go to the object
+// store); after the call the same comparison names exactly the files the command created, changed or
+// deleted, with their blobs from before. `git status` does the comparison: its stat cache and, on the
+// private index only, its untracked cache keep the cost independent of the number of unchanged files
+// and directories.
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
 
 export interface ShellFileChange {
   path: string;
-  /** Blob ids in the repository's object store; null when the file did not exist on that side. */
+  /** The blob the file had before the call, in the repository's object store; null when it did not exist. */
   before: string | null;
-  after: string | null;
-  /** Symlinks and submodules are not text we can attribute. */
+  /** The file's content after the call, read from the work tree; null when it no longer exists. */
+  after: Buffer | null;
+  /** Symlinks and submodules are not text we can attribute; unreadable files cannot be captured. */
   skipped: string | null;
 }
 
+export interface ShellAfter {
+  changes: ShellFileChange[];
+  /** The contents of the changes' `before` blobs. */
+  blobs: Map<string, Buffer>;
+  /** Settles once the snapshot has become the seed of the next one; to be awaited. */
+  finish: Promise<void>;
+}
+
+const ABSENT = '000000';
+const SYMLINK = '120000';
+const GITLINK = '160000';
+
+/**
+ * The call's private index. Named by a plain 64-bit string hash rather than node:crypto, which would
+ * load (~3 ms) before git could start; the name only has to be the same in the pre and post hooks.
+ */
 function indexFor(repo: Repo, sessionId: string, toolUseId: string): string {
-  const name = createHash('sha1').update(`${sessionId}\0${toolUseId}`).digest('hex').slice(0, 20);
-  return join(repo.stateDir, 'shell', `${name}.index`);
+  const key = `${sessionId}\0${toolUseId}`;
+  let high = 0x811c9dc5;
+  let low = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    high = Math.imul(high ^ code, 0x01000193);
+    low = Math.imul(low ^ code, 0x5bd1e995);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return join(repo.stateDir, 'shell', `${hex(high)}${hex(low)}.index`);
 }
 
 function baseIndex(repo: Repo): string {
   return join(repo.stateDir, 'shell', 'base.index');
 }
 
-function writeTree(repo: Repo, indexFile: string): string {
-  const env = { ...process.env, GIT_INDEX_FILE: indexFile, GIT_OPTIONAL_LOCKS: '0' };
-  gitSync(['add', '--all', '--ignore-errors', '--', '.'], { cwd: repo.root, env, okCodes: [1] });
-  return gitSync(['write-tree'], { cwd: repo.root, env }).stdout.toString('utf8').trim();
+function indexEnv(indexFile: string): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_INDEX_FILE: indexFile, GIT_LITERAL_PATHSPECS: '1' };
 }
 
-/** Snapshot before the call: returns the tree id of the work tree as it is now. */
-export function snapshotBeforeShell(repo: Repo, sessionId: string, toolUseId: string): string {
+// The untracked cache (turned on for the private index only; the user's own index keeps their setting)
+// lets status re-read only the directories whose mtime changed instead of every directory.
+const STATUS = ['-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'];
+
+interface StatusEntry {
+  path: string;
+  /** The mode and blob in the index (ABSENT when the path is not in it) and the mode in the work tree. */
+  indexMode: string;
+  indexOid: string;
+  workTreeMode: string;
+}
+
+/**
+ * Where the work tree differs from the index, from `git status --porcelain=v2 -z`: tracked paths whose
+ * content, mode or existence changed, and untracked paths (a directory, ending in `/`, when nothing in
+ * it is tracked).
+ */
+function parseStatus(out: Buffer): StatusEntry[] {
+  const entries: StatusEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    if (record.startsWith('? ')) {
+      entries.push({ path: record.slice(2), indexMode: ABSENT, indexOid: '', workTreeMode: '' });
+      continue;
+    }
+    const fields = record.split(' ');
+    // An unmerged path (only in git's own index, the first seed): staging it resolves it, as `git add` does.
+    if (record.startsWith('u ') && fields.length >= 11) {
+      entries.push({ path: fields.slice(10).join(' '), indexMode: ABSENT, indexOid: '', workTreeMode: fields[6]! });
+      continue;
+    }
+    // `1 XY sub mH mI mW hH hI path`, where Y, the work tree against the index, is `.` when they agree.
+    if (!record.startsWith('1 ')) continue;
+    if (fields.length < 9 || fields[1]?.[1] === '.') continue;
+    entries.push({ path: fields.slice(8).join(' '), indexMode: fields[4]!, indexOid: fields[7]!, workTreeMode: fields[5]! });
+  }
+  return entries;
+}
+
+async function status(repo: Repo, indexFile: string): Promise<StatusEntry[]> {
+  return parseStatus((await gitRaw(STATUS, { cwd: repo.root, env: indexEnv(indexFile) })).stdout);
+}
+
+/** Snapshot before the call; returns the name of the snapshot, which the after snapshot needs to exist. */
+export async function snapshotBeforeShell(repo: Repo, sessionId: string, toolUseId: string): Promise<string> {
   const indexFile = indexFor(repo, sessionId, toolUseId);
   mkdirSync(join(repo.stateDir, 'shell'), { recursive: true });
   // Start from the last snapshot's index (or git's own) so only files changed since are hashed again.
   const seed = existsSync(baseIndex(repo)) ? baseIndex(repo) : join(repo.gitDir, 'index');
   if (existsSync(seed)) copyFileSync(seed, indexFile);
-  return writeTree(repo, indexFile);
+  await stage(repo, indexFile, (await status(repo, indexFile)).map((entry) => entry.path));
+  return `index:${basename(indexFile)}`;
 }
 
-/** Snapshot after the call and the files that differ from the tree taken before it. */
-export function snapshotAfterShell(repo: Repo, sessionId: string, toolUseId: string, treeBefore: string): ShellFileChange[] {
-  const indexFile = indexFor(repo, sessionId, toolUseId);
-  if (!existsSync(indexFile)) copyFileSync(join(repo.gitDir, 'index'), indexFile);
-  const treeAfter = writeTree(repo, indexFile);
-  const seedTmp = `${indexFile}.base`;
-  copyFileSync(indexFile, seedTmp);
-  renameSync(seedTmp, baseIndex(repo));
-  rmSync(indexFile, { force: true });
-  if (treeAfter === treeBefore) return [];
-  const out = gitSync(['diff-tree', '-r', '-z', '--no-renames', treeBefore, treeAfter], { cwd: repo.root }).stdout.toString('utf8');
-  const fields = out.split('\0');
-  const changes: ShellFileChange[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const meta = fields[i]!.replace(/^:/, '').split(' ');
-    const path = fields[i + 1]!;
-    const [oldMode, newMode, oldOid, newOid] = meta as [string, string, string, string];
-    const isZero = (oid: string) => /^0+$/.test(oid);
-    const special = [oldMode, newMode].find((mode) => mode === '120000' || mode === '160000');
-    changes.push({
-      path,
-      before: isZero(oldOid) ? null : oldOid,
-      after: isZero(newOid) ? null : newOid,
-      skipped: special === '120000' ? 'symbolic link' : special === '160000' ? 'submodule' : null,
-    });
+/** Stages `paths` (created, changed or deleted) into the private index, writing their blobs. */
+async function stage(repo: Repo, indexFile: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await gitRaw(['-c', 'core.untrackedCache=true', 'add', '--all', '--ignore-errors', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+    cwd: repo.root,
+    env: indexEnv(indexFile),
+    input: paths.map((path) => `${path}\0`).join(''),
+    okCodes: [1],
+  });
+}
+
+type WorkTreeFile = { kind: 'file'; content: Buffer } | { kind: 'symlink' } | { kind: 'absent' } | { kind: 'other' } | { kind: 'unreadable'; reason: string };
+
+function readWorkTreeFile(path: string): WorkTreeFile {
+  try {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (!stat) return { kind: 'absent' };
+    if (stat.isSymbolicLink()) return { kind: 'symlink' };
+    if (!stat.isFile()) return { kind: 'other' };
+    return { kind: 'file', content: readFileSync(path) };
+  } catch (error) {
+    return { kind: 'unreadable', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
   }
-  return changes;
+}
+
+function change(repo: Repo, entry: StatusEntry): ShellFileChange {
+  const file = readWorkTreeFile(join(repo.root, entry.path));
+  const special = [entry.indexMode, entry.workTreeMode].find((mode) => mode === SYMLINK || mode === GITLINK);
+  return {
+    path: entry.path,
+    before: entry.indexMode === ABSENT ? null : entry.indexOid,
+    after: file.kind === 'file' ? file.content : null,
+    skipped: special === SYMLINK || file.kind === 'symlink' ? 'symbolic link' : special === GITLINK ? 'submodule' : file.kind === 'unreadable' ? file.reason : null,
+  };
+}
+
+/**
+ * The files that differ from the snapshot taken before the call, with their contents from before, or
+ * null when there is no such snapshot. The snapshot becomes the seed of the next one.
+ */
+export async function snapshotAfterShell(repo: Repo, sessionId: string, toolUseId: string): Promise<ShellAfter | null> {
+  const indexFile = indexFor(repo, sessionId, toolUseId);
+  if (!existsSync(indexFile)) return null;
+  const changes: ShellFileChange[] = [];
+  const newDirectories: string[] = [];
+  for (const entry of await status(repo, indexFile)) {
+    if (entry.path.endsWith('/')) newDirectories.push(entry.path);
+    else changes.push(change(repo, entry));
+  }
+  if (newDirectories.length > 0) {
+    // A new directory is listed whole: its files, as `git add` would find them.
+    const out = (await gitRaw(['ls-files', '-z', '--others', '--exclude-standard', '--', ...newDirectories], { cwd: repo.root, env: indexEnv(indexFile) })).stdout;
+    for (const path of out.toString('utf8').split('\0')) {
+      if (path === '') continue;
+      // A directory in there is a repository of its own, which `git add` records as a submodule.
+      if (path.endsWith('/')) changes.push({ path: path.slice(0, -1), before: null, after: null, skipped: 'submodule' });
+      else changes.push(change(repo, { path, indexMode: ABSENT, indexOid: '', workTreeMode: '' }));
+    }
+  }
+  // The changes are staged into the snapshot while the caller stores them, so that it seeds the next
+  // call's snapshot with nothing left to hash, and the next pre hook only has to compare.
+  const finish = stage(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]).then(() => {
+    const seedTmp = `${indexFile}.base`;
+    copyFileSync(indexFile, seedTmp);
+    renameSync(seedTmp, baseIndex(repo));
+    rmSync(indexFile, { force: true });
+  });
+  // Marked as handled: when reading the blobs fails first, the caller never gets to await it.
+  finish.catch(() => undefined);
+  const blobs = await readGitBlobsAsync(repo, changes.flatMap((change) => (change.before !== null && !change.skipped ? [change.before] : [])));
+  return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs, finish };
 }
 
 /** Reads blobs from the repository's object store in one git process. */
 export function readGitBlobs(repo: Repo, oids: readonly string[]): Map<string, Buffer> {
+  if (oids.length === 0) return new Map();
+  return parseCatFileBatch(gitSync(['cat-file', '--batch'], { cwd: repo.root, input: `${oids.join('\n')}\n` }).stdout);
+}
+
+async function readGitBlobsAsync(repo: Repo, oids: readonly string[]): Promise<Map<string, Buffer>> {
+  if (oids.length === 0) return new Map();
+  return parseCatFileBatch((await gitRaw(['cat-file', '--batch'], { cwd: repo.root, input: `${oids.join('\n')}\n` })).stdout);
+}
+
+function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
   const result = new Map<string, Buffer>();
-  if (oids.length === 0) return result;
-  const out = gitSync(['cat-file', '--batch'], { cwd: repo.root, input: `${oids.join('\n')}\n` }).stdout;
   let offset = 0;
   while (offset < out.length) {
     const newline = out.indexOf(10, offset);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import type * as Shell from '../capture/shell.js';
+import type { ShellAfter } from '../capture/shell.js';
 import { checkContent, readSnapshot, repoRelativePath, type Snapshot } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
@@ -82,6 +82,8 @@ export async function runHook(options: HookOptions): Promise<void> {
     if (!parsed.ignored) logger.log('error', `${where}: bad payload: ${parsed.problems.join('; ')}`);
     return;
   }
+  // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
+  const shellSnapshot = startShellSnapshot(repo, parsed.event);
   try {
     const { Store } = await import('../store.js');
     // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
@@ -90,7 +92,7 @@ export async function runHook(options: HookOptions): Promise<void> {
     // the WAL small.
     const store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
     try {
-      await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd });
+      await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd, shellSnapshot });
     } finally {
       store.trimWal();
     }
@@ -102,11 +104,39 @@ export async function runHook(options: HookOptions): Promise<void> {
 /** `store.write` that also upserts the hook's session in the same transaction. */
 type Write = <T>(fn: () => T) => T;
 
+/** A promise's outcome, so work started early can never end as an unhandled rejection. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** The snapshot of a shell call's pre hook (its name) or post hook (the changes), under way. */
+type ShellSnapshot = { before: Promise<Settled<string>> } | { after: Promise<Settled<ShellAfter | null>> };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+function startShellSnapshot(repo: Repo, event: CaptureEvent): ShellSnapshot | undefined {
+  const tool = event.tool;
+  if (tool?.kind !== 'shell') return undefined;
+  // Loaded on demand: it pulls in node:child_process, which file tools never need.
+  const shell = import('../capture/shell.js');
+  if (event.name === 'pre-tool-use') return { before: settle(shell.then((module) => module.snapshotBeforeShell(repo, event.sessionId, tool.useId))) };
+  return { after: settle(shell.then((module) => module.snapshotAfterShell(repo, event.sessionId, tool.useId))) };
+}
+
+function settled<T>(result: Settled<T>): T {
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
 interface CaptureContext {
   logger: Logger;
   now: () => Date;
   where: string;
   cwd: string;
+  shellSnapshot: ShellSnapshot | undefined;
 }
 
 async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext): Promise<void> {
@@ -140,8 +170,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
         return result;
       };
       try {
-        // Loaded on demand: it pulls in node:child_process, which file tools never need.
-        if (tool.kind === 'shell') return captureShell(await import('../capture/shell.js'), store, write, repo, event, tool, at, settings, context);
+        if (tool.kind === 'shell') return await captureShell(store, write, event, tool, at, settings, context);
         return captureFile(store, write, repo, event, tool, at, settings, context);
       } finally {
         if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
@@ -195,40 +224,41 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
   });
 }
 
-function captureShell(
-  { readGitBlobs, snapshotAfterShell, snapshotBeforeShell }: typeof Shell,
+async function captureShell(
   store: Store,
   write: Write,
-  repo: Repo,
   event: CaptureEvent,
   tool: ToolCall,
   at: string,
   settings: CaptureSettings,
   context: CaptureContext,
-): void {
+): Promise<void> {
   if (event.name === 'pre-tool-use') {
-    const tree = snapshotBeforeShell(repo, event.sessionId, tool.useId);
+    const snapshot = context.shellSnapshot && 'before' in context.shellSnapshot ? settled(await context.shellSnapshot.before) : null;
+    // tree_before records that the pre hook took its snapshot (the name of its private index).
     write(() =>
-      store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at, treeBefore: tree }),
+      store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at, treeBefore: snapshot }),
     );
     return;
   }
   const call = store.toolCall(event.sessionId, tool.useId);
-  if (!call?.tree_before) {
+  const taken = context.shellSnapshot && 'after' in context.shellSnapshot ? settled(await context.shellSnapshot.after) : null;
+  if (!call?.tree_before || !taken) {
     context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
     write(() => {
       const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
       store.finishToolCall(id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? 'no pre-tool-use snapshot');
     });
+    await taken?.finish;
     return;
   }
-  const changes = snapshotAfterShell(repo, event.sessionId, tool.useId, call.tree_before);
-  const blobs = readGitBlobs(repo, changes.flatMap((change) => [change.before, change.after].filter((oid): oid is string => oid !== null)));
-  const side = (oid: string | null): Snapshot => {
+  const { changes, blobs } = taken;
+  const beforeSide = (oid: string | null): Snapshot => {
     if (oid === null) return { state: 'absent' };
     const content = blobs.get(oid);
     return content ? checkContent(content, settings.maxFileBytes) : { state: 'skipped', reason: 'blob missing from the object store' };
   };
+  const afterSide = (content: Buffer | null): Snapshot => (content === null ? { state: 'absent' } : checkContent(content, settings.maxFileBytes));
   write(() => {
     for (const change of changes) {
       if (change.skipped) {
@@ -236,8 +266,8 @@ function captureShell(
         store.recordAfter(call.id, change.path, { state: 'skipped', oid: null }, { state: 'skipped', oid: null }, change.skipped);
         continue;
       }
-      const before = stored(store, side(change.before), store.lastAfter(change.path)?.oid ?? null);
-      const after = stored(store, side(change.after), before.oid);
+      const before = stored(store, beforeSide(change.before), store.lastAfter(change.path)?.oid ?? null);
+      const after = stored(store, afterSide(change.after), before.oid);
       const skipped = before.skipped ?? after.skipped;
       if (skipped) context.logger.log('warn', `${context.where}: ${change.path} skipped: ${skipped}`);
       store.recordBefore(call.id, change.path, before.state, before.oid, skipped);
@@ -245,4 +275,5 @@ function captureShell(
     }
     store.finishToolCall(call.id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? null);
   });
+  await taken.finish;
 }

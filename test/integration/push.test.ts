@@ -354,3 +354,38 @@ describe('requireTrace and capture problems', () => {
     expect(push.stderr).toContain('trace status');
   });
 });
+
+describe('extra upload targets', () => {
+  it('also writes each bundle into a directory and POSTs it to an HTTP endpoint with a bearer token', async () => {
+    const { createServer } = await import('node:http');
+    const received: { auth: string | undefined; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ auth: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const repo = makeRepo();
+      repo.write('.chainloop.yml', `trace:\n  upload:\n    directory: attestations\n    http:\n      url: http://127.0.0.1:${port}/bundles\n      tokenEnv: TRACE_UPLOAD_TOKEN\n`);
+      repo.write('a.txt', 'a\n');
+      const sha = repo.commit('a', ['.chainloop.yml', 'a.txt']);
+      const result = await repo.traceAsync(['attest', '--json'], { env: { TRACE_UPLOAD_TOKEN: 'tok-123' } });
+      expect(result.stderr).toBe('');
+      const files = readdirSync(join(repo.dir, 'attestations'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/\.sigstore\.json$/);
+      const bundle = readFileSync(join(repo.dir, 'attestations', files[0]!), 'utf8');
+      expect(decodeStatement(JSON.stringify(JSON.parse(bundle))).subject.map((s) => s.digest.gitCommit)).toContain(sha);
+      expect(received).toHaveLength(1);
+      expect(received[0]!.auth).toBe('Bearer tok-123');
+      expect(JSON.parse(received[0]!.body)).toEqual(JSON.parse(bundle));
+    } finally {
+      server.close();
+    }
+  });
+});

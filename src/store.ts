@@ -183,6 +183,9 @@ function commonRun(a: Buffer, b: Buffer, max: number, fromEnd: boolean): number 
 }
 
 /** The bytes `start` to `end` of the concatenation of `pieces`, as slices of them (no copy). */
+/** How many decoded file versions a store keeps at hand (a replay needs the previous one). */
+const RECENT_BLOBS = 4;
+
 function slicePieces(pieces: readonly Buffer[], start: number, end: number): Buffer[] {
   const result: Buffer[] = [];
   let offset = 0;
@@ -285,20 +288,27 @@ export class Store {
    * slices, so each delta costs a few slice operations rather than a copy of the whole file.
    */
   getBlob(oid: string): Buffer {
+    const cached = this.recent.get(oid);
+    if (cached) return cached;
     const chain = this.db
       .prepare(
         `WITH RECURSIVE chain(n, oid, base, prefix, suffix, size, data) AS (
            SELECT 0, oid, base, prefix, suffix, size, data FROM blobs WHERE oid = ?
            UNION ALL SELECT c.n + 1, b.oid, b.base, b.prefix, b.suffix, b.size, b.data FROM blobs b JOIN chain c ON b.oid = c.base
          )
-         SELECT base, prefix, suffix, size, data FROM chain ORDER BY n DESC`,
+         SELECT oid, base, prefix, suffix, size, data FROM chain ORDER BY n DESC`,
       )
-      .all(oid) as { base: string | null; prefix: number; suffix: number; size: number; data: Buffer }[];
+      .all(oid) as { oid: string; base: string | null; prefix: number; suffix: number; size: number; data: Buffer }[];
     const root = chain[0];
     if (!root || root.base !== null) throw new TraceError('STORE_FAILED', `blob ${root ? root.base : oid} is missing from the capture store`);
-    let pieces: Buffer[] = [zlib().inflateRawSync(root.data)];
+    // Replaying a file decodes its versions in order, each a delta of the one before: start from the
+    // nearest version decoded recently instead of from the chain's root.
+    let start = chain.length - 1;
+    while (start > 0 && !this.recent.has(chain[start]!.oid)) start--;
+    const known = this.recent.get(chain[start]!.oid);
+    let pieces: Buffer[] = [known ?? zlib().inflateRawSync(root.data)];
     let size = pieces[0]!.length;
-    for (let i = 1; i < chain.length; i++) {
+    for (let i = start + 1; i < chain.length; i++) {
       const delta = chain[i]!;
       const middle = zlib().inflateRawSync(delta.data);
       pieces = [...slicePieces(pieces, 0, delta.prefix), middle, ...slicePieces(pieces, size - delta.suffix, size)];
@@ -306,7 +316,17 @@ export class Store {
     }
     const content = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
     if (content.length !== chain.at(-1)!.size) throw new TraceError('STORE_FAILED', `blob ${oid} in the capture store does not rebuild to its recorded size`);
+    this.remember(oid, content);
     return content;
+  }
+
+  /** A few recently decoded versions, newest last. */
+  private readonly recent = new Map<string, Buffer>();
+
+  private remember(oid: string, content: Buffer): void {
+    this.recent.delete(oid);
+    this.recent.set(oid, content);
+    if (this.recent.size > RECENT_BLOBS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   // ---- sessions and prompts ----

@@ -203,8 +203,8 @@ export function buildProgram(): Command {
     .description('run trace’s part of a git hook (run by git)')
     .action(
       run(async (_options: { json?: boolean }, args: string[]) => {
-        const { gitHook } = await import('./commands/git-hook.js');
-        return gitHook({ name: args[0] ?? '', args: args.slice(1), cwd: process.cwd(), stdin: process.stdin });
+        const { gitHook, readStandardInput } = await import('./commands/git-hook.js');
+        return gitHook({ name: args[0] ?? '', args: args.slice(1), cwd: process.cwd(), readInput: readStandardInput });
       }),
     );
 

@@ -8,13 +8,13 @@ import { fileLogger } from '../log.js';
 import type { Outcome } from '../program.js';
 import { isInitialised } from '../repo.js';
 import { Store } from '../store.js';
-import { readStdin } from './hook.js';
 
 export interface GitHookOptions {
   name: string;
   args: string[];
   cwd: string;
-  stdin: NodeJS.ReadableStream;
+  /** The hook's standard input (the installed hook script passes it on from a file). */
+  readInput: () => string;
   now?: () => Date;
 }
 
@@ -43,12 +43,21 @@ function stashJustWritten(gitDir: string, now: Date): boolean {
   return seconds !== undefined && now.getTime() / 1000 - Number(seconds) < 10;
 }
 
+/** Standard input, read whole; empty when there is none to read. */
+export function readStandardInput(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const now = options.now ?? (() => new Date());
   const repo = await openRepo(options.cwd);
   if (!isInitialised(repo)) return NOTHING;
   const logger = fileLogger(repo.stateDir, now);
-  const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? (await readStdin(options.stdin)).toString('utf8') : '';
+  const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? options.readInput() : '';
   const store = Store.open(repo.stateDir);
   try {
     const attributor = new Attributor(repo, store);

@@ -11,7 +11,7 @@ import { promptsAndToolCalls } from '../core/transcript/claude.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
 import { git, gitRaw } from '../git.js';
-import { assetPath } from '../install/assets.js';
+import { packagePath } from '../install/assets.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
 
@@ -90,7 +90,7 @@ let sessionValidator: ((value: unknown) => string[]) | undefined;
 async function validateSession(session: unknown): Promise<string[]> {
   if (!sessionValidator) {
     const { Ajv } = await import('ajv');
-    const schema = JSON.parse(readFileSync(assetPath('../schemas/chainloop-ai-coding-session-0.1.schema.json'), 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(packagePath('schemas/chainloop-ai-coding-session-0.1.schema.json'), 'utf8')) as object;
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     sessionValidator = (value) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(session)'}: ${e.message ?? 'invalid'}`));
   }

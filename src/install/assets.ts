@@ -1,11 +1,13 @@
-// Templates shipped in the package's hooks/ directory.
+// Files shipped with the package next to dist/: the hook templates in hooks/, the schemas in schemas/.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export function assetPath(relative: string): string {
-  return fileURLToPath(new URL(`../../hooks/${relative}`, import.meta.url));
+/** A path inside the installed package, e.g. `hooks/git/hook.sh` or `schemas/predicate.schema.json`. */
+export function packagePath(relative: string): string {
+  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
+/** A template of hooks/. */
 export function readAsset(relative: string): string {
-  return readFileSync(assetPath(relative), 'utf8');
+  return readFileSync(packagePath(`hooks/${relative}`), 'utf8');
 }

@@ -215,9 +215,10 @@ export class Store {
     try {
       mkdirSync(stateDir, { recursive: true });
       const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
-      db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {
+        // WAL is a property of the database file: set once here, not on every (hook) open.
+        db.pragma('journal_mode = WAL');
         db.transaction(() => {
           db.exec(SCHEMA);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignLines, diffHunks, lineKey, sameLine, splitLines, splitLinesLike, type AlignOptions } from '../../src/core/diff.js';
+import { prng } from '../support/random.js';
 
 const EXACT: AlignOptions = { mode: 'exact' };
 const LOOSE: AlignOptions = { mode: 'whitespace' };
@@ -30,18 +31,6 @@ function lcsLength(a: readonly string[], b: readonly string[]): number {
     }
   }
   return row[b.length]!;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('splitLines counts lines like git diff --numstat', () => {

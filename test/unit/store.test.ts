@@ -3,28 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blobOid, Store } from '../../src/store.js';
+import { prng } from '../support/random.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('blob store', () => {
   it('reads back every version of a file stored as deltas, in any order, from a new connection too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trace-store-'));
     dirs.push(dir);
-    const random = seeded(7);
+    const random = prng(7);
     let lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(i % 40)}`);
     const versions: { oid: string; text: string }[] = [];
     const store = Store.open(dir);

@@ -26,14 +26,6 @@ export class TraceError extends Error {
   }
 }
 
-/** Thrown by a command after it has printed its result, to set the exit code without printing more. */
-export class ExitError extends Error {
-  override readonly name = 'ExitError';
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
-
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

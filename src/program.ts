@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { InitOptions } from './commands/init.js';
 import type { VerifyCommandOptions } from './commands/verify.js';
-import { ExitError, TraceError, type TraceErrorCode } from './errors.js';
+import { TraceError, type TraceErrorCode } from './errors.js';
 
 export interface Outcome {
   /** What `--json` prints. */
@@ -219,7 +219,6 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ExitError) return error.exitCode;
     if (error instanceof TraceError) {
       io.stderr(`trace: ${error.message}\n`);
       if (error.hint) io.stderr(`  → ${error.hint}\n`);

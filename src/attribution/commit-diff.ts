@@ -4,8 +4,6 @@
 import type { FileStatus } from '../core/types.js';
 import { gitRaw } from '../git.js';
 
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-
 /** Fixed diff options: user config (algorithm, renames, external diff, textconv) must not change the answer. */
 const DIFF_OPTIONS = ['-r', '-M', '--diff-algorithm=myers', '--indent-heuristic', '--no-ext-diff', '--no-textconv', '--no-color'];
 

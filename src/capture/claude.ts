@@ -14,7 +14,6 @@ export type CaptureEventName = (typeof CLAUDE_EVENTS)[keyof typeof CLAUDE_EVENTS
 
 export const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'] as const;
 export const SHELL_TOOLS = ['Bash'] as const;
-export const CAPTURED_TOOLS_MATCHER = [...FILE_TOOLS, ...SHELL_TOOLS].join('|');
 
 export interface CaptureEvent {
   name: CaptureEventName;

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildEvidence } from '../attest/evidence.js';
-import { commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
+import { attestable, commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
 import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
 import { loadConfig, type TraceConfig } from '../config.js';
 import { openRepo, requireInitialised } from '../context.js';
@@ -141,6 +141,16 @@ function renderAttest(result: AttestResult): string {
   return lines.join('\n');
 }
 
+/** Attestations an earlier push could not deliver go with this one, even when it attests nothing new. */
+async function deliverWaitingNotes(cwd: string, remote: string): Promise<void> {
+  const { fetchNotes, notesWaiting, pushNotes } = await import('../upload/notes.js');
+  if (!(await notesWaiting(cwd, remote))) return;
+  await fetchNotes(cwd, remote);
+  const pushed = await pushNotes(cwd, remote);
+  if (!pushed.pushed) throw new TraceError('UPLOAD_FAILED', `attestations from an earlier push are still not on ${remote}: ${pushed.error ?? 'unknown error'}`);
+  process.stderr.write(`trace: delivered attestations an earlier push could not upload\n`);
+}
+
 /** With requireTrace, a file of the pushed commits whose agent edits could not be captured makes the attestation incomplete. */
 function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void {
   const paths = new Set(commits.flatMap((sha) => store.commit(sha)?.files.map((f) => f.path) ?? []));
@@ -163,6 +173,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
     const result = await attestCommits({ ...input, config, commits, alreadyAttested, ...(branch ? { branch } : {}), dryRun: false, interactive: false });
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
+    else if (config.trace.upload.notes && updates.some(attestable)) await deliverWaitingNotes(input.repo.root, input.remote);
     return { json: result, text: '' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -386,6 +386,12 @@ function pushOutcome(stdout: string, stderr: string, code: number): PushOutcome 
   return { kind: 'fail', reason: `${summary.trim()}${said}` };
 }
 
+/** True when the local notes ref has attestations the remote was not seen to receive (an earlier notes push failed). */
+export async function notesWaiting(cwd: string, remote: string): Promise<boolean> {
+  const local = await resolveCommit(cwd, NOTES_REF);
+  return local !== undefined && local !== (await resolveCommit(cwd, remoteNotesRef(remote)));
+}
+
 /**
  * Push the local notes ref. When the remote's notes moved on (another clone pushed), fetch and
  * merge them, then try again after a short, growing, jittered pause.
@@ -413,7 +419,12 @@ export async function pushNotes(cwd: string, remote: string, options: { retries?
       { cwd, okCodes: [1, 128] },
     );
     const outcome = pushOutcome(result.stdout.toString('utf8'), result.stderr, result.code);
-    if (outcome.kind === 'ok') return { pushed: true, attempts: attempt, problems };
+    if (outcome.kind === 'ok') {
+      // Remember what the remote has now, so a later push can tell whether notes are still waiting.
+      const tip = await resolveCommit(cwd, NOTES_REF);
+      if (tip !== undefined) await gitRaw(['update-ref', remoteNotesRef(remote), tip], { cwd });
+      return { pushed: true, attempts: attempt, problems };
+    }
     lastReason = outcome.reason;
     if (outcome.kind === 'fail') {
       return { pushed: false, attempts: attempt, error: `${remote} refused ${NOTES_REF}: ${outcome.reason}`, problems };

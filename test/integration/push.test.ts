@@ -165,12 +165,15 @@ describe('failures', () => {
     const push = repo.git(['push', 'origin', 'main']);
     expect(push.stderr).toMatch(/trace: warning: this push is not attested .*no notes here/);
     expect(repo.git(['notes', `--ref=${NOTES}`, 'show', sha]).stdout).toContain('dsseEnvelope');
-    // Once the remote accepts notes, the next push delivers the attestation that was kept.
+    // Once the remote accepts notes, the next push delivers the attestation that was kept, even
+    // when it brings no new commit.
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
+    const again = repo.git(['push', 'origin', 'main:other']);
+    expect(again.stderr).toContain('delivered attestations an earlier push could not upload');
+    expect(remoteNoteLines(repo, sha)).toHaveLength(1);
     repo.write('b.txt', 'b\n');
     const next = repo.commit('b');
     repo.git(['push', '-q', 'origin', 'main']);
-    expect(remoteNoteLines(repo, sha)).toHaveLength(1);
     expect(remoteNoteLines(repo, next)).toHaveLength(1);
   });
 

@@ -392,3 +392,19 @@ describe('extra upload targets', () => {
     }
   });
 });
+
+describe('cleanup after upload', () => {
+  it('drops captures of fully committed files, keeps what uncommitted agent lines still need', async () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.write('done.ts', 'export const done = 1;\n');
+    agent.write('later.ts', 'export const later = 1;\n');
+    repo.commit('done', ['done.ts', '.chainloop.yml', '.claude', '.chainloop']);
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { withStore } = await import('../support/store.js');
+    expect(withStore(repo, (store) => store.capturedPaths())).toEqual(['later.ts']);
+    repo.commit('later', ['later.ts']);
+    const status = JSON.parse(repo.trace(['show', '--json']).stdout) as { files: { path: string; lines: unknown[] }[] };
+    expect(status.files.find((f) => f.path === 'later.ts')!.lines).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
+  });
+});

@@ -4,7 +4,7 @@
 // deleted, with their blobs from before. `git status` does the comparison: its stat cache and, on the
 // private index only, its untracked cache keep the cost independent of the number of unchanged files
 // and directories.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
@@ -168,18 +168,34 @@ export async function snapshotAfterShell(repo: Repo, sessionId: string, toolUseI
       else changes.push(change(repo, { path, indexMode: ABSENT, indexOid: '', workTreeMode: '' }));
     }
   }
-  // The changes are staged into the snapshot while the caller stores them, so that it seeds the next
-  // call's snapshot with nothing left to hash, and the next pre hook only has to compare.
-  const finish = stage(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]).then(() => {
-    const seedTmp = `${indexFile}.base`;
-    copyFileSync(indexFile, seedTmp);
-    renameSync(seedTmp, baseIndex(repo));
-    rmSync(indexFile, { force: true });
-  });
+  // The changes are staged into the snapshot so that it seeds the next call's snapshot with nothing
+  // left to hash. That only speeds up the next call, so it runs detached, after this hook has exited:
+  // if it is late or fails, the next pre hook stages those files itself.
+  const finish = seedNextSnapshot(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]);
   // Marked as handled: when reading the blobs fails first, the caller never gets to await it.
   finish.catch(() => undefined);
   const blobs = await readGitBlobsAsync(repo, changes.flatMap((change) => (change.before !== null && !change.skipped ? [change.before] : [])));
   return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs, finish };
+}
+
+const SEED_SCRIPT = [
+  'git -c core.untrackedCache=true add --all --ignore-errors --pathspec-from-file="$1" --pathspec-file-nul',
+  'cp "$GIT_INDEX_FILE" "$GIT_INDEX_FILE.base" && mv "$GIT_INDEX_FILE.base" "$2"',
+  'rm -f "$GIT_INDEX_FILE" "$1"',
+].join('; ');
+
+async function seedNextSnapshot(repo: Repo, indexFile: string, paths: readonly string[]): Promise<void> {
+  const list = `${indexFile}.paths`;
+  writeFileSync(list, paths.map((path) => `${path}\0`).join(''));
+  const { spawn } = await import('node:child_process');
+  const child = spawn('sh', ['-c', SEED_SCRIPT, 'trace-seed', list, baseIndex(repo)], {
+    cwd: repo.root,
+    env: indexEnv(indexFile),
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.on('error', () => undefined);
+  child.unref();
 }
 
 /** Reads blobs from the repository's object store in one git process. */

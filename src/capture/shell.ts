@@ -4,6 +4,7 @@
 // deleted, with their blobs from before. `git status` does the comparison: its stat cache and, on the
 // private index only, its untracked cache keep the cost independent of the number of unchanged files
 // and directories.
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
@@ -23,8 +24,6 @@ export interface ShellAfter {
   changes: ShellFileChange[];
   /** The contents of the changes' `before` blobs. */
   blobs: Map<string, Buffer>;
-  /** Settles once the snapshot has become the seed of the next one; to be awaited. */
-  finish: Promise<void>;
 }
 
 const ABSENT = '000000';
@@ -171,11 +170,9 @@ export async function snapshotAfterShell(repo: Repo, sessionId: string, toolUseI
   // The changes are staged into the snapshot so that it seeds the next call's snapshot with nothing
   // left to hash. That only speeds up the next call, so it runs detached, after this hook has exited:
   // if it is late or fails, the next pre hook stages those files itself.
-  const finish = seedNextSnapshot(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]);
-  // Marked as handled: when reading the blobs fails first, the caller never gets to await it.
-  finish.catch(() => undefined);
+  seedNextSnapshot(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]);
   const blobs = await readGitBlobsAsync(repo, changes.flatMap((change) => (change.before !== null && !change.skipped ? [change.before] : [])));
-  return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs, finish };
+  return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs };
 }
 
 const SEED_SCRIPT = [
@@ -184,10 +181,9 @@ const SEED_SCRIPT = [
   'rm -f "$GIT_INDEX_FILE" "$1"',
 ].join('; ');
 
-async function seedNextSnapshot(repo: Repo, indexFile: string, paths: readonly string[]): Promise<void> {
+function seedNextSnapshot(repo: Repo, indexFile: string, paths: readonly string[]): void {
   const list = `${indexFile}.paths`;
   writeFileSync(list, paths.map((path) => `${path}\0`).join(''));
-  const { spawn } = await import('node:child_process');
   const child = spawn('sh', ['-c', SEED_SCRIPT, 'trace-seed', list, baseIndex(repo)], {
     cwd: repo.root,
     env: indexEnv(indexFile),

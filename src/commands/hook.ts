@@ -179,6 +179,11 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
   }
 }
 
+/** How a tool call ended, from the event that reports it. */
+function callStatus(event: CaptureEvent): 'done' | 'failed' {
+  return event.name === 'post-tool-use' ? 'done' : 'failed';
+}
+
 function toolInputJson(tool: ToolCall): string {
   return JSON.stringify(tool.input);
 }
@@ -220,7 +225,7 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
     }
     const after = stored(store, snapshot, before.oid);
     store.recordAfter(callId, target.path, after, before, after.skipped);
-    store.finishToolCall(callId, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? null);
+    store.finishToolCall(callId, callStatus(event), at, event.error ?? null);
   });
 }
 
@@ -247,9 +252,8 @@ async function captureShell(
     context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
     write(() => {
       const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
-      store.finishToolCall(id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? 'no pre-tool-use snapshot');
+      store.finishToolCall(id, callStatus(event), at, event.error ?? 'no pre-tool-use snapshot');
     });
-    await taken?.finish;
     return;
   }
   const { changes, blobs } = taken;
@@ -273,7 +277,6 @@ async function captureShell(
       store.recordBefore(call.id, change.path, before.state, before.oid, skipped);
       store.recordAfter(call.id, change.path, after, before, skipped);
     }
-    store.finishToolCall(call.id, event.name === 'post-tool-use' ? 'done' : 'failed', at, event.error ?? null);
+    store.finishToolCall(call.id, callStatus(event), at, event.error ?? null);
   });
-  await taken.finish;
 }

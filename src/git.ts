@@ -56,3 +56,21 @@ export function gitSync(args: readonly string[], options: GitOptions): GitResult
   if (result.error || (code !== 0 && !(options.okCodes ?? []).includes(code))) throw failure(args, result.status, stderr, result.error);
   return { stdout: result.stdout, stderr, code };
 }
+
+/** The commit `rev` names, or undefined when it names none. */
+export async function commitId(cwd: string, rev: string): Promise<string | undefined> {
+  const result = await gitRaw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] });
+  const oid = result.stdout.toString('utf8').trim();
+  return result.code === 0 && oid ? oid : undefined;
+}
+
+/** Paths whose work-tree content differs from HEAD or the index, untracked files included. */
+export async function dirtyPaths(cwd: string): Promise<Set<string>> {
+  const out = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd });
+  return new Set(
+    out
+      .split('\0')
+      .filter((entry) => /^.. /.test(entry))
+      .map((entry) => entry.slice(3)),
+  );
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TraceConfig } from '../config.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
-import { git } from '../git.js';
+import { dirtyPaths } from '../git.js';
 import type { Repo } from '../repo.js';
 import type { SigningOptions } from '../signing/sign.js';
 import type { Store } from '../store.js';
@@ -96,12 +96,7 @@ export async function markAttested(repo: Repo, store: Store, commits: readonly s
   const pending = store.db.prepare('SELECT count(*) AS n FROM commits WHERE attested_at IS NULL').get() as { n: number };
   if (pending.n > 0) return { prunedPaths: 0 };
   // A path's captures are still needed while its work-tree content differs from HEAD (uncommitted agent lines).
-  const dirty = new Set(
-    (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd: repo.root }))
-      .split('\0')
-      .filter((entry) => /^.. /.test(entry))
-      .map((entry) => entry.slice(3)),
-  );
+  const dirty = await dirtyPaths(repo.root);
   const done = store.capturedPaths().filter((path) => !dirty.has(path));
   store.pruneCaptures(done);
   return { prunedPaths: done.length };

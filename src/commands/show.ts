@@ -5,7 +5,7 @@ import { openRepo } from '../context.js';
 import { isInitialised, type Repo } from '../repo.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
-import { git } from '../git.js';
+import { commitId } from '../git.js';
 import type { Outcome } from '../program.js';
 import { Store } from '../store.js';
 
@@ -15,11 +15,9 @@ export interface ShowOptions {
 }
 
 export async function resolveCommit(cwd: string, rev: string): Promise<string> {
-  try {
-    return (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd })).trim();
-  } catch (cause) {
-    throw new TraceError('BAD_ARGUMENT', `${rev} is not a commit in this repository`, { cause });
-  }
+  const sha = await commitId(cwd, rev);
+  if (!sha) throw new TraceError('BAD_ARGUMENT', `${rev} is not a commit in this repository`);
+  return sha;
 }
 
 export interface KnownAttribution {

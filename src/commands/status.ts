@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRepo, requireInitialised } from '../context.js';
-import { git } from '../git.js';
+import { dirtyPaths } from '../git.js';
 import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
 import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hooks.js';
 import { type LogEntry, logPath, parseLog } from '../log.js';
@@ -85,12 +85,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
         warnings: [...transcript.warnings, ...(summary?.warnings ?? [])],
       });
     }
-    const dirty = new Set(
-      (await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd: repo.root }))
-        .split('\0')
-        .filter((entry) => /^.. /.test(entry))
-        .map((entry) => entry.slice(3)),
-    );
+    const dirty = await dirtyPaths(repo.root);
     const captured = new Set(store.capturedPaths());
     const pending = store.db.prepare('SELECT sha FROM commits WHERE attested_at IS NULL ORDER BY attributed_at').all() as { sha: string }[];
     const skipped = store.skippedChanges().map((change) => ({

@@ -4,7 +4,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TraceError, errorMessage } from '../errors.js';
-import { git, gitRaw } from '../git.js';
+import { commitId, git, gitRaw } from '../git.js';
 
 export const NOTES_REF = 'refs/notes/chainloop-trace';
 /** Where `fetchNotes` keeps each remote's notes ref before merging it. */
@@ -61,12 +61,6 @@ export function remoteNotesRef(remote: string): string {
   return `${REMOTE_NOTES_PREFIX}${safe}`;
 }
 
-async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {
-  const result = await gitRaw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd, okCodes: [1, 128] });
-  const oid = result.stdout.toString('utf8').trim();
-  return result.code === 0 && oid ? oid : undefined;
-}
-
 interface NoteEntry {
   blob: string;
   size: number;
@@ -118,7 +112,7 @@ function noteLines(content: Buffer): string[] {
 /** The lines of each commit's note in `ref`; commits without a note are absent from the map. */
 export async function readNotes(cwd: string, commits: string[], ref: string = NOTES_REF): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
-  const tip = await resolveCommit(cwd, fullNotesRef(ref));
+  const tip = await commitId(cwd, fullNotesRef(ref));
   if (tip === undefined || commits.length === 0) return result;
   const notes = await listNotes(cwd, tip);
   const wanted = new Map<string, string>();
@@ -219,7 +213,7 @@ export async function addBundleNotes(cwd: string, entries: BundleNoteEntry[]): P
 
   // Another local writer (a second push, `git notes`) may move the ref between our read and write.
   for (let attempt = 1; attempt <= 8; attempt++) {
-    const parent = await resolveCommit(cwd, NOTES_REF);
+    const parent = await commitId(cwd, NOTES_REF);
     const existing = parent === undefined ? new Map<string, NoteEntry>() : await listNotes(cwd, parent);
     const blobs = await readBlobs(
       cwd,
@@ -343,11 +337,11 @@ export async function fetchNotes(cwd: string, remote: string): Promise<FetchNote
       hint: `Check that \`git fetch ${remote}\` works.`,
     });
   }
-  const remoteTip = await resolveCommit(cwd, tracking);
+  const remoteTip = await commitId(cwd, tracking);
   if (remoteTip === undefined) {
     return { remoteHasNotes: true, merged: false, problems: [{ commit: undefined, reason: `${NOTES_REF} on ${remote} does not point to a commit; ignored` }] };
   }
-  const localTip = await resolveCommit(cwd, NOTES_REF);
+  const localTip = await commitId(cwd, NOTES_REF);
   if (localTip === remoteTip) return { remoteHasNotes: true, merged: false, problems: [] };
   if (localTip !== undefined) {
     const contained = await gitRaw(['merge-base', '--is-ancestor', remoteTip, localTip], { cwd, okCodes: [1] });
@@ -356,7 +350,7 @@ export async function fetchNotes(cwd: string, remote: string): Promise<FetchNote
   const problems = await checkRemoteNotes(cwd, tracking, remoteTip, localTip);
   const { env } = await committer(cwd);
   await git(['notes', `--ref=${NOTES_REF}`, 'merge', '--quiet', '--strategy=cat_sort_uniq', tracking], { cwd, ...(env ? { env } : {}) });
-  const merged = (await resolveCommit(cwd, NOTES_REF)) !== localTip;
+  const merged = (await commitId(cwd, NOTES_REF)) !== localTip;
   return { remoteHasNotes: true, merged, problems };
 }
 
@@ -388,8 +382,8 @@ function pushOutcome(stdout: string, stderr: string, code: number): PushOutcome 
 
 /** True when the local notes ref has attestations the remote was not seen to receive (an earlier notes push failed). */
 export async function notesWaiting(cwd: string, remote: string): Promise<boolean> {
-  const local = await resolveCommit(cwd, NOTES_REF);
-  return local !== undefined && local !== (await resolveCommit(cwd, remoteNotesRef(remote)));
+  const local = await commitId(cwd, NOTES_REF);
+  return local !== undefined && local !== (await commitId(cwd, remoteNotesRef(remote)));
 }
 
 /**
@@ -400,7 +394,7 @@ export async function pushNotes(cwd: string, remote: string, options: { retries?
   const retries = options.retries ?? 4;
   const backoffMs = options.backoffMs ?? 100;
   const problems: NoteProblem[] = [];
-  if ((await resolveCommit(cwd, NOTES_REF)) === undefined) {
+  if ((await commitId(cwd, NOTES_REF)) === undefined) {
     return { pushed: false, attempts: 0, error: `there are no attestations to push: ${NOTES_REF} does not exist`, problems };
   }
   let lastReason = '';
@@ -421,7 +415,7 @@ export async function pushNotes(cwd: string, remote: string, options: { retries?
     const outcome = pushOutcome(result.stdout.toString('utf8'), result.stderr, result.code);
     if (outcome.kind === 'ok') {
       // Remember what the remote has now, so a later push can tell whether notes are still waiting.
-      const tip = await resolveCommit(cwd, NOTES_REF);
+      const tip = await commitId(cwd, NOTES_REF);
       if (tip !== undefined) await gitRaw(['update-ref', remoteNotesRef(remote), tip], { cwd });
       return { pushed: true, attempts: attempt, problems };
     }

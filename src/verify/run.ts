@@ -9,7 +9,7 @@ import { parseConfig, type TraceConfig } from '../config.js';
 import { checkConsistency } from '../core/consistency.js';
 import { type Statement, statementIssues } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
-import { gitRaw } from '../git.js';
+import { commitId, gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
 import { publicKeyId } from '../signing/key.js';
 import type { TrustPolicy } from '../signing/verify.js';
@@ -57,8 +57,7 @@ export interface VerifyResult {
 }
 
 async function revParse(cwd: string, rev: string): Promise<string | null> {
-  const result = await gitRaw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd, okCodes: [1, 128] });
-  return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
+  return (await commitId(cwd, rev)) ?? null;
 }
 
 /** The remote's default branch as a local ref: origin/HEAD, else origin/main, else origin/master. */

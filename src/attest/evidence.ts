@@ -97,14 +97,19 @@ async function validateSession(session: unknown): Promise<string[]> {
   return sessionValidator(session);
 }
 
-export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
-  const timings: Record<string, number> = {};
+/** Records into `timings` the milliseconds since the previous phase ended (or since it was made). */
+export function phaseTimer(timings: Record<string, number>): (name: string) => void {
   let mark = performance.now();
-  const phase = (name: string) => {
+  return (name) => {
     const now = performance.now();
     timings[name] = Math.round((now - mark) * 10) / 10;
     mark = now;
   };
+}
+
+export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
+  const timings: Record<string, number> = {};
+  const phase = phaseTimer(timings);
   const attributor = new Attributor(input.repo, input.store);
   await attributor.prefetch(input.commits.filter((sha) => !input.store.commit(sha)));
   const attributions: CommitAttribution[] = [];

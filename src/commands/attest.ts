@@ -2,7 +2,7 @@
 // `--dry-run` and `--json` print), then sign, upload and mark the commits attested.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildEvidence } from '../attest/evidence.js';
+import { buildEvidence, phaseTimer } from '../attest/evidence.js';
 import { attestable, commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
 import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
 import { loadConfig, type TraceConfig } from '../config.js';
@@ -51,22 +51,20 @@ export async function attestCommits(input: RunInput): Promise<AttestResult> {
   result.statement = evidence.statement;
   Object.assign(result.timings, evidence.timings);
   if (input.dryRun) return result;
-  let mark = performance.now();
+  const phase = phaseTimer(result.timings);
   const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive });
   const { signStatement } = await import('../signing/sign.js');
   const bundle = JSON.stringify(await signStatement(evidence.statement, signer.options));
   result.signer = signer.description;
-  result.timings.signing = Math.round((performance.now() - mark) * 10) / 10;
-  mark = performance.now();
+  phase('signing');
   if (input.output) {
     result.output = resolve(input.output);
     writeFileSync(result.output, `${bundle}\n`);
   }
   result.upload = await uploadBundle({ repo: input.repo, config: input.config, statement: evidence.statement, bundle, remote: input.remote, env: input.env });
-  result.timings.upload = Math.round((performance.now() - mark) * 10) / 10;
-  mark = performance.now();
+  phase('upload');
   result.pruned_paths = (await markAttested(input.repo, input.store, input.commits, input.now().toISOString())).prunedPaths;
-  result.timings.cleanup = Math.round((performance.now() - mark) * 10) / 10;
+  phase('cleanup');
   return result;
 }
 

@@ -1,16 +1,21 @@
 // The local capture store: SQLite (WAL) in `.git/chainloop-trace/trace.db`, shared by parallel hooks.
 // File contents are content-addressed by their git blob id and kept as deltas against an earlier
 // version of the same file, so a thousand edits of one file cost little more than one copy.
-import { createHash } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
+import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
 const SCHEMA_VERSION = 2;
 const MAX_DELTA_DEPTH = 64;
+/**
+ * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
+ * compressing it would save a few hundred bytes at most, and loading zlib costs a hook about 2 ms.
+ */
+const RAW_LIMIT = 2048;
 /** Past this size `trimWal` checkpoints the WAL into the database and truncates it. */
 const WAL_LIMIT_BYTES = 64 * 1024;
 
@@ -146,13 +151,28 @@ export interface SessionUpdate {
   end_reason?: string | undefined;
 }
 
-export function blobOid(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-}
-
-/** node:zlib, loaded on first use: a hook whose content is already stored never needs it (~2 ms). */
+/** node:zlib, loaded on first use: most hooks store small data uncompressed and never need it. */
 function zlib(): typeof Zlib {
   return process.getBuiltinModule('node:zlib');
+}
+
+/**
+ * Blob data is raw DEFLATE. Data up to RAW_LIMIT is written as one "stored" block (RFC 1951, 3.2.4):
+ * a header and the bytes as they are, which inflates like any DEFLATE stream and needs no zlib here.
+ */
+function deflate(data: Buffer): Buffer {
+  if (data.length > RAW_LIMIT) return zlib().deflateRawSync(data);
+  const header = Buffer.from([0x01, data.length & 0xff, data.length >> 8, ~data.length & 0xff, (~data.length >> 8) & 0xff]);
+  return Buffer.concat([header, data]);
+}
+
+function inflate(data: Buffer): Buffer {
+  // One final stored block filling the whole buffer (BFINAL 1, BTYPE 00, then LEN and its complement).
+  if (data.length >= 5 && data[0] === 0x01) {
+    const length = data.readUInt16LE(1);
+    if ((length ^ data.readUInt16LE(3)) === 0xffff && data.length === 5 + length) return data.subarray(5);
+  }
+  return zlib().inflateRawSync(data);
 }
 
 /**
@@ -265,19 +285,24 @@ export class Store {
     return this.db.prepare('SELECT 1 FROM blobs WHERE oid = ?').get(oid) !== undefined;
   }
 
-  /** Stores `content` (a delta against `baseOid` when that is smaller) and returns its blob id. */
-  putBlob(content: Buffer, baseOid?: string | null): string {
+  /**
+   * Stores `content` (a delta against `baseOid` when that is smaller) and returns its blob id.
+   * `baseContent`, when the caller has it at hand, is the base's content: it spares decoding the base.
+   */
+  putBlob(content: Buffer, baseOid?: string | null, baseContent?: Buffer): string {
     const oid = blobOid(content);
     if (this.hasBlob(oid)) return oid;
-    let row = { base: null as string | null, depth: 0, prefix: 0, suffix: 0, data: zlib().deflateRawSync(content) };
+    let row: { base: string | null; depth: number; prefix: number; suffix: number; data: Buffer } | undefined;
     const baseDepth = baseOid ? (this.db.prepare('SELECT depth FROM blobs WHERE oid = ?').get(baseOid) as { depth: number } | undefined)?.depth : undefined;
     if (baseOid && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
-      const base = this.getBlob(baseOid);
+      const base = baseContent ?? this.getBlob(baseOid);
       const prefix = commonRun(base, content, Math.min(base.length, content.length), false);
       const suffix = commonRun(base, content, Math.min(base.length, content.length) - prefix, true);
-      const middle = zlib().deflateRawSync(content.subarray(prefix, content.length - suffix));
-      if (middle.length < row.data.length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
+      const middle = deflate(content.subarray(prefix, content.length - suffix));
+      // A small middle is kept as it is (see RAW_LIMIT); a large one only when smaller than the whole.
+      if (middle.length <= RAW_LIMIT + 5 || middle.length < deflate(content).length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
     }
+    row ??= { base: null, depth: 0, prefix: 0, suffix: 0, data: deflate(content) };
     this.db
       .prepare('INSERT OR IGNORE INTO blobs (oid, size, base, depth, prefix, suffix, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(oid, content.length, row.base, row.depth, row.prefix, row.suffix, row.data);
@@ -307,11 +332,11 @@ export class Store {
     let start = chain.length - 1;
     while (start > 0 && !this.recent.has(chain[start]!.oid)) start--;
     const known = this.recent.get(chain[start]!.oid);
-    let pieces: Buffer[] = [known ?? zlib().inflateRawSync(root.data)];
+    let pieces: Buffer[] = [known ?? inflate(root.data)];
     let size = pieces[0]!.length;
     for (let i = start + 1; i < chain.length; i++) {
       const delta = chain[i]!;
-      const middle = zlib().inflateRawSync(delta.data);
+      const middle = inflate(delta.data);
       pieces = [...slicePieces(pieces, 0, delta.prefix), middle, ...slicePieces(pieces, size - delta.suffix, size)];
       size = delta.prefix + middle.length + delta.suffix;
     }

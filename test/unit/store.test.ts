@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { blobOid, Store } from '../../src/store.js';
+import { blobOid } from '../../src/core/sha1.js';
+import { Store } from '../../src/store.js';
 import { prng } from '../support/random.js';
 
 const dirs: string[] = [];
@@ -41,6 +43,40 @@ describe('blob store', () => {
     const shuffled = [...versions].sort(() => random() - 0.5);
     for (const v of shuffled) expect(again.getBlob(v.oid).toString()).toBe(v.text);
     again.close();
+  });
+
+  it('keeps small data as stored DEFLATE blocks and compresses large data, all of it readable by zlib', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trace-store-'));
+    dirs.push(dir);
+    const store = Store.open(dir);
+    const small = Buffer.from('const a = 1;\n'.repeat(20));
+    const large = Buffer.from('const b = 2;\n'.repeat(2000));
+    const edited = Buffer.concat([large.subarray(0, 5000), Buffer.from('const c = 3;\n'), large.subarray(5000)]);
+    const oids = [store.putBlob(small), store.putBlob(large), store.putBlob(edited, blobOid(large))];
+    const rows = oids.map((oid) => store.db.prepare('SELECT base, data FROM blobs WHERE oid = ?').get(oid) as { base: string | null; data: Buffer });
+    // A stored block: BFINAL 1, BTYPE 00, then the length and its complement, then the bytes as they are.
+    expect(rows[0]!.data.subarray(5)).toEqual(small);
+    expect(rows[1]!.data.length).toBeLessThan(large.length / 10);
+    expect(rows[2]).toMatchObject({ base: oids[1] });
+    expect(rows[2]!.data.subarray(5).toString()).toBe('const c = 3;\n');
+    expect(rows.map((row) => inflateRawSync(row.data).length)).toEqual([small.length, large.length, 'const c = 3;\n'.length]);
+    const fresh = Store.open(dir);
+    expect([small, large, edited].map((content, i) => fresh.getBlob(oids[i]!).equals(content))).toEqual([true, true, true]);
+    fresh.close();
+    store.close();
+  });
+
+  it('stores a delta against content the caller hands in, without reading the base back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trace-store-'));
+    dirs.push(dir);
+    const store = Store.open(dir);
+    const base = Buffer.from('line\n'.repeat(1000));
+    const baseOid = store.putBlob(base);
+    store.db.prepare('UPDATE blobs SET data = ? WHERE oid = ?').run(Buffer.from('not deflate'), baseOid);
+    const next = Buffer.concat([base, Buffer.from('more\n')]);
+    const oid = store.putBlob(next, baseOid, base);
+    expect(store.db.prepare('SELECT base, prefix, suffix FROM blobs WHERE oid = ?').get(oid)).toEqual({ base: baseOid, prefix: base.length, suffix: 0 });
+    store.close();
   });
 
   it('says which blob is missing rather than returning wrong content', () => {

@@ -117,15 +117,16 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
 
 /**
  * The content a file had before a tool call, worked back from the call when the pre hook never ran:
- * Claude's `originalFile` when given, else the edits undone. Undefined when it cannot be known.
+ * Claude's `originalFile` when given, else the edits undone in `after` (null: the file is gone;
+ * undefined: its text is unknown). Undefined when it cannot be known.
  */
-export function contentBeforeCall(tool: ToolCall, after: string | null): string | null | undefined {
+export function contentBeforeCall(tool: ToolCall, after: string | null | undefined): string | null | undefined {
   const response = tool.response;
   if (isRecord(response)) {
     if (typeof response.originalFile === 'string') return response.originalFile;
     if (response.type === 'create' && response.originalFile === null) return null;
   }
-  if (after === null) return undefined;
+  if (after === null || after === undefined) return undefined;
   const undo = (text: string, edit: unknown): string | undefined => {
     if (!isRecord(edit) || typeof edit.old_string !== 'string' || typeof edit.new_string !== 'string') return undefined;
     if (edit.new_string === '' || !text.includes(edit.new_string)) return undefined;

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFile
 import { basename, join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
+import { callKey } from './pending.js';
 
 export interface ShellFileChange {
   path: string;
@@ -30,21 +31,9 @@ const ABSENT = '000000';
 const SYMLINK = '120000';
 const GITLINK = '160000';
 
-/**
- * The call's private index. Named by a plain 64-bit string hash rather than node:crypto, which would
- * load (~3 ms) before git could start; the name only has to be the same in the pre and post hooks.
- */
+/** The call's private index, named so that the pre and post hooks find the same one. */
 function indexFor(repo: Repo, sessionId: string, toolUseId: string): string {
-  const key = `${sessionId}\0${toolUseId}`;
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    high = Math.imul(high ^ code, 0x01000193);
-    low = Math.imul(low ^ code, 0x5bd1e995);
-  }
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-  return join(repo.stateDir, 'shell', `${hex(high)}${hex(low)}.index`);
+  return join(repo.stateDir, 'shell', `${callKey(sessionId, toolUseId)}.index`);
 }
 
 function baseIndex(repo: Repo): string {

@@ -13,7 +13,8 @@ import { git } from '../git.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../program.js';
 import type { Repo } from '../repo.js';
-import { Store } from '../store.js';
+import type { Store } from '../store.js';
+import { openCaptureStore } from '../capture/open.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 
 export interface AttestResult {
@@ -102,7 +103,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
     ({ commits, alreadyAttested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }]));
   }
-  const store = Store.open(repo.stateDir);
+  const store = openCaptureStore(repo);
   try {
     const result = await attestCommits({
       repo,

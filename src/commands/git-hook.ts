@@ -7,7 +7,7 @@ import { git } from '../git.js';
 import { fileLogger } from '../log.js';
 import type { Outcome } from '../program.js';
 import { isInitialised } from '../repo.js';
-import { Store } from '../store.js';
+import { openCaptureStore } from '../capture/open.js';
 
 export interface GitHookOptions {
   name: string;
@@ -58,7 +58,7 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   if (!isInitialised(repo)) return NOTHING;
   const logger = fileLogger(repo.stateDir, now);
   const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? options.readInput() : '';
-  const store = Store.open(repo.stateDir);
+  const store = openCaptureStore(repo);
   try {
     const attributor = new Attributor(repo, store);
     switch (options.name) {

@@ -1,15 +1,17 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
+import { isUtf8 } from 'node:buffer';
 import { readSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
+import { applyPending, fileBefore, type PendingCall, storeSnapshot, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
 import { checkContent, readSnapshot, repoRelativePath, type Snapshot } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
-import type { ContentState, Store } from '../store.js';
+import type { ContentState, SessionUpdate, Store } from '../store.js';
 
 export interface HookOptions {
   agent: string;
@@ -82,9 +84,13 @@ export async function runHook(options: HookOptions): Promise<void> {
     if (!parsed.ignored) logger.log('error', `${where}: bad payload: ${parsed.problems.join('; ')}`);
     return;
   }
-  // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
-  const shellSnapshot = startShellSnapshot(repo, parsed.event);
+  const context: CaptureContext = { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd };
   try {
+    const event = parsed.event;
+    // A pre hook leaves a pending record instead of opening the store (see capture/pending.ts).
+    if (event.name === 'pre-tool-use') return event.tool ? await capturePre(repo, event, event.tool, context) : undefined;
+    // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
+    const shellAfter = event.tool?.kind === 'shell' ? settle(import('../capture/shell.js').then((shell) => shell.snapshotAfterShell(repo, event.sessionId, event.tool!.useId))) : undefined;
     const { Store } = await import('../store.js');
     // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
     // exits right after the hook instead (see there): every transaction is committed by then, the next
@@ -92,7 +98,7 @@ export async function runHook(options: HookOptions): Promise<void> {
     // the WAL small.
     const store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
     try {
-      await capture(store, repo, parsed.event, { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd, shellSnapshot });
+      await capture(store, repo, event, context, shellAfter);
     } finally {
       store.trimWal();
     }
@@ -107,23 +113,11 @@ type Write = <T>(fn: () => T) => T;
 /** A promise's outcome, so work started early can never end as an unhandled rejection. */
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-/** The snapshot of a shell call's pre hook (its name) or post hook (the changes), under way. */
-type ShellSnapshot = { before: Promise<Settled<string>> } | { after: Promise<Settled<ShellAfter | null>> };
-
 function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
     (value) => ({ ok: true, value }),
     (error: unknown) => ({ ok: false, error }),
   );
-}
-
-function startShellSnapshot(repo: Repo, event: CaptureEvent): ShellSnapshot | undefined {
-  const tool = event.tool;
-  if (tool?.kind !== 'shell') return undefined;
-  // Loaded on demand: it pulls in node:child_process, which file tools never need.
-  const shell = import('../capture/shell.js');
-  if (event.name === 'pre-tool-use') return { before: settle(shell.then((module) => module.snapshotBeforeShell(repo, event.sessionId, tool.useId))) };
-  return { after: settle(shell.then((module) => module.snapshotAfterShell(repo, event.sessionId, tool.useId))) };
 }
 
 function settled<T>(result: Settled<T>): T {
@@ -136,12 +130,42 @@ interface CaptureContext {
   now: () => Date;
   where: string;
   cwd: string;
-  shellSnapshot: ShellSnapshot | undefined;
 }
 
-async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext): Promise<void> {
+function sessionUpdate(event: CaptureEvent, at: string): SessionUpdate {
+  return { id: event.sessionId, agent: 'claude', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
+}
+
+/** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
+async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, context: CaptureContext): Promise<void> {
   const at = context.now().toISOString();
-  const session = { id: event.sessionId, agent: 'claude', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
+  const call: PendingCall = { session: sessionUpdate(event, at), toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
+  if (tool.kind === 'shell') {
+    // Loaded on demand: it pulls in node:child_process, which file tools never need.
+    const { snapshotBeforeShell } = await import('../capture/shell.js');
+    return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) });
+  }
+  const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
+  if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
+  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
+  const absolute = join(repo.root, target.path);
+  const file = fileBefore(absolute, maxFileBytes);
+  try {
+    writePending(repo, { ...call, file: { path: target.path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
+  } catch (error) {
+    if (file.state !== 'content') throw error;
+    // The copy failed (the file went unreadable): record the call with its file skipped.
+    const reason = `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+    context.logger.log('warn', `${context.where}: ${target.path} skipped: ${reason}`);
+    writePending(repo, { ...call, file: { path: target.path, state: 'skipped', reason, maxBytes: maxFileBytes } });
+    return;
+  }
+  if (file.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${file.reason}`);
+}
+
+async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext, shellAfter: Promise<Settled<ShellAfter | null>> | undefined): Promise<void> {
+  const at = context.now().toISOString();
+  const session = sessionUpdate(event, at);
   switch (event.name) {
     case 'session-start':
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
@@ -153,10 +177,13 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
         store.addPrompt(event.sessionId, at, event.promptId ?? null, event.prompt ?? '');
       });
     case 'pre-tool-use':
+      return; // left pending by capturePre
     case 'post-tool-use':
     case 'post-tool-use-failure': {
       const tool = event.tool;
       if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
+      // The pre hook's record goes into the store in the same transaction as the call's end.
+      const pending = takePending(repo, event.sessionId, tool.useId);
       const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
       // One write transaction per hook: the session's upsert rides along with the call's capture. When
       // the capture writes nothing (or fails), the session is still recorded on its own.
@@ -170,11 +197,13 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
         return result;
       };
       try {
-        if (tool.kind === 'shell') return await captureShell(store, write, event, tool, at, settings, context);
-        return captureFile(store, write, repo, event, tool, at, settings, context);
+        if (tool.kind === 'shell') await captureShell(store, write, event, tool, at, { pending, settings, context }, shellAfter);
+        else captureFile(store, write, repo, event, tool, at, { pending, settings, context });
       } finally {
         if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
       }
+      pending?.remove();
+      return;
     }
   }
 }
@@ -188,42 +217,41 @@ function toolInputJson(tool: ToolCall): string {
   return JSON.stringify(tool.input);
 }
 
-function stored(store: Store, snapshot: Snapshot, baseOid: string | null): { state: ContentState; oid: string | null; skipped: string | null } {
-  if (snapshot.state === 'content') return { state: 'content', oid: store.putBlob(snapshot.content, baseOid), skipped: null };
-  if (snapshot.state === 'absent') return { state: 'absent', oid: null, skipped: null };
-  return { state: 'skipped', oid: null, skipped: snapshot.reason };
+/** What a post hook works with besides the event: the pre hook's record, the settings, the log. */
+interface PostContext {
+  pending: TakenCall | undefined;
+  settings: CaptureSettings;
+  context: CaptureContext;
 }
 
-function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, settings: CaptureSettings, context: CaptureContext): void {
+function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, { pending, settings, context }: PostContext): void {
   const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const snapshot = readSnapshot(join(repo.root, target.path), settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
   write(() => {
+    const applied = pending && applyPending(store, pending);
     const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
-    if (event.name === 'pre-tool-use') {
-      const last = store.lastAfter(target.path);
-      const before = stored(store, snapshot, last?.oid ?? null);
-      store.recordBefore(callId, target.path, before.state, before.oid, before.skipped);
-      return;
-    }
     const existing = store.fileChange(callId, target.path);
     let before: { state: ContentState; oid: string | null } = { state: 'unknown', oid: null };
     if (!existing) {
       // The pre hook never ran for this call (installed mid-call, or it failed): work the before back.
-      const afterText = snapshot.state === 'content' ? snapshot.content.toString('latin1') : snapshot.state === 'absent' ? null : undefined;
-      const beforeText = afterText === undefined ? undefined : contentBeforeCall(tool, afterText);
+      // Edits can only be undone in text that is valid UTF-8, the encoding of the payload's strings.
+      const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
+      const beforeText = snapshot.state === 'skipped' ? undefined : contentBeforeCall(tool, afterText);
       if (beforeText === null) before = { state: 'absent', oid: null };
       else if (beforeText !== undefined) {
-        const checked = checkContent(Buffer.from(beforeText, 'latin1'), settings.maxFileBytes);
-        const result = stored(store, checked, store.lastAfter(target.path)?.oid ?? null);
+        const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);
+        const result = storeSnapshot(store, checked, store.lastAfter(target.path)?.oid ?? null);
         before = { state: result.state, oid: result.oid };
       }
       context.logger.log('warn', `${context.where}: no pre-tool-use capture for ${tool.useId} (${target.path}); before content ${before.state}`);
     } else {
       before = { state: existing.before_state, oid: existing.before_oid };
     }
-    const after = stored(store, snapshot, before.oid);
+    // The pre hook's copy is the before content at hand: storing the after as a delta of it needs no decoding.
+    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : undefined;
+    const after = storeSnapshot(store, snapshot, before.oid, baseContent);
     store.recordAfter(callId, target.path, after, before, after.skipped);
     store.finishToolCall(callId, callStatus(event), at, event.error ?? null);
   });
@@ -235,43 +263,34 @@ async function captureShell(
   event: CaptureEvent,
   tool: ToolCall,
   at: string,
-  settings: CaptureSettings,
-  context: CaptureContext,
+  { pending, settings, context }: PostContext,
+  shellAfter: Promise<Settled<ShellAfter | null>> | undefined,
 ): Promise<void> {
-  if (event.name === 'pre-tool-use') {
-    const snapshot = context.shellSnapshot && 'before' in context.shellSnapshot ? settled(await context.shellSnapshot.before) : null;
-    // tree_before records that the pre hook took its snapshot (the name of its private index).
-    write(() =>
-      store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at, treeBefore: snapshot }),
-    );
-    return;
-  }
-  const call = store.toolCall(event.sessionId, tool.useId);
-  const taken = context.shellSnapshot && 'after' in context.shellSnapshot ? settled(await context.shellSnapshot.after) : null;
-  if (!call?.tree_before || !taken) {
-    context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
-    write(() => {
-      const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
-      store.finishToolCall(id, callStatus(event), at, event.error ?? 'no pre-tool-use snapshot');
-    });
-    return;
-  }
-  const { changes, blobs } = taken;
-  const beforeSide = (oid: string | null): Snapshot => {
+  const taken = shellAfter ? settled(await shellAfter) : null;
+  const beforeSide = (blobs: Map<string, Buffer>, oid: string | null): Snapshot => {
     if (oid === null) return { state: 'absent' };
     const content = blobs.get(oid);
     return content ? checkContent(content, settings.maxFileBytes) : { state: 'skipped', reason: 'blob missing from the object store' };
   };
   const afterSide = (content: Buffer | null): Snapshot => (content === null ? { state: 'absent' } : checkContent(content, settings.maxFileBytes));
   write(() => {
-    for (const change of changes) {
+    if (pending) applyPending(store, pending);
+    const call = store.toolCall(event.sessionId, tool.useId);
+    if (!call?.tree_before || !taken) {
+      context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
+      const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
+      store.finishToolCall(id, callStatus(event), at, event.error ?? 'no pre-tool-use snapshot');
+      return;
+    }
+    for (const change of taken.changes) {
       if (change.skipped) {
         store.recordBefore(call.id, change.path, 'skipped', null, change.skipped);
         store.recordAfter(call.id, change.path, { state: 'skipped', oid: null }, { state: 'skipped', oid: null }, change.skipped);
         continue;
       }
-      const before = stored(store, beforeSide(change.before), store.lastAfter(change.path)?.oid ?? null);
-      const after = stored(store, afterSide(change.after), before.oid);
+      const beforeSnapshot = beforeSide(taken.blobs, change.before);
+      const before = storeSnapshot(store, beforeSnapshot, store.lastAfter(change.path)?.oid ?? null);
+      const after = storeSnapshot(store, afterSide(change.after), before.oid, beforeSnapshot.state === 'content' ? beforeSnapshot.content : undefined);
       const skipped = before.skipped ?? after.skipped;
       if (skipped) context.logger.log('warn', `${context.where}: ${change.path} skipped: ${skipped}`);
       store.recordBefore(call.id, change.path, before.state, before.oid, skipped);

@@ -8,6 +8,7 @@ import { TraceError } from '../errors.js';
 import { commitId } from '../git.js';
 import type { Outcome } from '../program.js';
 import { Store } from '../store.js';
+import { openCaptureStore } from '../capture/open.js';
 
 export interface ShowOptions {
   cwd: string;
@@ -44,7 +45,7 @@ export async function commitAttribution(attributor: Attributor, sha: string): Pr
 
 /** The store where trace is set up; an empty one in memory where it is not (a fresh clone reading attestations). */
 export function openStoreForReading(repo: Repo): Store {
-  return isInitialised(repo) ? Store.open(repo.stateDir) : Store.openInMemory();
+  return isInitialised(repo) ? openCaptureStore(repo) : Store.openInMemory();
 }
 
 export async function show(options: ShowOptions): Promise<Outcome> {

@@ -7,7 +7,7 @@ import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
 import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hooks.js';
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
-import { Store } from '../store.js';
+import { openCaptureStore } from '../capture/open.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 
 export interface StatusOptions {
@@ -46,7 +46,7 @@ const ACTIVE_WINDOW_MS = 6 * 60 * 60 * 1000;
 export async function status(options: StatusOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   requireInitialised(repo);
-  const store = Store.open(repo.stateDir);
+  const store = openCaptureStore(repo);
   try {
     const settingsFile = join(repo.root, '.claude', 'settings.json');
     let claude = false;

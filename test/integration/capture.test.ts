@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
@@ -71,6 +72,26 @@ describe('capture of file tools', () => {
     expect(changes(repo, 'gone.txt')).toEqual([{ session: agent.sessionId, before: 'bye\n', after: 'absent', skipped: null, human_gap: 0 }]);
   });
 
+  it('works a missing pre capture back from the reported original file, in UTF-8', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'café\nnaïve\n' } });
+    const agent = new FakeClaude(repo);
+    repo.write('a.txt', 'café\nNAÏVE\n');
+    agent.fire('PostToolUse', {
+      tool_name: 'Edit',
+      tool_use_id: 'toolu_unicode',
+      tool_input: { file_path: join(repo.dir, 'a.txt'), old_string: 'naïve', new_string: 'NAÏVE' },
+      tool_response: { filePath: join(repo.dir, 'a.txt'), originalFile: 'café\nnaïve\n' },
+    });
+    repo.write('a.txt', 'CAFÉ\nNAÏVE\n');
+    agent.fire('PostToolUse', {
+      tool_name: 'Edit',
+      tool_use_id: 'toolu_undone',
+      tool_input: { file_path: join(repo.dir, 'a.txt'), old_string: 'café', new_string: 'CAFÉ' },
+      tool_response: { filePath: join(repo.dir, 'a.txt') },
+    });
+    expect(changes(repo, 'a.txt').map((change) => change.before)).toEqual(['café\nnaïve\n', 'café\nNAÏVE\n']);
+  });
+
   it('works a missing pre capture back from the Edit', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'alpha\nbeta\n' } });
     const agent = new FakeClaude(repo);
@@ -83,6 +104,77 @@ describe('capture of file tools', () => {
     });
     expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'alpha\nbeta\n', after: 'alpha\nBETA\n', skipped: null, human_gap: 0 }]);
     expect(log(repo)).toContain('no pre-tool-use capture for toolu_lonely');
+  });
+});
+
+describe('pre hooks left pending', () => {
+  const pendingDir = (repo: TestRepo) => join(repo.dir, '.git', 'chainloop-trace', 'pending');
+  const rawToolCalls = (repo: TestRepo) => {
+    const db = new Database(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'), { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM tool_calls').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const editCall = (repo: TestRepo, id: string, extra: Record<string, unknown> = {}) => ({
+    tool_name: 'Edit',
+    tool_use_id: id,
+    tool_input: { file_path: join(repo.dir, 'a.txt'), old_string: 'one', new_string: 'two' },
+    ...extra,
+  });
+
+  it('leaves the record and a copy of the file without opening the store; the post hook takes them in', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.fire('PreToolUse', editCall(repo, 'toolu_pending'));
+    expect(readdirSync(pendingDir(repo)).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{16}\.before$/), expect.stringMatching(/^[0-9a-f]{16}\.json$/)]);
+    expect(rawToolCalls(repo)).toBe(0);
+    repo.write('a.txt', 'two\n');
+    agent.fire('PostToolUse', editCall(repo, 'toolu_pending', { tool_response: { filePath: join(repo.dir, 'a.txt') } }));
+    expect(readdirSync(pendingDir(repo))).toEqual([]);
+    expect(rawToolCalls(repo)).toBe(1);
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'two\n', skipped: null, human_gap: 0 }]);
+    expect(log(repo)).toBe('');
+  });
+
+  it('hands a call whose post hook never came to the next command that opens the store', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.fire('PreToolUse', editCall(repo, 'toolu_interrupted'));
+    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { sessions: { id: string }[] };
+    expect(status.sessions.map((session) => session.id)).toEqual([agent.sessionId]);
+    expect(readdirSync(pendingDir(repo))).toEqual([]);
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'pending', skipped: null, human_gap: 0 }]);
+    // The post hook coming late still completes the call.
+    repo.write('a.txt', 'two\n');
+    agent.fire('PostToolUse', editCall(repo, 'toolu_interrupted'));
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'two\n', skipped: null, human_gap: 0 }]);
+  });
+
+  it('keeps the first record when a pre hook runs twice for one call', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.fire('PreToolUse', editCall(repo, 'toolu_twice'));
+    repo.write('a.txt', 'one\nhalf\n');
+    agent.fire('PreToolUse', editCall(repo, 'toolu_twice'));
+    repo.write('a.txt', 'two\n');
+    agent.fire('PostToolUse', editCall(repo, 'toolu_twice'));
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'two\n', skipped: null, human_gap: 0 }]);
+  });
+
+  it('takes pending calls in the order their pre hooks ran, judging the gaps between them', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'one', 'two');
+    repo.write('a.txt', 'two\nmine\n');
+    agent.fire('PreToolUse', editCall(repo, 'toolu_first'));
+    agent.fire('PreToolUse', editCall(repo, 'toolu_second'));
+    expect(changes(repo, 'a.txt').map((change) => [change.before, change.human_gap])).toEqual([
+      ['one\n', 0],
+      ['two\nmine\n', 1],
+      ['two\nmine\n', 1],
+    ]);
   });
 });
 

@@ -1,10 +1,12 @@
-// Read-only looks into a test repository's capture store.
-import { join } from 'node:path';
-import { Store } from '../../src/store.js';
+// Looks into a test repository's capture store.
+import { openCaptureStore } from '../../src/capture/open.js';
+import { findRepo } from '../../src/repo.js';
+import type { Store } from '../../src/store.js';
 import type { TestRepo } from './repo.js';
 
 export function withStore<T>(repo: TestRepo, fn: (store: Store) => T): T {
-  const store = Store.open(join(repo.dir, '.git', 'chainloop-trace'));
+  // As a command opens it: with the records pre hooks left pending taken in.
+  const store = openCaptureStore(findRepo(repo.dir)!);
   try {
     return fn(store);
   } finally {

@@ -1,0 +1,174 @@
+// A pre-tool-use hook does not open the store: it leaves the call's record in `pending/` (and, for a
+// file tool, a copy of the file as it was), which the post hook takes into the store in the same
+// transaction as the call's end. Any command that opens the store first takes in what is left, the
+// records of calls still running or whose post hook never came. So a pre hook costs a copy and a
+// small write instead of loading SQLite and hashing, while nothing it saw can be lost.
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Repo } from '../repo.js';
+import type { ContentState, SessionUpdate, Store } from '../store.js';
+import { checkContent, type Snapshot } from './snapshot.js';
+
+/** What a pre hook saw: the call, its session, and for a file tool the file's state. */
+export interface PendingCall {
+  session: SessionUpdate;
+  toolUseId: string;
+  agentId: string | null;
+  toolName: string;
+  inputJson: string;
+  at: string;
+  /** A file tool's file; with state 'content', its copy sits next to the record. */
+  file?: { path: string; state: 'content' | 'absent' | 'skipped'; reason: string | null; maxBytes: number };
+  /** A shell call's snapshot (the name of its private index). */
+  treeBefore?: string;
+}
+
+/** A pending call read back, with the file's content as the pre hook copied it. */
+export interface TakenCall {
+  call: PendingCall;
+  content: Buffer | undefined;
+  /** Deletes the record; call it once the store has it. */
+  remove: () => void;
+}
+
+const RECORD = '.json';
+const COPY = '.before';
+
+function pendingDir(repo: Repo): string {
+  return join(repo.stateDir, 'pending');
+}
+
+/**
+ * A short name for one tool call, the same in its pre and post hooks. A plain 64-bit string hash
+ * rather than node:crypto, which would cost a hook ~3 ms to load.
+ */
+export function callKey(sessionId: string, toolUseId: string): string {
+  const key = `${sessionId}\0${toolUseId}`;
+  let high = 0x811c9dc5;
+  let low = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    high = Math.imul(high ^ code, 0x01000193);
+    low = Math.imul(low ^ code, 0x5bd1e995);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return `${hex(high)}${hex(low)}`;
+}
+
+/**
+ * Leaves a pre hook's record; `copyFrom` is the file whose content it saw. A repeated pre hook for the
+ * same call keeps the first record. The record is renamed into place last, so a reader never sees
+ * one without its copy.
+ */
+export function writePending(repo: Repo, call: PendingCall, copyFrom?: string): void {
+  const dir = pendingDir(repo);
+  const base = join(dir, callKey(call.session.id, call.toolUseId));
+  if (existsSync(base + RECORD)) return;
+  mkdirSync(dir, { recursive: true });
+  if (copyFrom !== undefined) copyFileSync(copyFrom, base + COPY);
+  const temporary = `${base}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(call));
+  renameSync(temporary, base + RECORD);
+}
+
+/** Reads a file tool's state for its pre hook: what `writePending` records, and the file to copy. */
+export function fileBefore(absolutePath: string, maxBytes: number): { state: 'content' | 'absent' | 'skipped'; reason: string | null } {
+  try {
+    const stat = lstatSync(absolutePath, { throwIfNoEntry: false });
+    if (!stat) return { state: 'absent', reason: null };
+    if (stat.isSymbolicLink()) return { state: 'skipped', reason: 'symbolic link' };
+    if (!stat.isFile()) return { state: 'skipped', reason: 'not a regular file' };
+    if (stat.size > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${stat.size})` };
+    return { state: 'content', reason: null };
+  } catch (error) {
+    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+  }
+}
+
+function take(dir: string, name: string): TakenCall | undefined {
+  const base = join(dir, name);
+  let call: PendingCall;
+  try {
+    call = JSON.parse(readFileSync(base + RECORD, 'utf8')) as PendingCall;
+  } catch {
+    return undefined; // gone (taken by another process) or not a record
+  }
+  let content: Buffer | undefined;
+  if (call.file?.state === 'content') {
+    try {
+      content = readFileSync(base + COPY);
+    } catch {
+      content = undefined;
+    }
+  }
+  const remove = () => {
+    rmSync(base + RECORD, { force: true });
+    rmSync(base + COPY, { force: true });
+  };
+  return { call, content, remove };
+}
+
+/** The pending record of one call, if its pre hook left one. */
+export function takePending(repo: Repo, sessionId: string, toolUseId: string): TakenCall | undefined {
+  return take(pendingDir(repo), callKey(sessionId, toolUseId));
+}
+
+/** Stores a snapshot's content (a delta of `baseOid` when given) and says what was stored. */
+export function storeSnapshot(store: Store, snapshot: Snapshot, baseOid: string | null, baseContent?: Buffer): { state: ContentState; oid: string | null; skipped: string | null } {
+  if (snapshot.state === 'content') return { state: 'content', oid: store.putBlob(snapshot.content, baseOid, baseContent), skipped: null };
+  if (snapshot.state === 'absent') return { state: 'absent', oid: null, skipped: null };
+  return { state: 'skipped', oid: null, skipped: snapshot.reason };
+}
+
+/**
+ * Records a pending call in the store as its pre hook used to: the session, the call's start and the
+ * file's content before it. Run inside a write transaction; returns the call's id and the blob stored
+ * as the file's content before it.
+ */
+export function applyPending(store: Store, taken: TakenCall): { callId: number; beforeOid: string | null } {
+  const { call } = taken;
+  store.upsertSession({ ...call.session, started_at: call.at });
+  const callId = store.startToolCall({
+    sessionId: call.session.id,
+    toolUseId: call.toolUseId,
+    agentId: call.agentId,
+    toolName: call.toolName,
+    inputJson: call.inputJson,
+    at: call.at,
+    treeBefore: call.treeBefore ?? null,
+  });
+  const file = call.file;
+  if (file) {
+    const snapshot: Snapshot =
+      file.state === 'content'
+        ? taken.content
+          ? checkContent(taken.content, file.maxBytes)
+          : { state: 'skipped', reason: 'the pre hook copy is missing' }
+        : file.state === 'absent'
+          ? { state: 'absent' }
+          : { state: 'skipped', reason: file.reason ?? 'skipped' };
+    const before = storeSnapshot(store, snapshot, store.lastAfter(file.path)?.oid ?? null);
+    store.recordBefore(callId, file.path, before.state, before.oid, before.skipped);
+    return { callId, beforeOid: before.oid };
+  }
+  return { callId, beforeOid: null };
+}
+
+/** Takes every pending record into the store: for commands, before they read it. Returns how many. */
+export function ingestPending(store: Store, repo: Repo): number {
+  const dir = pendingDir(repo);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith(RECORD));
+  } catch {
+    return 0;
+  }
+  const taken = names.flatMap((name) => take(dir, name.slice(0, -RECORD.length)) ?? []);
+  // In the order the pre hooks ran, so gaps between calls are judged as they happened.
+  taken.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
+  store.write(() => {
+    for (const one of taken) applyPending(store, one);
+  });
+  for (const one of taken) one.remove();
+  return taken.length;
+}

@@ -5,7 +5,7 @@
 // private index only, its untracked cache keep the cost independent of the number of unchanged files
 // and directories.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
@@ -91,8 +91,15 @@ export async function snapshotBeforeShell(repo: Repo, sessionId: string, toolUse
   const indexFile = indexFor(repo, sessionId, toolUseId);
   mkdirSync(join(repo.stateDir, 'shell'), { recursive: true });
   // Start from the last snapshot's index (or git's own) so only files changed since are hashed again.
+  // A hard link is as good as a copy and costs nothing: git never writes an index in place, it
+  // writes a new file and renames it over the old one.
   const seed = existsSync(baseIndex(repo)) ? baseIndex(repo) : join(repo.gitDir, 'index');
-  if (existsSync(seed)) copyFileSync(seed, indexFile);
+  rmSync(indexFile, { force: true });
+  try {
+    linkSync(seed, indexFile);
+  } catch {
+    if (existsSync(seed)) copyFileSync(seed, indexFile);
+  }
   await stage(repo, indexFile, (await status(repo, indexFile)).map((entry) => entry.path));
   return `index:${basename(indexFile)}`;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blobOid, sha1Hex } from '../../src/core/sha1.js';
+import { blobOid, MODULE, moduleBytes, sha1Hex } from '../../src/core/sha1.js';
 import { prng } from '../support/random.js';
 
 function randomBytes(random: () => number, length: number): Buffer {
@@ -25,6 +25,10 @@ describe('WebAssembly SHA-1', () => {
       const parts = [...cuts, data.length].map((end, i, all) => data.subarray(i === 0 ? 0 : all[i - 1], end));
       expect(sha1Hex(...parts)).toBe(expected);
     }
+  });
+
+  it('runs the module its encoder writes', () => {
+    expect(MODULE, 'MODULE is out of date: set it to the base64 of moduleBytes()').toBe(Buffer.from(moduleBytes()).toString('base64'));
   });
 
   it('gives git blob ids', () => {

@@ -46,7 +46,7 @@ function indexEnv(indexFile: string): NodeJS.ProcessEnv {
 
 // The untracked cache (turned on for the private index only; the user's own index keeps their setting)
 // lets status re-read only the directories whose mtime changed instead of every directory.
-const STATUS = ['-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'];
+const STATUS = ['--no-optional-locks', '-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'];
 
 interface StatusEntry {
   path: string;

@@ -184,7 +184,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
       // The pre hook's record goes into the store in the same transaction as the call's end.
       const pending = takePending(repo, event.sessionId, tool.useId);
-      const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
+      // The size cap the pre hook applied holds for the whole call (and spares reading the config).
+      const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
       // One write transaction per hook: the session's upsert rides along with the call's capture. When
       // the capture writes nothing (or fails), the session is still recorded on its own.
       let sessionWritten = false;

@@ -3,7 +3,7 @@
 // transaction as the call's end. Any command that opens the store first takes in what is left, the
 // records of calls still running or whose post hook never came. So a pre hook costs a copy and a
 // small write instead of loading SQLite and hashing, while nothing it saw can be lost.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -154,14 +154,23 @@ export function applyPending(store: Store, taken: TakenCall): { callId: number; 
   return { callId, beforeOid: null };
 }
 
+/** How old a copy or temporary file without its record must be before it counts as left behind by a killed hook. */
+const STALE_MS = 60 * 60 * 1000;
+
 /** Takes every pending record into the store: for commands, before they read it. Returns how many. */
-export function ingestPending(store: Store, repo: Repo): number {
+export function ingestPending(store: Store, repo: Repo, now = Date.now()): number {
   const dir = pendingDir(repo);
-  let names: string[];
+  let files: string[];
   try {
-    names = readdirSync(dir).filter((name) => name.endsWith(RECORD));
+    files = readdirSync(dir);
   } catch {
     return 0;
+  }
+  const names = files.filter((name) => name.endsWith(RECORD));
+  for (const name of files) {
+    if (name.endsWith(RECORD) || files.includes(name.replace(/\.[^.]+(\.tmp)?$/, '') + RECORD)) continue;
+    const path = join(dir, name);
+    if (now - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) > STALE_MS) rmSync(path, { force: true });
   }
   const taken = names.flatMap((name) => take(dir, name.slice(0, -RECORD.length)) ?? []);
   // In the order the pre hooks ran, so gaps between calls are judged as they happened.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,17 @@ describe('pre hooks left pending', () => {
     repo.write('a.txt', 'two\n');
     agent.fire('PostToolUse', editCall(repo, 'toolu_interrupted'));
     expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'two\n', skipped: null, human_gap: 0 }]);
+  });
+
+  it('clears copies and temporary files that killed hooks left behind an hour ago, and only those', () => {
+    const repo = makeRepo();
+    const dir = pendingDir(repo);
+    mkdirSync(dir, { recursive: true });
+    const hourAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const name of ['0123456789abcdef.before', '0123456789abcdef.4242.tmp', 'fedcba9876543210.before']) writeFileSync(join(dir, name), 'x');
+    for (const name of ['0123456789abcdef.before', '0123456789abcdef.4242.tmp']) utimesSync(join(dir, name), hourAgo, hourAgo);
+    expect(repo.trace(['status']).code).toBe(0);
+    expect(readdirSync(dir)).toEqual(['fedcba9876543210.before']);
   });
 
   it('keeps the first record when a pre hook runs twice for one call', () => {

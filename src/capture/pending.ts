@@ -3,7 +3,7 @@
 // transaction as the call's end. Any command that opens the store first takes in what is left, the
 // records of calls still running or whose post hook never came. So a pre hook costs a copy and a
 // small write instead of loading SQLite and hashing, while nothing it saw can be lost.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -69,20 +69,6 @@ export function writePending(repo: Repo, call: PendingCall, copyFrom?: string): 
   const temporary = `${base}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(call));
   renameSync(temporary, base + RECORD);
-}
-
-/** Reads a file tool's state for its pre hook: what `writePending` records, and the file to copy. */
-export function fileBefore(absolutePath: string, maxBytes: number): { state: 'content' | 'absent' | 'skipped'; reason: string | null } {
-  try {
-    const stat = lstatSync(absolutePath, { throwIfNoEntry: false });
-    if (!stat) return { state: 'absent', reason: null };
-    if (stat.isSymbolicLink()) return { state: 'skipped', reason: 'symbolic link' };
-    if (!stat.isFile()) return { state: 'skipped', reason: 'not a regular file' };
-    if (stat.size > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${stat.size})` };
-    return { state: 'content', reason: null };
-  } catch (error) {
-    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
-  }
 }
 
 function take(dir: string, name: string): TakenCall | undefined {

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
 import { callKey } from './pending.js';
+import { unreadable } from './snapshot.js';
 
 export interface ShellFileChange {
   path: string;
@@ -133,7 +134,7 @@ function readWorkTreeFile(path: string): WorkTreeFile {
     if (!stat.isFile()) return { kind: 'other' };
     return { kind: 'file', content: readFileSync(path) };
   } catch (error) {
-    return { kind: 'unreadable', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    return { kind: 'unreadable', reason: unreadable(error) };
   }
 }
 

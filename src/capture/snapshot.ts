@@ -18,21 +18,36 @@ export function checkContent(content: Buffer, maxBytes: number): Snapshot {
   return { state: 'content', content };
 }
 
-export function readSnapshot(absolutePath: string, maxBytes: number): Snapshot {
-  let stat;
+/**
+ * What a file is, without reading it: content that can be kept, absent, or skipped with the reason
+ * (a symbolic link, not a regular file, larger than `maxBytes`, unreadable).
+ */
+export function inspectFile(absolutePath: string, maxBytes: number): { state: 'content' | 'absent'; reason: null } | { state: 'skipped'; reason: string } {
   try {
-    stat = lstatSync(absolutePath, { throwIfNoEntry: false });
+    const stat = lstatSync(absolutePath, { throwIfNoEntry: false });
+    if (!stat) return { state: 'absent', reason: null };
+    if (stat.isSymbolicLink()) return { state: 'skipped', reason: 'symbolic link' };
+    if (!stat.isFile()) return { state: 'skipped', reason: 'not a regular file' };
+    if (stat.size > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${stat.size})` };
+    return { state: 'content', reason: null };
   } catch (error) {
-    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    return { state: 'skipped', reason: unreadable(error) };
   }
-  if (!stat) return { state: 'absent' };
-  if (stat.isSymbolicLink()) return { state: 'skipped', reason: 'symbolic link' };
-  if (!stat.isFile()) return { state: 'skipped', reason: 'not a regular file' };
-  if (stat.size > maxBytes) return { state: 'skipped', reason: `larger than ${maxBytes} bytes (${stat.size})` };
+}
+
+/** The skip reason for a file that could not be read. */
+export function unreadable(error: unknown): string {
+  return `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+}
+
+export function readSnapshot(absolutePath: string, maxBytes: number): Snapshot {
+  const file = inspectFile(absolutePath, maxBytes);
+  if (file.state === 'absent') return { state: 'absent' };
+  if (file.state === 'skipped') return { state: 'skipped', reason: file.reason };
   try {
     return checkContent(readFileSync(absolutePath), maxBytes);
   } catch (error) {
-    return { state: 'skipped', reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    return { state: 'skipped', reason: unreadable(error) };
   }
 }
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { applyPending, fileBefore, type PendingCall, storeSnapshot, takePending, type TakenCall, writePending } from '../capture/pending.js';
+import { applyPending, type PendingCall, storeSnapshot, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
-import { checkContent, readSnapshot, repoRelativePath, type Snapshot } from '../capture/snapshot.js';
+import { checkContent, inspectFile, readSnapshot, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -149,13 +149,13 @@ async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, conte
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
   const absolute = join(repo.root, target.path);
-  const file = fileBefore(absolute, maxFileBytes);
+  const file = inspectFile(absolute, maxFileBytes);
   try {
     writePending(repo, { ...call, file: { path: target.path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
   } catch (error) {
     if (file.state !== 'content') throw error;
     // The copy failed (the file went unreadable): record the call with its file skipped.
-    const reason = `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+    const reason = unreadable(error);
     context.logger.log('warn', `${context.where}: ${target.path} skipped: ${reason}`);
     writePending(repo, { ...call, file: { path: target.path, state: 'skipped', reason, maxBytes: maxFileBytes } });
     return;

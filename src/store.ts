@@ -202,22 +202,8 @@ function commonRun(a: Buffer, b: Buffer, max: number, fromEnd: boolean): number 
   return max;
 }
 
-/** The bytes `start` to `end` of the concatenation of `pieces`, as slices of them (no copy). */
 /** How many decoded file versions a store keeps at hand (a replay needs the previous one). */
 const RECENT_BLOBS = 4;
-
-function slicePieces(pieces: readonly Buffer[], start: number, end: number): Buffer[] {
-  const result: Buffer[] = [];
-  let offset = 0;
-  for (const piece of pieces) {
-    const from = Math.max(start - offset, 0);
-    const to = Math.min(end - offset, piece.length);
-    if (from < to) result.push(from === 0 && to === piece.length ? piece : piece.subarray(from, to));
-    offset += piece.length;
-    if (offset >= end) break;
-  }
-  return result;
-}
 
 export function dbPath(stateDir: string): string {
   return join(stateDir, 'trace.db');
@@ -309,49 +295,50 @@ export class Store {
     return oid;
   }
 
-  /**
-   * Rebuilds a blob from its delta chain, fetched in one query. The versions are kept as lists of
-   * slices, so each delta costs a few slice operations rather than a copy of the whole file.
-   */
+  /** A stored blob's content. */
   getBlob(oid: string): Buffer {
+    return Buffer.from(this.getText(oid), 'latin1');
+  }
+
+  /**
+   * A stored blob's content as a Latin-1 string (one character per byte, so nothing is lost), rebuilt
+   * from its delta chain, fetched in one query. Each delta is applied with string slices and
+   * concatenation, which V8 does without copying the unchanged parts.
+   */
+  getText(oid: string): string {
     const cached = this.recent.get(oid);
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
+    // Replaying a file decodes its versions in order, each a delta of the one before: the chain is
+    // walked back only as far as a version decoded recently, or else to its root.
     const chain = this.db
       .prepare(
         `WITH RECURSIVE chain(n, oid, base, prefix, suffix, size, data) AS (
            SELECT 0, oid, base, prefix, suffix, size, data FROM blobs WHERE oid = ?
            UNION ALL SELECT c.n + 1, b.oid, b.base, b.prefix, b.suffix, b.size, b.data FROM blobs b JOIN chain c ON b.oid = c.base
+             WHERE c.oid NOT IN (SELECT value FROM json_each(?))
          )
          SELECT oid, base, prefix, suffix, size, data FROM chain ORDER BY n DESC`,
       )
-      .all(oid) as { oid: string; base: string | null; prefix: number; suffix: number; size: number; data: Buffer }[];
-    const root = chain[0];
-    if (!root || root.base !== null) throw new TraceError('STORE_FAILED', `blob ${root ? root.base : oid} is missing from the capture store`);
-    // Replaying a file decodes its versions in order, each a delta of the one before: start from the
-    // nearest version decoded recently instead of from the chain's root.
-    let start = chain.length - 1;
-    while (start > 0 && !this.recent.has(chain[start]!.oid)) start--;
-    const known = this.recent.get(chain[start]!.oid);
-    let pieces: Buffer[] = [known ?? inflate(root.data)];
-    let size = pieces[0]!.length;
-    for (let i = start + 1; i < chain.length; i++) {
+      .all(oid, JSON.stringify([...this.recent.keys()])) as { oid: string; base: string | null; prefix: number; suffix: number; size: number; data: Buffer }[];
+    const first = chain[0];
+    const known = first && this.recent.get(first.oid);
+    if (!first || (known === undefined && first.base !== null)) throw new TraceError('STORE_FAILED', `blob ${first ? first.base : oid} is missing from the capture store`);
+    let text = known ?? inflate(first.data).toString('latin1');
+    for (let i = 1; i < chain.length; i++) {
       const delta = chain[i]!;
-      const middle = inflate(delta.data);
-      pieces = [...slicePieces(pieces, 0, delta.prefix), middle, ...slicePieces(pieces, size - delta.suffix, size)];
-      size = delta.prefix + middle.length + delta.suffix;
+      text = text.slice(0, delta.prefix) + inflate(delta.data).toString('latin1') + text.slice(text.length - delta.suffix);
     }
-    const content = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
-    if (content.length !== chain.at(-1)!.size) throw new TraceError('STORE_FAILED', `blob ${oid} in the capture store does not rebuild to its recorded size`);
-    this.remember(oid, content);
-    return content;
+    if (text.length !== chain.at(-1)!.size) throw new TraceError('STORE_FAILED', `blob ${oid} in the capture store does not rebuild to its recorded size`);
+    this.remember(oid, text);
+    return text;
   }
 
   /** A few recently decoded versions, newest last. */
-  private readonly recent = new Map<string, Buffer>();
+  private readonly recent = new Map<string, string>();
 
-  private remember(oid: string, content: Buffer): void {
+  private remember(oid: string, text: string): void {
     this.recent.delete(oid);
-    this.recent.set(oid, content);
+    this.recent.set(oid, text);
     if (this.recent.size > RECENT_BLOBS) this.recent.delete(this.recent.keys().next().value!);
   }
 

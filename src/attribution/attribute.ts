@@ -2,7 +2,7 @@
 // attributions say who wrote them. The decisions are the pure engine's (core/attribution.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AttributedText, aiRemovedCount, attributeLines, fromRanges, mergeRanges, replay } from '../core/attribution.js';
+import { type AttributedText, aiRemovedCount, attributeLines, fromRanges, mergeRanges, type RemovedLines, replayFile } from '../core/attribution.js';
 import type { CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
 import { readGitBlobs } from '../capture/shell.js';
 import { gitRaw } from '../git.js';
@@ -23,9 +23,16 @@ export interface AttributeOptions {
   save?: boolean;
 }
 
+/** A path's captured changes replayed: its lines with their authors, and what agents removed. */
+interface Replayed {
+  text: AttributedText;
+  removedByAgent: RemovedLines;
+  changes: FileChange[];
+}
+
 /** Attribution work for one process: replays and blobs are reused across the commits it attributes. */
 export class Attributor {
-  private readonly replays = new Map<string, { text: AttributedText; changes: FileChange[] }>();
+  private readonly replays = new Map<string, Replayed>();
   private readonly sourceTexts = new Map<string, AttributedText | null>();
   private readonly infos = new Map<string, CommitInfo>();
   private readonly diffs = new Map<string, DiffFile[]>();
@@ -37,19 +44,14 @@ export class Attributor {
     readonly store: Store,
   ) {}
 
-  /** The captured changes of a path as engine input; skipped or unfinished captures are left out. */
-  capturedChanges(path: string): FileChange[] {
-    return this.replayOf(path).changes;
-  }
-
-  private replayOf(path: string): { text: AttributedText; changes: FileChange[] } {
+  private replayOf(path: string): Replayed {
     let cached = this.replays.get(path);
     if (!cached) {
       const changes: FileChange[] = [];
       let previous: string | null = null;
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
-      const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getBlob(oid).toString('latin1'));
+      const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
       for (const record of this.store.changesForPath(path)) {
         if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
@@ -60,7 +62,7 @@ export class Attributor {
         changes.push({ before, after, author });
         previous = after;
       }
-      cached = { text: replay(changes), changes };
+      cached = { ...replayFile(changes), changes };
       this.replays.set(path, cached);
     }
     return cached;
@@ -140,7 +142,7 @@ export class Attributor {
       };
       const content = file.blob ? textBlobs.get(file.blob) : undefined;
       const aiRemoved = file.removedLines.length
-        ? aiRemovedCount({ removedLines: file.removedLines, changes: [...this.capturedChanges(file.path), ...(file.oldPath ? this.capturedChanges(file.oldPath) : [])] })
+        ? aiRemovedCount({ removedLines: file.removedLines, removedByAgent: [file.path, ...(file.oldPath ? [file.oldPath] : [])].map((path) => this.replayOf(path).removedByAgent) })
         : 0;
       if (file.binary || file.special || content === undefined) {
         // Binary, special, or nothing could credit an agent: every added line is human.

@@ -40,16 +40,28 @@ export function applyChange(state: AttributedText | null, change: FileChange): A
   return step(state, undefined, change);
 }
 
+/**
+ * The lines agents removed (or changed) in a file's changes, by whitespace-insensitive text
+ * (`lineKey`), each with how many times: what {@link aiRemovedCount} matches a commit's removals to.
+ */
+export type RemovedLines = Map<string, number>;
+
 /** Folds {@link applyChange} over the changes of one file, in order. */
 export function replay(changes: readonly FileChange[], start: AttributedText | null = null): AttributedText {
+  return replayFile(changes, start).text;
+}
+
+/** {@link replay}, also collecting the lines agents removed on the way (the alignments are the same). */
+export function replayFile(changes: readonly FileChange[], start: AttributedText | null = null): { text: AttributedText; removedByAgent: RemovedLines } {
   let state = start;
   // The text `state` was built from, when known: a before equal to it skips the gap diff.
   let stateText: string | undefined;
+  const removedByAgent: RemovedLines = new Map();
   for (const change of changes) {
-    state = step(state, stateText, change);
+    state = step(state, stateText, change, removedByAgent);
     stateText = change.after ?? '';
   }
-  return state ?? { lines: [], authors: [] };
+  return { text: state ?? { lines: [], authors: [] }, removedByAgent };
 }
 
 /** The committed text with the authors given by attestation ranges; lines outside every range are `null`. */
@@ -137,21 +149,12 @@ export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
 /**
  * How many of the lines a commit removes were removed by an agent. A line counts when an agent
  * change removed (or changed) a line with the same whitespace-insensitive text; each line an agent
- * removed is counted at most once (a multiset match by text, not by position).
+ * removed is counted at most once (a multiset match by text, not by position). `removedByAgent`
+ * comes from {@link replayFile}, one per path the file had.
  */
-export function aiRemovedCount(input: { removedLines: readonly string[]; changes: readonly FileChange[] }): number {
-  const removedByAgent = new Map<string, number>();
-  for (const change of input.changes) {
-    if (change.author.kind !== 'ai') continue;
-    const beforeLines = splitLines(change.before ?? '');
-    if (beforeLines.length === 0) continue;
-    const { oldToNew } = alignLines(beforeLines, splitLines(change.after ?? ''), AGENT_ALIGN);
-    for (let i = 0; i < beforeLines.length; i++) {
-      if (oldToNew[i] !== -1) continue;
-      const key = lineKey(beforeLines[i]!, KEY_MODE);
-      removedByAgent.set(key, (removedByAgent.get(key) ?? 0) + 1);
-    }
-  }
+export function aiRemovedCount(input: { removedLines: readonly string[]; removedByAgent: readonly RemovedLines[] }): number {
+  const removedByAgent: RemovedLines = new Map();
+  for (const removed of input.removedByAgent) for (const [key, times] of removed) removedByAgent.set(key, (removedByAgent.get(key) ?? 0) + times);
   let count = 0;
   for (const line of input.removedLines) {
     const key = lineKey(line, KEY_MODE);
@@ -164,8 +167,8 @@ export function aiRemovedCount(input: { removedLines: readonly string[]; changes
   return count;
 }
 
-/** {@link applyChange}, given the text `state` was built from when it is known. */
-function step(state: AttributedText | null, stateText: string | undefined, change: FileChange): AttributedText {
+/** {@link applyChange}, given the text `state` was built from when it is known; counts an agent's removed lines into `removed`. */
+function step(state: AttributedText | null, stateText: string | undefined, change: FileChange, removed?: RemovedLines): AttributedText {
   const before = change.before ?? '';
   let current: AttributedText;
   if (state === null) {
@@ -177,20 +180,31 @@ function step(state: AttributedText | null, stateText: string | undefined, chang
     const beforeLines = stateText === undefined ? splitLines(before) : splitLinesLike(before, stateText, state.lines);
     current = sameLines(state.lines, beforeLines) ? state : realign(state, beforeLines, HUMAN_ALIGN, HUMAN);
   }
-  if (change.after === null) return { lines: [], authors: [] };
+  const byAgent = change.author.kind === 'ai' ? removed : undefined;
+  if (change.after === null) {
+    for (const line of current.lines) countRemoved(byAgent, line);
+    return { lines: [], authors: [] };
+  }
   // current.lines are the lines of `before`: split the after-content reusing them.
   const afterLines = splitLinesLike(change.after, before, current.lines);
-  return realign(current, afterLines, change.author.kind === 'human' ? HUMAN_ALIGN : AGENT_ALIGN, change.author);
+  return realign(current, afterLines, change.author.kind === 'human' ? HUMAN_ALIGN : AGENT_ALIGN, change.author, byAgent);
 }
 
-/** Moves authors onto new lines: paired lines keep theirs, the others get `author`. */
-function realign(state: AttributedText, lines: string[], options: AlignOptions, author: Author): AttributedText {
-  const { newToOld } = alignLines(state.lines, lines, options);
+function countRemoved(removed: RemovedLines | undefined, line: string): void {
+  if (removed === undefined) return;
+  const key = lineKey(line, KEY_MODE);
+  removed.set(key, (removed.get(key) ?? 0) + 1);
+}
+
+/** Moves authors onto new lines: paired lines keep theirs, the others get `author`; old lines left unpaired are counted into `removed`. */
+function realign(state: AttributedText, lines: string[], options: AlignOptions, author: Author, removed?: RemovedLines): AttributedText {
+  const { newToOld, oldToNew } = alignLines(state.lines, lines, options);
   const authors = new Array<Author | null>(lines.length);
   for (let j = 0; j < lines.length; j++) {
     const i = newToOld[j]!;
     authors[j] = i >= 0 ? (state.authors[i] ?? null) : author;
   }
+  if (removed !== undefined) for (let i = 0; i < state.lines.length; i++) if (oldToNew[i] === -1) countRemoved(removed, state.lines[i]!);
   return { lines, authors };
 }
 

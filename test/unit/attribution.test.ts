@@ -7,6 +7,7 @@ import {
   fromText,
   mergeRanges,
   replay,
+  replayFile,
   type AttributedText,
 } from '../../src/core/attribution.js';
 import type { Author, FileChange, LineRange } from '../../src/core/types.js';
@@ -208,6 +209,6 @@ describe('aiRemovedCount', () => {
     ['no changes', ['a'], [], 0],
     ['a line the agent did not remove', ['z'], [change('a\nb\n', 'a\n', S1)], 0],
   ])('%s', (_name, removedLines, changes, expected) => {
-    expect(aiRemovedCount({ removedLines, changes })).toBe(expected);
+    expect(aiRemovedCount({ removedLines, removedByAgent: [replayFile(changes).removedByAgent] })).toBe(expected);
   });
 });

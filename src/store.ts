@@ -279,6 +279,8 @@ export class Store {
     const oid = blobOid(content);
     if (this.hasBlob(oid)) return oid;
     let row: { base: string | null; depth: number; prefix: number; suffix: number; data: Buffer } | undefined;
+    let deflated: Buffer | undefined;
+    const whole = () => (deflated ??= deflate(content));
     const baseDepth = baseOid ? (this.db.prepare('SELECT depth FROM blobs WHERE oid = ?').get(baseOid) as { depth: number } | undefined)?.depth : undefined;
     if (baseOid && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
       const base = baseContent ?? this.getBlob(baseOid);
@@ -286,9 +288,9 @@ export class Store {
       const suffix = commonRun(base, content, Math.min(base.length, content.length) - prefix, true);
       const middle = deflate(content.subarray(prefix, content.length - suffix));
       // A small middle is kept as it is (see RAW_LIMIT); a large one only when smaller than the whole.
-      if (middle.length <= RAW_LIMIT + 5 || middle.length < deflate(content).length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
+      if (middle.length <= RAW_LIMIT + 5 || middle.length < whole().length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
     }
-    row ??= { base: null, depth: 0, prefix: 0, suffix: 0, data: deflate(content) };
+    row ??= { base: null, depth: 0, prefix: 0, suffix: 0, data: whole() };
     this.db
       .prepare('INSERT OR IGNORE INTO blobs (oid, size, base, depth, prefix, suffix, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(oid, content.length, row.base, row.depth, row.prefix, row.suffix, row.data);

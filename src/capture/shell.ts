@@ -172,12 +172,14 @@ export async function snapshotAfterShell(repo: Repo, sessionId: string, toolUseI
       else changes.push(change(repo, { path, indexMode: ABSENT, indexOid: '', workTreeMode: '' }));
     }
   }
+  const blobs = readGitBlobsAsync(repo, changes.flatMap((change) => (change.before !== null && !change.skipped ? [change.before] : [])));
+  blobs.catch(() => undefined); // awaited below; this only keeps a failure of the seeding from leaving it unhandled
   // The changes are staged into the snapshot so that it seeds the next call's snapshot with nothing
   // left to hash. That only speeds up the next call, so it runs detached, after this hook has exited:
-  // if it is late or fails, the next pre hook stages those files itself.
+  // if it is late or fails, the next pre hook stages those files itself. It is started while git
+  // reads the before-blobs, which stay in the object store whatever the seeding does to the index.
   seedNextSnapshot(repo, indexFile, [...changes.map((change) => change.path), ...newDirectories]);
-  const blobs = await readGitBlobsAsync(repo, changes.flatMap((change) => (change.before !== null && !change.skipped ? [change.before] : [])));
-  return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs };
+  return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs: await blobs };
 }
 
 const SEED_SCRIPT = [

@@ -153,12 +153,15 @@ export function ingestPending(store: Store, repo: Repo, now = Date.now()): numbe
     return 0;
   }
   const names = files.filter((name) => name.endsWith(RECORD));
+  const records = new Set(names);
   for (const name of files) {
-    if (name.endsWith(RECORD) || files.includes(name.replace(/\.[^.]+(\.tmp)?$/, '') + RECORD)) continue;
+    if (records.has(name) || records.has(name.replace(/\.[^.]+(\.tmp)?$/, '') + RECORD)) continue;
     const path = join(dir, name);
     if (now - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) > STALE_MS) rmSync(path, { force: true });
   }
   const taken = names.flatMap((name) => take(dir, name.slice(0, -RECORD.length)) ?? []);
+  // Nothing pending (the usual case): no write transaction, so reading commands never wait for a hook's lock.
+  if (taken.length === 0) return 0;
   // In the order the pre hooks ran, so gaps between calls are judged as they happened.
   taken.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
   store.write(() => {

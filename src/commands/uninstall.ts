@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
-import { parseSettings, removeHooks } from '../install/claude-settings.js';
+import { formatSettings, parseSettings, removeHooks } from '../install/claude-settings.js';
 import { hooksDirectory, uninstallGitHooks } from '../install/git-hooks.js';
 import { contentHash, readManifest } from '../install/manifest.js';
 import type { Outcome } from '../program.js';
@@ -28,18 +28,25 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
   const changes: string[] = [];
   const kept: string[] = [];
 
-  const settingsFile = join(repo.root, '.claude', 'settings.json');
+  const settingsName = '.claude/settings.json';
+  const settingsFile = join(repo.root, settingsName);
   if (existsSync(settingsFile)) {
-    const { settings, removed } = removeHooks(parseSettings(readFileSync(settingsFile, 'utf8'), settingsFile));
-    if (removed.length > 0) {
-      if (manifest.created.includes('.claude/settings.json') && Object.keys(settings).length === 0) {
-        rmSync(settingsFile);
-        if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
-        changes.push('removed .claude/settings.json (trace created it)');
-      } else {
-        writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
-        changes.push(`removed trace's hooks from .claude/settings.json (${removed.join(', ')})`);
-      }
+    const current = readFileSync(settingsFile, 'utf8');
+    const created = manifest.created.includes(settingsName);
+    const original = manifest.originals?.[settingsName];
+    const untouched = manifest.hashes?.[settingsName] === contentHash(current);
+    const { settings, removed } = removeHooks(parseSettings(current, settingsFile));
+    if (created && (untouched || (removed.length > 0 && Object.keys(settings).length === 0))) {
+      rmSync(settingsFile);
+      if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
+      changes.push(`removed ${settingsName} (trace created it)`);
+    } else if (untouched && original !== undefined) {
+      // Unchanged since init wrote it: put back the exact bytes it had before.
+      writeFileSync(settingsFile, original);
+      changes.push(`restored ${settingsName} as it was before trace init`);
+    } else if (removed.length > 0) {
+      writeFileSync(settingsFile, formatSettings(settings, current));
+      changes.push(`removed trace's hooks from ${settingsName} (${removed.join(', ')})`);
     }
   }
 

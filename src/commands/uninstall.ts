@@ -4,8 +4,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
+import { gitRaw } from '../git.js';
 import { formatSettings, parseSettings, removeHooks } from '../install/claude-settings.js';
 import { hooksDirectory, uninstallGitHooks } from '../install/git-hooks.js';
+import { autoInitAllowed, OPT_OUT, OPTED_OUT_MARKER } from '../install/auto-init.js';
 import { contentHash, readManifest } from '../install/manifest.js';
 import type { Outcome } from '../program.js';
 import { CONFIG_FILE } from '../config.js';
@@ -77,6 +79,12 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
   if (existsSync(repo.stateDir)) {
     rmSync(repo.stateDir, { recursive: true, force: true });
     changes.push(`deleted the local state ${repo.stateDir}`);
+  }
+  rmSync(join(repo.commonDir, OPTED_OUT_MARKER), { force: true });
+  // A committed .chainloop.yml would have the next trace hook or command set trace up again here.
+  const committed = existsSync(configFile) && (await gitRaw(['ls-files', '--', CONFIG_FILE], { cwd: repo.root })).stdout.length > 0;
+  if (committed && (await autoInitAllowed(repo))) {
+    kept.push(`${CONFIG_FILE} (committed for the team: trace sets itself up again in this clone unless you run \`${OPT_OUT}\`)`);
   }
   const text = changes.length === 0 ? 'trace was not installed here; nothing to remove' : [`trace is uninstalled from ${repo.root}:`, ...changes.map((c) => `  ${c}`), ...kept.map((k) => `  kept ${k}`)].join('\n');
   return { json: { repository: repo.root, changes, kept }, text };

@@ -91,6 +91,18 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('doctor')
+    .description('check what can be wrong with trace here (PATH, hooks, config, signing key, notes, store) and say how to fix each')
+    .option('--remote <name>', 'the remote to check', 'origin')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { remote: string; json?: boolean }) => {
+        const { doctor } = await import('./commands/doctor.js');
+        return doctor({ cwd: process.cwd(), env: process.env, remote: options.remote });
+      }),
+    );
+
+  program
     .command('status')
     .description('show what is recorded: sessions, uncaptured or skipped files, pending commits, problems, hooks')
     .addOption(jsonOption())

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo, run, type TestRepo } from '../support/repo.js';
@@ -45,6 +45,24 @@ describe('auto-setup in a clone of a traced repository', () => {
     expect(existsSync(join(state(clone), 'trace.db'))).toBe(true);
     expect(existsSync(join(clone, '.git', 'hooks', 'post-commit'))).toBe(true);
     expect(setupLines(clone)).toHaveLength(1);
+  });
+
+  it('is done by a git hook committed in a versioned hooks folder (husky)', () => {
+    const repo = makeRepo({ init: false });
+    repo.git(['config', 'core.hooksPath', '.husky']);
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    repo.commit('trace, hooks in .husky');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const clone = join(repo.home, 'clone');
+    repo.git(['clone', '-q', repo.remote, clone]);
+    repo.git(['config', 'core.hooksPath', '.husky'], { cwd: clone });
+    writeFileSync(join(clone, 'd.txt'), 'd\n');
+    repo.git(['add', 'd.txt'], { cwd: clone });
+    repo.git(['commit', '-qm', 'd'], { cwd: clone });
+    expect(existsSync(join(state(clone), 'trace.db'))).toBe(true);
+    expect(setupLines(clone)).toHaveLength(1);
+    const show = JSON.parse(repo.trace(['show', '--json'], { cwd: clone }).stdout) as unknown;
+    expect(JSON.stringify(show)).toContain('d.txt');
   });
 
   it('is not done in a repository without a committed .chainloop.yml', () => {

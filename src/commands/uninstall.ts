@@ -32,7 +32,10 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
 
   const settingsName = '.claude/settings.json';
   const settingsFile = join(repo.root, settingsName);
-  if (existsSync(settingsFile)) {
+  if (manifest.autoInit && existsSync(settingsFile)) {
+    // Set up automatically from the team's committed files: opting out is personal, the team's files stay.
+    kept.push(`${settingsName} (the team's, committed; this clone was set up from it)`);
+  } else if (existsSync(settingsFile)) {
     const current = readFileSync(settingsFile, 'utf8');
     const created = manifest.created.includes(settingsName);
     const original = manifest.originals?.[settingsName];

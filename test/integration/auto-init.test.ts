@@ -132,5 +132,8 @@ describe('trace uninstall in a traced clone', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('trace sets itself up again in this clone unless you run `git config trace.autoInit false`');
     expect(existsSync(state(clone))).toBe(false);
+    // Opting out is personal: the team's committed files are left as they are.
+    expect(repo.git(['status', '--porcelain'], { cwd: clone }).stdout).toBe('');
+    expect(existsSync(join(clone, '.git', 'hooks', 'pre-push'))).toBe(false);
   });
 });

@@ -76,6 +76,8 @@ describe('auto-setup in a clone of a traced repository', () => {
     const { repo, clone } = tracedClone();
     repo.git(['config', 'trace.autoInit', 'false'], { cwd: clone });
     expect(hook(repo, clone, 'session-start')).toEqual({ code: 0, stdout: '', stderr: '' });
+    // Remembered, so the next hooks do not spawn a setup on every tool call.
+    expect(existsSync(join(clone, '.git', 'chainloop-trace-auto-init-off'))).toBe(true);
     expect(repo.trace(['status'], { cwd: clone }).code).toBe(2);
     expect(existsSync(state(clone))).toBe(false);
 

@@ -11,6 +11,7 @@ import { autoInitAllowed, OPT_OUT, OPTED_OUT_MARKER } from '../install/auto-init
 import { contentHash, readManifest } from '../install/manifest.js';
 import type { Outcome } from '../program.js';
 import { CONFIG_FILE } from '../config.js';
+import { style } from '../terminal.js';
 
 export interface UninstallOptions {
   cwd: string;
@@ -89,6 +90,10 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
   if (committed && (await autoInitAllowed(repo))) {
     kept.push(`${CONFIG_FILE} (committed for the team: trace sets itself up again in this clone unless you run \`${OPT_OUT}\`)`);
   }
-  const text = changes.length === 0 ? 'trace was not installed here; nothing to remove' : [`trace is uninstalled from ${repo.root}:`, ...changes.map((c) => `  ${c}`), ...kept.map((k) => `  kept ${k}`)].join('\n');
+  const paint = style(process.stdout);
+  const text =
+    changes.length === 0
+      ? 'trace was not installed here; nothing to remove'
+      : [paint.ok(`trace is uninstalled from ${repo.root}:`), ...changes.map((c) => `  ${c}`), ...kept.map((k) => paint.dim(`  kept ${k}`))].join('\n');
   return { json: { repository: repo.root, changes, kept }, text };
 }

@@ -115,7 +115,8 @@ export async function runHook(options: HookOptions): Promise<void> {
  */
 async function autoInitFromHook(repo: Repo, now: () => Date): Promise<boolean> {
   const bin = process.argv[1];
-  if (!bin || !existsSync(join(repo.root, '.chainloop.yml'))) return false;
+  // Only from bin/trace: an in-process caller (the bench) has some other script as argv[1].
+  if (!bin || !/(^|[\\/])trace$/.test(bin) || !existsSync(join(repo.root, '.chainloop.yml'))) return false;
   // The person opted out (git config trace.autoInit false): look again at most once an hour.
   const optedOut = statSync(join(repo.commonDir, 'chainloop-trace-auto-init-off'), { throwIfNoEntry: false });
   if (optedOut && now().getTime() - optedOut.mtimeMs < 60 * 60 * 1000) return false;

@@ -20,3 +20,16 @@ export function requireInitialised(repo: Repo): void {
     throw new TraceError('NOT_INITIALISED', `trace is not set up in ${repo.root}`, { hint: 'run `trace init` in the repository' });
   }
 }
+
+/**
+ * The repository, with trace's local part set up first when the committed `.chainloop.yml` says it
+ * is traced and this clone has none yet (unless the person opted out with `trace.autoInit false`).
+ */
+export async function openRepoSettingUp(cwd: string): Promise<Repo> {
+  const repo = await openRepo(cwd);
+  if (!isInitialised(repo)) {
+    const { autoInit } = await import('./install/auto-init.js');
+    await autoInit(repo);
+  }
+  return repo;
+}

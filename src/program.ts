@@ -49,6 +49,9 @@ const jsonOption = () => new Option('--json', 'print the result as JSON on stdou
 /** Errors in how trace was called or configured exit 2; failures of the work itself exit 1. */
 const USAGE_ERRORS = new Set<TraceErrorCode>(['BAD_ARGUMENT', 'BAD_CONFIG', 'NOT_A_REPOSITORY', 'NOT_INITIALISED', 'UNSUPPORTED']);
 
+/** Commands that set up trace's local part first in a clone of a traced repository (auto-setup). */
+const AUTO_INIT_COMMANDS = new Set(['status', 'show', 'blame', 'attest', 'fetch']);
+
 export function buildProgram(): Command {
   const program = new Command('trace')
     .description('Attribute every committed line to an AI agent session or a human, and sign it.')
@@ -84,6 +87,18 @@ export function buildProgram(): Command {
       run(async (options: { yes?: boolean; json?: boolean }) => {
         const { uninstall } = await import('./commands/uninstall.js');
         return uninstall({ ...options, cwd: process.cwd(), interactive: !options.yes && process.stdin.isTTY === true });
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check what can be wrong with trace here (PATH, hooks, config, signing key, notes, store) and say how to fix each')
+    .option('--remote <name>', 'the remote to check', 'origin')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { remote: string; json?: boolean }) => {
+        const { doctor } = await import('./commands/doctor.js');
+        return doctor({ cwd: process.cwd(), env: process.env, remote: options.remote });
       }),
     );
 
@@ -197,6 +212,27 @@ export function buildProgram(): Command {
       const { hookMain } = await import('./hook-main.js');
       await hookMain([agent, event]);
     });
+
+  program
+    .command('auto-init', { hidden: true })
+    .description('set up trace’s local part in a clone of a traced repository (run by the agent hook)')
+    .action(async () => {
+      try {
+        await import('./context.js').then(async (context) => context.openRepoSettingUp(process.cwd()));
+      } catch {
+        // The hook that runs this must stay silent; the next trace command reports the problem.
+      }
+    });
+
+  // In a clone of a traced repository, the first trace command sets up the local part.
+  program.hook('preAction', async (_program, action) => {
+    if (!AUTO_INIT_COMMANDS.has(action.name())) return;
+    try {
+      await import('./context.js').then(async (context) => context.openRepoSettingUp(process.cwd()));
+    } catch {
+      // Not a repository, or the setup failed: the command itself says so.
+    }
+  });
 
   program
     .command('git-hook <name> [args...]', { hidden: true })

@@ -55,7 +55,11 @@ export function readStandardInput(): string {
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const now = options.now ?? (() => new Date());
   const repo = await openRepo(options.cwd);
-  if (!isInitialised(repo)) return NOTHING;
+  if (!isInitialised(repo)) {
+    // Hooks committed in a versioned folder (husky) run in clones that have no local state yet.
+    const { autoInit } = await import('../install/auto-init.js');
+    if (!(await autoInit(repo, now)).done) return NOTHING;
+  }
   const logger = fileLogger(repo.stateDir, now);
   const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? options.readInput() : '';
   const store = openCaptureStore(repo);
@@ -76,6 +80,9 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
         return NOTHING;
       }
       case 'pre-push': {
+        const { firstPushNotice } = await import('../install/auto-init.js');
+        const notice = await firstPushNotice(repo, process.env, now);
+        if (notice) process.stderr.write(`${notice}\n`);
         const { prePush } = await import('./attest.js');
         return await prePush({ repo, store, remote: options.args[0] ?? 'origin', stdin: input, env: process.env, logger, now });
       }

@@ -1,7 +1,7 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
 import { isUtf8 } from 'node:buffer';
-import { readSync } from 'node:fs';
+import { existsSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
@@ -72,8 +72,10 @@ export async function runHook(options: HookOptions): Promise<void> {
   }
   const payloadCwd = typeof (payload as { cwd?: unknown })?.cwd === 'string' ? (payload as { cwd: string }).cwd : undefined;
   const repo = findRepo(payloadCwd ?? options.cwd) ?? (payloadCwd ? findRepo(options.cwd) : null);
-  // A repository where `trace init` never ran: do nothing, say nothing.
-  if (!repo || !isInitialised(repo)) return;
+  if (!repo) return;
+  // A clone without local state: set it up when the committed .chainloop.yml says the repository is
+  // traced (one stat until then); otherwise do nothing, say nothing.
+  if (!isInitialised(repo) && !(await autoInitFromHook(repo, options.now))) return;
   const logger = fileLogger(repo.stateDir, options.now);
   const where = `hook ${options.agent} ${options.event}`;
   if (parseError) return logger.log('error', `${where}: ${parseError}`);
@@ -105,6 +107,22 @@ export async function runHook(options: HookOptions): Promise<void> {
   } catch (error) {
     logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
   }
+}
+
+/**
+ * Runs trace's hidden `auto-init` command synchronously in its own process (so the hook bundle
+ * carries none of the setup code) and says whether the local state exists now.
+ */
+async function autoInitFromHook(repo: Repo, now: () => Date): Promise<boolean> {
+  const bin = process.argv[1];
+  // Only from bin/trace: an in-process caller (the bench) has some other script as argv[1].
+  if (!bin || !/(^|[\\/])trace$/.test(bin) || !existsSync(join(repo.root, '.chainloop.yml'))) return false;
+  // The person opted out (git config trace.autoInit false): look again at most once an hour.
+  const optedOut = statSync(join(repo.commonDir, 'chainloop-trace-auto-init-off'), { throwIfNoEntry: false });
+  if (optedOut && now().getTime() - optedOut.mtimeMs < 60 * 60 * 1000) return false;
+  const { spawnSync } = await import('node:child_process');
+  spawnSync(process.execPath, [bin, 'auto-init'], { cwd: repo.root, stdio: 'ignore', timeout: 15_000 });
+  return isInitialised(repo);
 }
 
 /** `store.write` that also upserts the hook's session in the same transaction. */

@@ -4,14 +4,16 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDocument } from 'yaml';
-import { CONFIG_FILE, loadConfig, parseConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, parseConfig, type TraceConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
+import { git } from '../git.js';
 import { readAsset } from '../install/assets.js';
-import { type ClaudeSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
-import { hooksDirectory, installGitHooks } from '../install/git-hooks.js';
+import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
+import { checkGitHooks, hookManager, hooksDirectory, hooksFolderInWorkTree, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
 import { Store } from '../store.js';
+import { style } from '../terminal.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
 
 /** Public keys CI trusts, committed in the repository (read at the base of a verified range). */
@@ -29,13 +31,8 @@ export interface InitOptions extends Partial<Record<AgentFlag, boolean>> {
   interactive?: boolean;
 }
 
+/** What exportPublicKey returns (init's --json prints it in snake_case as public_key). */
 export interface InitResult {
-  repository: string;
-  agents: { agent: AgentFlag; status: 'installed' | 'unchanged' | 'not yet supported'; file?: string }[];
-  gitHooks: { name: string; path: string; chained: boolean; changed: boolean }[];
-  config: { file: string; status: 'created' | 'updated' | 'unchanged' };
-  stateDir: string;
-  filesToCommit: string[];
   publicKey?: { keyId: string; file: string; created: boolean };
 }
 
@@ -64,22 +61,30 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-function installClaude(root: string, manifest: InstallManifest): { status: 'installed' | 'unchanged'; file: string } {
-  const file = join(root, '.claude', 'settings.json');
-  const exists = existsSync(file);
-  const settings: ClaudeSettings = exists ? parseSettings(readFileSync(file, 'utf8'), file) : {};
-  const template = JSON.parse(readAsset('claude/settings.json')) as ClaudeSettings;
-  const { settings: merged, added } = mergeHooks(settings, template);
-  if (added.length === 0) return { status: 'unchanged', file };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
-  if (!exists) manifest.created.push(relative(root, file));
-  return { status: 'installed', file };
+/** What init will do to one file, computed before anything is written. */
+interface FileChange {
+  /** Repository-relative path. */
+  file: string;
+  /** The new text; undefined when the file stays as it is. */
+  text: string | undefined;
+  /** The text before, when the file exists. */
+  original: string | undefined;
 }
 
-function writeConfig(root: string, requireTrace: boolean | undefined, manifest: InstallManifest): InitResult['config'] {
-  const file = join(root, CONFIG_FILE);
-  if (!existsSync(file)) {
+function planClaude(root: string): FileChange & { status: 'installed' | 'upgraded' | 'unchanged' } {
+  const file = '.claude/settings.json';
+  const path = join(root, file);
+  const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  const settings: ClaudeSettings = original !== undefined ? parseSettings(original, path) : {};
+  const template = JSON.parse(readAsset('claude/settings.json')) as ClaudeSettings;
+  const { settings: merged, added, upgraded } = mergeHooks(settings, template);
+  if (added.length === 0 && upgraded.length === 0) return { file, text: undefined, original, status: 'unchanged' };
+  return { file, text: formatSettings(merged, original), original, status: added.length === 0 ? 'upgraded' : 'installed' };
+}
+
+function planConfig(root: string, requireTrace: boolean | undefined): FileChange & { status: 'created' | 'updated' | 'unchanged'; config: TraceConfig } {
+  const path = join(root, CONFIG_FILE);
+  if (!existsSync(path)) {
     const text = [
       '# Configuration of trace (AI line attribution and signed attestations); see its README for every key.',
       `projectName: ${JSON.stringify(basename(root))}`,
@@ -91,21 +96,60 @@ function writeConfig(root: string, requireTrace: boolean | undefined, manifest: 
       '    retention: prompts',
       '',
     ].join('\n');
-    parseConfig(text, file);
-    writeFileSync(file, text);
-    manifest.created.push(CONFIG_FILE);
-    manifest.hashes = { ...manifest.hashes, [CONFIG_FILE]: contentHash(text) };
-    return { file, status: 'created' };
+    return { file: CONFIG_FILE, text, original: undefined, status: 'created', config: parseConfig(text, path) };
   }
-  const original = readFileSync(file, 'utf8');
-  parseConfig(original, file); // a broken config is reported before anything is written
-  if (requireTrace === undefined) return { file, status: 'unchanged' };
+  const original = readFileSync(path, 'utf8');
+  const config = parseConfig(original, path); // a broken config is reported before anything is written
+  if (requireTrace === undefined) return { file: CONFIG_FILE, text: undefined, original, status: 'unchanged', config };
   const document = parseDocument(original);
   document.set('requireTrace', requireTrace);
   const updated = document.toString();
-  if (updated === original) return { file, status: 'unchanged' };
-  writeFileSync(file, updated);
-  return { file, status: 'updated' };
+  if (updated === original) return { file: CONFIG_FILE, text: undefined, original, status: 'unchanged', config };
+  return { file: CONFIG_FILE, text: updated, original, status: 'updated', config: parseConfig(updated, path) };
+}
+
+/** Writes a planned change and records it in the manifest, so uninstall can undo exactly it. */
+function apply(root: string, change: FileChange, manifest: InstallManifest): void {
+  if (change.text === undefined) return;
+  const path = join(root, change.file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, change.text);
+  if (change.original === undefined) manifest.created.push(change.file);
+  else if (!manifest.created.includes(change.file) && manifest.originals?.[change.file] === undefined) {
+    manifest.originals = { ...manifest.originals, [change.file]: change.original };
+  }
+  manifest.hashes = { ...manifest.hashes, [change.file]: contentHash(change.text) };
+}
+
+/** One line on what each push carries at a transcript retention level, and how to change it. */
+export function pushContents(retention: TraceConfig['trace']['transcripts']['retention']): string {
+  const carries = {
+    none: 'line attribution, session metadata (agent, model, tokens, cost); no prompts, shell commands or file contents',
+    prompts: 'line attribution, session metadata (agent, model, tokens, cost), prompts and shell commands redacted; file contents never',
+    full: 'line attribution, session metadata (agent, model, tokens, cost), the whole transcript redacted, file contents included',
+  }[retention];
+  const others = (['none', 'prompts', 'full'] as const).filter((level) => level !== retention).join(' or ');
+  return `pushes carry: ${carries} — set trace.transcripts.retention to ${others} in ${CONFIG_FILE}`;
+}
+
+/** The files among `files` that are not committed as they are now (untracked, or changed since HEAD). */
+async function uncommitted(root: string, files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
+  const tracked = new Set((await git(['ls-files', '--', ...files], { cwd: root })).split('\n').filter(Boolean));
+  const result: string[] = [];
+  for (const file of files) {
+    if (!tracked.has(file) || !(await succeeds(['diff', '--quiet', 'HEAD', '--', file], root))) result.push(file);
+  }
+  return result;
+}
+
+async function succeeds(args: string[], cwd: string): Promise<boolean> {
+  try {
+    await git(args, { cwd });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function init(options: InitOptions): Promise<Outcome> {
@@ -118,42 +162,73 @@ export async function init(options: InitOptions): Promise<Outcome> {
       hint: 'run `trace init --claude`',
     });
   }
+
+  // Validate everything first: a failed init writes nothing.
+  const config = planConfig(repo.root, options.requireTrace);
+  const claude = agents.some((agent) => SUPPORTED.includes(agent)) ? planClaude(repo.root) : undefined;
+  const hooksDir = await hooksDirectory(repo.root);
+  checkGitHooks(hooksDir);
+
   if (options.interactive && !(await confirm(`Install trace's hooks for ${agents.filter((a) => SUPPORTED.includes(a)).join(', ')} and git in ${repo.root}?`))) {
     throw new TraceError('BAD_ARGUMENT', 'cancelled; nothing was changed');
   }
 
-  mkdirSync(repo.stateDir, { recursive: true });
   const manifest = readManifest(repo.stateDir);
-  const config = writeConfig(repo.root, options.requireTrace, manifest);
-  const agentResults: InitResult['agents'] = agents.map((agent) =>
-    SUPPORTED.includes(agent) ? { agent, ...installClaude(repo.root, manifest) } : { agent, status: 'not yet supported' },
-  );
-  const publicKey = await exportPublicKey(repo.root, loadConfig(repo.root), manifest);
-  const hooksDir = await hooksDirectory(repo.root);
+  const publicKey = await exportPublicKey(repo.root, config.config, manifest);
+  mkdirSync(repo.stateDir, { recursive: true });
+  apply(repo.root, config, manifest);
+  if (claude) apply(repo.root, claude, manifest);
   const gitHooks = await installGitHooks(hooksDir);
   manifest.hooksDir = hooksDir;
+  // Run by hand, init is the person's own choice: no auto-setup notice on their first push.
+  delete manifest.autoInit;
   Store.open(repo.stateDir).close();
   writeManifest(repo.stateDir, manifest);
 
-  const filesToCommit = [
-    ...agentResults.filter((a) => a.file).map((a) => relative(repo.root, a.file!)),
-    CONFIG_FILE,
-    ...(publicKey ? [publicKey.file] : []),
-  ];
-  const result: InitResult = { repository: repo.root, agents: agentResults, gitHooks, config, stateDir: repo.stateDir, filesToCommit, ...(publicKey ? { publicKey } : {}) };
+  const agentResults: { agent: AgentFlag; status: string; file?: string }[] = agents.map((agent) =>
+    SUPPORTED.includes(agent) && claude ? { agent, status: claude.status, file: join(repo.root, claude.file) } : { agent, status: 'not yet supported' },
+  );
+  const candidates = [...(claude ? [claude.file] : []), CONFIG_FILE, ...(publicKey ? [publicKey.file] : [])];
+  const filesToCommit = await uncommitted(repo.root, candidates);
+  const folder = hooksFolderInWorkTree(repo.root, hooksDir);
+  const manager = hookManager(repo.root, hooksDir);
+  const pushes = pushContents(config.config.trace.transcripts.retention);
+  const result = {
+    repository: repo.root,
+    agents: agentResults,
+    git_hooks: gitHooks.map((hook) => ({ name: hook.name, path: hook.path, chained: hook.chained, changed: hook.changed })),
+    hooks_dir: hooksDir,
+    hooks_folder_versioned: folder !== null,
+    ...(manager ? { hook_manager: manager } : {}),
+    config: { file: join(repo.root, CONFIG_FILE), status: config.status },
+    state_dir: repo.stateDir,
+    files_to_commit: filesToCommit,
+    pushes_carry: pushes,
+    ...(publicKey ? { public_key: { key_id: publicKey.keyId, file: publicKey.file, created: publicKey.created } } : {}),
+  };
+  const paint = style(process.stdout);
   const lines = [
-    `trace is set up in ${repo.root}`,
+    paint.ok(`trace is set up in ${repo.root}`),
     ...agentResults.map((a) => `  ${a.agent}: ${a.status}${a.file ? ` (${relative(repo.root, a.file)})` : ''}`),
     `  git hooks: ${gitHooks.map((h) => `${h.name}${h.chained ? ' (chained to your existing hook)' : ''}`).join(', ')} in ${hooksDir}`,
+    ...(folder !== null
+      ? [
+          paint.warning(
+            `  core.hooksPath points at ${folder}${manager ? ` (${manager})` : ''}, a folder of your work tree: trace's hooks were written there and are now part of that folder`,
+          ),
+        ]
+      : []),
     `  config: ${CONFIG_FILE} ${config.status}`,
     `  local state: ${repo.stateDir}`,
     ...(publicKey ? [`  signing key: ${publicKey.keyId.slice(0, 16)} (public key ${publicKey.file}; CI trusts pushes signed with it)`] : []),
+    `  ${pushes}`,
     '',
-    'Commit these files so everyone working here is traced:',
-    ...filesToCommit.map((file) => `  git add ${file}`),
+    ...(filesToCommit.length > 0
+      ? ['Commit these files so everyone working here is traced:', ...filesToCommit.map((file) => `  git add ${file}`)]
+      : ['Everything trace needs in the repository is already committed.']),
     '',
     'Next: work with your agent as usual. Each commit is attributed line by line (`trace show`),',
-    'and `trace status` shows what has been recorded.',
+    'and `trace status` shows what has been recorded; `trace doctor` checks the setup.',
   ];
   return { json: result, text: lines.join('\n') };
 }

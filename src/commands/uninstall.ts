@@ -4,11 +4,14 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
-import { parseSettings, removeHooks } from '../install/claude-settings.js';
+import { gitRaw } from '../git.js';
+import { formatSettings, parseSettings, removeHooks } from '../install/claude-settings.js';
 import { hooksDirectory, uninstallGitHooks } from '../install/git-hooks.js';
+import { autoInitAllowed, OPT_OUT, OPTED_OUT_MARKER } from '../install/auto-init.js';
 import { contentHash, readManifest } from '../install/manifest.js';
 import type { Outcome } from '../program.js';
 import { CONFIG_FILE } from '../config.js';
+import { style } from '../terminal.js';
 
 export interface UninstallOptions {
   cwd: string;
@@ -28,18 +31,28 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
   const changes: string[] = [];
   const kept: string[] = [];
 
-  const settingsFile = join(repo.root, '.claude', 'settings.json');
-  if (existsSync(settingsFile)) {
-    const { settings, removed } = removeHooks(parseSettings(readFileSync(settingsFile, 'utf8'), settingsFile));
-    if (removed.length > 0) {
-      if (manifest.created.includes('.claude/settings.json') && Object.keys(settings).length === 0) {
-        rmSync(settingsFile);
-        if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
-        changes.push('removed .claude/settings.json (trace created it)');
-      } else {
-        writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
-        changes.push(`removed trace's hooks from .claude/settings.json (${removed.join(', ')})`);
-      }
+  const settingsName = '.claude/settings.json';
+  const settingsFile = join(repo.root, settingsName);
+  if (manifest.autoInit && existsSync(settingsFile)) {
+    // Set up automatically from the team's committed files: opting out is personal, the team's files stay.
+    kept.push(`${settingsName} (the team's, committed; this clone was set up from it)`);
+  } else if (existsSync(settingsFile)) {
+    const current = readFileSync(settingsFile, 'utf8');
+    const created = manifest.created.includes(settingsName);
+    const original = manifest.originals?.[settingsName];
+    const untouched = manifest.hashes?.[settingsName] === contentHash(current);
+    const { settings, removed } = removeHooks(parseSettings(current, settingsFile));
+    if (created && (untouched || (removed.length > 0 && Object.keys(settings).length === 0))) {
+      rmSync(settingsFile);
+      if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
+      changes.push(`removed ${settingsName} (trace created it)`);
+    } else if (untouched && original !== undefined) {
+      // Unchanged since init wrote it: put back the exact bytes it had before.
+      writeFileSync(settingsFile, original);
+      changes.push(`restored ${settingsName} as it was before trace init`);
+    } else if (removed.length > 0) {
+      writeFileSync(settingsFile, formatSettings(settings, current));
+      changes.push(`removed trace's hooks from ${settingsName} (${removed.join(', ')})`);
     }
   }
 
@@ -71,6 +84,16 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
     rmSync(repo.stateDir, { recursive: true, force: true });
     changes.push(`deleted the local state ${repo.stateDir}`);
   }
-  const text = changes.length === 0 ? 'trace was not installed here; nothing to remove' : [`trace is uninstalled from ${repo.root}:`, ...changes.map((c) => `  ${c}`), ...kept.map((k) => `  kept ${k}`)].join('\n');
+  rmSync(join(repo.commonDir, OPTED_OUT_MARKER), { force: true });
+  // A committed .chainloop.yml would have the next trace hook or command set trace up again here.
+  const committed = existsSync(configFile) && (await gitRaw(['ls-files', '--', CONFIG_FILE], { cwd: repo.root })).stdout.length > 0;
+  if (committed && (await autoInitAllowed(repo))) {
+    kept.push(`${CONFIG_FILE} (committed for the team: trace sets itself up again in this clone unless you run \`${OPT_OUT}\`)`);
+  }
+  const paint = style(process.stdout);
+  const text =
+    changes.length === 0
+      ? 'trace was not installed here; nothing to remove'
+      : [paint.ok(`trace is uninstalled from ${repo.root}:`), ...changes.map((c) => `  ${c}`), ...kept.map((k) => paint.dim(`  kept ${k}`))].join('\n');
   return { json: { repository: repo.root, changes, kept }, text };
 }

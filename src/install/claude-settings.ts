@@ -1,7 +1,12 @@
 // Merging trace's hooks into `.claude/settings.json` and taking them out again, keeping everything else.
 import { TraceError } from '../errors.js';
 
-export const TRACE_COMMAND_PREFIX = 'trace hook claude ';
+/**
+ * trace's hook commands, in both forms: the old bare `trace hook claude <event>` and the current
+ * guarded `if command -v trace >/dev/null 2>&1; then trace hook claude <event>; fi`, which does
+ * nothing for a teammate who has not installed trace. Group 1 is the `<agent> <event>` part.
+ */
+const TRACE_COMMAND = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?trace hook ([a-z][a-z-]* [a-z][a-z-]*)(?:; fi)?\s*$/;
 
 interface HookHandler {
   type?: string;
@@ -18,6 +23,30 @@ export interface ClaudeSettings {
   [key: string]: unknown;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every problem of the `hooks` value, as `path: message` (the shape Claude Code reads). */
+function hookProblems(hooks: unknown): string[] {
+  if (hooks === undefined) return [];
+  if (!isObject(hooks)) return ['hooks: must be an object of event names to arrays of hook groups'];
+  const problems: string[] = [];
+  for (const [event, groups] of Object.entries(hooks)) {
+    const at = `hooks.${event}`;
+    if (!Array.isArray(groups)) {
+      problems.push(`${at}: must be an array of hook groups ({ "matcher"?, "hooks": [...] }), found ${JSON.stringify(groups)}`);
+      continue;
+    }
+    groups.forEach((group: unknown, index) => {
+      if (!isObject(group)) return problems.push(`${at}[${index}]: must be an object, found ${JSON.stringify(group)}`);
+      if (!Array.isArray(group.hooks)) return problems.push(`${at}[${index}].hooks: must be an array of hook handlers`);
+      group.hooks.forEach((handler: unknown, h) => {
+        if (!isObject(handler)) problems.push(`${at}[${index}].hooks[${h}]: must be an object, found ${JSON.stringify(handler)}`);
+      });
+    });
+  }
+  return problems;
+}
+
 export function parseSettings(text: string, file: string): ClaudeSettings {
   let value: unknown;
   try {
@@ -28,36 +57,54 @@ export function parseSettings(text: string, file: string): ClaudeSettings {
       hint: `fix ${file} by hand, then run \`trace init\` again`,
     });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
+  if (!isObject(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
+  const problems = hookProblems(value.hooks);
+  if (problems.length > 0) {
+    throw new TraceError('BAD_CONFIG', `${file} has invalid hooks; it was left untouched:\n${problems.map((p) => `  ${p}`).join('\n')}`, {
+      hint: `fix the values named above in ${file} (see https://docs.claude.com/en/docs/claude-code/hooks), then run \`trace init\` again`,
+    });
   }
-  const hooks = (value as ClaudeSettings).hooks;
-  if (hooks !== undefined && (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks))) {
-    throw new TraceError('BAD_CONFIG', `${file}: "hooks" must be an object; it was left untouched`);
-  }
-  return value as ClaudeSettings;
+  return value;
 }
 
-const isOurs = (handler: HookHandler) => typeof handler.command === 'string' && handler.command.startsWith(TRACE_COMMAND_PREFIX);
+/** `<agent> <event>` when `command` is one of trace's hook commands, old or current form. */
+export function traceHookOf(command: unknown): string | null {
+  return typeof command === 'string' ? (TRACE_COMMAND.exec(command)?.[1] ?? null) : null;
+}
 
-/** Adds every template group whose command is not installed yet; returns the events it added to. */
-export function mergeHooks(settings: ClaudeSettings, template: ClaudeSettings): { settings: ClaudeSettings; added: string[] } {
+const isOurs = (handler: HookHandler) => traceHookOf(handler.command) !== null;
+
+/**
+ * Adds every template group whose hook is not installed yet, and rewrites in place a trace command
+ * of an older form (same hook, other text); returns the events it added to or upgraded.
+ */
+export function mergeHooks(settings: ClaudeSettings, template: ClaudeSettings): { settings: ClaudeSettings; added: string[]; upgraded: string[] } {
   const hooks: Record<string, HookGroup[]> = { ...(settings.hooks ?? {}) };
   const added: string[] = [];
+  const upgraded: string[] = [];
   for (const [event, groups] of Object.entries(template.hooks ?? {})) {
-    const existing = Array.isArray(hooks[event]) ? [...hooks[event]] : [];
+    const existing = Array.isArray(hooks[event]) ? hooks[event].map((group) => ({ ...group, hooks: [...(group.hooks ?? [])] })) : [];
     for (const group of groups) {
-      const commands = (group.hooks ?? []).map((handler) => handler.command);
-      const present = existing.some(
-        (other) => other.matcher === group.matcher && (other.hooks ?? []).some((handler) => commands.includes(handler.command)),
-      );
-      if (present) continue;
-      existing.push(structuredClone(group));
-      added.push(event);
+      for (const wanted of group.hooks ?? []) {
+        const which = traceHookOf(wanted.command);
+        const holder = existing.find((other) => other.matcher === group.matcher && other.hooks.some((handler) => traceHookOf(handler.command) === which));
+        if (!holder) {
+          existing.push({ ...structuredClone(group), hooks: [structuredClone(wanted)] });
+          added.push(event);
+          continue;
+        }
+        const index = holder.hooks.findIndex((handler) => traceHookOf(handler.command) === which);
+        const current = holder.hooks[index]!;
+        if (current.command !== wanted.command) {
+          holder.hooks[index] = { ...current, command: wanted.command };
+          upgraded.push(event);
+        }
+      }
     }
     hooks[event] = existing;
   }
-  return { settings: { ...settings, hooks }, added };
+  const changed = added.length > 0 || upgraded.length > 0;
+  return { settings: changed ? { ...settings, hooks } : settings, added: [...new Set(added)], upgraded: [...new Set(upgraded)] };
 }
 
 /** Removes trace's handlers (and the groups and events they leave empty); returns the events it touched. */
@@ -85,4 +132,15 @@ export function removeHooks(settings: ClaudeSettings): { settings: ClaudeSetting
 
 export function hasTraceHooks(settings: ClaudeSettings): boolean {
   return Object.values(settings.hooks ?? {}).some((groups) => Array.isArray(groups) && groups.some((group) => (group.hooks ?? []).some(isOurs)));
+}
+
+/** The indentation of a JSON text (two spaces when it has none to copy). */
+export function jsonIndent(text: string): string {
+  return /^[{[][^\n]*\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
+}
+
+/** `settings` as JSON in the style of `like` (its indentation, its final newline or none). */
+export function formatSettings(settings: ClaudeSettings, like?: string): string {
+  const text = JSON.stringify(settings, null, like === undefined ? 2 : jsonIndent(like));
+  return like === undefined || like.endsWith('\n') ? `${text}\n` : text;
 }

@@ -1,7 +1,7 @@
 // Installing trace's git hooks into the directory git really uses, chaining any hook already there.
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
 import { readAsset } from './assets.js';
@@ -29,12 +29,46 @@ export function isTraceHook(path: string): boolean {
   return existsSync(path) && readFileSync(path, 'utf8').includes(HOOK_MARKER);
 }
 
+/** A hook script as this version of trace writes it. */
+export function hookScript(name: string): string {
+  return readAsset('git/hook.sh').replace('__HOOK_NAME__', name);
+}
+
+/** Throws when a hook cannot be installed in `dir`, before anything is written. */
+export function checkGitHooks(dir: string): void {
+  for (const name of GIT_HOOKS) {
+    const path = join(dir, name);
+    const chainedPath = path + CHAINED_SUFFIX;
+    if (!isTraceHook(path) && existsSync(path) && existsSync(chainedPath)) {
+      throw new TraceError('BAD_CONFIG', `cannot chain ${path}: ${chainedPath} already exists; nothing was changed`, {
+        hint: `merge or remove one of the two hooks, then run \`trace init\` again`,
+      });
+    }
+  }
+}
+
+/** `dir` relative to the work tree when it is inside it (a versioned hooks folder such as husky's), else null. */
+export function hooksFolderInWorkTree(root: string, dir: string): string | null {
+  const path = relative(root, dir);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path) && !path.split(/[\\/]/).includes('.git') ? path : null;
+}
+
+/** The hook manager that owns a hooks folder, when one can be recognised. */
+export function hookManager(root: string, dir: string): 'husky' | 'lefthook' | null {
+  if (dir.split(/[\\/]/).includes('.husky')) return 'husky';
+  if (['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml'].some((file) => existsSync(join(root, file)))) return 'lefthook';
+  for (const name of GIT_HOOKS) {
+    const path = join(dir, name + CHAINED_SUFFIX);
+    if (existsSync(path) && /lefthook/.test(readFileSync(path, 'utf8'))) return 'lefthook';
+  }
+  return null;
+}
+
 export async function installGitHooks(dir: string): Promise<HookInstall[]> {
   await mkdir(dir, { recursive: true });
-  const template = readAsset('git/hook.sh');
   return GIT_HOOKS.map((name) => {
     const path = join(dir, name);
-    const script = template.replace('__HOOK_NAME__', name);
+    const script = hookScript(name);
     const chainedPath = path + CHAINED_SUFFIX;
     if (isTraceHook(path)) {
       const changed = readFileSync(path, 'utf8') !== script;

@@ -9,6 +9,12 @@ export interface InstallManifest {
   hooksDir?: string;
   /** sha256 of each created file as init wrote it: uninstall keeps a file the user has since edited. */
   hashes?: Record<string, string>;
+  /** The bytes of each existing file init changed, as they were before (uninstall puts them back when the file is unchanged since). */
+  originals?: Record<string, string>;
+  /** Set up by a trace command or hook in a clone of a traced repository, not by `trace init`. */
+  autoInit?: boolean;
+  /** When the first push from an auto-set-up clone said that it attaches attestations. */
+  pushNoticeAt?: string;
 }
 
 export function readManifest(stateDir: string): InstallManifest {
@@ -18,6 +24,9 @@ export function readManifest(stateDir: string): InstallManifest {
       created: Array.isArray(value.created) ? value.created.filter((f) => typeof f === 'string') : [],
       ...(value.hooksDir ? { hooksDir: value.hooksDir } : {}),
       hashes: typeof value.hashes === 'object' && value.hashes !== null ? value.hashes : {},
+      originals: typeof value.originals === 'object' && value.originals !== null ? value.originals : {},
+      ...(value.autoInit === true ? { autoInit: true } : {}),
+      ...(typeof value.pushNoticeAt === 'string' ? { pushNoticeAt: value.pushNoticeAt } : {}),
     };
   } catch {
     return { created: [] };

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo, run } from '../support/repo.js';
@@ -26,8 +26,8 @@ describe('trace init', () => {
     for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) {
       expect(hooks[event]![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
     }
-    expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('trace hook claude pre-tool-use');
-    expect(hooks.SessionEnd![0]!.hooks[0]!.command).toBe('trace hook claude session-end');
+    expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
+    expect(hooks.SessionEnd![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude session-end; fi');
     for (const name of ['post-commit', 'post-rewrite', 'pre-push']) {
       const hook = join(repo.dir, '.git', 'hooks', name);
       expect(statSync(hook).mode & 0o111).not.toBe(0);
@@ -42,9 +42,9 @@ describe('trace init', () => {
     const files = ['.claude/settings.json', '.chainloop.yml', '.git/hooks/pre-push'].map((f) => readFileSync(join(repo.dir, f), 'utf8'));
     const again = repo.trace(['init', '--yes', '--json']);
     expect(again.code).toBe(0);
-    const json = JSON.parse(again.stdout) as { agents: { status: string }[]; gitHooks: { changed: boolean }[]; config: { status: string } };
+    const json = JSON.parse(again.stdout) as { agents: { status: string }[]; git_hooks: { changed: boolean }[]; config: { status: string } };
     expect(json.agents[0]!.status).toBe('unchanged');
-    expect(json.gitHooks.every((h) => !h.changed)).toBe(true);
+    expect(json.git_hooks.every((h) => !h.changed)).toBe(true);
     expect(json.config.status).toBe('unchanged');
     expect(['.claude/settings.json', '.chainloop.yml', '.git/hooks/pre-push'].map((f) => readFileSync(join(repo.dir, f), 'utf8'))).toEqual(files);
   });
@@ -192,5 +192,160 @@ describe('trace uninstall', () => {
     const result = repo.trace(['uninstall', '--yes', '--json']);
     expect((JSON.parse(result.stdout) as { kept: string[] }).kept).toEqual(['.chainloop.yml (edited since trace created it)']);
     expect(existsSync(join(repo.dir, '.chainloop.yml'))).toBe(true);
+  });
+});
+
+function commands(dir: string): string[] {
+  return Object.values(settings(dir).hooks).flatMap((groups) => groups.flatMap((group) => group.hooks.map((handler) => handler.command)));
+}
+
+function camelKeys(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => camelKeys(item, `${at}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => [...(/[A-Z]/.test(key) ? [`${at}.${key}`] : []), ...camelKeys(item, `${at}.${key}`)]);
+}
+
+describe('the installed agent hook commands', () => {
+  it('do nothing, silently, with exit 0, for a teammate without trace on the PATH', () => {
+    const repo = makeRepo();
+    const env = { ...repo.env, PATH: '/usr/bin:/bin' };
+    expect(run('sh', ['-c', 'command -v trace'], { cwd: repo.dir, env }).code).not.toBe(0);
+    const all = commands(repo.dir);
+    expect(all).toHaveLength(EVENTS.length);
+    for (const command of all) {
+      const result = run('sh', ['-c', command], { cwd: repo.dir, env, input: '{"session_id":"s","hook_event_name":"PreToolUse"}' });
+      expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    }
+  });
+
+  it("pass trace's exit status and stdout through when trace is on the PATH", () => {
+    const repo = makeRepo();
+    const bin = join(repo.home, 'fake-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'trace'), '#!/bin/sh\necho "guard $*"\nexit 2\n', { mode: 0o755 });
+    const env = { ...repo.env, PATH: `${bin}:/usr/bin:/bin` };
+    const pre = settings(repo.dir).hooks.PreToolUse![0]!.hooks[0]!.command;
+    expect(run('sh', ['-c', pre], { cwd: repo.dir, env })).toEqual({ code: 2, stdout: 'guard hook claude pre-tool-use\n', stderr: '' });
+  });
+
+  it('are upgraded in place from the old unguarded form, and uninstall removes either form', () => {
+    const repo = makeRepo({ init: false });
+    const old = {
+      hooks: {
+        PreToolUse: [
+          { matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: 'trace hook claude pre-tool-use', timeout: 30 }] },
+          { matcher: 'Bash', hooks: [{ type: 'command', command: './check.sh' }] },
+        ],
+        SessionEnd: [{ hooks: [{ type: 'command', command: 'trace hook claude session-end', timeout: 5 }] }],
+      },
+    };
+    repo.write('.claude/settings.json', JSON.stringify(old, null, 2));
+    const result = repo.trace(['init', '--yes', '--json']);
+    expect(result.code).toBe(0);
+    const hooks = settings(repo.dir).hooks;
+    expect(hooks.PreToolUse).toHaveLength(2);
+    expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
+    expect(hooks.PreToolUse![1]!.hooks[0]!.command).toBe('./check.sh');
+    expect(hooks.SessionEnd).toHaveLength(1);
+    expect(commands(repo.dir).filter((c) => c.startsWith('trace hook'))).toEqual([]);
+    // An old entry left by hand next to the new ones is trace's too.
+    const mixed = settings(repo.dir);
+    mixed.hooks.Stop = [{ hooks: [{ command: 'trace hook claude session-end' }] }];
+    repo.write('.claude/settings.json', JSON.stringify(mixed, null, 2));
+    expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
+    expect(commands(repo.dir)).toEqual(['./check.sh']);
+  });
+});
+
+describe('trace init, failing', () => {
+  it('writes nothing when an existing hook value is invalid, and names the file and the JSON path', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.claude/settings.json', '{ "hooks": { "PreToolUse": "x", "Stop": [{ "matcher": "y" }] } }');
+    const result = repo.trace(['init', '--yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('.claude/settings.json has invalid hooks');
+    expect(result.stderr).toContain('hooks.PreToolUse: must be an array');
+    expect(result.stderr).toContain('hooks.Stop[0].hooks: must be an array');
+    expect(repo.read('.claude/settings.json')).toBe('{ "hooks": { "PreToolUse": "x", "Stop": [{ "matcher": "y" }] } }');
+    expect(existsSync(join(repo.dir, '.chainloop.yml'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.chainloop'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.git', 'chainloop-trace'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'post-commit'))).toBe(false);
+  });
+
+  it('writes nothing when a settings file is not JSON', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.claude/settings.json', '{ "hooks": ');
+    expect(repo.trace(['init', '--yes']).code).toBe(2);
+    expect(existsSync(join(repo.dir, '.chainloop.yml'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.git', 'chainloop-trace'))).toBe(false);
+  });
+});
+
+describe('trace init, saying what matters', () => {
+  it('prints --json in snake_case', () => {
+    const repo = makeRepo({ init: false });
+    const result = repo.trace(['init', '--yes', '--json']);
+    const json = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(camelKeys(json)).toEqual([]);
+    expect(json).toHaveProperty('git_hooks');
+    expect(json).toHaveProperty('state_dir');
+    expect(json).toHaveProperty('files_to_commit');
+    expect(json).toHaveProperty('public_key.key_id');
+  });
+
+  it('says in one line what each push carries and how to change it', () => {
+    const repo = makeRepo({ init: false });
+    const out = repo.trace(['init', '--yes']).stdout;
+    expect(out).toContain('pushes carry: line attribution, session metadata (agent, model, tokens, cost), prompts and shell commands redacted; file contents never');
+    expect(out).toContain('set trace.transcripts.retention to none or full in .chainloop.yml');
+  });
+
+  it('does not ask to commit files already committed unchanged', () => {
+    const repo = makeRepo();
+    repo.commit('trace');
+    const again = repo.trace(['init', '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('git add');
+    expect(again.stdout).toContain('already committed');
+    repo.write('.chainloop.yml', `${repo.read('.chainloop.yml')}organization: acme\n`);
+    const json = JSON.parse(repo.trace(['init', '--yes', '--json']).stdout) as { files_to_commit: string[] };
+    expect(json.files_to_commit).toEqual(['.chainloop.yml']);
+  });
+
+  it('says the hooks were written into a versioned husky folder', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.husky/pre-commit', 'npm test\n');
+    repo.git(['config', 'core.hooksPath', '.husky']);
+    const result = repo.trace(['init', '--yes']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("core.hooksPath points at .husky (husky), a folder of your work tree: trace's hooks were written there and are now part of that folder");
+    expect(readFileSync(join(repo.dir, '.husky', 'pre-push'), 'utf8')).toContain('chainloop-trace managed hook');
+    const plain = makeRepo({ init: false });
+    expect(plain.trace(['init', '--yes']).stdout).not.toContain('core.hooksPath');
+  });
+});
+
+describe('trace uninstall, restoring', () => {
+  it('leaves settings.json byte-identical when nothing else changed it', () => {
+    const repo = makeRepo({ init: false });
+    const original = '{\n    "model": "opus",\n    "hooks": {\n        "Stop": [ { "hooks": [ { "type": "command", "command": "notify-send done" } ] } ]\n    }\n}';
+    repo.write('.claude/settings.json', original);
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    expect(repo.read('.claude/settings.json')).not.toBe(original);
+    expect(repo.read('.claude/settings.json')).toMatch(/^\{\n {4}"model"/);
+    expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
+    expect(repo.read('.claude/settings.json')).toBe(original);
+  });
+
+  it("removes only trace's entries, keeping the file's indentation, when it was edited since", () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.claude/settings.json', '{\n\t"model": "opus"\n}\n');
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    const edited = settings(repo.dir);
+    edited.permissions = { allow: ['Bash(ls)'] };
+    repo.write('.claude/settings.json', `${JSON.stringify(edited, null, '\t')}\n`);
+    expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
+    expect(repo.read('.claude/settings.json')).toBe('{\n\t"model": "opus",\n\t"permissions": {\n\t\t"allow": [\n\t\t\t"Bash(ls)"\n\t\t]\n\t}\n}\n');
   });
 });

@@ -327,6 +327,8 @@ describe('a fresh clone', () => {
     repo.git(['push', '-q', 'origin', 'main']);
     const clone = join(repo.home, 'clone');
     repo.git(['clone', '-q', repo.remote, clone]);
+    // Without local state: the clone opts out of auto-setup (see auto-init.test.ts for the default).
+    repo.git(['config', 'trace.autoInit', 'false'], { cwd: clone });
     expect(repo.trace(['fetch'], { cwd: clone }).stdout).toContain('fetched attestations from origin');
     const shown = JSON.parse(repo.trace(['show', sha, '--json'], { cwd: clone }).stdout) as { origin: string; captured: boolean; files: { path: string; lines: unknown[] }[] };
     expect(shown.origin).toBe('attestation');

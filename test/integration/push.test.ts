@@ -33,7 +33,7 @@ describe('pre-push attestation', () => {
     expect(verified.ok).toBe(true);
     const statement = decodeStatement(lines[0]!);
     expect(statement.subject.map((s) => s.digest.gitCommit)).toEqual([first, second]);
-    expect(statement.subject[0]!.name).toBe(`remote@${first}`);
+    expect(statement.subject[0]!.name).toBe(`work@${first}`); // projectName, written by init
     const [aiCommit, humanCommit] = statement.predicate.commits;
     expect(aiCommit!.files.find((f) => f.path === 'feature.ts')!.lines).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
     expect(humanCommit!.files).toEqual([expect.objectContaining({ path: 'notes.md', lines: [{ start: 1, end: 1, attribution: 'human' }] })]);
@@ -107,6 +107,22 @@ describe('pre-push attestation', () => {
       if (retention === 'none') expect(session.raw_session).toBeUndefined();
       else expect(session.raw_session!.main).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'prompt', text: 'make it faster' })]));
     }
+  });
+
+  it('names subjects <projectName>@<sha>, else after the remote; verify matches them by digest', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'projectName: acme-api\n');
+    repo.commit('trace set up');
+    repo.write('a.txt', 'a\n');
+    const named = repo.commit('named');
+    repo.git(['push', '-q', 'origin', 'main']);
+    expect(decodeStatement(remoteNoteLines(repo, named)[0]!).subject.map((s) => s.name)).toContain(`acme-api@${named}`);
+    expect(repo.trace(['verify', 'HEAD~1..HEAD']).code).toBe(0);
+    repo.write('.chainloop.yml', 'requireTrace: false\n');
+    repo.write('b.txt', 'b\n');
+    const unnamed = repo.commit('unnamed');
+    repo.git(['push', '-q', 'origin', 'main']);
+    expect(decodeStatement(remoteNoteLines(repo, unnamed)[0]!).subject.map((s) => s.name)).toEqual([`remote@${unnamed}`]);
   });
 
   it('a session whose transcript disappeared is attested with a warning', () => {

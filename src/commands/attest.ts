@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { buildEvidence, phaseTimer } from '../attest/evidence.js';
 import { attestable, commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
 import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
-import { loadConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, loadConfig, saysRequireTrace, type TraceConfig } from '../config.js';
 import { openRepo, requireInitialised } from '../context.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
@@ -177,8 +177,17 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     input.logger.log('error', `pre-push: ${error instanceof Error ? (error.stack ?? message) : message}`);
-    if (config?.requireTrace || (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG')) {
-      const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    if (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG') {
+      // The config could not be read: only the file's own `requireTrace: true` may refuse the push.
+      if (saysRequireTrace(input.repo.root)) {
+        process.stderr.write(`trace: push refused (${CONFIG_FILE} says requireTrace: true, and it has problems): ${message}${hint}\n  → fix the file, then push again\n`);
+        return { json: null, text: '', exitCode: 1 };
+      }
+      process.stderr.write(`trace: warning: this push went through unattested because ${message}${hint}\n  → its commits stay pending; fix the file and the next push (or \`trace attest\`) attests them\n`);
+      return { json: null, text: '' };
+    }
+    if (config?.requireTrace) {
       process.stderr.write(`trace: push refused (requireTrace is on): ${message}${hint}\n  → fix it, then push again; \`trace status\` shows what is pending\n`);
       return { json: null, text: '', exitCode: 1 };
     }

@@ -42,6 +42,8 @@ interface RunInput {
   env: Readonly<Record<string, string | undefined>>;
   interactive: boolean;
   now: () => Date;
+  /** Sees the statement once it is built, before it is signed (the pre-push policy preview). */
+  beforeSigning?: (statement: Statement) => Promise<void>;
 }
 
 /** The whole attestation of a set of commits; throws a TraceError saying what failed. */
@@ -51,6 +53,7 @@ export async function attestCommits(input: RunInput): Promise<AttestResult> {
   const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), now: input.now });
   result.statement = evidence.statement;
   Object.assign(result.timings, evidence.timings);
+  if (input.beforeSigning) await input.beforeSigning(evidence.statement);
   if (input.dryRun) return result;
   const phase = phaseTimer(result.timings);
   const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive });
@@ -161,6 +164,25 @@ function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void
   });
 }
 
+/** Prints on stderr each policy violation CI will report for this push, so nobody learns of it from a red CI run. Never throws. */
+async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, logger: Logger): Promise<void> {
+  try {
+    const { previewPolicies, violationFix } = await import('../verify/policies.js');
+    const { source, violations } = await previewPolicies({ cwd, remote, statement });
+    if (violations.length === 0) return;
+    const { style } = await import('../terminal.js');
+    const paint = style(process.stderr);
+    const lines = [paint.warning(`trace: warning: ${violations.length} policy violation(s) that \`trace verify\` in CI will report (policies of ${source}); the push goes on:`)];
+    for (const v of violations) {
+      lines.push(`  ${paint.warning('✗')} ${v.rule}: ${v.message}`, `    evidence: ${v.evidence}`, `    → ${violationFix(v.rule)}`);
+    }
+    process.stderr.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    logger.log('warn', `pre-push policy preview: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`trace: warning: could not preview the policies CI will check (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})\n`);
+  }
+}
+
 /** trace's part of pre-push. Never blocks the push unless `requireTrace: true`. */
 export async function prePush(input: { repo: Repo; store: Store; remote: string; stdin: string; env: Readonly<Record<string, string | undefined>>; logger: Logger; now: () => Date }): Promise<Outcome> {
   let config: TraceConfig | undefined;
@@ -170,7 +192,16 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
     if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
-    const result = await attestCommits({ ...input, config, commits, alreadyAttested, ...(branch ? { branch } : {}), dryRun: false, interactive: false });
+    const result = await attestCommits({
+      ...input,
+      config,
+      commits,
+      alreadyAttested,
+      ...(branch ? { branch } : {}),
+      dryRun: false,
+      interactive: false,
+      beforeSigning: (statement) => previewPolicyViolations(input.repo.root, input.remote, statement, input.logger),
+    });
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
     else if (config.trace.upload.notes && updates.some(attestable)) await deliverWaitingNotes(input.repo.root, input.remote);
     return { json: result, text: '' };

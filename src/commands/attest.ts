@@ -26,6 +26,8 @@ export interface AttestResult {
   upload?: UploadOutcome;
   output?: string;
   pruned_paths?: number;
+  /** Bundles of already-attested commits written to `output` from the notes (`--output` with nothing new to attest). */
+  exported_bundles?: number;
   timings: Record<string, number>;
 }
 
@@ -42,6 +44,8 @@ interface RunInput {
   env: Readonly<Record<string, string | undefined>>;
   interactive: boolean;
   now: () => Date;
+  /** Called as commits are attributed (a progress line). */
+  onProgress?: (done: number, total: number) => void;
   /** Sees the statement once it is built, before it is signed (the pre-push policy preview). */
   beforeSigning?: (statement: Statement) => Promise<void>;
 }
@@ -50,7 +54,7 @@ interface RunInput {
 export async function attestCommits(input: RunInput): Promise<AttestResult> {
   const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, dry_run: input.dryRun, timings: {} };
   if (input.commits.length === 0) return result;
-  const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), now: input.now });
+  const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}), now: input.now });
   result.statement = evidence.statement;
   Object.assign(result.timings, evidence.timings);
   if (input.beforeSigning) await input.beforeSigning(evidence.statement);
@@ -82,9 +86,40 @@ export interface AttestOptions {
   interactive: boolean;
 }
 
-async function defaultRemote(cwd: string): Promise<string | undefined> {
-  const remotes = (await git(['remote'], { cwd })).split('\n').filter(Boolean);
-  return remotes.includes('origin') ? 'origin' : remotes[0];
+async function remoteNames(cwd: string): Promise<string[]> {
+  return (await git(['remote'], { cwd })).split('\n').filter(Boolean);
+}
+
+/** `--remote` names a configured remote, or is a URL or path git can push to; anything else is refused before any work. */
+async function chooseRemote(cwd: string, given: string | undefined): Promise<string | undefined> {
+  const remotes = await remoteNames(cwd);
+  if (given === undefined) return remotes.includes('origin') ? 'origin' : remotes[0];
+  if (remotes.includes(given) || /[/:]/.test(given)) return given;
+  throw new TraceError('BAD_ARGUMENT', `--remote ${given}: this repository has no remote of that name${remotes.length ? ` (its remotes: ${remotes.join(', ')})` : ' (it has none)'}`, {
+    hint: remotes.length ? `pass one of them, e.g. --remote ${remotes[0]}, or add it with \`git remote add ${given} <url>\`` : `add it with \`git remote add ${given} <url>\``,
+  });
+}
+
+/** A progress line on stderr while many commits are attributed (only on a terminal, after a second). */
+async function attributionProgress(): Promise<{ onProgress: (done: number, total: number) => void; done: () => void }> {
+  const { progress } = await import('../terminal.js');
+  let line: ReturnType<typeof progress> | undefined;
+  return {
+    onProgress: (done, total) => {
+      line ??= progress('trace: attributing commits', total);
+      line.update(done);
+    },
+    done: () => line?.done(),
+  };
+}
+
+/** `--output` on commits that are all attested already: their bundles from the notes, as JSON Lines. */
+async function exportBundles(cwd: string, commits: readonly string[], output: string): Promise<{ file: string; bundles: number }> {
+  const notes = await readNotes(cwd, [...commits], NOTES_REF);
+  const lines = [...new Set(commits.flatMap((sha) => notes.get(sha) ?? []))];
+  const file = resolve(cwd, output);
+  writeFileSync(file, lines.map((line) => `${line}\n`).join(''));
+  return { file, bundles: lines.length };
 }
 
 /** `trace attest [<range>]`: by default the commits of HEAD not on any remote-tracking branch and not attested yet. */
@@ -92,7 +127,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   requireInitialised(repo);
   const config = loadConfig(repo.root);
-  const remote = options.remote ?? (await defaultRemote(repo.root));
+  const remote = await chooseRemote(repo.root, options.remote);
   let commits: string[];
   let alreadyAttested: string[] = [];
   if (options.range) {
@@ -106,7 +141,13 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
     ({ commits, alreadyAttested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }]));
   }
+  if (commits.length === 0 && alreadyAttested.length > 0 && options.output && !options.dryRun) {
+    const exported = await exportBundles(repo.root, alreadyAttested, options.output);
+    const result: AttestResult = { commits: [], already_attested: alreadyAttested, dry_run: false, output: exported.file, exported_bundles: exported.bundles, timings: {} };
+    return { json: result, text: `nothing new to attest; wrote the ${exported.bundles} bundle(s) of ${alreadyAttested.length} already-attested commit(s) from ${NOTES_REF} to ${exported.file}` };
+  }
   const store = openCaptureStore(repo);
+  const progressLine = await attributionProgress();
   try {
     const result = await attestCommits({
       repo,
@@ -119,11 +160,18 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
       ...(options.output ? { output: options.output } : {}),
       env: options.env,
       interactive: options.interactive,
+      onProgress: progressLine.onProgress,
       now: () => new Date(),
     });
-    if (options.dryRun) return { json: result.statement ?? null, text: result.statement ? JSON.stringify(result.statement, null, 2) : 'nothing to attest: every commit in the range already has an attestation' };
+    progressLine.done();
+    if (options.dryRun) {
+      // The statement when there is one (what would be signed); else an object saying why there is none.
+      if (result.statement) return { json: result.statement, text: JSON.stringify(result.statement, null, 2) };
+      return { json: { commits: [], already_attested: result.already_attested, dry_run: true, statement: null }, text: 'nothing to attest: every commit in the range already has an attestation' };
+    }
     return { json: result, text: renderAttest(result) };
   } finally {
+    progressLine.done();
     store.close();
   }
 }
@@ -192,6 +240,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
     if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
+    const progressLine = await attributionProgress();
     const result = await attestCommits({
       ...input,
       config,
@@ -200,8 +249,12 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
       ...(branch ? { branch } : {}),
       dryRun: false,
       interactive: false,
-      beforeSigning: (statement) => previewPolicyViolations(input.repo.root, input.remote, statement, input.logger),
-    });
+      onProgress: progressLine.onProgress,
+      beforeSigning: async (statement) => {
+        progressLine.done();
+        await previewPolicyViolations(input.repo.root, input.remote, statement, input.logger);
+      },
+    }).finally(() => progressLine.done());
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
     else if (config.trace.upload.notes && updates.some(attestable)) await deliverWaitingNotes(input.repo.root, input.remote);
     return { json: result, text: '' };

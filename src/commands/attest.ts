@@ -10,7 +10,7 @@ import { openRepo, requireInitialised } from '../context.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
-import type { Logger } from '../log.js';
+import { fileLogger, type Logger } from '../log.js';
 import type { Outcome } from '../program.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
@@ -161,6 +161,11 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
       env: options.env,
       interactive: options.interactive,
       onProgress: progressLine.onProgress,
+      // The same preview as pre-push: what CI will say about this statement, before it is signed.
+      beforeSigning: async (statement) => {
+        progressLine.done();
+        await previewPolicyViolations(repo.root, remote ?? '', statement, fileLogger(repo.stateDir, () => new Date()), options.dryRun ? 'nothing is signed (--dry-run)' : 'signing it anyway');
+      },
       now: () => new Date(),
     });
     progressLine.done();
@@ -213,14 +218,14 @@ function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void
 }
 
 /** Prints on stderr each policy violation CI will report for this push, so nobody learns of it from a red CI run. Never throws. */
-async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, logger: Logger): Promise<void> {
+async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, logger: Logger, goingOn: string): Promise<void> {
   try {
     const { previewPolicies, violationFix } = await import('../verify/policies.js');
     const { source, violations } = await previewPolicies({ cwd, remote, statement });
     if (violations.length === 0) return;
     const { style } = await import('../terminal.js');
     const paint = style(process.stderr);
-    const lines = [paint.warning(`trace: warning: ${violations.length} policy violation(s) that \`trace verify\` in CI will report (policies of ${source}); the push goes on:`)];
+    const lines = [paint.warning(`trace: warning: ${violations.length} policy violation(s) that \`trace verify\` in CI will report (policies of ${source}); ${goingOn}:`)];
     for (const v of violations) {
       lines.push(`  ${paint.warning('✗')} ${v.rule}: ${v.message}`, `    evidence: ${v.evidence}`, `    → ${violationFix(v.rule)}`);
     }
@@ -252,7 +257,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
       onProgress: progressLine.onProgress,
       beforeSigning: async (statement) => {
         progressLine.done();
-        await previewPolicyViolations(input.repo.root, input.remote, statement, input.logger);
+        await previewPolicyViolations(input.repo.root, input.remote, statement, input.logger, 'the push goes on');
       },
     }).finally(() => progressLine.done());
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);

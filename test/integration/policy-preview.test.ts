@@ -45,4 +45,19 @@ describe('local policy preview', () => {
     repo.commit('human');
     expect(repo.git(['push', 'origin', 'main']).stderr).not.toContain('policy violation');
   });
+
+  it('trace attest --dry-run previews them too', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'trace:\n  policies:\n    forbiddenCommands:\n      patterns: ["echo generated"]\n');
+    repo.commit('policies');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.bash('echo generated > gen.txt');
+    repo.commit('ai work');
+    const result = repo.trace(['attest', '--dry-run', '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('policy violation(s) that `trace verify` in CI will report (policies of .chainloop.yml on origin/main); nothing is signed (--dry-run)');
+    expect(result.stderr).toContain('forbiddenCommands');
+  });
 });

@@ -33,7 +33,7 @@ function transcript(repo: TestRepo, sessionId: string): string {
     .join('\n');
 }
 
-function pushSession(retention: 'prompts' | 'full' | undefined): { repo: TestRepo; payload: string; session: { raw_session?: { main: Record<string, unknown>[] } } } {
+function pushSession(retention: 'none' | 'prompts' | 'full' | undefined): { repo: TestRepo; payload: string; session: { raw_session?: { main: Record<string, unknown>[] } } } {
   const repo = makeRepo();
   if (retention) repo.write('.chainloop.yml', `trace:\n  transcripts:\n    retention: ${retention}\n`);
   const agent = new FakeClaude(repo);
@@ -69,9 +69,35 @@ describe('transcript retention', () => {
     expect(byName('Bash').input.command).toBe('cat ~/.ssh/config > /dev/null; ls src .');
   });
 
+  it('the same holds for what the hooks recorded when the transcript is gone', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.write('greeting.ts', WRITTEN);
+    agent.bash(`cat ${repo.home}/notes.txt ${repo.dir}/greeting.ts > /dev/null`);
+    const sha = repo.commit('greeting');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const line = remoteNoteLines(repo, sha)[0]!;
+    const payload = Buffer.from((JSON.parse(line) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8');
+    expect(payload).not.toContain('hello from a private file');
+    expect(payload).not.toContain(repo.home);
+    const main = (decodeStatement(line).predicate.sessions[0] as { raw_session: { main: { name?: string; input?: Record<string, unknown> }[] } }).raw_session.main;
+    expect(main.find((e) => e.name === 'Write')!.input).toMatchObject({ file_path: 'greeting.ts', content: { bytes: Buffer.byteLength(WRITTEN), lines: 1 } });
+    expect(main.find((e) => e.name === 'Bash')!.input!.command).toBe('cat ~/notes.txt greeting.ts > /dev/null');
+  });
+
+  it('none keeps no conversation and no absolute path', () => {
+    const { repo, payload, session } = pushSession('none');
+    expect(session.raw_session).toBeUndefined();
+    expect(payload).not.toContain(repo.dir);
+    expect(payload).not.toContain(repo.home);
+    expect(payload).not.toContain('add a greeting');
+  });
+
   it('full keeps the contents', () => {
-    const { payload } = pushSession('full');
+    const { repo, payload } = pushSession('full');
     expect(payload).toContain('hello from a private file');
+    expect(payload).toContain(`${repo.dir}/greeting.ts`);
     expect(payload).toContain('hello from an edited private file');
   });
 

@@ -26,7 +26,7 @@ const transcriptsSchema = z
     retention: z
       .enum(['none', 'prompts', 'full'])
       .default('prompts')
-      .describe('What of the agent transcript goes into the attestation: nothing, the prompts and tool calls, or everything.'),
+      .describe('What of the agent sessions goes into the attestation: none (no conversation), prompts (prompts and tool calls; file contents as sizes and blob ids; paths relative to the repository or ~), or full (the whole transcript). Secrets are redacted at every level.'),
   })
   .prefault({});
 

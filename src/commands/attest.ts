@@ -232,7 +232,9 @@ async function previewPolicyViolations(cwd: string, remote: string, statement: S
     process.stderr.write(`${lines.join('\n')}\n`);
   } catch (error) {
     logger.log('warn', `pre-push policy preview: ${error instanceof Error ? error.message : String(error)}`);
-    process.stderr.write(`trace: warning: could not preview the policies CI will check (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})\n`);
+    const message = (error instanceof Error ? error.message : String(error)).split('\n').join('\n  ');
+    const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    process.stderr.write(`trace: warning: could not preview the policies CI will check: ${message}${hint}\n`);
   }
 }
 

@@ -81,7 +81,7 @@ describe('transcript retention', () => {
     const payload = Buffer.from((JSON.parse(line) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8');
     expect(payload).not.toContain('hello from a private file');
     expect(payload).not.toContain(repo.home);
-    const main = (decodeStatement(line).predicate.sessions[0] as { raw_session: { main: { name?: string; input?: Record<string, unknown> }[] } }).raw_session.main;
+    const main = (decodeStatement(line).predicate.sessions[0] as unknown as { raw_session: { main: { name?: string; input?: Record<string, unknown> }[] } }).raw_session.main;
     expect(main.find((e) => e.name === 'Write')!.input).toMatchObject({ file_path: 'greeting.ts', content: { bytes: Buffer.byteLength(WRITTEN), lines: 1 } });
     expect(main.find((e) => e.name === 'Bash')!.input!.command).toBe('cat ~/notes.txt greeting.ts > /dev/null');
   });

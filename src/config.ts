@@ -26,7 +26,7 @@ const transcriptsSchema = z
     retention: z
       .enum(['none', 'prompts', 'full'])
       .default('prompts')
-      .describe('What of the agent transcript goes into the attestation: nothing, the prompts and tool calls, or everything.'),
+      .describe('What of the agent sessions goes into the attestation: none (no conversation), prompts (prompts and tool calls; file contents as sizes and blob ids; paths relative to the repository or ~), or full (the whole transcript). Secrets are redacted at every level.'),
   })
   .prefault({});
 
@@ -110,7 +110,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): TraceConfig {
   const result = configSchema.safeParse(document.toJS() ?? {});
   if (!result.success) {
     throw new TraceError('BAD_CONFIG', `${file} has problems:\n${formatIssues(result.error.issues).map((line) => `  ${line}`).join('\n')}`, {
-      hint: 'fix the keys named above; `schemas/chainloop-config.schema.json` lists every key',
+      hint: 'fix the keys named above; `trace schema config` prints every key',
     });
   }
   return result.data;
@@ -119,6 +119,23 @@ export function parseConfig(text: string, file = CONFIG_FILE): TraceConfig {
 export function loadConfig(root: string): TraceConfig {
   const file = join(root, CONFIG_FILE);
   return parseConfig(existsSync(file) ? readFileSync(file, 'utf8') : '', file);
+}
+
+/**
+ * Whether the file really says `requireTrace: true`, read from the raw YAML: when the whole config
+ * does not parse, this one key still decides whether a push may be refused.
+ */
+export function saysRequireTrace(root: string): boolean {
+  const file = join(root, CONFIG_FILE);
+  if (!existsSync(file)) return false;
+  try {
+    const document = parseDocument(readFileSync(file, 'utf8'));
+    if (document.errors.length > 0) return false;
+    const value: unknown = document.toJS();
+    return typeof value === 'object' && value !== null && (value as Record<string, unknown>).requireTrace === true;
+  } catch {
+    return false;
+  }
 }
 
 export function configJsonSchema(): object {

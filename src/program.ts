@@ -159,6 +159,17 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('schema [kind]')
+    .description('print the JSON Schema of .chainloop.yml (config, the default) or of the attestation predicate (predicate)')
+    .option('--output <file>', 'write it to this file instead')
+    .action(
+      run(async (options: { output?: string; json?: boolean }, args: string[]) => {
+        const { schema } = await import('./commands/schema.js');
+        return schema({ cwd: process.cwd(), ...(args[0] ? { kind: args[0] } : {}), ...(options.output ? { output: options.output } : {}) });
+      }),
+    );
+
+  program
     .command('fetch [remote]')
     .description('fetch the attestations (refs/notes/chainloop-trace) from a remote, default origin')
     .addOption(jsonOption())

@@ -1,11 +1,13 @@
 // Builds the statement for a set of commits: their attribution (attributing on the fly any that
 // lack it), one Chainloop session object per contributing session, redacted, then validated.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { Attributor } from '../attribution/attribute.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import type { TraceConfig } from '../config.js';
 import { buildStatement, filesForSession, type Statement, statementIssues } from '../core/predicate.js';
 import { redactDeep } from '../core/redact.js';
+import { applyRetention, type PathContext, relativiseText, retainedEntry } from '../core/retention.js';
 import { buildSessionObject } from '../core/session.js';
 import { promptsAndToolCalls } from '../core/transcript/claude.js';
 import type { CommitAttribution } from '../core/types.js';
@@ -26,6 +28,10 @@ export interface EvidenceInput {
   remote?: string;
   branch?: string;
   now: () => Date;
+  /** The user's home directory, rewritten to `~` outside `full` retention (default: os.homedir()). */
+  home?: string;
+  /** Called as commits are attributed, for a progress line. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Evidence {
@@ -52,7 +58,7 @@ function repositoryName(url: string | undefined, root: string): string {
   return last.replace(/\.git$/, '') || 'repository';
 }
 
-/** In `prompts` retention a tool input's long strings (a Write's whole file) are cut: the lines themselves are in the commits. */
+/** In `prompts` retention a tool input's long strings (a long command) are cut; file contents are already summarised. */
 const MAX_RETAINED_STRING = 2000;
 
 function truncateStrings(value: unknown): unknown {
@@ -77,11 +83,22 @@ function rawSession(store: Store, sessionId: string, retention: TraceConfig['tra
       }
       return { main: lines };
     }
-    return { main: promptsAndToolCalls(transcript).map(truncateStrings) };
+    return { main: promptsAndToolCalls(transcript).map(retainedEntry).map(truncateStrings) };
   }
   const prompts = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
   const calls = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at }));
-  return { main: [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp))).map(truncateStrings) };
+  const entries = [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
+  return { main: retention === 'full' ? entries : entries.map(retainedEntry).map(truncateStrings) };
+}
+
+function pathContext(root: string, home: string): PathContext {
+  let real = root;
+  try {
+    real = realpathSync(root);
+  } catch {
+    // the root as given
+  }
+  return { roots: [...new Set([root, real])], home };
 }
 
 let sessionValidator: ((value: unknown) => string[]) | undefined;
@@ -113,8 +130,9 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   const attributor = new Attributor(input.repo, input.store);
   await attributor.prefetch(input.commits.filter((sha) => !input.store.commit(sha)));
   const attributions: CommitAttribution[] = [];
-  for (const sha of input.commits) {
+  for (const [index, sha] of input.commits.entries()) {
     attributions.push(input.store.commit(sha) ?? (await attributor.attribute(sha, { captured: false, now: input.now })));
+    input.onProgress?.(index + 1, input.commits.length);
   }
   phase('attribution');
 
@@ -151,6 +169,9 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
       }),
     );
   }
+  // Outside `full` retention no absolute path (a home directory, the checkout's place) leaves the machine.
+  const paths = pathContext(input.repo.root, input.home ?? homedir());
+  const retained = applyRetention({ sessions, warnings }, retention, paths);
   phase('sessions');
 
   // Secrets never leave the machine: every free-text field is redacted before anything is signed.
@@ -158,7 +179,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   try {
     const { createRedactor } = await import('../core/redact.js');
     const redactor = await createRedactor({ extraPatterns: input.config.trace.redaction.patterns, entropy: input.config.trace.redaction.entropy });
-    redacted = redactDeep({ sessions, warnings }, redactor);
+    redacted = redactDeep(retained, redactor);
   } catch (cause) {
     if (cause instanceof TraceError && cause.code === 'BAD_CONFIG') throw cause;
     throw new TraceError('REDACTION_FAILED', `redaction failed, so nothing was signed or uploaded: ${(cause as Error).message}`, { cause });
@@ -166,7 +187,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   phase('redaction');
 
   const statement = buildStatement({
-    repository: { name: repositoryName(url, input.repo.root), ...(url ? { remote: url } : {}) },
+    repository: { name: input.config.projectName ?? repositoryName(url, input.repo.root), ...(url ? { remote: retention === 'full' ? url : relativiseText(url, paths) } : {}) },
     generator: GENERATOR,
     createdAt: input.now().toISOString(),
     retention,

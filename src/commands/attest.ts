@@ -5,12 +5,12 @@ import { resolve } from 'node:path';
 import { buildEvidence, phaseTimer } from '../attest/evidence.js';
 import { attestable, commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
 import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
-import { loadConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, loadConfig, saysRequireTrace, type TraceConfig } from '../config.js';
 import { openRepo, requireInitialised } from '../context.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
-import type { Logger } from '../log.js';
+import { fileLogger, type Logger } from '../log.js';
 import type { Outcome } from '../program.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
@@ -26,6 +26,8 @@ export interface AttestResult {
   upload?: UploadOutcome;
   output?: string;
   pruned_paths?: number;
+  /** Bundles of already-attested commits written to `output` from the notes (`--output` with nothing new to attest). */
+  exported_bundles?: number;
   timings: Record<string, number>;
 }
 
@@ -42,15 +44,20 @@ interface RunInput {
   env: Readonly<Record<string, string | undefined>>;
   interactive: boolean;
   now: () => Date;
+  /** Called as commits are attributed (a progress line). */
+  onProgress?: (done: number, total: number) => void;
+  /** Sees the statement once it is built, before it is signed (the pre-push policy preview). */
+  beforeSigning?: (statement: Statement) => Promise<void>;
 }
 
 /** The whole attestation of a set of commits; throws a TraceError saying what failed. */
 export async function attestCommits(input: RunInput): Promise<AttestResult> {
   const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, dry_run: input.dryRun, timings: {} };
   if (input.commits.length === 0) return result;
-  const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), now: input.now });
+  const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}), now: input.now });
   result.statement = evidence.statement;
   Object.assign(result.timings, evidence.timings);
+  if (input.beforeSigning) await input.beforeSigning(evidence.statement);
   if (input.dryRun) return result;
   const phase = phaseTimer(result.timings);
   const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive });
@@ -79,9 +86,40 @@ export interface AttestOptions {
   interactive: boolean;
 }
 
-async function defaultRemote(cwd: string): Promise<string | undefined> {
-  const remotes = (await git(['remote'], { cwd })).split('\n').filter(Boolean);
-  return remotes.includes('origin') ? 'origin' : remotes[0];
+async function remoteNames(cwd: string): Promise<string[]> {
+  return (await git(['remote'], { cwd })).split('\n').filter(Boolean);
+}
+
+/** `--remote` names a configured remote, or is a URL or path git can push to; anything else is refused before any work. */
+async function chooseRemote(cwd: string, given: string | undefined): Promise<string | undefined> {
+  const remotes = await remoteNames(cwd);
+  if (given === undefined) return remotes.includes('origin') ? 'origin' : remotes[0];
+  if (remotes.includes(given) || /[/:]/.test(given)) return given;
+  throw new TraceError('BAD_ARGUMENT', `--remote ${given}: this repository has no remote of that name${remotes.length ? ` (its remotes: ${remotes.join(', ')})` : ' (it has none)'}`, {
+    hint: remotes.length ? `pass one of them, e.g. --remote ${remotes[0]}, or add it with \`git remote add ${given} <url>\`` : `add it with \`git remote add ${given} <url>\``,
+  });
+}
+
+/** A progress line on stderr while many commits are attributed (only on a terminal, after a second). */
+async function attributionProgress(): Promise<{ onProgress: (done: number, total: number) => void; done: () => void }> {
+  const { progress } = await import('../terminal.js');
+  let line: ReturnType<typeof progress> | undefined;
+  return {
+    onProgress: (done, total) => {
+      line ??= progress('trace: attributing commits', total);
+      line.update(done);
+    },
+    done: () => line?.done(),
+  };
+}
+
+/** `--output` on commits that are all attested already: their bundles from the notes, as JSON Lines. */
+async function exportBundles(cwd: string, commits: readonly string[], output: string): Promise<{ file: string; bundles: number }> {
+  const notes = await readNotes(cwd, [...commits], NOTES_REF);
+  const lines = [...new Set(commits.flatMap((sha) => notes.get(sha) ?? []))];
+  const file = resolve(cwd, output);
+  writeFileSync(file, lines.map((line) => `${line}\n`).join(''));
+  return { file, bundles: lines.length };
 }
 
 /** `trace attest [<range>]`: by default the commits of HEAD not on any remote-tracking branch and not attested yet. */
@@ -89,7 +127,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   requireInitialised(repo);
   const config = loadConfig(repo.root);
-  const remote = options.remote ?? (await defaultRemote(repo.root));
+  const remote = await chooseRemote(repo.root, options.remote);
   let commits: string[];
   let alreadyAttested: string[] = [];
   if (options.range) {
@@ -103,7 +141,13 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
     ({ commits, alreadyAttested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }]));
   }
+  if (commits.length === 0 && alreadyAttested.length > 0 && options.output && !options.dryRun) {
+    const exported = await exportBundles(repo.root, alreadyAttested, options.output);
+    const result: AttestResult = { commits: [], already_attested: alreadyAttested, dry_run: false, output: exported.file, exported_bundles: exported.bundles, timings: {} };
+    return { json: result, text: `nothing new to attest; wrote the ${exported.bundles} bundle(s) of ${alreadyAttested.length} already-attested commit(s) from ${NOTES_REF} to ${exported.file}` };
+  }
   const store = openCaptureStore(repo);
+  const progressLine = await attributionProgress();
   try {
     const result = await attestCommits({
       repo,
@@ -116,11 +160,23 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
       ...(options.output ? { output: options.output } : {}),
       env: options.env,
       interactive: options.interactive,
+      onProgress: progressLine.onProgress,
+      // The same preview as pre-push: what CI will say about this statement, before it is signed.
+      beforeSigning: async (statement) => {
+        progressLine.done();
+        await previewPolicyViolations(repo.root, remote ?? '', statement, fileLogger(repo.stateDir, () => new Date()), options.dryRun ? 'nothing is signed (--dry-run)' : 'signing it anyway');
+      },
       now: () => new Date(),
     });
-    if (options.dryRun) return { json: result.statement ?? null, text: result.statement ? JSON.stringify(result.statement, null, 2) : 'nothing to attest: every commit in the range already has an attestation' };
+    progressLine.done();
+    if (options.dryRun) {
+      // The statement when there is one (what would be signed); else an object saying why there is none.
+      if (result.statement) return { json: result.statement, text: JSON.stringify(result.statement, null, 2) };
+      return { json: { commits: [], already_attested: result.already_attested, dry_run: true, statement: null }, text: 'nothing to attest: every commit in the range already has an attestation' };
+    }
     return { json: result, text: renderAttest(result) };
   } finally {
+    progressLine.done();
     store.close();
   }
 }
@@ -161,6 +217,27 @@ function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void
   });
 }
 
+/** Prints on stderr each policy violation CI will report for this push, so nobody learns of it from a red CI run. Never throws. */
+async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, logger: Logger, goingOn: string): Promise<void> {
+  try {
+    const { previewPolicies, violationFix } = await import('../verify/policies.js');
+    const { source, violations } = await previewPolicies({ cwd, remote, statement });
+    if (violations.length === 0) return;
+    const { style } = await import('../terminal.js');
+    const paint = style(process.stderr);
+    const lines = [paint.warning(`trace: warning: ${violations.length} policy violation(s) that \`trace verify\` in CI will report (policies of ${source}); ${goingOn}:`)];
+    for (const v of violations) {
+      lines.push(`  ${paint.warning('✗')} ${v.rule}: ${v.message}`, `    evidence: ${v.evidence}`, `    → ${violationFix(v.rule)}`);
+    }
+    process.stderr.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    logger.log('warn', `pre-push policy preview: ${error instanceof Error ? error.message : String(error)}`);
+    const message = (error instanceof Error ? error.message : String(error)).split('\n').join('\n  ');
+    const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    process.stderr.write(`trace: warning: could not preview the policies CI will check: ${message}${hint}\n`);
+  }
+}
+
 /** trace's part of pre-push. Never blocks the push unless `requireTrace: true`. */
 export async function prePush(input: { repo: Repo; store: Store; remote: string; stdin: string; env: Readonly<Record<string, string | undefined>>; logger: Logger; now: () => Date }): Promise<Outcome> {
   let config: TraceConfig | undefined;
@@ -170,15 +247,38 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
     if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
-    const result = await attestCommits({ ...input, config, commits, alreadyAttested, ...(branch ? { branch } : {}), dryRun: false, interactive: false });
+    const progressLine = await attributionProgress();
+    const result = await attestCommits({
+      ...input,
+      config,
+      commits,
+      alreadyAttested,
+      ...(branch ? { branch } : {}),
+      dryRun: false,
+      interactive: false,
+      onProgress: progressLine.onProgress,
+      beforeSigning: async (statement) => {
+        progressLine.done();
+        await previewPolicyViolations(input.repo.root, input.remote, statement, input.logger, 'the push goes on');
+      },
+    }).finally(() => progressLine.done());
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);
     else if (config.trace.upload.notes && updates.some(attestable)) await deliverWaitingNotes(input.repo.root, input.remote);
     return { json: result, text: '' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     input.logger.log('error', `pre-push: ${error instanceof Error ? (error.stack ?? message) : message}`);
-    if (config?.requireTrace || (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG')) {
-      const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    if (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG') {
+      // The config could not be read: only the file's own `requireTrace: true` may refuse the push.
+      if (saysRequireTrace(input.repo.root)) {
+        process.stderr.write(`trace: push refused (${CONFIG_FILE} says requireTrace: true, and it has problems): ${message}${hint}\n  → fix the file, then push again\n`);
+        return { json: null, text: '', exitCode: 1 };
+      }
+      process.stderr.write(`trace: warning: this push went through unattested because ${message}${hint}\n  → its commits stay pending; fix the file and the next push (or \`trace attest\`) attests them\n`);
+      return { json: null, text: '' };
+    }
+    if (config?.requireTrace) {
       process.stderr.write(`trace: push refused (requireTrace is on): ${message}${hint}\n  → fix it, then push again; \`trace status\` shows what is pending\n`);
       return { json: null, text: '', exitCode: 1 };
     }

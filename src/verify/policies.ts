@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { TraceConfig } from '../config.js';
-import { formatIssues } from '../config.js';
+import { CONFIG_FILE, formatIssues, loadConfig, parseConfig } from '../config.js';
 import { evaluatePolicies, type Policies, policiesSchema, type Violation } from '../core/policy.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
+import { gitRaw } from '../git.js';
 
 export function loadPolicyFile(file: string): Policies {
   let value: unknown;
@@ -30,4 +31,58 @@ export async function evaluateRangePolicies(input: { statements: Statement[]; co
     detectSecrets = (text) => redactor.redactText(text).findings;
   }
   return evaluatePolicies(input.statements, policies, detectSecrets ? { detectSecrets } : {});
+}
+
+/** What to do about a violation of `rule`: change the work, or (for the team) the policy. */
+export function violationFix(rule: string): string {
+  const policy = `trace.policies.${rule}`;
+  switch (rule) {
+    case 'allowedAgents':
+    case 'allowedModels':
+      return `redo the work with an allowed ${rule === 'allowedAgents' ? 'agent' : 'model'}, or ask the team to add it to ${policy} in ${CONFIG_FILE}`;
+    case 'maxTokensPerSession':
+    case 'maxCostPerSessionUsd':
+      return `split the work into smaller sessions, or ask the team to raise ${policy}`;
+    case 'maxAiShare.perCommit':
+    case 'maxAiShare.perRange':
+      return `review and rework the AI-written lines by hand (or push them with more human work), or ask the team to raise ${policy}`;
+    case 'aiForbiddenPaths':
+      return `write those lines by hand (amend or rebase the commits before pushing), or ask the team to change ${policy}`;
+    case 'forbiddenCommands':
+      return `check what the command did; CI fails on it whatever happened, so rewrite the commits without that session or ask the team to change ${policy}`;
+    case 'noUnredactedSecrets':
+      return 'rotate the secret, add a pattern for it under trace.redaction.patterns, then run `trace attest` again';
+    default:
+      return `see ${policy} in ${CONFIG_FILE}`;
+  }
+}
+
+/** The remote's default branch as a local ref (refs/remotes/<remote>/HEAD, else main, else master), or null. */
+async function remoteDefaultBranch(cwd: string, remote: string): Promise<string | null> {
+  if (!/^[A-Za-z0-9._-]+$/.test(remote)) return null;
+  const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
+  const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
+  for (const ref of candidates) {
+    if (ref && (await gitRaw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, okCodes: [1, 128] })).code === 0) return ref;
+  }
+  return null;
+}
+
+/**
+ * The configuration whose `trace.policies` CI will apply to a push to `remote`: `.chainloop.yml`
+ * on the remote's default branch (the base CI verifies against) when that branch is known here,
+ * else the local file.
+ */
+export async function policyConfigForPush(cwd: string, remote: string): Promise<{ config: TraceConfig; source: string }> {
+  const ref = await remoteDefaultBranch(cwd, remote);
+  if (ref === null) return { config: loadConfig(cwd), source: CONFIG_FILE };
+  const name = ref.replace(/^refs\/remotes\//, '');
+  const shown = await gitRaw(['show', `${ref}:${CONFIG_FILE}`], { cwd, okCodes: [128] });
+  return { config: parseConfig(shown.code === 0 ? shown.stdout.toString('utf8') : '', `${CONFIG_FILE} on ${name}`), source: `${CONFIG_FILE} on ${name}` };
+}
+
+/** The violations CI will report for `statement`, evaluated before it is signed (a preview: it never blocks). */
+export async function previewPolicies(input: { cwd: string; remote: string; statement: Statement }): Promise<{ source: string; violations: Violation[] }> {
+  const { config, source } = await policyConfigForPush(input.cwd, input.remote);
+  return { source, violations: await evaluateRangePolicies({ statements: [input.statement], config }) };
 }

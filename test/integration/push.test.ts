@@ -33,7 +33,7 @@ describe('pre-push attestation', () => {
     expect(verified.ok).toBe(true);
     const statement = decodeStatement(lines[0]!);
     expect(statement.subject.map((s) => s.digest.gitCommit)).toEqual([first, second]);
-    expect(statement.subject[0]!.name).toBe(`remote@${first}`);
+    expect(statement.subject[0]!.name).toBe(`work@${first}`); // projectName, written by init
     const [aiCommit, humanCommit] = statement.predicate.commits;
     expect(aiCommit!.files.find((f) => f.path === 'feature.ts')!.lines).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
     expect(humanCommit!.files).toEqual([expect.objectContaining({ path: 'notes.md', lines: [{ start: 1, end: 1, attribution: 'human' }] })]);
@@ -107,6 +107,22 @@ describe('pre-push attestation', () => {
       if (retention === 'none') expect(session.raw_session).toBeUndefined();
       else expect(session.raw_session!.main).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'prompt', text: 'make it faster' })]));
     }
+  });
+
+  it('names subjects <projectName>@<sha>, else after the remote; verify matches them by digest', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'projectName: acme-api\n');
+    repo.commit('trace set up');
+    repo.write('a.txt', 'a\n');
+    const named = repo.commit('named');
+    repo.git(['push', '-q', 'origin', 'main']);
+    expect(decodeStatement(remoteNoteLines(repo, named)[0]!).subject.map((s) => s.name)).toContain(`acme-api@${named}`);
+    expect(repo.trace(['verify', 'HEAD~1..HEAD']).code).toBe(0);
+    repo.write('.chainloop.yml', 'requireTrace: false\n');
+    repo.write('b.txt', 'b\n');
+    const unnamed = repo.commit('unnamed');
+    repo.git(['push', '-q', 'origin', 'main']);
+    expect(decodeStatement(remoteNoteLines(repo, unnamed)[0]!).subject.map((s) => s.name)).toEqual([`remote@${unnamed}`]);
   });
 
   it('a session whose transcript disappeared is attested with a warning', () => {
@@ -242,6 +258,61 @@ describe('trace attest', () => {
     expect((JSON.parse(result.stdout) as { commits: string[] }).commits).toEqual([head(repo)]);
     expect((await verifyWithRepoKey(repo, readFileSync(output, 'utf8').trim())).ok).toBe(true);
     expect(repo.trace(['attest', 'HEAD~1..HEAD']).stdout).toContain('nothing to attest (1 commit(s) already attested)');
+  });
+
+  it('--dry-run --json prints an object, not null, when there is nothing to attest', () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    const sha = repo.commit('a');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const result = repo.trace(['attest', 'HEAD', '--dry-run', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ commits: [], already_attested: [sha], dry_run: true, statement: null });
+  });
+
+  it('--output on an already-attested commit writes its bundle from the notes', async () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    const sha = repo.commit('a');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const output = join(repo.home, 'exported.jsonl');
+    const result = repo.trace(['attest', sha, '--output', output, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ commits: [], already_attested: [sha], exported_bundles: 1, output });
+    const lines = readFileSync(output, 'utf8').split('\n').filter(Boolean);
+    expect(lines).toEqual(remoteNoteLines(repo, sha));
+    expect((await verifyWithRepoKey(repo, lines[0]!)).ok).toBe(true);
+    expect(repo.trace(['attest', sha, '--output', output]).stdout).toContain('wrote the 1 bundle(s) of 1 already-attested commit(s)');
+  });
+
+  it('--json uses snake_case keys throughout its own result', () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    repo.commit('a');
+    const result = JSON.parse(repo.trace(['attest', '--json']).stdout) as Record<string, unknown>;
+    const keys: string[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) {
+        keys.push(k);
+        walk(v);
+      }
+    };
+    walk({ ...result, statement: undefined });
+    expect(keys).toEqual(expect.arrayContaining(['already_attested', 'dry_run', 'pruned_paths', 'timings']));
+    expect(keys.filter((k) => !/^[a-z0-9_]+$/.test(k))).toEqual([]);
+  });
+
+  it('--remote with no such remote says so once, with the remotes there are, before doing anything', () => {
+    const repo = makeRepo();
+    repo.write('a.txt', 'a\n');
+    repo.commit('a');
+    const result = repo.trace(['attest', '--remote', 'nosuchremote']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--remote nosuchremote: this repository has no remote of that name (its remotes: origin)');
+    expect(result.stderr.match(/nosuchremote/g)!.length).toBeLessThanOrEqual(3);
+    expect(result.stderr).toContain('→ pass one of them, e.g. --remote origin');
+    expect(repo.git(['notes', `--ref=${NOTES}`, 'list']).stdout).toBe('');
   });
 
   it('rejects a bad range clearly', () => {

@@ -3,9 +3,11 @@
 import { openRepo } from '../context.js';
 import type { Outcome } from '../program.js';
 import { fetchNotes, NOTES_REF } from '../upload/notes.js';
+import { assertRemote } from '../verify/remote.js';
 
 export async function fetchAttestations(options: { cwd: string; remote: string }): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
+  await assertRemote(repo.root, options.remote);
   const result = await fetchNotes(repo.root, options.remote);
   const lines = [
     !result.remoteHasNotes ? `${options.remote} has no attestations yet (${NOTES_REF})` : result.merged ? `fetched attestations from ${options.remote} into ${NOTES_REF}` : `attestations from ${options.remote} were already here`,

@@ -1,16 +1,16 @@
 // `trace init`: install the agent hooks and the git hooks, write the config, create the local state.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDocument } from 'yaml';
-import { CONFIG_FILE, loadConfig, parseConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, loadConfig, parseConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { readAsset } from '../install/assets.js';
 import { type ClaudeSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
 import { hooksDirectory, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
+import { exportPublicKey } from '../signing/public-keys.js';
 import { Store } from '../store.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
 
@@ -37,21 +37,6 @@ export interface InitResult {
   stateDir: string;
   filesToCommit: string[];
   publicKey?: { keyId: string; file: string; created: boolean };
-}
-
-/** The local signing key's public half goes into the repository, so CI can trust what it signs. */
-async function exportPublicKey(root: string, config: TraceConfig, manifest: InstallManifest): Promise<InitResult['publicKey']> {
-  if (config.trace.signing.mode === 'keyless') return undefined;
-  const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
-  const key = await loadOrCreateKey(config.trace.signing.keyDir ?? keyDir(process.env, homedir()));
-  const file = join(PUBLIC_KEYS_DIR, `${key.keyId.slice(0, 16)}.pem`);
-  const path = join(root, file);
-  if (existsSync(path) && readFileSync(path, 'utf8') === key.publicKeyPem) return { keyId: key.keyId, file, created: false };
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, key.publicKeyPem);
-  manifest.created.push(file);
-  manifest.hashes = { ...manifest.hashes, [file]: contentHash(key.publicKeyPem) };
-  return { keyId: key.keyId, file, created: true };
 }
 
 async function confirm(question: string): Promise<boolean> {

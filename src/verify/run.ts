@@ -84,7 +84,7 @@ async function revParse(cwd: string, rev: string): Promise<string | null> {
 }
 
 /** The remote's default branch as a local ref: origin/HEAD, else origin/main, else origin/master. */
-async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
+export async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
   const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
   const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
   for (const ref of candidates) if (ref && (await revParse(cwd, ref))) return ref;
@@ -214,7 +214,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
   // trace's configuration means this range adopts trace: nothing there can vouch for anything yet.
   result.adoption = range.base === null || !(await hasFile(cwd, range.base, CONFIG_FILE));
   if (result.adoption) {
-    result.notices.push(`trace is adopted in this range (${range.base ? `no ${CONFIG_FILE} at its base ${range.base.slice(0, 10)}` : 'it starts at the first commit'}); enforcement starts once it is merged: problems below are notes, not failures`);
+    result.notices.push(`trace is adopted in this range; enforcement starts once it is merged (${range.base ? `no ${CONFIG_FILE} at its base ${range.base.slice(0, 10)}` : 'the range starts at the first commit'}: problems are reported as notes, not failures)`);
   }
   const config = await configAt(cwd, range.base);
   const publicKeys = new Map<string, string>();

@@ -195,6 +195,11 @@ describe('flags', () => {
 });
 
 describe('output', () => {
+  it('trace fetch --json speaks snake_case', () => {
+    const repo = makeRepo();
+    expect(JSON.parse(repo.trace(['fetch', '--json']).stdout)).toEqual({ remote: 'origin', remote_has_notes: false, merged: false, problems: [] });
+  });
+
   it('colours the table on a terminal (forced here) and never with NO_COLOR', () => {
     const { repo, base } = tracedRepo();
     repo.write('a.txt', 'a\n');

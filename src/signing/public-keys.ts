@@ -57,9 +57,9 @@ export function keyFileText(pem: string, owner: string | null): string {
   return [...(owner ? [`# owner: ${owner}`] : []), '# trace signing key: attestations signed with it verify once this file is on the default branch.', pem.trimEnd(), ''].join('\n');
 }
 
-/** Every `.pem` file under `.chainloop/keys/` at `rev` (other files are ignored), valid or not. */
+/** Every `.pem` file under `.chainloop/keys/` at `rev` (other files are ignored), valid or not; `cwd` may be anywhere in the work tree. */
 export async function keysAt(cwd: string, rev: string): Promise<{ keys: TrustedKey[]; invalid: InvalidKeyFile[] }> {
-  const listing = await gitRaw(['ls-tree', '-r', '-z', '--name-only', '--end-of-options', rev, '--', PUBLIC_KEYS_DIR], { cwd, okCodes: [128] });
+  const listing = await gitRaw(['ls-tree', '-r', '-z', '--name-only', '--full-tree', '--end-of-options', rev, '--', PUBLIC_KEYS_DIR], { cwd, okCodes: [128] });
   const files = listing.code === 0 ? listing.stdout.toString('utf8').split('\0').filter((path) => path.endsWith('.pem')) : [];
   const keys: TrustedKey[] = [];
   const invalid: InvalidKeyFile[] = [];

@@ -1,7 +1,7 @@
 // trace keys list | add | remove, and the onboarding of a teammate as the README tells it: their
 // first pull request fails with the fix, a maintainer merges their key, the check passes.
 import { createPublicKey } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeysAddResult, KeysListResult } from '../../src/commands/keys.js';
@@ -45,6 +45,9 @@ describe('trace keys', () => {
     const keys = await trustedKeysAt(repo.dir, base);
     expect(keys).toEqual([expect.objectContaining({ file, owner: 'Dev <dev@example.com>', keyId: expect.stringMatching(/^[0-9a-f]{64}$/) as string })]);
     expect(file).toBe(`.chainloop/keys/${keys[0]!.keyId.slice(0, 16)}.pem`);
+    // From a subdirectory too (trace doctor runs wherever the user is).
+    mkdirSync(join(repo.dir, 'src', 'deep'), { recursive: true });
+    expect(await trustedKeysAt(join(repo.dir, 'src', 'deep'), base)).toEqual(keys);
   });
 
   it('list shows the keys of the remote default branch with owner, the commit that added each, and the local key', () => {

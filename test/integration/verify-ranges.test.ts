@@ -2,7 +2,8 @@
 // ranges, shallow clones, bad key files, and flags that cannot go together.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { VerifyResult } from '../../src/verify/run.js';
+import { openRepo } from '../../src/context.js';
+import { type VerifyResult, verifyRange } from '../../src/verify/run.js';
 import { NOTES } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
@@ -195,6 +196,33 @@ describe('flags', () => {
 });
 
 describe('output', () => {
+  it('tells the progress line how far it is, commit by commit, and clears it', async () => {
+    const { repo, base } = tracedRepo();
+    for (const name of ['a', 'b', 'c']) {
+      repo.write(`${name}.txt`, `${name}\n`);
+      repo.commit(name);
+    }
+    const seen: number[] = [];
+    let total = -1;
+    let cleared = false;
+    await verifyRange({
+      repo: await openRepo(repo.dir),
+      range: `${base}..HEAD`,
+      allCommits: false,
+      fetch: false,
+      remote: 'origin',
+      bundleFiles: [],
+      keyFiles: [],
+      progress: (count) => {
+        total = count;
+        return { update: (done) => seen.push(done), done: () => (cleared = true) };
+      },
+    });
+    expect(total).toBe(3);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(cleared).toBe(true);
+  });
+
   it('trace fetch --json speaks snake_case', () => {
     const repo = makeRepo();
     expect(JSON.parse(repo.trace(['fetch', '--json']).stdout)).toEqual({ remote: 'origin', remote_has_notes: false, merged: false, problems: [] });

@@ -180,6 +180,41 @@ export function buildProgram(): Command {
       }),
     );
 
+  const keys = program.command('keys').description('the public keys CI trusts (.chainloop/keys/): list them, add yours, remove one');
+  keys
+    .command('list')
+    .description('list the trusted keys (id, owner, the commit that added each) at a revision')
+    .option('--rev <rev>', "the revision to read the keys at (default: the remote's default branch, else HEAD)")
+    .option('--remote <name>', 'the remote whose default branch is the default revision', 'origin')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { rev?: string; remote: string; json?: boolean }) => {
+        const { keysList } = await import('./commands/keys.js');
+        return keysList({ cwd: process.cwd(), ...(options.rev ? { rev: options.rev } : {}), remote: options.remote, env: process.env });
+      }),
+    );
+  keys
+    .command('add')
+    .description("export your signing key's public half to .chainloop/keys/<id>.pem with you as owner, and say what to commit")
+    .option('--rotate', 'retire your current signing key (kept, renamed), make a new one and replace its file')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { rotate?: boolean; json?: boolean }) => {
+        const { keysAdd } = await import('./commands/keys.js');
+        return keysAdd({ cwd: process.cwd(), ...(options.rotate ? { rotate: true } : {}), env: process.env });
+      }),
+    );
+  keys
+    .command('remove <id-prefix>')
+    .description('stop trusting a key: delete its file from .chainloop/keys/ and say what to commit')
+    .addOption(jsonOption())
+    .action(
+      run(async (_options: { json?: boolean }, args: string[]) => {
+        const { keysRemove } = await import('./commands/keys.js');
+        return keysRemove({ cwd: process.cwd(), prefix: args[0]!, env: process.env });
+      }),
+    );
+
   program
     .command('verify [range]')
     .description('verify the attestations of a range of commits (default: the branch’s commits not on the remote’s default branch)')

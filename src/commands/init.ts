@@ -1,6 +1,5 @@
 // `trace init`: install the agent hooks and the git hooks, write the config, create the local state.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDocument } from 'yaml';
@@ -12,12 +11,10 @@ import { readAsset } from '../install/assets.js';
 import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
 import { checkGitHooks, hookManager, hooksDirectory, hooksFolderInWorkTree, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
+import { exportPublicKey } from '../signing/public-keys.js';
 import { Store } from '../store.js';
 import { style } from '../terminal.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
-
-/** Public keys CI trusts, committed in the repository (read at the base of a verified range). */
-export const PUBLIC_KEYS_DIR = '.chainloop/keys';
 
 export const AGENT_FLAGS = ['claude', 'cursor', 'codex', 'gemini', 'copilot', 'opencode'] as const;
 export type AgentFlag = (typeof AGENT_FLAGS)[number];
@@ -29,26 +26,6 @@ export interface InitOptions extends Partial<Record<AgentFlag, boolean>> {
   yes?: boolean;
   json?: boolean;
   interactive?: boolean;
-}
-
-/** What exportPublicKey returns (init's --json prints it in snake_case as public_key). */
-export interface InitResult {
-  publicKey?: { keyId: string; file: string; created: boolean };
-}
-
-/** The local signing key's public half goes into the repository, so CI can trust what it signs. */
-async function exportPublicKey(root: string, config: TraceConfig, manifest: InstallManifest): Promise<InitResult['publicKey']> {
-  if (config.trace.signing.mode === 'keyless') return undefined;
-  const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
-  const key = await loadOrCreateKey(config.trace.signing.keyDir ?? keyDir(process.env, homedir()));
-  const file = join(PUBLIC_KEYS_DIR, `${key.keyId.slice(0, 16)}.pem`);
-  const path = join(root, file);
-  if (existsSync(path) && readFileSync(path, 'utf8') === key.publicKeyPem) return { keyId: key.keyId, file, created: false };
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, key.publicKeyPem);
-  manifest.created.push(file);
-  manifest.hashes = { ...manifest.hashes, [file]: contentHash(key.publicKeyPem) };
-  return { keyId: key.keyId, file, created: true };
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -204,7 +181,7 @@ export async function init(options: InitOptions): Promise<Outcome> {
     state_dir: repo.stateDir,
     files_to_commit: filesToCommit,
     pushes_carry: pushes,
-    ...(publicKey ? { public_key: { key_id: publicKey.keyId, file: publicKey.file, created: publicKey.created } } : {}),
+    ...(publicKey ? { public_key: { key_id: publicKey.keyId, file: publicKey.file, created: publicKey.created, owner: publicKey.owner } } : {}),
   };
   const paint = style(process.stdout);
   const lines = [

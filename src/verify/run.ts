@@ -5,14 +5,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { commitDiffs } from '../attribution/commit-diff.js';
-import { parseConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, parseConfig, type TraceConfig } from '../config.js';
 import { checkConsistency } from '../core/consistency.js';
 import { type Statement, statementIssues } from '../core/predicate.js';
-import { TraceError } from '../errors.js';
+import { TraceError, errorMessage } from '../errors.js';
 import { commitId, gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
 import { publicKeyId } from '../signing/key.js';
-import type { TrustPolicy } from '../signing/verify.js';
+import { keysAt, type TrustedKey } from '../signing/public-keys.js';
+import type { TrustPolicy, VerifyFailureCode } from '../signing/verify.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 
 export interface VerifyOptions {
@@ -27,6 +28,8 @@ export interface VerifyOptions {
   identity?: { subject?: string; subjectRegExp?: string; issuer?: string };
   trustedRootFile?: string;
   policyFile?: string;
+  /** Called once the number of commits is known; what it returns hears how far verification is. */
+  progress?: (total: number) => { update(done: number): void; done(): void };
 }
 
 export type { Violation } from '../core/policy.js';
@@ -44,11 +47,31 @@ export interface CommitVerdict {
   models: string[];
   failures: string[];
   violations: Violation[];
+  /**
+   * Merge commits only: `clean` when the commit's tree is what merging its parents gives (it adds
+   * no lines of its own and needs no attestation), `resolved` when it differs (conflict resolution
+   * or other changes: it must be attested), `unknown` when git could not tell (an octopus merge,
+   * or history missing from a shallow clone).
+   */
+  merge?: 'clean' | 'resolved' | 'unknown';
+  /** What is worth knowing but does not fail the commit (during adoption: what would have). */
+  notes: string[];
 }
 
 export interface VerifyResult {
   range: string;
   base: string | null;
+  /** The tip of the range. */
+  head: string | null;
+  /**
+   * True when the base has no `.chainloop.yml`: the range adopts trace, nothing at its base can vouch
+   * for it, so failures are reported as notes and the range passes; enforcement starts once it is merged.
+   */
+  adoption: boolean;
+  /** `git rev-parse --is-shallow-repository`: keys, policies and merges need the whole history. */
+  shallow: boolean;
+  /** Sentences for the reader: adoption, an empty range, a shallow clone, key files that do not parse. */
+  notices: string[];
   commits: CommitVerdict[];
   bundles_verified: number;
   fetch?: { merged: boolean; problems: string[] };
@@ -61,48 +84,87 @@ async function revParse(cwd: string, rev: string): Promise<string | null> {
 }
 
 /** The remote's default branch as a local ref: origin/HEAD, else origin/main, else origin/master. */
-async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
+export async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
   const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
   const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
   for (const ref of candidates) if (ref && (await revParse(cwd, ref))) return ref;
   return null;
 }
 
-export async function resolveRange(cwd: string, remote: string, range: string | undefined): Promise<{ label: string; base: string | null; commits: string[] }> {
+const SHALLOW_HINT = 'this clone is shallow: fetch the whole history (in GitHub Actions, actions/checkout with `fetch-depth: 0`; elsewhere `git fetch --unshallow`)';
+
+export interface ResolvedRange {
+  label: string;
+  base: string | null;
+  head: string | null;
+  commits: string[];
+  /** True when the range was given on the command line. */
+  explicit: boolean;
+}
+
+export async function resolveRange(cwd: string, remote: string, range: string | undefined, shallow = false): Promise<ResolvedRange> {
   let label: string;
   let base: string | null;
+  let head: string | null;
   let args: string[];
+  const notACommit = (rev: string) =>
+    new TraceError('BAD_ARGUMENT', `${rev} is not a commit here`, {
+      hint: shallow ? SHALLOW_HINT : 'give a range like origin/main..HEAD; in CI check out with fetch-depth: 0',
+    });
   if (range === undefined) {
     const upstream = await remoteDefault(cwd, remote);
     label = upstream ? `${upstream.replace('refs/remotes/', '')}..HEAD` : 'HEAD';
     base = upstream ? await revParse(cwd, upstream) : null;
+    head = await revParse(cwd, 'HEAD');
     args = upstream ? [`${upstream}..HEAD`] : ['HEAD'];
   } else if (range.includes('..')) {
-    const [left] = range.split(/\.\.\.?/);
+    const [left, right] = range.split(/\.\.\.?/);
     label = range;
     base = await revParse(cwd, left || 'HEAD');
-    if (!base) throw new TraceError('BAD_ARGUMENT', `${left} is not a commit here`, { hint: 'give a range like origin/main..HEAD; in CI check out with fetch-depth: 0' });
+    if (!base) throw notACommit(left ?? range);
+    head = await revParse(cwd, right || 'HEAD');
+    if (!head) throw notACommit(right ?? range);
     args = [range];
   } else {
     const sha = await revParse(cwd, range);
-    if (!sha) throw new TraceError('BAD_ARGUMENT', `${range} is not a commit here`);
+    if (!sha) throw notACommit(range);
     label = range;
     base = await revParse(cwd, `${sha}^`);
+    head = sha;
     args = ['--no-walk', sha];
   }
   const listed = await gitRaw(['rev-list', '--reverse', '--topo-order', ...args, '--'], { cwd, okCodes: [128] });
-  if (listed.code !== 0) throw new TraceError('BAD_ARGUMENT', `${label} is not a commit range here: ${listed.stderr.trim()}`);
-  return { label, base, commits: listed.stdout.toString('utf8').split('\n').filter(Boolean) };
+  if (listed.code !== 0) throw new TraceError('BAD_ARGUMENT', `${label} is not a commit range here: ${listed.stderr.trim()}`, shallow ? { hint: SHALLOW_HINT } : {});
+  return { label, base, head, commits: listed.stdout.toString('utf8').split('\n').filter(Boolean), explicit: range !== undefined };
 }
 
-/** Files of the repository as they are at `rev` (keys and config are read at the base of the range, not its head). */
-async function filesAt(cwd: string, rev: string, dir: string): Promise<Map<string, string>> {
-  const listing = await gitRaw(['ls-tree', '-r', '-z', '--name-only', rev, '--', dir], { cwd, okCodes: [128] });
-  const files = new Map<string, string>();
-  for (const path of listing.stdout.toString('utf8').split('\0').filter(Boolean)) {
-    files.set(path, (await gitRaw(['show', `${rev}:${path}`], { cwd })).stdout.toString('utf8'));
+/** Why an explicit range has no commits, as far as git can tell. */
+async function whyEmpty(cwd: string, range: ResolvedRange): Promise<string> {
+  if (range.base && range.head) {
+    if (range.base === range.head) return 'both ends are the same commit';
+    const reversed = await gitRaw(['rev-list', '--count', `${range.head}..${range.base}`], { cwd, okCodes: [128] });
+    const count = Number(reversed.stdout.toString('utf8').trim());
+    if (count > 0) return `its end is an ancestor of its start: is it reversed? (${range.head.slice(0, 10)}..${range.base.slice(0, 10)} has ${count} commit(s))`;
+    return `${range.head.slice(0, 10)} is already contained in ${range.base.slice(0, 10)}`;
   }
-  return files;
+  return 'it selects nothing';
+}
+
+/** Is `rev`'s tree what merging its parents gives? Only two-parent merges can be checked. */
+async function mergeKind(cwd: string, parents: readonly string[], sha: string): Promise<'clean' | 'resolved' | 'unknown'> {
+  if (parents.length !== 2) return 'unknown';
+  const merged = await gitRaw(['merge-tree', '--write-tree', '--no-messages', parents[0]!, parents[1]!], { cwd, okCodes: [1, 128, 129] });
+  // Exit 1: the parents conflict, so the committed tree holds a resolution.
+  if (merged.code === 1) return 'resolved';
+  if (merged.code !== 0) return 'unknown';
+  const tree = merged.stdout.toString('utf8').split('\n')[0]?.trim();
+  const committed = (await gitRaw(['rev-parse', '--verify', '--quiet', `${sha}^{tree}`], { cwd, okCodes: [1, 128] })).stdout.toString('utf8').trim();
+  return tree && tree === committed ? 'clean' : 'resolved';
+}
+
+async function isShallow(cwd: string): Promise<boolean> {
+  const out = await gitRaw(['rev-parse', '--is-shallow-repository'], { cwd, okCodes: [128] });
+  return out.stdout.toString('utf8').trim() === 'true';
 }
 
 async function configAt(cwd: string, rev: string | null): Promise<TraceConfig> {
@@ -117,22 +179,52 @@ function digest(line: string): string {
 
 export async function verifyRange(options: VerifyOptions): Promise<VerifyResult> {
   const cwd = options.repo.root;
-  const result: VerifyResult = { range: '', base: null, commits: [], bundles_verified: 0, violations: [], ok: true };
+  const shallow = await isShallow(cwd);
+  const result: VerifyResult = { range: '', base: null, head: null, adoption: false, shallow, notices: [], commits: [], bundles_verified: 0, violations: [], ok: true };
+  if (shallow) result.notices.push(`${SHALLOW_HINT}; keys, policies and merges are read from history`);
   if (options.fetch && options.bundleFiles.length === 0) {
+    const { assertRemote } = await import('./remote.js');
+    await assertRemote(cwd, options.remote, 'pass --no-fetch to verify the notes already here');
     const { fetchNotes } = await import('../upload/notes.js');
     const fetched = await fetchNotes(cwd, options.remote).catch((cause: unknown) => {
-      throw new TraceError('UPLOAD_FAILED', `cannot fetch ${NOTES_REF} from ${options.remote}: ${(cause as Error).message}`, { cause, hint: 'use --no-fetch to verify the notes already here' });
+      // fetchNotes already says what failed; add only what verify can do about it.
+      throw new TraceError('UPLOAD_FAILED', cause instanceof TraceError ? cause.message : `cannot fetch ${NOTES_REF} from ${options.remote}: ${errorMessage(cause)}`, {
+        cause,
+        hint: `check that \`git fetch ${options.remote}\` works, or pass --no-fetch to verify the notes already here`,
+      });
     });
     result.fetch = { merged: fetched.merged, problems: fetched.problems.map((p) => (p.commit ? `${p.commit.slice(0, 12)}: ${p.reason}` : p.reason)) };
   }
-  const range = await resolveRange(cwd, options.remote, options.range);
+  const range = await resolveRange(cwd, options.remote, options.range, shallow);
   result.range = range.label;
   result.base = range.base;
+  result.head = range.head;
+  if (range.commits.length === 0) {
+    // Never a silent "0 commits OK": a range given for CI that selects nothing is a mistake in it.
+    if (range.explicit && options.allCommits) {
+      throw new TraceError('BAD_ARGUMENT', `the range ${range.label} has no commits: ${await whyEmpty(cwd, range)}`, {
+        hint: shallow ? SHALLOW_HINT : 'give the range as BASE..HEAD (older commit first), e.g. origin/main..HEAD',
+      });
+    }
+    result.notices.push(range.explicit ? `nothing to verify: the range ${range.label} has no commits (${await whyEmpty(cwd, range)})` : `nothing to verify: ${range.label} has no commits (the branch has nothing the remote's default branch does not have)`);
+    return result;
+  }
 
-  // Trust comes from the base of the range: a range cannot vouch for itself.
+  // Trust comes from the base of the range: a range cannot vouch for itself. A base without
+  // trace's configuration means this range adopts trace: nothing there can vouch for anything yet.
+  result.adoption = range.base === null || !(await hasFile(cwd, range.base, CONFIG_FILE));
+  if (result.adoption) {
+    result.notices.push(`trace is adopted in this range; enforcement starts once it is merged (${range.base ? `no ${CONFIG_FILE} at its base ${range.base.slice(0, 10)}` : 'the range starts at the first commit'}: problems are reported as notes, not failures)`);
+  }
   const config = await configAt(cwd, range.base);
   const publicKeys = new Map<string, string>();
-  if (range.base) for (const pem of (await filesAt(cwd, range.base, '.chainloop/keys')).values()) addKey(publicKeys, pem, 'a key in .chainloop/keys');
+  let baseKeyCount = 0;
+  if (range.base) {
+    const atBase = await keysAt(cwd, range.base);
+    for (const key of atBase.keys) publicKeys.set(key.keyId, key.pem);
+    baseKeyCount = atBase.keys.length;
+    for (const bad of atBase.invalid) result.notices.push(`${bad.file} at the base ${range.base.slice(0, 10)} is ignored: ${bad.reason}`);
+  }
   for (const file of options.keyFiles) addKey(publicKeys, readText(file, '--key'), file);
   const identity = {
     ...(config.trace.verify.certificateIdentity ? { subject: config.trace.verify.certificateIdentity } : {}),
@@ -168,8 +260,20 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
     }
     return verifyBundle(bundle, trust);
   };
-  const verified = new Map<string, { ok: true; statement: Statement; signer: string } | { ok: false; message: string }>();
-  const check = async (line: string) => {
+  // The keys the range's head commits, to name the owner of a key that is not trusted yet.
+  let headKeys: TrustedKey[] | undefined;
+  const untrustedKeyMessage = async (keyId: string): Promise<string> => {
+    headKeys ??= range.head ? (await keysAt(cwd, range.head)).keys : [];
+    const atHead = headKeys.find((key) => key.keyId === keyId);
+    const file = atHead?.file ?? `.chainloop/keys/${keyId.slice(0, 16)}.pem`;
+    const where = range.base ? `at the base ${range.base.slice(0, 10)}` : 'at the base of the range';
+    const trusted = `${baseKeyCount} key(s) trusted there${baseKeyCount === 0 && shallow ? ': the clone is shallow, check out with fetch-depth: 0' : ''}`;
+    const added = atHead ? `; this range adds ${file}, but a change cannot vouch for itself` : '';
+    return `signed with key ${keyId.slice(0, 16)} of ${atHead?.owner ?? 'unknown'}, which is not trusted ${where} (${trusted})${added}. Fix: a maintainer merges a change that adds \`${file}\` (its owner runs \`trace keys add\`); then re-run`;
+  };
+  type Checked = { ok: true; statement: Statement; signer: string } | { ok: false; message: string; code?: VerifyFailureCode; keyId?: string };
+  const verified = new Map<string, Checked>();
+  const check = async (line: string): Promise<Checked> => {
     const key = digest(line);
     let outcome = verified.get(key);
     if (!outcome) {
@@ -180,8 +284,10 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
         parsed = undefined;
       }
       const signature = parsed === undefined ? { ok: false as const, message: 'the note line is not JSON' } : await verifyWithRoot(parsed);
-      if (!signature.ok) outcome = { ok: false, message: signature.message };
-      else {
+      if (!signature.ok) {
+        const keyId = keyHint(parsed);
+        outcome = 'code' in signature && signature.code === 'UNTRUSTED_KEY' && keyId ? { ok: false, code: signature.code, keyId, message: await untrustedKeyMessage(keyId) } : { ok: false, message: signature.message };
+      } else {
         const issues = statementIssues(signature.statement);
         outcome = issues.length > 0 ? { ok: false, message: `the statement does not match the predicate schema: ${issues.slice(0, 5).join('; ')}` } : { ok: true, statement: signature.statement as unknown as Statement, signer: signature.signer.kind === 'key' ? `key ${signature.signer.keyId.slice(0, 16)}` : `${signature.signer.subject} (${signature.signer.issuer})` };
       }
@@ -194,8 +300,20 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
   const parents = await parentsOf(cwd, range.commits);
   const diffs = await commitDiffs(cwd, range.commits.map((sha) => ({ sha, parent: parents.get(sha)?.[0] ?? null })));
   const statementsInRange = new Map<string, Statement>();
-  for (const sha of range.commits) {
-    const verdict: CommitVerdict = { sha, attested: false, ok: true, signers: [], ai_lines: 0, added_lines: 0, sessions: [], agents: [], models: [], failures: [], violations: [] };
+  const shown = options.progress?.(range.commits.length);
+  try {
+    for (const [index, sha] of range.commits.entries()) {
+      shown?.update(index);
+      result.commits.push(await verifyCommit(sha));
+    }
+  } finally {
+    shown?.done();
+  }
+
+  async function verifyCommit(sha: string): Promise<CommitVerdict> {
+    const verdict: CommitVerdict = { sha, attested: false, ok: true, signers: [], ai_lines: 0, added_lines: 0, sessions: [], agents: [], models: [], failures: [], violations: [], notes: [] };
+    const commitParents = parents.get(sha) ?? [];
+    if (commitParents.length > 1) verdict.merge = await mergeKind(cwd, commitParents, sha);
     const lines = linesByCommit.get(sha) ?? [];
     let matched = 0;
     for (const line of lines) {
@@ -217,7 +335,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
       matched++;
       verdict.attested = true;
       verdict.signers.push(outcome.signer);
-      for (const problem of checkConsistency(commit, parents.get(sha) ?? [], diffs.get(sha) ?? [])) verdict.failures.push(`disagrees with git: ${problem}`);
+      for (const problem of checkConsistency(commit, commitParents, diffs.get(sha) ?? [])) verdict.failures.push(`disagrees with git: ${problem}`);
       statementsInRange.set(digest(line), statement);
       const files = commit.files.filter((f) => !f.generated);
       verdict.ai_lines = files.reduce((n, f) => n + f.ai_lines_added, 0);
@@ -232,9 +350,19 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
     verdict.signers = [...new Set(verdict.signers)];
     verdict.agents = [...new Set(verdict.agents)];
     verdict.models = [...new Set(verdict.models)];
-    if (matched === 0 && options.allCommits) verdict.failures.push(lines.length === 0 ? 'not attested' : 'no valid attestation for this commit');
+    if (matched === 0 && verdict.merge === 'clean') {
+      // GitHub's pull-request merge commit, or any merge git would have made by itself: its lines
+      // are its parents' lines, each verified where it was written.
+      verdict.notes.push('clean merge: its tree is what merging its parents gives, so it adds no lines of its own and needs no attestation');
+    } else if (matched === 0 && options.allCommits) {
+      if (verdict.merge === 'resolved') {
+        verdict.failures.push(`merge commit that changes lines beyond merging its parents (a conflict resolution or an edit), and ${lines.length === 0 ? 'it is not attested' : 'none of its attestations is valid'}: it must be attested. Fix: run \`trace attest ${sha.slice(0, 12)}\` where trace is set up (or push it from there), then re-run`);
+      } else if (verdict.merge === 'unknown') {
+        verdict.failures.push(`merge commit that git cannot re-merge here (${commitParents.length > 2 ? 'an octopus merge' : shallow ? 'the clone is shallow' : 'history is missing'}), and not validly attested`);
+      } else verdict.failures.push(lines.length === 0 ? 'not attested' : 'no valid attestation for this commit');
+    }
     verdict.ok = verdict.failures.length === 0;
-    result.commits.push(verdict);
+    return verdict;
   }
 
   const { evaluateRangePolicies } = await import('./policies.js');
@@ -247,8 +375,27 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
       verdict.ok = false;
     }
   }
-  result.ok = result.commits.every((c) => c.ok) && violations.length === 0;
+  if (result.adoption) {
+    // Checked and reported, but nothing at the base can hold this range to anything yet.
+    for (const verdict of result.commits) {
+      verdict.notes.push(...verdict.failures, ...verdict.violations.map((v) => `policy ${v.rule}: ${v.message}`));
+      verdict.failures = [];
+      verdict.violations = [];
+      verdict.ok = true;
+    }
+  }
+  result.ok = result.commits.every((c) => c.ok) && (result.adoption || violations.length === 0);
   return result;
+}
+
+/** The public-key hint of a key-signed bundle. */
+function keyHint(bundle: unknown): string | undefined {
+  const hint = (bundle as { verificationMaterial?: { publicKey?: { hint?: unknown } } } | undefined)?.verificationMaterial?.publicKey?.hint;
+  return typeof hint === 'string' && hint ? hint : undefined;
+}
+
+async function hasFile(cwd: string, rev: string, path: string): Promise<boolean> {
+  return (await gitRaw(['cat-file', '-e', `${rev}:${path}`], { cwd, okCodes: [1, 128] })).code === 0;
 }
 
 async function parentsOf(cwd: string, commits: readonly string[]): Promise<Map<string, string[]>> {

@@ -92,19 +92,37 @@ describe('trace verify', () => {
     expect(result.commits.find((c) => c.sha === other)!.failures.join('\n')).toContain('does not name this commit as a subject');
   });
 
-  it('fails a key that is not trusted at the base, and a key the range adds for itself', () => {
+  it('fails a key that is not trusted at the base, and a key the range adds for itself, naming its owner and the fix', () => {
     const repo = makeRepo();
-    const base = repo.git(['rev-parse', 'HEAD']).stdout.trim(); // before the key was committed
-    repo.commit('adds the key');
+    // The base has trace's configuration (so this is not adoption) but not the key.
+    const base = repo.commit('trace config', ['.chainloop.yml', '.claude/settings.json']);
+    const keyFile = `.chainloop/keys/${readdirSync(join(repo.dir, '.chainloop', 'keys'))[0]!}`;
+    repo.commit('adds the key', [keyFile]);
     repo.write('x.txt', 'x\n');
     repo.commit('x');
     repo.git(['push', '-q', 'origin', 'main']);
     const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch']);
     expect(code).toBe(1);
-    expect(failures(result)).toMatch(/not a trusted key \(0 trusted\)/);
+    expect(result.adoption).toBe(false);
+    const message = failures(result);
+    expect(message).toContain(`of Dev <dev@example.com>, which is not trusted at the base ${base.slice(0, 10)} (0 key(s) trusted there)`);
+    expect(message).toContain(`this range adds ${keyFile}, but a change cannot vouch for itself`);
+    expect(message).toContain(`Fix: a maintainer merges a change that adds \`${keyFile}\``);
+    expect(message).toContain('then re-run');
     // The same bundles pass when the key is trusted explicitly.
-    const key = join(repo.dir, '.chainloop', 'keys', readdirSync(join(repo.dir, '.chainloop', 'keys'))[0]!);
-    expect(verify(repo, [`${base}..HEAD`, '--no-fetch', '--key', key]).code).toBe(0);
+    expect(verify(repo, [`${base}..HEAD`, '--no-fetch', '--key', join(repo.dir, keyFile)]).code).toBe(0);
+  });
+
+  it('names the owner as unknown when the range does not carry the key either', () => {
+    const repo = makeRepo();
+    const base = repo.commit('trace config', ['.chainloop.yml', '.claude/settings.json']);
+    repo.write('x.txt', 'x\n');
+    repo.commit('x', ['x.txt']);
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { code, result } = verify(repo, [`${base}..HEAD`, '--no-fetch']);
+    expect(code).toBe(1);
+    expect(failures(result)).toMatch(/signed with key [0-9a-f]{16} of unknown, which is not trusted/);
+    expect(failures(result)).toMatch(/Fix: a maintainer merges a change that adds `\.chainloop\/keys\/[0-9a-f]{16}\.pem`/);
   });
 
   it('with --all-commits a commit whose note was removed fails; without it, it is only reported', () => {

@@ -3,6 +3,7 @@ import { Attributor } from '../attribution/attribute.js';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { gitRaw } from '../git.js';
+import { NOTES_REF, readNotes } from '../upload/notes.js';
 import type { Outcome } from '../program.js';
 import type { Progress, Style } from '../terminal.js';
 import { canonicalAgentName, commitAttribution, type KnownAttribution, openStoreForReading, resolveCommit } from './show.js';
@@ -109,12 +110,18 @@ export async function blame(options: BlameOptions): Promise<Outcome> {
   const shown = options.progress?.('blame: attributing commits', distinct);
   try {
     const attributor = new Attributor(repo, store);
+    // Commits with no local record: their notes in one read, and what computing the rest needs in a
+    // few git processes (Attributor.prefetch) instead of several per commit.
+    const unrecorded = [...new Set(origins.map((origin) => origin.commit))].filter((sha) => !store.commit(sha));
+    const noted = await readNotes(repo.root, unrecorded, NOTES_REF);
+    const toCompute = unrecorded.filter((sha) => !noted.has(sha));
+    if (toCompute.length > 1) await attributor.prefetch(toCompute);
     const commits = new Map<string, KnownAttribution>();
     const lines: BlameLine[] = [];
     for (const [index, origin] of origins.entries()) {
       let known = commits.get(origin.commit);
       if (!known) {
-        known = await commitAttribution(attributor, origin.commit);
+        known = await commitAttribution(attributor, origin.commit, { hasNote: noted.has(origin.commit) || !unrecorded.includes(origin.commit) });
         commits.set(origin.commit, known);
         shown?.update(commits.size, origin.commit.slice(0, 8));
       }

@@ -31,8 +31,11 @@ export interface KnownAttribution {
   sessions: Map<string, AttestedSession>;
 }
 
-/** A commit's attribution: recorded here, else from its attestation note, else computed now (human, no capture). */
-export async function commitAttribution(attributor: Attributor, sha: string): Promise<KnownAttribution> {
+/**
+ * A commit's attribution: recorded here, else from its attestation note, else computed now (human, no capture).
+ * `hasNote: false` says the caller already knows it has no note (blame reads the notes of all its commits at once).
+ */
+export async function commitAttribution(attributor: Attributor, sha: string, hints: { hasNote?: boolean } = {}): Promise<KnownAttribution> {
   const sessionsOf = (ids: readonly string[]) =>
     new Map(ids.map((id) => {
       const session = attributor.store.session(id);
@@ -40,7 +43,7 @@ export async function commitAttribution(attributor: Attributor, sha: string): Pr
     }));
   const local = attributor.store.commit(sha);
   if (local) return { attribution: local, origin: 'local', sessions: sessionsOf(local.session_ids) };
-  const attested = await attributionFromNotes(attributor.repo.root, sha);
+  const attested = hints.hasNote === false ? undefined : await attributionFromNotes(attributor.repo.root, sha);
   if (attested) return { attribution: attested.attribution, origin: 'attestation', sessions: attested.sessions };
   const computed = await attributor.attribute(sha, { captured: false, now: () => new Date(), save: false });
   return { attribution: computed, origin: 'computed', sessions: sessionsOf(computed.session_ids) };

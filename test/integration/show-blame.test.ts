@@ -76,6 +76,25 @@ describe('trace blame', () => {
     expect(text[1]).toMatch(/^[0-9a-f]{8} human Bo Human 2026-03-04\s+2\) b\(\);$/);
   });
 
+  it('attributes commits with no record in one pass, AI lines included', () => {
+    const repo = makeRepo();
+    const agent = new FakeClaude(repo);
+    agent.start('claude-opus-4-8');
+    rmSync(join(repo.dir, '.git', 'hooks', 'post-commit'));
+    agent.write('a.ts', 'one();\n');
+    repo.commit('one', ['a.ts']);
+    agent.edit('a.ts', 'one();\n', 'one();\ntwo();\n');
+    repo.commit('two', ['a.ts']);
+    repo.write('a.ts', 'one();\ntwo();\nthree();\n');
+    repo.commit('three', ['a.ts']);
+    const lines = (JSON.parse(repo.trace(['blame', 'a.ts', '--json']).stdout) as { lines: BlameLine[] }).lines;
+    expect(lines.map((l) => [l.attribution, l.agent, l.captured])).toEqual([
+      ['ai', 'claude-code', false],
+      ['ai', 'claude-code', false],
+      ['human', null, false],
+    ]);
+  });
+
   it('says a missing file does not exist at the revision, exit 2, without git’s fatal:', () => {
     const repo = makeRepo();
     repo.write('new.txt', 'new\n');

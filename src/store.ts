@@ -579,6 +579,11 @@ export class Store {
     return row?.blob ?? null;
   }
 
+  /** Commits attributed here and not marked attested, newest first (some may since be rewritten away). */
+  unattestedCommits(limit: number): { sha: string; attributed_at: string }[] {
+    return this.db.prepare('SELECT sha, attributed_at FROM commits WHERE attested_at IS NULL ORDER BY attributed_at DESC LIMIT ?').all(limit) as { sha: string; attributed_at: string }[];
+  }
+
   markAttested(commits: readonly string[], at: string): void {
     this.write(() => {
       const update = this.db.prepare('UPDATE commits SET attested_at = ? WHERE sha = ?');

@@ -9,6 +9,8 @@ import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hoo
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { openCaptureStore } from '../capture/open.js';
+import type { Store } from '../store.js';
+import { NOTES_REF, readNotes } from '../upload/notes.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import type { Style } from '../terminal.js';
 
@@ -47,6 +49,8 @@ export interface StatusResult {
   /** The remote a push would go to (null: none configured), and the commits of HEAD it would attest there. */
   remote: string | null;
   pending_commits: string[];
+  /** Commits attributed here that reached the remote without an attestation (a push whose signing failed): no later push attests them. */
+  pushed_unattested: string[];
   skipped: { path: string; session_id: string; tool: string; reason: string; at: string | null }[];
   problems: LogEntry[];
 }
@@ -74,6 +78,27 @@ async function commitsAwaitingAttestation(cwd: string, remote: string | null): P
   if (!head) return [];
   const { commits } = await commitsToAttest(cwd, remote, [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(status)', remoteSha: '0'.repeat(40) }]);
   return commits;
+}
+
+/** How many recent unattested commits of the store `pushedUnattested` looks at. */
+const UNATTESTED_LOOKED_AT = 500;
+
+/**
+ * Commits attributed here, not attested, that are already on `remote` (a push went through while
+ * signing failed): pre-push never sees them again, so they are named with the command that attests them.
+ */
+async function pushedUnattested(cwd: string, remote: string | null, store: Store, pending: ReadonlySet<string>): Promise<string[]> {
+  if (remote === null) return [];
+  const candidates = store.unattestedCommits(UNATTESTED_LOOKED_AT).filter((row) => !pending.has(row.sha));
+  if (candidates.length === 0) return [];
+  // Walk the remote's branches back only to a day before the oldest candidate was attributed (at commit time).
+  const oldest = Math.min(...candidates.map((row) => Date.parse(row.attributed_at)));
+  const since = new Date((Number.isNaN(oldest) ? 0 : oldest) - 24 * 60 * 60 * 1000).toISOString();
+  const wanted = new Set(candidates.map((row) => row.sha));
+  // Oldest first, in the order git lists the remote's history.
+  const listed = (await git(['rev-list', '--reverse', '--topo-order', `--remotes=${remote}`, `--since=${since}`], { cwd })).split('\n').filter((sha) => wanted.has(sha));
+  const notes = await readNotes(cwd, listed, NOTES_REF);
+  return listed.filter((sha) => !notes.has(sha));
 }
 
 /** A log message as one line: its first line (a logged stack trace is joined with ` | `), at most 200 characters. */
@@ -140,6 +165,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     const captured = new Set(store.capturedPaths());
     const remote = await pushRemote(repo.root);
     const pending = await commitsAwaitingAttestation(repo.root, remote);
+    const pushed = await pushedUnattested(repo.root, remote, store, new Set(pending));
     const skipped = store.skippedChanges().map((change) => ({
       path: change.path,
       session_id: change.session_id,
@@ -155,6 +181,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
       uncommitted_ai_files: [...dirty].filter((path) => captured.has(path)).sort(),
       remote,
       pending_commits: pending,
+      pushed_unattested: pushed,
       skipped,
       problems: log.filter((entry) => entry.level !== 'info').slice(-20),
     };
@@ -201,6 +228,14 @@ function renderStatus(result: StatusResult, now: Date, style?: Style): string {
       ? `commits awaiting attestation: ${c.dim('none (no remote to push to)')}`
       : `commits awaiting attestation: ${result.pending_commits.length}${result.pending_commits.length > 0 ? c.dim(` (attested when pushed to ${result.remote})`) : ''}`,
   );
+  if (result.pushed_unattested.length > 0) {
+    const last = result.pushed_unattested.at(-1)!.slice(0, 12);
+    lines.push(
+      c.warning(`pushed without attestation: ${result.pushed_unattested.length}`) + c.dim(` (already on ${result.remote ?? 'the remote'}: no later push attests them)`),
+      ...result.pushed_unattested.slice(-10).map((sha) => `  ${sha.slice(0, 12)}`),
+      `  → \`trace attest ${last}\` attests one commit, \`trace attest A..B\` a range`,
+    );
+  }
   if (result.skipped.length > 0) {
     lines.push('', c.warning(`skipped captures (${result.skipped.length}):`), ...result.skipped.slice(-10).map((s) => `  ${s.path}: ${s.reason} (${s.tool}, session ${s.session_id})`));
   }

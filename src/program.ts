@@ -238,7 +238,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof TraceError) {
-      io.stderr(`trace: ${error.message}\n`);
+      const { style } = await import('./terminal.js');
+      io.stderr(`${style(process.stderr).failed('trace:')} ${error.message}\n`);
       if (error.hint) io.stderr(`  → ${error.hint}\n`);
       if (process.env.TRACE_DEBUG && error.cause instanceof Error) io.stderr(`${error.cause.stack ?? error.cause.message}\n`);
       return USAGE_ERRORS.has(error.code) ? 2 : 1;

@@ -109,6 +109,8 @@ describe('trace blame', () => {
       expect(result.stderr).not.toContain('fatal:');
       expect(result.stdout).toBe('');
     }
+    // The error's prefix is coloured on a terminal (forced here), plain in a pipe.
+    expect(repo.trace(['blame', 'nope.txt'], { env: { FORCE_COLOR: '1' } }).stderr).toMatch(ESCAPE);
   });
 
   it('reports progress over the commits it attributes, and clears it', async () => {

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { SimulatedClaude } = await import(join(root, 'dist', 'simulate', 'claude.js'));
 const { sandboxEnv } = await import(join(root, 'dist', 'simulate', 'sandbox.js'));
+const { style } = await import(join(root, 'dist', 'terminal.js'));
+// Colour only when this demo writes to a terminal and NO_COLOR is unset: piped, it is plain text.
+const colour = style(process.stdout, process.env);
 
 const base = mkdtempSync(join(tmpdir(), 'trace-demo-'));
 const dir = join(base, 'acme');
@@ -20,6 +23,8 @@ const remote = join(base, 'acme-remote.git');
 const home = join(base, 'home');
 mkdirSync(dir);
 const env = sandboxEnv(home, { name: 'Ana Developer', email: 'ana@example.com' });
+// The trace commands below write into this script's pipe: let them colour exactly when the demo does.
+if (colour.chalk.level > 0) env.FORCE_COLOR = String(colour.chalk.level);
 
 function sh(command, { quiet = false } = {}) {
   if (!quiet) process.stdout.write(`\n$ ${command}\n`);
@@ -28,7 +33,7 @@ function sh(command, { quiet = false } = {}) {
   if (result.status !== 0) throw new Error(`demo step failed: ${command}\n${result.stderr}`);
   return result.stdout;
 }
-const step = (title) => process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
+const step = (title) => process.stdout.write(`\n${colour.bold(`== ${title}`)}\n`);
 const write = (path, text) => {
   mkdirSync(dirname(join(dir, path)), { recursive: true });
   writeFileSync(join(dir, path), text);

@@ -25,6 +25,12 @@ const io: GlobalIo = {
 
 let exitCode = 0;
 
+/** Colours for text printed on stdout and a progress line on stderr, each only on a terminal (loaded by the commands that print them). */
+async function terminal() {
+  const { style, progress } = await import('./terminal.js');
+  return { style: style(process.stdout), progress: (label: string, total?: number) => progress(label, total) };
+}
+
 function render(outcome: Outcome, json: boolean | undefined): void {
   if (json) io.stdout(`${JSON.stringify(outcome.json, null, 2)}\n`);
   else if (outcome.text) io.stdout(outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`);
@@ -109,7 +115,7 @@ export function buildProgram(): Command {
     .action(
       run(async () => {
         const { status } = await import('./commands/status.js');
-        return status({ cwd: process.cwd(), now: new Date() });
+        return status({ cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
       }),
     );
 
@@ -120,7 +126,7 @@ export function buildProgram(): Command {
     .action(
       run(async (_options: { json?: boolean }, args: string[]) => {
         const { show } = await import('./commands/show.js');
-        return show({ cwd: process.cwd(), ...(args[0] ? { commit: args[0] } : {}) });
+        return show({ cwd: process.cwd(), ...(args[0] ? { commit: args[0] } : {}), style: (await terminal()).style });
       }),
     );
 
@@ -132,7 +138,8 @@ export function buildProgram(): Command {
     .action(
       run(async (options: { rev: string; json?: boolean }, args: string[]) => {
         const { blame } = await import('./commands/blame.js');
-        return blame({ cwd: process.cwd(), file: args[0]!, rev: options.rev });
+        const { style, progress } = await terminal();
+        return blame({ cwd: process.cwd(), file: args[0]!, rev: options.rev, style, progress });
       }),
     );
 
@@ -254,6 +261,17 @@ export function buildProgram(): Command {
   program
     .command('hook <agent> <event>')
     .description('capture an agent hook event from its JSON payload on stdin (run by the agent; prints nothing, exits 0)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Agents: claude (Claude Code, recorded as claude-code).',
+        'Events: session-start, session-end, user-prompt-submit, pre-tool-use, post-tool-use, post-tool-use-failure.',
+        '',
+        '`trace init` installs these commands in the agent’s hook config (.claude/settings.json); you do not run them',
+        'by hand. Problems go to .git/chainloop-trace/log.txt; `trace status` shows them.',
+      ].join('\n'),
+    )
     .action(async (agent: string, event: string) => {
       const { hookMain } = await import('./hook-main.js');
       await hookMain([agent, event]);
@@ -302,7 +320,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof TraceError) {
-      io.stderr(`trace: ${error.message}\n`);
+      const { style } = await import('./terminal.js');
+      io.stderr(`${style(process.stderr).failed('trace:')} ${error.message}\n`);
       if (error.hint) io.stderr(`  → ${error.hint}\n`);
       if (process.env.TRACE_DEBUG && error.cause instanceof Error) io.stderr(`${error.cause.stack ?? error.cause.message}\n`);
       return USAGE_ERRORS.has(error.code) ? 2 : 1;

@@ -9,7 +9,7 @@ import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -91,7 +91,33 @@ CREATE TABLE IF NOT EXISTS commit_files (
   PRIMARY KEY (sha, path)
 );
 CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files (path, seq);
+CREATE TABLE IF NOT EXISTS session_files (
+  session_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  edits INTEGER NOT NULL,
+  PRIMARY KEY (session_id, path)
+);
 `;
+
+/**
+ * Brings a store written by an earlier version up to SCHEMA_VERSION (run once, after SCHEMA):
+ * version 3 names Claude Code `claude-code` (Chainloop's name) instead of `claude`, and keeps each
+ * session's edit counts in `session_files`, seeded from the changes still held.
+ */
+const MIGRATIONS = `
+UPDATE sessions SET agent = 'claude-code' WHERE agent = 'claude';
+INSERT OR IGNORE INTO session_files (session_id, path, edits)
+  SELECT t.session_id, f.path, count(*) FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
+  WHERE f.after_state != 'pending' AND (t.status = 'done' OR f.before_state != f.after_state OR f.before_oid IS NOT f.after_oid)
+  GROUP BY t.session_id, f.path;
+`;
+
+/** Agent names as Chainloop spells them; the names earlier versions stored are read as these. */
+const AGENT_ALIASES: Readonly<Record<string, string>> = { claude: 'claude-code' };
+
+export function canonicalAgent(name: string): string {
+  return AGENT_ALIASES[name] ?? name;
+}
 
 /** Content state on one side of a tool call: its blob, absent (file missing or deleted), pending (post not seen yet), or skipped. */
 export type ContentState = 'content' | 'absent' | 'pending' | 'skipped' | 'unknown';
@@ -227,6 +253,7 @@ export class Store {
         db.pragma('journal_mode = WAL');
         db.transaction(() => {
           db.exec(SCHEMA);
+          db.exec(MIGRATIONS);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
       }
@@ -372,6 +399,7 @@ export class Store {
         ended_at: null,
         end_reason: null,
         ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
+        agent: canonicalAgent(update.agent),
       });
   }
 
@@ -380,11 +408,13 @@ export class Store {
   }
 
   session(id: string): SessionRecord | undefined {
-    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRecord | undefined;
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRecord | undefined;
+    return row && { ...row, agent: canonicalAgent(row.agent) };
   }
 
   sessions(): SessionRecord[] {
-    return this.db.prepare('SELECT * FROM sessions ORDER BY coalesce(started_at, updated_at)').all() as SessionRecord[];
+    // Mapped on read too: an older trace sharing this store (another worktree's hooks) may still write `claude`.
+    return (this.db.prepare('SELECT * FROM sessions ORDER BY coalesce(started_at, updated_at)').all() as SessionRecord[]).map((row) => ({ ...row, agent: canonicalAgent(row.agent) }));
   }
 
   prompts(sessionId: string): { at: string; prompt_id: string | null; text: string }[] {
@@ -412,8 +442,31 @@ export class Store {
     return this.db.prepare('SELECT * FROM tool_calls WHERE session_id = ? AND tool_use_id = ?').get(sessionId, toolUseId) as ToolCallRecord | undefined;
   }
 
+  /**
+   * Ends a tool call and, the first time, counts its file changes as edits of its session: every
+   * change of a call that succeeded, and of a failed one only the files it really changed (a shell
+   * command that failed halfway; a failed Edit changes nothing). The counts outlive the changes,
+   * which a push prunes.
+   */
   finishToolCall(id: number, status: 'done' | 'failed', at: string, error: string | null): void {
-    this.db.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
+    const first = this.db.prepare("UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'pending'").run(status, at, error, id).changes > 0;
+    if (!first) {
+      this.db.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO session_files (session_id, path, edits)
+         SELECT t.session_id, f.path, 1 FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
+         WHERE f.tool_call_id = ? AND f.after_state != 'pending' AND (t.status = 'done' OR f.before_state != f.after_state OR f.before_oid IS NOT f.after_oid)
+         ON CONFLICT (session_id, path) DO UPDATE SET edits = edits + 1`,
+      )
+      .run(id);
+  }
+
+  /** How many times each file was edited in a session (see `finishToolCall`), by path. */
+  sessionEdits(sessionId: string): { path: string; edits: number }[] {
+    return this.db.prepare('SELECT path, edits FROM session_files WHERE session_id = ? ORDER BY path').all(sessionId) as { path: string; edits: number }[];
   }
 
   toolCalls(sessionId: string): ToolCallRecord[] {
@@ -524,6 +577,11 @@ export class Store {
   commitBlob(sha: string, path: string): string | null {
     const row = this.db.prepare('SELECT blob FROM commit_files WHERE sha = ? AND path = ?').get(sha, path) as { blob: string | null } | undefined;
     return row?.blob ?? null;
+  }
+
+  /** Commits attributed here and not marked attested, newest first (some may since be rewritten away). */
+  unattestedCommits(limit: number): { sha: string; attributed_at: string }[] {
+    return this.db.prepare('SELECT sha, attributed_at FROM commits WHERE attested_at IS NULL ORDER BY attributed_at DESC LIMIT ?').all(limit) as { sha: string; attributed_at: string }[];
   }
 
   markAttested(commits: readonly string[], at: string): void {

@@ -151,7 +151,7 @@ interface CaptureContext {
 }
 
 function sessionUpdate(event: CaptureEvent, at: string): SessionUpdate {
-  return { id: event.sessionId, agent: 'claude', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
+  return { id: event.sessionId, agent: 'claude-code', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
 }
 
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */

@@ -5,14 +5,17 @@ import { openRepo } from '../context.js';
 import { isInitialised, type Repo } from '../repo.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
-import { commitId } from '../git.js';
+import { commitId, gitRaw } from '../git.js';
 import type { Outcome } from '../program.js';
-import { Store } from '../store.js';
+import { canonicalAgent, Store } from '../store.js';
 import { openCaptureStore } from '../capture/open.js';
+import type { Style } from '../terminal.js';
 
 export interface ShowOptions {
   cwd: string;
   commit?: string;
+  /** Colours for the text; none when absent. */
+  style?: Style;
 }
 
 export async function resolveCommit(cwd: string, rev: string): Promise<string> {
@@ -28,8 +31,11 @@ export interface KnownAttribution {
   sessions: Map<string, AttestedSession>;
 }
 
-/** A commit's attribution: recorded here, else from its attestation note, else computed now (human, no capture). */
-export async function commitAttribution(attributor: Attributor, sha: string): Promise<KnownAttribution> {
+/**
+ * A commit's attribution: recorded here, else from its attestation note, else computed now (human, no capture).
+ * `hasNote: false` says the caller already knows it has no note (blame reads the notes of all its commits at once).
+ */
+export async function commitAttribution(attributor: Attributor, sha: string, hints: { hasNote?: boolean } = {}): Promise<KnownAttribution> {
   const sessionsOf = (ids: readonly string[]) =>
     new Map(ids.map((id) => {
       const session = attributor.store.session(id);
@@ -37,7 +43,7 @@ export async function commitAttribution(attributor: Attributor, sha: string): Pr
     }));
   const local = attributor.store.commit(sha);
   if (local) return { attribution: local, origin: 'local', sessions: sessionsOf(local.session_ids) };
-  const attested = await attributionFromNotes(attributor.repo.root, sha);
+  const attested = hints.hasNote === false ? undefined : await attributionFromNotes(attributor.repo.root, sha);
   if (attested) return { attribution: attested.attribution, origin: 'attestation', sessions: attested.sessions };
   const computed = await attributor.attribute(sha, { captured: false, now: () => new Date(), save: false });
   return { attribution: computed, origin: 'computed', sessions: sessionsOf(computed.session_ids) };
@@ -48,26 +54,52 @@ export function openStoreForReading(repo: Repo): Store {
   return isInitialised(repo) ? openCaptureStore(repo) : Store.openInMemory();
 }
 
+/** The commit's subject (first line of its message). */
+async function commitSubject(cwd: string, sha: string): Promise<string> {
+  const result = await gitRaw(['log', '-1', '--format=%s', sha], { cwd, okCodes: [128] });
+  return result.code === 0 ? result.stdout.toString('utf8').trim() : '';
+}
+
 export async function show(options: ShowOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   const sha = await resolveCommit(repo.root, options.commit ?? 'HEAD');
   const store = openStoreForReading(repo);
   try {
     const known = await commitAttribution(new Attributor(repo, store), sha);
-    const sessions = known.attribution.session_ids.map((id) => ({ id, agent: known.sessions.get(id)?.agent ?? null, model: known.sessions.get(id)?.model ?? null }));
-    const text = renderShow(known.attribution, sessions) + (known.origin === 'attestation' ? '\n(from the commit’s attestation note; `trace verify` checks its signature)' : '');
-    return { json: { ...known.attribution, origin: known.origin, sessions }, text };
+    const subject = await commitSubject(repo.root, sha);
+    const sessions = known.attribution.session_ids.map((id) => ({ id, agent: canonicalAgentName(known.sessions.get(id)?.agent ?? null), model: known.sessions.get(id)?.model ?? null }));
+    const text = renderShow(known, subject, sessions, options.style);
+    return { json: { ...known.attribution, subject, origin: known.origin, sessions }, text };
   } finally {
     store.close();
   }
 }
 
-function renderShow(attribution: CommitAttribution, sessions: { id: string; agent: string | null; model: string | null }[]): string {
-  const lines = [`commit ${attribution.sha}`, `author ${attribution.author.name} <${attribution.author.email}> ${attribution.author.date}`];
-  if (attribution.parents.length > 1) lines.push(`merge of ${attribution.parents.map((p) => p.slice(0, 12)).join(' ')}: no line ranges`);
-  if (!attribution.captured) lines.push('no capture was available for this commit: its lines are attributed to human');
+/** Chainloop's agent name, also for attestations made before trace used it everywhere. */
+export function canonicalAgentName(name: string | null): string | null {
+  return name === null ? null : canonicalAgent(name);
+}
+
+/** What to say about where the attribution of a commit made without capture comes from, or nothing. */
+export function captureNote(origin: KnownAttribution['origin'], captured: boolean, aiLines: number): string | undefined {
+  if (captured) return undefined;
+  const where = origin === 'attestation' ? 'on the machine that attested it' : 'on this machine';
+  if (aiLines === 0) return `made without capture ${where}: its lines are attributed to human`;
+  return `made without capture ${where}: its AI lines are attributed from captured agent edits and earlier attributed commits; the rest to human`;
+}
+
+const PLAIN = (text: string) => text;
+
+function renderShow(known: KnownAttribution, subject: string, sessions: { id: string; agent: string | null; model: string | null }[], style?: Style): string {
+  const attribution = known.attribution;
+  const c = { ai: style?.ai ?? PLAIN, human: style?.human ?? PLAIN, dim: style?.dim ?? PLAIN, bold: style?.bold ?? PLAIN, warning: style?.warning ?? PLAIN };
+  const tag = (kind: 'ai' | 'human', text: string) => (kind === 'ai' ? c.ai(text) : c.human(text));
+  const lines = [c.bold(`commit ${attribution.sha}`), `author ${attribution.author.name} <${attribution.author.email}> ${attribution.author.date}`];
+  if (subject) lines.push('', `    ${subject}`);
+  if (attribution.parents.length > 1) lines.push('', `merge of ${attribution.parents.map((p) => p.slice(0, 12)).join(' ')}: no line ranges`);
   let ai = 0;
   let human = 0;
+  const body: string[] = [];
   for (const file of attribution.files) {
     if (!file.generated) {
       ai += file.ai_lines_added;
@@ -75,14 +107,19 @@ function renderShow(attribution: CommitAttribution, sessions: { id: string; agen
     }
     const tags = [file.binary ? 'binary' : '', file.generated ? 'generated' : ''].filter(Boolean).join(', ');
     const name = file.old_path ? `${file.old_path} → ${file.path}` : file.path;
-    lines.push('', `${file.status.padEnd(8)} ${name}  +${file.lines_added} -${file.lines_removed}  ai ${file.ai_lines_added} / human ${file.human_lines_added}${tags ? `  (${tags})` : ''}`);
+    body.push('', `${file.status.padEnd(8)} ${c.bold(name)}  +${file.lines_added} -${file.lines_removed}  ${tag('ai', `ai ${file.ai_lines_added}`)} / ${tag('human', `human ${file.human_lines_added}`)}${tags ? c.dim(`  (${tags})`) : ''}`);
     for (const range of file.lines) {
       const span = range.start === range.end ? `${range.start}` : `${range.start}-${range.end}`;
-      lines.push(`  ${span.padStart(11)}  ${range.attribution}${range.session_id ? `  session ${range.session_id}` : ''}`);
+      body.push(`  ${span.padStart(11)}  ${tag(range.attribution, range.attribution)}${range.session_id ? c.dim(`  session ${range.session_id}`) : ''}`);
     }
   }
+  // Said once the counts are known, so it never contradicts them.
+  const note = captureNote(known.origin, attribution.captured, ai);
+  if (note) lines.push('', c.warning(note));
+  lines.push(...body);
   const total = ai + human;
-  lines.push('', `added lines: ${total}, ai ${ai}${total ? ` (${Math.round((ai / total) * 100)}%)` : ''}, human ${human}`);
-  for (const session of sessions) lines.push(`session ${session.id}: ${session.agent ?? 'unknown agent'}${session.model ? `, ${session.model}` : ''}`);
+  lines.push('', `added lines: ${total}, ${tag('ai', `ai ${ai}${total ? ` (${Math.round((ai / total) * 100)}%)` : ''}`)}, ${tag('human', `human ${human}`)}`);
+  for (const session of sessions) lines.push(`session ${session.id}: ${c.ai(session.agent ?? 'unknown agent')}${session.model ? `, ${session.model}` : ''}`);
+  if (known.origin === 'attestation') lines.push(c.dim('(from the commit’s attestation note; `trace verify` checks its signature)'));
   return lines.join('\n');
 }

@@ -1,29 +1,39 @@
 // `trace status`: what is recorded, what was skipped, what went wrong, and whether the hooks are in place.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitsToAttest } from '../attest/plan.js';
 import { openRepo, requireInitialised } from '../context.js';
-import { dirtyPaths } from '../git.js';
+import { commitId, dirtyPaths, git, gitRaw } from '../git.js';
 import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
 import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hooks.js';
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { openCaptureStore } from '../capture/open.js';
+import type { Store } from '../store.js';
+import { NOTES_REF, readNotes } from '../upload/notes.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
+import type { Style } from '../terminal.js';
 
 export interface StatusOptions {
   cwd: string;
   now: Date;
+  /** Colours for the text; none when absent. */
+  style?: Style;
 }
 
 export interface SessionStatus {
   id: string;
   agent: string;
   model: string | null;
+  /** No end event and an event within the last ACTIVE_WINDOW_MS. */
   active: boolean;
   started_at: string | null;
   ended_at: string | null;
+  /** The session's last recorded event. */
+  last_activity_at: string;
   prompts: number;
   tool_calls: number;
+  /** File changes by tool calls that did not fail (see `Store.finishToolCall`); kept after a push. */
   file_edits: number;
   files: string[];
   /** From the agent's transcript, when it can be read. */
@@ -36,12 +46,77 @@ export interface StatusResult {
   hooks: { claude: boolean; git: Record<string, boolean> };
   sessions: SessionStatus[];
   uncommitted_ai_files: string[];
+  /** The remote a push would go to (null: none configured), and the commits of HEAD it would attest there. */
+  remote: string | null;
   pending_commits: string[];
+  /** Commits attributed here that reached the remote without an attestation (a push whose signing failed): no later push attests them. */
+  pushed_unattested: string[];
   skipped: { path: string; session_id: string; tool: string; reason: string; at: string | null }[];
   problems: LogEntry[];
 }
 
-const ACTIVE_WINDOW_MS = 6 * 60 * 60 * 1000;
+/** A session without an end event counts as active this long after its last event. */
+export const ACTIVE_WINDOW_MS = 30 * 60 * 1000;
+
+/** The remote `git push` would use from this branch: its push remote, the default push remote, its upstream's remote, else origin or the only one. */
+async function pushRemote(cwd: string): Promise<string | null> {
+  const remotes = (await git(['remote'], { cwd })).split('\n').filter(Boolean);
+  if (remotes.length === 0) return null;
+  const branch = (await gitRaw(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, okCodes: [1, 128] })).stdout.toString('utf8').trim();
+  const keys = [...(branch ? [`branch.${branch}.pushRemote`] : []), 'remote.pushDefault', ...(branch ? [`branch.${branch}.remote`] : [])];
+  for (const key of keys) {
+    const value = (await gitRaw(['config', '--get', key], { cwd, okCodes: [1] })).stdout.toString('utf8').trim();
+    if (value && remotes.includes(value)) return value;
+  }
+  return remotes.includes('origin') ? 'origin' : remotes[0]!;
+}
+
+/** What pre-push would attest if HEAD were pushed now: HEAD's commits not on the remote and not attested. */
+async function commitsAwaitingAttestation(cwd: string, remote: string | null): Promise<string[]> {
+  if (remote === null) return [];
+  const head = await commitId(cwd, 'HEAD');
+  if (!head) return [];
+  const { commits } = await commitsToAttest(cwd, remote, [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(status)', remoteSha: '0'.repeat(40) }]);
+  return commits;
+}
+
+/** How many recent unattested commits of the store `pushedUnattested` looks at. */
+const UNATTESTED_LOOKED_AT = 500;
+
+/**
+ * Commits attributed here, not attested, that are already on `remote` (a push went through while
+ * signing failed): pre-push never sees them again, so they are named with the command that attests them.
+ */
+async function pushedUnattested(cwd: string, remote: string | null, store: Store, pending: ReadonlySet<string>): Promise<string[]> {
+  if (remote === null) return [];
+  const candidates = store.unattestedCommits(UNATTESTED_LOOKED_AT).filter((row) => !pending.has(row.sha));
+  if (candidates.length === 0) return [];
+  // Walk the remote's branches back only to a day before the oldest candidate was attributed (at commit time).
+  const oldest = Math.min(...candidates.map((row) => Date.parse(row.attributed_at)));
+  const since = new Date((Number.isNaN(oldest) ? 0 : oldest) - 24 * 60 * 60 * 1000).toISOString();
+  const wanted = new Set(candidates.map((row) => row.sha));
+  // Oldest first, in the order git lists the remote's history.
+  const listed = (await git(['rev-list', '--reverse', '--topo-order', `--remotes=${remote}`, `--since=${since}`], { cwd })).split('\n').filter((sha) => wanted.has(sha));
+  const notes = await readNotes(cwd, listed, NOTES_REF);
+  return listed.filter((sha) => !notes.has(sha));
+}
+
+/** A log message as one line: its first line (a logged stack trace is joined with ` | `), at most 200 characters. */
+export function problemLine(message: string): string {
+  const first = message.split(/\s\|\s/)[0]!.trim();
+  return first.length > 200 ? `${first.slice(0, 199)}…` : first;
+}
+
+/** `3h ago`, `5 min ago`, `just now`. */
+export function ago(then: Date, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (seconds < 60) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours}h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
 
 export async function status(options: StatusOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
@@ -59,7 +134,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     const sessions: SessionStatus[] = [];
     for (const session of store.sessions()) {
       const calls = store.toolCalls(session.id);
-      const changes = store.changesForSession(session.id);
+      const edits = store.sessionEdits(session.id);
       const last = Date.parse(session.updated_at);
       const transcript = session.transcript_path ? await readClaudeTranscript(session.transcript_path) : { summary: null, warnings: ['no transcript path recorded'] };
       const summary = transcript.summary;
@@ -70,10 +145,11 @@ export async function status(options: StatusOptions): Promise<Outcome> {
         active: session.ended_at === null && options.now.getTime() - last < ACTIVE_WINDOW_MS,
         started_at: session.started_at,
         ended_at: session.ended_at,
+        last_activity_at: session.updated_at,
         prompts: store.prompts(session.id).length,
         tool_calls: calls.length,
-        file_edits: changes.filter((change) => change.after_state !== 'pending').length,
-        files: [...new Set(changes.map((change) => change.path))].sort(),
+        file_edits: edits.reduce((sum, file) => sum + file.edits, 0),
+        files: edits.map((file) => file.path),
         usage: summary && {
           models: summary.modelsUsed,
           input_tokens: summary.usage.inputTokens,
@@ -87,7 +163,9 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     }
     const dirty = await dirtyPaths(repo.root);
     const captured = new Set(store.capturedPaths());
-    const pending = store.db.prepare('SELECT sha FROM commits WHERE attested_at IS NULL ORDER BY attributed_at').all() as { sha: string }[];
+    const remote = await pushRemote(repo.root);
+    const pending = await commitsAwaitingAttestation(repo.root, remote);
+    const pushed = await pushedUnattested(repo.root, remote, store, new Set(pending));
     const skipped = store.skippedChanges().map((change) => ({
       path: change.path,
       session_id: change.session_id,
@@ -101,39 +179,72 @@ export async function status(options: StatusOptions): Promise<Outcome> {
       hooks: { claude, git: Object.fromEntries(GIT_HOOKS.map((name) => [name, installed.includes(name)])) },
       sessions,
       uncommitted_ai_files: [...dirty].filter((path) => captured.has(path)).sort(),
-      pending_commits: pending.map((row) => row.sha),
+      remote,
+      pending_commits: pending,
+      pushed_unattested: pushed,
       skipped,
       problems: log.filter((entry) => entry.level !== 'info').slice(-20),
     };
-    return { json: result, text: renderStatus(result) };
+    return { json: result, text: renderStatus(result, options.now, options.style) };
   } finally {
     store.close();
   }
 }
 
-function renderStatus(result: StatusResult): string {
-  const lines: string[] = [`trace status for ${result.repository}`, ''];
+const PLAIN = (text: string) => text;
+
+function renderStatus(result: StatusResult, now: Date, style?: Style): string {
+  const c = {
+    ok: style?.ok ?? PLAIN,
+    failed: style?.failed ?? PLAIN,
+    warning: style?.warning ?? PLAIN,
+    dim: style?.dim ?? PLAIN,
+    bold: style?.bold ?? PLAIN,
+    ai: style?.ai ?? PLAIN,
+  };
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const lines: string[] = [c.bold(`trace status for ${result.repository}`), ''];
   const missingHooks = Object.entries(result.hooks.git).filter(([, ok]) => !ok).map(([name]) => name);
-  lines.push(`hooks: Claude Code ${result.hooks.claude ? 'installed' : 'MISSING'}; git ${missingHooks.length === 0 ? 'installed' : `MISSING ${missingHooks.join(', ')}`}`);
+  lines.push(
+    `hooks: Claude Code ${result.hooks.claude ? c.ok('installed') : c.failed('MISSING')}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`,
+  );
   if (!result.hooks.claude || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
-  lines.push('', `sessions (${result.sessions.length}):`);
+  lines.push('', c.bold(`sessions (${result.sessions.length}):`));
   if (result.sessions.length === 0) lines.push('  none recorded yet');
   for (const s of result.sessions.slice(-10)) {
+    const when = s.active ? c.ok('active') : s.ended_at ? c.dim(`ended ${ago(new Date(s.ended_at), now)}`) : c.dim(`last active ${ago(new Date(s.last_activity_at), now)}`);
     lines.push(
-      `  ${s.active ? '●' : '○'} ${s.id}  ${s.agent}${s.model ? ` ${s.model}` : ''}  ${s.file_edits} edit${s.file_edits === 1 ? '' : 's'} in ${s.files.length} file${s.files.length === 1 ? '' : 's'}, ${s.prompts} prompt${s.prompts === 1 ? '' : 's'}${s.active ? '  (active)' : ''}`,
+      `  ${s.active ? c.ok('●') : '○'} ${s.id}  ${c.ai(s.agent)}${s.model ? ` ${s.model}` : ''}  ${plural(s.file_edits, 'edit')} in ${plural(s.files.length, 'file')}, ${plural(s.prompts, 'prompt')}  (${when})`,
     );
     if (s.usage) {
       const cost = s.usage.estimated_cost_usd === null ? 'cost unknown' : `~$${s.usage.estimated_cost_usd.toFixed(4)} estimated`;
-      lines.push(`      tokens: ${s.usage.input_tokens} in, ${s.usage.output_tokens} out, ${s.usage.cache_read_input_tokens} cache read, ${s.usage.cache_creation_input_tokens} cache write; ${cost}`);
+      lines.push(c.dim(`      tokens: ${s.usage.input_tokens} in, ${s.usage.output_tokens} out, ${s.usage.cache_read_input_tokens} cache read, ${s.usage.cache_creation_input_tokens} cache write; ${cost}`));
     }
   }
-  lines.push('', `files with uncommitted AI changes (${result.uncommitted_ai_files.length}):`, ...result.uncommitted_ai_files.map((f) => `  ${f}`));
-  lines.push('', `commits awaiting attestation: ${result.pending_commits.length}`);
+  lines.push('', c.bold(`files with uncommitted AI changes (${result.uncommitted_ai_files.length}):`), ...result.uncommitted_ai_files.map((f) => `  ${f}`));
+  lines.push(
+    '',
+    result.remote === null
+      ? `commits awaiting attestation: ${c.dim('none (no remote to push to)')}`
+      : `commits awaiting attestation: ${result.pending_commits.length}${result.pending_commits.length > 0 ? c.dim(` (attested when pushed to ${result.remote})`) : ''}`,
+  );
+  if (result.pushed_unattested.length > 0) {
+    const last = result.pushed_unattested.at(-1)!.slice(0, 12);
+    lines.push(
+      c.warning(`pushed without attestation: ${result.pushed_unattested.length}`) + c.dim(` (already on ${result.remote ?? 'the remote'}: no later push attests them)`),
+      ...result.pushed_unattested.slice(-10).map((sha) => `  ${sha.slice(0, 12)}`),
+      `  → \`trace attest ${last}\` attests one commit, \`trace attest A..B\` a range`,
+    );
+  }
   if (result.skipped.length > 0) {
-    lines.push('', `skipped captures (${result.skipped.length}):`, ...result.skipped.slice(-10).map((s) => `  ${s.path}: ${s.reason} (${s.tool}, session ${s.session_id})`));
+    lines.push('', c.warning(`skipped captures (${result.skipped.length}):`), ...result.skipped.slice(-10).map((s) => `  ${s.path}: ${s.reason} (${s.tool}, session ${s.session_id})`));
   }
   if (result.problems.length > 0) {
-    lines.push('', `recent problems (${result.problems.length}, from .git/chainloop-trace/log.txt):`, ...result.problems.slice(-10).map((p) => `  ${p.at} ${p.level}: ${p.message}`));
+    lines.push(
+      '',
+      c.warning(`recent problems (${result.problems.length}, from .git/chainloop-trace/log.txt):`),
+      ...result.problems.slice(-10).map((p) => `  ${c.dim(p.at)} ${p.level === 'error' ? c.failed(p.level) : c.warning(p.level)}: ${problemLine(p.message)}`),
+    );
   }
   return lines.join('\n');
 }

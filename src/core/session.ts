@@ -12,7 +12,7 @@ export const SESSION_SCHEMA_VERSION = '0.1';
 /** The stored record of a session, as far as the session object needs it. */
 export interface SessionInfo {
   id: string;
-  /** `claude`, `cursor`, ... (see `AgentName`). */
+  /** Chainloop's agent name: `claude-code`, `cursor`, ... (see `AgentName`); older stores said `claude`. */
   agent: string;
   agentVersion?: string | null;
   /** Model from the hook payloads, used when there is no transcript. */
@@ -128,6 +128,7 @@ export interface AiCodingSession {
   warnings: string[];
 }
 
+/** Names earlier versions stored, and the hook CLI's short names, to Chainloop's (which map to themselves). */
 const AGENT_NAMES: Record<string, string> = {
   claude: 'claude-code',
   cursor: 'cursor',

@@ -1,6 +1,7 @@
 // Domain types shared by the pure core and the adapters around it.
 
-export type AgentName = 'claude' | 'cursor' | 'codex' | 'gemini' | 'copilot' | 'opencode';
+/** Chainloop's agent names: what every command prints and every attestation carries. */
+export type AgentName = 'claude-code' | 'cursor' | 'codex' | 'gemini-cli' | 'copilot' | 'opencode';
 
 /** Who last wrote a line: an agent tool call of a session, or a person. */
 export type Author = { kind: 'ai'; sessionId: string } | { kind: 'human' };

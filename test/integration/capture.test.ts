@@ -236,7 +236,7 @@ describe('sessions and prompts', () => {
     agent.end('clear');
     withStore(repo, (store) => {
       const session = store.session(agent.sessionId)!;
-      expect(session).toMatchObject({ agent: 'claude', model: 'claude-sonnet-4-6', transcript_path: agent.transcriptPath, cwd: repo.dir, source: 'startup', end_reason: 'clear' });
+      expect(session).toMatchObject({ agent: 'claude-code', model: 'claude-sonnet-4-6', transcript_path: agent.transcriptPath, cwd: repo.dir, source: 'startup', end_reason: 'clear' });
       expect(session.started_at).not.toBeNull();
       expect(session.ended_at).not.toBeNull();
       expect(store.prompts(agent.sessionId).map((p) => p.text)).toEqual(['add a --json flag']);

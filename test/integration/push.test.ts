@@ -154,8 +154,12 @@ describe('failures', () => {
     expect(push.stderr).toMatch(/trace: warning: this push is not attested \(.*key/);
     expect(repo.git(['--git-dir', repo.remote, 'rev-parse', 'main']).stdout.trim()).toBe(sha);
     expect(remoteNoteLines(repo, sha)).toEqual([]);
-    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { pending_commits: string[]; problems: { message: string }[] };
-    expect(status.pending_commits).toContain(sha);
+    const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { pending_commits: string[]; pushed_unattested: string[]; problems: { message: string }[] };
+    // On the remote now, so no later push attests it: status names it apart, with the command that does.
+    expect(status.pending_commits).not.toContain(sha);
+    // (the initial commit went out in the same push)
+    expect(status.pushed_unattested).toEqual([repo.git(['rev-parse', 'HEAD~1']).stdout.trim(), sha]);
+    expect(repo.trace(['status']).stdout).toContain('pushed without attestation: 2');
   });
 
   it('with requireTrace the same failure refuses the push, with the reason and the fix', () => {

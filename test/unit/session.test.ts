@@ -112,7 +112,7 @@ async function fullInput(): Promise<BuildSessionInput> {
   return {
     session: {
       id: SESSION,
-      agent: 'claude',
+      agent: 'claude-code',
       agentVersion: '2.1.240',
       model: 'claude-opus-4-8',
       startedAt: '2026-11-20T10:01:00.000Z',
@@ -133,6 +133,9 @@ describe('buildSessionObject', () => {
     expectValid(s);
     expect(s.schema_version).toBe('0.1');
     expect(s.agent).toEqual({ name: 'claude-code', version: '2.1.240' });
+    // A session recorded by an earlier version (as `claude`) gets Chainloop's name too.
+    const old = await fullInput();
+    expect(buildSessionObject({ ...old, session: { ...old.session, agent: 'claude' } }).agent.name).toBe('claude-code');
     expect(s.session).toEqual({
       id: SESSION,
       slug: 'brave-purple-otter',

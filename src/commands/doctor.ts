@@ -7,6 +7,7 @@ import { CONFIG_FILE, loadConfig, type TraceConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { errorMessage } from '../errors.js';
 import { gitRaw } from '../git.js';
+import { remoteDefault } from '../verify/remote.js';
 import { packagePath, readAsset } from '../install/assets.js';
 import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
 import { GIT_HOOKS, hookManager, hooksDirectory, hooksFolderInWorkTree, hookScript, isTraceHook } from '../install/git-hooks.js';
@@ -170,16 +171,6 @@ function checkConfig(repo: Repo): { check: Check; config: TraceConfig | null } {
   }
 }
 
-/** The remote's default branch as a local ref: origin/HEAD, else origin/main, else origin/master. */
-async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
-  const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
-  const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
-  for (const ref of candidates) {
-    if (ref && (await gitRaw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, okCodes: [1, 128] })).code === 0) return ref;
-  }
-  return null;
-}
-
 async function checkSigningKey(repo: Repo, config: TraceConfig | null, env: DoctorOptions['env'], remote: string): Promise<Check> {
   const id = 'signing-key';
   if (!config) return problem(id, 'warn', `not checked: ${CONFIG_FILE} is missing or invalid`, `fix ${CONFIG_FILE} first`);
@@ -231,16 +222,8 @@ async function checkNotes(repo: Repo, remote: string): Promise<Check> {
 
 async function checkPending(repo: Repo, remote: string): Promise<Check> {
   const id = 'pending';
-  const { NOTES_REF } = await import('../upload/notes.js');
-  const unpushed = (await gitRaw(['rev-list', 'HEAD', '--not', `--remotes=${remote}`], { cwd: repo.root, okCodes: [128] })).stdout.toString('utf8').split('\n').filter(Boolean);
-  const noted = new Set(
-    (await gitRaw(['notes', `--ref=${NOTES_REF}`, 'list'], { cwd: repo.root, okCodes: [1, 128] })).stdout
-      .toString('utf8')
-      .split('\n')
-      .map((line) => line.split(' ')[1])
-      .filter(Boolean),
-  );
-  const pending = unpushed.filter((sha) => !noted.has(sha));
+  const { commitsAwaitingAttestation } = await import('./status.js');
+  const pending = await commitsAwaitingAttestation(repo.root, remote);
   const log = existsSync(logPath(repo.stateDir)) ? parseLog(readFileSync(logPath(repo.stateDir), 'utf8')) : [];
   const lastPush = log.filter((entry) => entry.message.startsWith('pre-push')).pop();
   if (pending.length === 0) return ok(id, 'no commit awaits attestation');

@@ -12,7 +12,7 @@ import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '
 import { checkGitHooks, hookManager, hooksDirectory, hooksFolderInWorkTree, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
 import { exportPublicKey } from '../signing/public-keys.js';
-import { Store } from '../store.js';
+import { canonicalAgent, Store } from '../store.js';
 import { style } from '../terminal.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
 
@@ -162,8 +162,9 @@ export async function init(options: InitOptions): Promise<Outcome> {
   Store.open(repo.stateDir).close();
   writeManifest(repo.stateDir, manifest);
 
-  const agentResults: { agent: AgentFlag; status: string; file?: string }[] = agents.map((agent) =>
-    SUPPORTED.includes(agent) && claude ? { agent, status: claude.status, file: join(repo.root, claude.file) } : { agent, status: 'not yet supported' },
+  // Printed as Chainloop spells the agents (claude-code), like every other command.
+  const agentResults: { agent: string; status: string; file?: string }[] = agents.map((agent) =>
+    SUPPORTED.includes(agent) && claude ? { agent: canonicalAgent(agent), status: claude.status, file: join(repo.root, claude.file) } : { agent: canonicalAgent(agent), status: 'not yet supported' },
   );
   const candidates = [...(claude ? [claude.file] : []), CONFIG_FILE, ...(publicKey ? [publicKey.file] : [])];
   const filesToCommit = await uncommitted(repo.root, candidates);

@@ -11,7 +11,7 @@ import type { Outcome } from '../program.js';
 import { KEY_FILE_NAME } from '../signing/key.js';
 import { exportPublicKey, keysAt, keysInWorkTree, localKeyId, PUBLIC_KEYS_DIR, signingKeyDir } from '../signing/public-keys.js';
 import { style } from '../terminal.js';
-import { remoteDefault } from '../verify/run.js';
+import { remoteDefault } from '../verify/remote.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

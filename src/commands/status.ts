@@ -43,7 +43,7 @@ export interface SessionStatus {
 
 export interface StatusResult {
   repository: string;
-  hooks: { claude: boolean; git: Record<string, boolean> };
+  hooks: { claude_code: boolean; git: Record<string, boolean> };
   sessions: SessionStatus[];
   uncommitted_ai_files: string[];
   /** The remote a push would go to (null: none configured), and the commits of HEAD it would attest there. */
@@ -59,7 +59,7 @@ export interface StatusResult {
 export const ACTIVE_WINDOW_MS = 30 * 60 * 1000;
 
 /** The remote `git push` would use from this branch: its push remote, the default push remote, its upstream's remote, else origin or the only one. */
-async function pushRemote(cwd: string): Promise<string | null> {
+export async function pushRemote(cwd: string): Promise<string | null> {
   const remotes = (await git(['remote'], { cwd })).split('\n').filter(Boolean);
   if (remotes.length === 0) return null;
   const branch = (await gitRaw(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, okCodes: [1, 128] })).stdout.toString('utf8').trim();
@@ -72,7 +72,7 @@ async function pushRemote(cwd: string): Promise<string | null> {
 }
 
 /** What pre-push would attest if HEAD were pushed now: HEAD's commits not on the remote and not attested. */
-async function commitsAwaitingAttestation(cwd: string, remote: string | null): Promise<string[]> {
+export async function commitsAwaitingAttestation(cwd: string, remote: string | null): Promise<string[]> {
   if (remote === null) return [];
   const head = await commitId(cwd, 'HEAD');
   if (!head) return [];
@@ -176,7 +176,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     const log = existsSync(logPath(repo.stateDir)) ? parseLog(readFileSync(logPath(repo.stateDir), 'utf8')) : [];
     const result: StatusResult = {
       repository: repo.root,
-      hooks: { claude, git: Object.fromEntries(GIT_HOOKS.map((name) => [name, installed.includes(name)])) },
+      hooks: { claude_code: claude, git: Object.fromEntries(GIT_HOOKS.map((name) => [name, installed.includes(name)])) },
       sessions,
       uncommitted_ai_files: [...dirty].filter((path) => captured.has(path)).sort(),
       remote,
@@ -206,9 +206,9 @@ function renderStatus(result: StatusResult, now: Date, style?: Style): string {
   const lines: string[] = [c.bold(`trace status for ${result.repository}`), ''];
   const missingHooks = Object.entries(result.hooks.git).filter(([, ok]) => !ok).map(([name]) => name);
   lines.push(
-    `hooks: Claude Code ${result.hooks.claude ? c.ok('installed') : c.failed('MISSING')}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`,
+    `hooks: Claude Code ${result.hooks.claude_code ? c.ok('installed') : c.failed('MISSING')}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`,
   );
-  if (!result.hooks.claude || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
+  if (!result.hooks.claude_code || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
   lines.push('', c.bold(`sessions (${result.sessions.length}):`));
   if (result.sessions.length === 0) lines.push('  none recorded yet');
   for (const s of result.sessions.slice(-10)) {

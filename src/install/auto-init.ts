@@ -1,6 +1,6 @@
 // Setting up the local part of trace in a clone of a traced repository: the committed `.chainloop.yml`
 // speaks for the team, `git config trace.autoInit false` (per repository or global) for the person.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE } from '../config.js';
 import { errorMessage } from '../errors.js';
@@ -72,21 +72,6 @@ export async function autoInit(repo: Repo, now: () => Date = () => new Date()): 
   return { done: true, hooksDir };
 }
 
-/** Whether a public key file in `.chainloop/keys/` of the work tree holds the key `keyId`. */
-function keyCommitted(root: string, keyId: string, publicKeyId: (pem: string) => string): boolean {
-  const dir = join(root, '.chainloop', 'keys');
-  if (!existsSync(dir)) return false;
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.pem'))
-    .some((file) => {
-      try {
-        return publicKeyId(readFileSync(join(dir, file), 'utf8')) === keyId;
-      } catch {
-        return false;
-      }
-    });
-}
-
 /**
  * What the first push from an auto-set-up clone says on stderr (once: the state remembers it), or
  * null. It also says how to onboard the local key when CI cannot trust it yet.
@@ -106,9 +91,10 @@ export async function firstPushNotice(repo: Repo, env: Readonly<Record<string, s
     const config = loadConfig(repo.root);
     if (config.trace.signing.mode !== 'keyless') {
       const { homedir } = await import('node:os');
-      const { keyDir, loadOrCreateKey, publicKeyId } = await import('../signing/key.js');
+      const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
+      const { keysInWorkTree } = await import('../signing/public-keys.js');
       const key = await loadOrCreateKey(config.trace.signing.keyDir ?? keyDir(env, homedir()));
-      if (!keyCommitted(repo.root, key.keyId, publicKeyId)) {
+      if (!keysInWorkTree(repo.root).keys.some((trusted) => trusted.keyId === key.keyId)) {
         lines.push(
           `  Your signing key ${key.keyId.slice(0, 16)} is not in .chainloop/keys/, so CI cannot trust what you push yet: run \`trace keys add\`,`,
           `  commit .chainloop/keys/${key.keyId.slice(0, 16)}.pem, and have a maintainer merge that change.`,

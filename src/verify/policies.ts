@@ -8,6 +8,7 @@ import { evaluatePolicies, type Policies, policiesSchema, type Violation } from 
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
 import { gitRaw } from '../git.js';
+import { remoteDefault } from './remote.js';
 
 export function loadPolicyFile(file: string): Policies {
   let value: unknown;
@@ -57,24 +58,13 @@ export function violationFix(rule: string): string {
   }
 }
 
-/** The remote's default branch as a local ref (refs/remotes/<remote>/HEAD, else main, else master), or null. */
-async function remoteDefaultBranch(cwd: string, remote: string): Promise<string | null> {
-  if (!/^[A-Za-z0-9._-]+$/.test(remote)) return null;
-  const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
-  const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
-  for (const ref of candidates) {
-    if (ref && (await gitRaw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, okCodes: [1, 128] })).code === 0) return ref;
-  }
-  return null;
-}
-
 /**
  * The configuration whose `trace.policies` CI will apply to a push to `remote`: `.chainloop.yml`
  * on the remote's default branch (the base CI verifies against) when that branch is known here,
  * else the local file.
  */
 export async function policyConfigForPush(cwd: string, remote: string): Promise<{ config: TraceConfig; source: string }> {
-  const ref = await remoteDefaultBranch(cwd, remote);
+  const ref = await remoteDefault(cwd, remote);
   if (ref === null) return { config: loadConfig(cwd), source: CONFIG_FILE };
   const name = ref.replace(/^refs\/remotes\//, '');
   const shown = await gitRaw(['show', `${ref}:${CONFIG_FILE}`], { cwd, okCodes: [128] });

@@ -10,6 +10,7 @@ import { checkConsistency } from '../core/consistency.js';
 import { type Statement, statementIssues } from '../core/predicate.js';
 import { TraceError, errorMessage } from '../errors.js';
 import { commitId, gitRaw } from '../git.js';
+import { remoteDefault } from './remote.js';
 import type { Repo } from '../repo.js';
 import { publicKeyId } from '../signing/key.js';
 import { keysAt, type TrustedKey } from '../signing/public-keys.js';
@@ -81,14 +82,6 @@ export interface VerifyResult {
 
 async function revParse(cwd: string, rev: string): Promise<string | null> {
   return (await commitId(cwd, rev)) ?? null;
-}
-
-/** The remote's default branch as a local ref: origin/HEAD, else origin/main, else origin/master. */
-export async function remoteDefault(cwd: string, remote: string): Promise<string | null> {
-  const symbolic = await gitRaw(['symbolic-ref', '--quiet', `refs/remotes/${remote}/HEAD`], { cwd, okCodes: [1, 128] });
-  const candidates = [symbolic.code === 0 ? symbolic.stdout.toString('utf8').trim() : '', `refs/remotes/${remote}/main`, `refs/remotes/${remote}/master`];
-  for (const ref of candidates) if (ref && (await revParse(cwd, ref))) return ref;
-  return null;
 }
 
 const SHALLOW_HINT = 'this clone is shallow: fetch the whole history (in GitHub Actions, actions/checkout with `fetch-depth: 0`; elsewhere `git fetch --unshallow`)';

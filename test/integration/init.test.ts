@@ -106,7 +106,7 @@ describe('trace init', () => {
     const mixed = repo.trace(['init', '--yes', '--claude', '--gemini', '--json']);
     expect(mixed.code).toBe(0);
     expect((JSON.parse(mixed.stdout) as { agents: unknown }).agents).toEqual([
-      { agent: 'claude', status: 'installed', file: join(repo.dir, '.claude', 'settings.json') },
+      { agent: 'claude-code', status: 'installed', file: join(repo.dir, '.claude', 'settings.json') },
       { agent: 'gemini', status: 'not yet supported' },
     ]);
   });

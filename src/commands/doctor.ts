@@ -193,6 +193,11 @@ async function checkSigningKey(repo: Repo, config: TraceConfig | null, env: Doct
   const trusted = await trustedKeysAt(repo.root, base);
   const branch = base.replace('refs/remotes/', '');
   if (trusted.some((key) => key.keyId === keyId)) return ok(id, `local key ${short} is trusted on ${branch}`);
+  const { keysInWorkTree } = await import('../signing/public-keys.js');
+  const exported = keysInWorkTree(repo.root).keys.find((key) => key.keyId === keyId);
+  if (exported) {
+    return problem(id, 'fail', `local key ${short} is in ${exported.file} here but not on ${branch}: CI rejects what you sign until it is`, `commit ${exported.file} and have a maintainer merge that change into the default branch`);
+  }
   return problem(
     id,
     'fail',

@@ -107,6 +107,19 @@ describe('trace doctor', () => {
     expect(check.fix).toContain('trace keys add');
   });
 
+  it('tells a key exported here but not merged on the default branch from a key never exported', () => {
+    const repo = healthy();
+    const exported = repo.git(['ls-files', '.chainloop/keys']).stdout.trim();
+    repo.git(['rm', '-q', '--cached', '-r', '.chainloop/keys']);
+    repo.git(['commit', '-qm', 'keys not merged yet']);
+    repo.git(['push', '-q', '--no-verify', 'origin', 'main']);
+    const { code, checks } = doctor(repo);
+    expect(code).toBe(1);
+    const check = find(checks, 'signing-key');
+    expect(check.message).toContain(`is in ${exported} here but not on origin/main`);
+    expect(check.fix).toBe(`commit ${exported} and have a maintainer merge that change into the default branch`);
+  });
+
   it('finds attestations made here that were never pushed', () => {
     const repo = healthy();
     repo.git(['push', '-q', 'origin', ':refs/notes/chainloop-trace']);

@@ -164,7 +164,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
       // The same preview as pre-push: what CI will say about this statement, before it is signed.
       beforeSigning: async (statement) => {
         progressLine.done();
-        await previewPolicyViolations(repo.root, remote ?? '', statement, fileLogger(repo.stateDir, () => new Date()), options.dryRun ? 'nothing is signed (--dry-run)' : 'signing it anyway');
+        await previewPolicyViolations(repo.root, remote ?? '', statement, config.trace.redaction, fileLogger(repo.stateDir, () => new Date()), options.dryRun ? 'nothing is signed (--dry-run)' : 'signing it anyway');
       },
       now: () => new Date(),
     });
@@ -218,10 +218,10 @@ function refuseOnCaptureProblems(store: Store, commits: readonly string[]): void
 }
 
 /** Prints on stderr each policy violation CI will report for this push, so nobody learns of it from a red CI run. Never throws. */
-async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, logger: Logger, goingOn: string): Promise<void> {
+async function previewPolicyViolations(cwd: string, remote: string, statement: Statement, redactedWith: TraceConfig['trace']['redaction'], logger: Logger, goingOn: string): Promise<void> {
   try {
     const { previewPolicies, violationFix } = await import('../verify/policies.js');
-    const { source, violations } = await previewPolicies({ cwd, remote, statement });
+    const { source, violations } = await previewPolicies({ cwd, remote, statement, redactedWith });
     if (violations.length === 0) return;
     const { style } = await import('../terminal.js');
     const paint = style(process.stderr);
@@ -243,6 +243,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
   let config: TraceConfig | undefined;
   try {
     config = loadConfig(input.repo.root);
+    const redaction = config.trace.redaction;
     const updates: RefUpdate[] = parsePrePushInput(input.stdin);
     const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
@@ -259,7 +260,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
       onProgress: progressLine.onProgress,
       beforeSigning: async (statement) => {
         progressLine.done();
-        await previewPolicyViolations(input.repo.root, input.remote, statement, input.logger, 'the push goes on');
+        await previewPolicyViolations(input.repo.root, input.remote, statement, redaction, input.logger, 'the push goes on');
       },
     }).finally(() => progressLine.done());
     if (result.commits.length > 0) process.stderr.write(`trace: ${renderAttest(result).split('\n')[0]}\n`);

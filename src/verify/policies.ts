@@ -72,7 +72,11 @@ export async function policyConfigForPush(cwd: string, remote: string): Promise<
 }
 
 /** The violations CI will report for `statement`, evaluated before it is signed (a preview: it never blocks). */
-export async function previewPolicies(input: { cwd: string; remote: string; statement: Statement }): Promise<{ source: string; violations: Violation[] }> {
+export async function previewPolicies(input: { cwd: string; remote: string; statement: Statement; redactedWith: TraceConfig['trace']['redaction'] }): Promise<{ source: string; violations: Violation[] }> {
   const { config, source } = await policyConfigForPush(input.cwd, input.remote);
-  return { source, violations: await evaluateRangePolicies({ statements: [input.statement], config }) };
+  // The statement was just redacted; scanning it again for secrets costs as much as redacting it did
+  // and can only find something when CI's redaction settings differ from the ones it was redacted with.
+  const sameRedaction = JSON.stringify(config.trace.redaction) === JSON.stringify(input.redactedWith);
+  const checked = sameRedaction ? { ...config, trace: { ...config.trace, policies: { ...config.trace.policies, noUnredactedSecrets: false } } } : config;
+  return { source, violations: await evaluateRangePolicies({ statements: [input.statement], config: checked }) };
 }

@@ -60,4 +60,25 @@ describe('local policy preview', () => {
     expect(result.stderr).toContain('policy violation(s) that `trace verify` in CI will report (policies of .chainloop.yml on origin/main); nothing is signed (--dry-run)');
     expect(result.stderr).toContain('forbiddenCommands');
   });
+  it('finds the secrets CI would find when CI redacts with other settings than the push did', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', 'trace:\n  redaction:\n    patterns:\n      - { id: ticket, pattern: "TICKET-[0-9]{6}" }\n');
+    repo.commit('redaction');
+    repo.git(['push', '-q', 'origin', 'main']);
+    // Pushed with the same settings CI has: the statement was redacted with them, nothing to find.
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.prompt('fix TICKET-123456 please');
+    agent.write('a.ts', 'export const a = 1;\n');
+    repo.commit('same settings');
+    expect(repo.git(['push', 'origin', 'main']).stderr).not.toContain('noUnredactedSecrets');
+    // This clone dropped the pattern CI still has: CI would find the ticket, and so does the preview.
+    repo.write('.chainloop.yml', 'trace: {}\n');
+    agent.prompt('and TICKET-654321 too');
+    agent.write('b.ts', 'export const b = 2;\n');
+    repo.commit('other settings', ['b.ts']);
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.code).toBe(0);
+    expect(push.stderr).toContain('noUnredactedSecrets');
+  });
 });

@@ -1,7 +1,7 @@
 // The local capture store: SQLite (WAL) in `.git/chainloop-trace/trace.db`, shared by parallel hooks.
 // File contents are content-addressed by their git blob id and kept as deltas against an earlier
 // version of the same file, so a thousand edits of one file cost little more than one copy.
-import { mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
@@ -235,6 +235,48 @@ export function dbPath(stateDir: string): string {
   return join(stateDir, 'trace.db');
 }
 
+export interface StoreRecovery {
+  /** Where the damaged database now is (its -wal and -shm beside it). */
+  movedTo: string;
+  /** What SQLite or the file system said about it. */
+  reason: string;
+  /** One line for people: what happened and the fix. */
+  message: string;
+}
+
+/** The prefix of a store moved aside: `trace.db.corrupt-<timestamp>`. */
+export const CORRUPT_PREFIX = 'trace.db.corrupt-';
+
+/** Errors that mean the file at `path` is damaged (as opposed to locked, or a full disk). */
+function isDamage(error: unknown, path: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_CANTOPEN_ISDIR') return true;
+  if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')) return true;
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  }
+  return false;
+}
+
+/** Renames the damaged database (and its -wal/-shm) to `trace.db.corrupt-<timestamp>`, kept for inspection. */
+function moveAside(stateDir: string, reason: string, now: Date): StoreRecovery {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  let target = join(stateDir, `${CORRUPT_PREFIX}${stamp}`);
+  for (let n = 2; existsSync(target); n++) target = join(stateDir, `${CORRUPT_PREFIX}${stamp}-${n}`);
+  const path = dbPath(stateDir);
+  renameSync(path, target);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${target}${suffix}`);
+  }
+  const message = `the capture store ${path} was damaged (${reason}): moved it to ${target} and started a fresh one; what it held is lost, so commits not yet attested are attested as uncaptured (\`trace doctor\` lists the old file: inspect it, then delete it)`;
+  try {
+    appendFileSync(join(stateDir, 'log.txt'), `${now.toISOString()} error ${message}\n`);
+  } catch {
+    // The caller reports it too; a hook must go on.
+  }
+  return { movedTo: target, reason, message };
+}
+
 export class Store {
   readonly db: BetterSqlite3.Database;
 
@@ -242,11 +284,38 @@ export class Store {
     this.db = db;
   }
 
-  /** `nativeBinding`: the path of better-sqlite3's compiled addon, which spares the `bindings` package's search for it. */
-  static open(stateDir: string, options: { nativeBinding?: string | undefined } = {}): Store {
+  /**
+   * `nativeBinding`: the path of better-sqlite3's compiled addon, which spares the `bindings` package's search for it.
+   * A damaged store (not a database, malformed, a directory) is moved aside and a fresh one started:
+   * `recovered` then says where the damaged one went, and a line goes to the state's log.
+   */
+  static open(stateDir: string, options: { nativeBinding?: string | undefined; now?: () => Date } = {}): Store {
     try {
       mkdirSync(stateDir, { recursive: true });
-      const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    } catch (cause) {
+      throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+    }
+    try {
+      return Store.connect(stateDir, options.nativeBinding);
+    } catch (cause) {
+      if (!isDamage(cause, dbPath(stateDir))) throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+      const recovered = moveAside(stateDir, (cause as Error).message, (options.now ?? (() => new Date()))());
+      try {
+        const store = Store.connect(stateDir, options.nativeBinding);
+        store.recovered = recovered;
+        return store;
+      } catch (again) {
+        throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir} (even after moving the damaged one to ${recovered.movedTo}): ${(again as Error).message}`, { cause: again });
+      }
+    }
+  }
+
+  /** Set when `open` found the store damaged and started a fresh one. */
+  recovered: StoreRecovery | undefined;
+
+  private static connect(stateDir: string, nativeBinding: string | undefined): Store {
+    const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(nativeBinding ? { nativeBinding } : {}) });
+    try {
       db.pragma('synchronous = NORMAL');
       if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {
         // WAL is a property of the database file: set once here, not on every (hook) open.
@@ -256,10 +325,14 @@ export class Store {
           db.exec(MIGRATIONS);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
+      } else {
+        // Reads the schema: a malformed first page fails here rather than in the middle of a hook.
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
       }
       return new Store(db);
-    } catch (cause) {
-      throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+    } catch (error) {
+      db.close();
+      throw error;
     }
   }
 

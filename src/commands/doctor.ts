@@ -1,5 +1,5 @@
 // `trace doctor`: checks what a person can get wrong in setting trace up, and says how to fix each.
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -279,7 +279,25 @@ async function checkState(repo: Repo): Promise<Check[]> {
   } catch (error) {
     checks.push(problem('store', 'fail', `the store ${path} does not open: ${errorMessage(error)}`, moveAway));
   }
+  const aside = await checkStoreMovedAside(repo);
+  if (aside) checks.push(aside);
   return checks;
+}
+
+/** A damaged store that trace moved aside (`trace.db.corrupt-<time>`): what it held was not attested from it. */
+async function checkStoreMovedAside(repo: Repo): Promise<Check | null> {
+  const { CORRUPT_PREFIX } = await import('../store.js');
+  const moved = readdirSync(repo.stateDir)
+    .filter((name) => name.startsWith(CORRUPT_PREFIX) && !/-(wal|shm)$/.test(name))
+    .sort()
+    .map((name) => join(repo.stateDir, name));
+  if (moved.length === 0) return null;
+  return problem(
+    'store-moved-aside',
+    'warn',
+    `trace found its store damaged and moved it aside to ${moved.join(', ')}: what it had captured was lost, so commits made before were attested as uncaptured`,
+    `inspect it if you wish, then delete it: rm -f ${moved.map((file) => `'${file}' '${file}-wal' '${file}-shm'`).join(' ')}`,
+  );
 }
 
 export async function doctor(options: DoctorOptions): Promise<Outcome> {

@@ -1,7 +1,7 @@
 // The local capture store: SQLite (WAL) in `.git/chainloop-trace/trace.db`, shared by parallel hooks.
 // File contents are content-addressed by their git blob id and kept as deltas against an earlier
 // version of the same file, so a thousand edits of one file cost little more than one copy.
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
@@ -258,15 +258,61 @@ function isDamage(error: unknown, path: string): boolean {
   return false;
 }
 
-/** Renames the damaged database (and its -wal/-shm) to `trace.db.corrupt-<timestamp>`, kept for inspection. */
-function moveAside(stateDir: string, reason: string, now: Date): StoreRecovery {
+/** Held (created exclusively) by the one process moving a damaged store aside. */
+const MOVE_LOCK = 'trace.db.moving';
+/** A lock older than this was left by a killed process. */
+const MOVE_LOCK_STALE_MS = 10_000;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Renames the damaged database (and its -wal/-shm) to `trace.db.corrupt-<timestamp>`, kept for
+ * inspection. Parallel hooks find the same damage: under a lock, only a process that still sees
+ * the damaged file (`inode`) moves it; the others get undefined and open the fresh store.
+ */
+function moveAside(stateDir: string, inode: number, reason: string, now: Date, nativeBinding: string | undefined): StoreRecovery | undefined {
+  const lock = join(stateDir, MOVE_LOCK);
+  for (let waited = 0; ; waited += 20) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > MOVE_LOCK_STALE_MS || waited > 2 * MOVE_LOCK_STALE_MS) rmSync(lock, { force: true });
+      else sleep(20);
+    }
+  }
+  try {
+    return moveAsideLocked(stateDir, inode, reason, now, nativeBinding);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function moveAsideLocked(stateDir: string, inode: number, reason: string, now: Date, nativeBinding: string | undefined): StoreRecovery | undefined {
+  const path = dbPath(stateDir);
+  const damaged = statSync(path, { throwIfNoEntry: false });
+  if (damaged?.ino !== inode) return undefined;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   let target = join(stateDir, `${CORRUPT_PREFIX}${stamp}`);
   for (let n = 2; existsSync(target); n++) target = join(stateDir, `${CORRUPT_PREFIX}${stamp}-${n}`);
-  const path = dbPath(stateDir);
-  renameSync(path, target);
-  for (const suffix of ['-wal', '-shm']) {
-    if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${target}${suffix}`);
+  // The fresh store is made whole under another name and renamed over the damaged one, so no other
+  // process ever opens a half-made store or makes a second one; the damaged file is kept by a link.
+  const fresh = join(stateDir, `trace.db.fresh-${process.pid}`);
+  rmSync(fresh, { force: true });
+  Store.connect(stateDir, nativeBinding, fresh).close();
+  try {
+    if (damaged.isDirectory()) renameSync(path, target);
+    else linkSync(path, target);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${target}${suffix}`);
+    }
+    renameSync(fresh, path);
+  } finally {
+    for (const leftover of [fresh, `${fresh}-wal`, `${fresh}-shm`]) rmSync(leftover, { force: true });
   }
   const message = `the capture store ${path} was damaged (${reason}): moved it to ${target} and started a fresh one; what it held is lost, so commits not yet attested are attested as uncaptured (\`trace doctor\` lists the old file: inspect it, then delete it)`;
   try {
@@ -295,17 +341,28 @@ export class Store {
     } catch (cause) {
       throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
     }
+    const path = dbPath(stateDir);
+    const failed = (cause: unknown, extra = ''): TraceError =>
+      new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}${extra}: ${(cause as Error).message}`, { cause });
     try {
       return Store.connect(stateDir, options.nativeBinding);
     } catch (cause) {
-      if (!isDamage(cause, dbPath(stateDir))) throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
-      const recovered = moveAside(stateDir, (cause as Error).message, (options.now ?? (() => new Date()))());
+      if (!isDamage(cause, path)) throw failed(cause);
+      // Parallel hooks find the same damage: only the one whose rename takes this very file moves it,
+      // the others open the fresh store it starts.
+      const damaged = statSync(path, { throwIfNoEntry: false });
+      let recovered: StoreRecovery | undefined;
+      try {
+        recovered = damaged ? moveAside(stateDir, damaged.ino, (cause as Error).message, (options.now ?? (() => new Date()))(), options.nativeBinding) : undefined;
+      } catch (error) {
+        throw failed(cause, ` (it is damaged, and moving it aside failed: ${(error as Error).message})`);
+      }
       try {
         const store = Store.connect(stateDir, options.nativeBinding);
         store.recovered = recovered;
         return store;
       } catch (again) {
-        throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir} (even after moving the damaged one to ${recovered.movedTo}): ${(again as Error).message}`, { cause: again });
+        throw failed(again, recovered ? ` (even after moving the damaged one to ${recovered.movedTo})` : '');
       }
     }
   }
@@ -313,8 +370,9 @@ export class Store {
   /** Set when `open` found the store damaged and started a fresh one. */
   recovered: StoreRecovery | undefined;
 
-  private static connect(stateDir: string, nativeBinding: string | undefined): Store {
-    const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(nativeBinding ? { nativeBinding } : {}) });
+  /** Opens (creating or upgrading) the store at `file`, by default the state's `trace.db`. */
+  static connect(stateDir: string, nativeBinding: string | undefined, file = dbPath(stateDir)): Store {
+    const db = new BetterSqlite3(file, { timeout: 10_000, ...(nativeBinding ? { nativeBinding } : {}) });
     try {
       db.pragma('synchronous = NORMAL');
       if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {

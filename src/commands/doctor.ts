@@ -187,6 +187,11 @@ async function checkSigningKey(repo: Repo, config: TraceConfig | null, env: Doct
   const { KEY_FILE_NAME, keyDir, loadOrCreateKey } = await import('../signing/key.js');
   const dir = config.trace.signing.keyDir ?? keyDir(env, homedir());
   if (!existsSync(join(dir, KEY_FILE_NAME))) {
+    const { keysUsedHere } = await import('../signing/public-keys.js');
+    const used = keysUsedHere(repo.stateDir);
+    if (used.length > 0) {
+      return problem(id, 'fail', `the signing key ${join(dir, KEY_FILE_NAME)} is missing, but this machine signed here with key ${used.map((k) => k.slice(0, 16)).join(', ')}: pushes go unattested`, 'restore the key file from a backup (mode 600), or run `trace keys add --rotate` and commit the file it names');
+    }
     return problem(id, 'warn', `no local signing key in ${dir} yet (trace creates it on the first push)`, 'run `trace init` to create it and export its public key');
   }
   let keyId: string;

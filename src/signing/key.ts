@@ -95,7 +95,7 @@ async function readKeyFile(file: string): Promise<string | undefined> {
   }
   if (!stats.isFile()) {
     throw new TraceError('SIGNING_FAILED', `The signing key ${file} is not a regular file.`, {
-      hint: `Move it away; trace creates a new key on the next signature (and you must export the new public key).`,
+      hint: `Restore the key file there, or move it away and run \`trace keys add --rotate\` to start a new key (it names the change to commit).`,
     });
   }
   if ((stats.mode & 0o077) !== 0) {
@@ -135,7 +135,7 @@ function parseKey(pem: string, file: string): KeyObject {
 function corrupt(file: string, why: string, cause?: unknown): TraceError {
   return new TraceError('SIGNING_FAILED', `The signing key ${file} is unusable: ${why}.`, {
     cause,
-    hint: `Restore it from a backup, or move it away to have trace create a new key (then export and commit the new public key).`,
+    hint: `Restore it from a backup, or move it away and run \`trace keys add --rotate\` to start a new key (it names the change to commit).`,
   });
 }
 

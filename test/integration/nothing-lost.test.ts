@@ -84,8 +84,12 @@ describe('a removed signing key', () => {
     expect(push.stderr).toMatch(/trace: warning: this push is not attested \(The signing key .*signing-key\.pem is missing, but this machine signed for this repository with key [0-9a-f]{16} before/);
     expect(existsSync(keyFile(repo))).toBe(false);
     expect(remoteNoteLines(repo, first)).toEqual([]);
+    expect(push.stderr).toContain('→ Restore');
+    expect(push.stderr).toContain('`trace keys add --rotate`');
     const log = readFileSync(join(repo.dir, '.git', 'chainloop-trace', 'log.txt'), 'utf8');
     expect(log).toContain('trace keys add --rotate');
+    const doctor = JSON.parse(repo.trace(['doctor', '--json']).stdout) as { checks: { id: string; status: string; message: string; fix: string }[] };
+    expect(doctor.checks.find((c) => c.id === 'signing-key')).toMatchObject({ status: 'fail', fix: expect.stringContaining('trace keys add --rotate') as unknown });
 
     const rotate = repo.trace(['keys', 'add', '--rotate', '--json']);
     expect(rotate.code, rotate.stderr).toBe(0);
@@ -179,4 +183,13 @@ describe('a damaged store', () => {
       expect(check?.message).toContain(join(stateDir(repo), 'trace.db.corrupt-'));
     });
   }
+
+  it('found by several commands at once is moved aside once, and every one of them goes on', async () => {
+    const { repo } = tracedRepo();
+    DAMAGE['not a database'](join(stateDir(repo), 'trace.db'));
+    const runs = await Promise.all(Array.from({ length: 6 }, () => repo.traceAsync(['status', '--json'])));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(movedAside(repo)).toHaveLength(1);
+    expect(runs.filter((run) => run.stderr.includes('was damaged'))).toHaveLength(1);
+  });
 });

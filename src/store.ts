@@ -306,7 +306,13 @@ function moveAsideLocked(stateDir: string, inode: number, reason: string, now: D
   Store.connect(stateDir, nativeBinding, fresh).close();
   try {
     if (damaged.isDirectory()) renameSync(path, target);
-    else linkSync(path, target);
+    else {
+      try {
+        linkSync(path, target);
+      } catch {
+        renameSync(path, target); // a file system without hard links: a moment with no store at all
+      }
+    }
     for (const suffix of ['-wal', '-shm']) {
       if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${target}${suffix}`);
     }
@@ -348,8 +354,7 @@ export class Store {
       return Store.connect(stateDir, options.nativeBinding);
     } catch (cause) {
       if (!isDamage(cause, path)) throw failed(cause);
-      // Parallel hooks find the same damage: only the one whose rename takes this very file moves it,
-      // the others open the fresh store it starts.
+      // Parallel hooks find the same damage: one moves it aside (see moveAside), the others open the fresh store.
       const damaged = statSync(path, { throwIfNoEntry: false });
       let recovered: StoreRecovery | undefined;
       try {

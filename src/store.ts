@@ -1,7 +1,7 @@
 // The local capture store: SQLite (WAL) in `.git/chainloop-trace/trace.db`, shared by parallel hooks.
 // File contents are content-addressed by their git blob id and kept as deltas against an earlier
 // version of the same file, so a thousand edits of one file cost little more than one copy.
-import { mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
@@ -235,6 +235,100 @@ export function dbPath(stateDir: string): string {
   return join(stateDir, 'trace.db');
 }
 
+export interface StoreRecovery {
+  /** Where the damaged database now is (its -wal and -shm beside it). */
+  movedTo: string;
+  /** What SQLite or the file system said about it. */
+  reason: string;
+  /** One line for people: what happened and the fix. */
+  message: string;
+}
+
+/** The prefix of a store moved aside: `trace.db.corrupt-<timestamp>`. */
+export const CORRUPT_PREFIX = 'trace.db.corrupt-';
+
+/** Errors that mean the file at `path` is damaged (as opposed to locked, or a full disk). */
+function isDamage(error: unknown, path: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_CANTOPEN_ISDIR') return true;
+  if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')) return true;
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  }
+  return false;
+}
+
+/** Held (created exclusively) by the one process moving a damaged store aside. */
+const MOVE_LOCK = 'trace.db.moving';
+/** A lock older than this was left by a killed process. */
+const MOVE_LOCK_STALE_MS = 10_000;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Renames the damaged database (and its -wal/-shm) to `trace.db.corrupt-<timestamp>`, kept for
+ * inspection. Parallel hooks find the same damage: under a lock, only a process that still sees
+ * the damaged file (`inode`) moves it; the others get undefined and open the fresh store.
+ */
+function moveAside(stateDir: string, inode: number, reason: string, now: Date, nativeBinding: string | undefined): StoreRecovery | undefined {
+  const lock = join(stateDir, MOVE_LOCK);
+  for (let waited = 0; ; waited += 20) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > MOVE_LOCK_STALE_MS || waited > 2 * MOVE_LOCK_STALE_MS) rmSync(lock, { force: true });
+      else sleep(20);
+    }
+  }
+  try {
+    return moveAsideLocked(stateDir, inode, reason, now, nativeBinding);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function moveAsideLocked(stateDir: string, inode: number, reason: string, now: Date, nativeBinding: string | undefined): StoreRecovery | undefined {
+  const path = dbPath(stateDir);
+  const damaged = statSync(path, { throwIfNoEntry: false });
+  if (damaged?.ino !== inode) return undefined;
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  let target = join(stateDir, `${CORRUPT_PREFIX}${stamp}`);
+  for (let n = 2; existsSync(target); n++) target = join(stateDir, `${CORRUPT_PREFIX}${stamp}-${n}`);
+  // The fresh store is made whole under another name and renamed over the damaged one, so no other
+  // process ever opens a half-made store or makes a second one; the damaged file is kept by a link.
+  const fresh = join(stateDir, `trace.db.fresh-${process.pid}`);
+  rmSync(fresh, { force: true });
+  Store.connect(stateDir, nativeBinding, fresh).close();
+  try {
+    if (damaged.isDirectory()) renameSync(path, target);
+    else {
+      try {
+        linkSync(path, target);
+      } catch {
+        renameSync(path, target); // a file system without hard links: a moment with no store at all
+      }
+    }
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${target}${suffix}`);
+    }
+    renameSync(fresh, path);
+  } finally {
+    for (const leftover of [fresh, `${fresh}-wal`, `${fresh}-shm`]) rmSync(leftover, { force: true });
+  }
+  const message = `the capture store ${path} was damaged (${reason}): moved it to ${target} and started a fresh one; what it held is lost, so commits not yet attested are attested as uncaptured (\`trace doctor\` lists the old file: inspect it, then delete it)`;
+  try {
+    appendFileSync(join(stateDir, 'log.txt'), `${now.toISOString()} error ${message}\n`);
+  } catch {
+    // The caller reports it too; a hook must go on.
+  }
+  return { movedTo: target, reason, message };
+}
+
 export class Store {
   readonly db: BetterSqlite3.Database;
 
@@ -242,11 +336,49 @@ export class Store {
     this.db = db;
   }
 
-  /** `nativeBinding`: the path of better-sqlite3's compiled addon, which spares the `bindings` package's search for it. */
-  static open(stateDir: string, options: { nativeBinding?: string | undefined } = {}): Store {
+  /**
+   * `nativeBinding`: the path of better-sqlite3's compiled addon, which spares the `bindings` package's search for it.
+   * A damaged store (not a database, malformed, a directory) is moved aside and a fresh one started:
+   * `recovered` then says where the damaged one went, and a line goes to the state's log.
+   */
+  static open(stateDir: string, options: { nativeBinding?: string | undefined; now?: () => Date } = {}): Store {
     try {
       mkdirSync(stateDir, { recursive: true });
-      const db = new BetterSqlite3(dbPath(stateDir), { timeout: 10_000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    } catch (cause) {
+      throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+    }
+    const path = dbPath(stateDir);
+    const failed = (cause: unknown, extra = ''): TraceError =>
+      new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}${extra}: ${(cause as Error).message}`, { cause });
+    try {
+      return Store.connect(stateDir, options.nativeBinding);
+    } catch (cause) {
+      if (!isDamage(cause, path)) throw failed(cause);
+      // Parallel hooks find the same damage: one moves it aside (see moveAside), the others open the fresh store.
+      const damaged = statSync(path, { throwIfNoEntry: false });
+      let recovered: StoreRecovery | undefined;
+      try {
+        recovered = damaged ? moveAside(stateDir, damaged.ino, (cause as Error).message, (options.now ?? (() => new Date()))(), options.nativeBinding) : undefined;
+      } catch (error) {
+        throw failed(cause, ` (it is damaged, and moving it aside failed: ${(error as Error).message})`);
+      }
+      try {
+        const store = Store.connect(stateDir, options.nativeBinding);
+        store.recovered = recovered;
+        return store;
+      } catch (again) {
+        throw failed(again, recovered ? ` (even after moving the damaged one to ${recovered.movedTo})` : '');
+      }
+    }
+  }
+
+  /** Set when `open` found the store damaged and started a fresh one. */
+  recovered: StoreRecovery | undefined;
+
+  /** Opens (creating or upgrading) the store at `file`, by default the state's `trace.db`. */
+  static connect(stateDir: string, nativeBinding: string | undefined, file = dbPath(stateDir)): Store {
+    const db = new BetterSqlite3(file, { timeout: 10_000, ...(nativeBinding ? { nativeBinding } : {}) });
+    try {
       db.pragma('synchronous = NORMAL');
       if ((db.pragma('user_version', { simple: true }) as number) !== SCHEMA_VERSION) {
         // WAL is a property of the database file: set once here, not on every (hook) open.
@@ -256,10 +388,14 @@ export class Store {
           db.exec(MIGRATIONS);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
+      } else {
+        // Reads the schema: a malformed first page fails here rather than in the middle of a hook.
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
       }
       return new Store(db);
-    } catch (cause) {
-      throw new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}: ${(cause as Error).message}`, { cause });
+    } catch (error) {
+      db.close();
+      throw error;
     }
   }
 

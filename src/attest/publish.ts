@@ -21,6 +21,8 @@ export interface SignerContext {
   config: TraceConfig;
   env: Readonly<Record<string, string | undefined>>;
   interactive: boolean;
+  /** The repository's local state: which keys this machine signed with before (a missing one is not replaced silently). */
+  stateDir?: string;
 }
 
 /** `auto` signs keyless when a token can be had without asking, else with the local key (so a fresh install just works). */
@@ -43,7 +45,9 @@ export async function chooseSigner(context: SignerContext): Promise<SignerChoice
     }
   }
   const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
-  const key = await loadOrCreateKey(signing.keyDir ?? keyDir(context.env, homedir()));
+  const { keysUsedHere, recordKeyUsed } = await import('../signing/public-keys.js');
+  const key = await loadOrCreateKey(signing.keyDir ?? keyDir(context.env, homedir()), context.stateDir ? { usedBefore: keysUsedHere(context.stateDir) } : {});
+  if (context.stateDir) recordKeyUsed(context.stateDir, key.keyId);
   return { options: { mode: 'key', key }, description: `key ${key.keyId.slice(0, 16)}` };
 }
 

@@ -3,8 +3,14 @@ import type { Repo } from '../repo.js';
 import { Store } from '../store.js';
 import { ingestPending } from './pending.js';
 
-export function openCaptureStore(repo: Repo): Store {
+/**
+ * A damaged store is moved aside and a fresh one started (see `Store.open`); `report` says so in one
+ * line (stderr by default: commands and git hooks show it; agent hooks open the store themselves and
+ * only log it).
+ */
+export function openCaptureStore(repo: Repo, options: { report?: (line: string) => void } = {}): Store {
   const store = Store.open(repo.stateDir);
+  if (store.recovered) (options.report ?? ((line) => process.stderr.write(`trace: warning: ${line}\n`)))(store.recovered.message);
   try {
     ingestPending(store, repo);
   } catch (error) {

@@ -20,6 +20,8 @@ import { NOTES_REF, readNotes } from '../upload/notes.js';
 export interface AttestResult {
   commits: string[];
   already_attested: string[];
+  /** Commits among `commits` that an earlier push put on the remote without an attestation. */
+  pushed_unattested: string[];
   dry_run: boolean;
   statement?: Statement;
   signer?: string;
@@ -37,6 +39,7 @@ interface RunInput {
   config: TraceConfig;
   commits: string[];
   alreadyAttested: string[];
+  pushedUnattested?: string[];
   remote: string | undefined;
   branch?: string;
   dryRun: boolean;
@@ -52,7 +55,7 @@ interface RunInput {
 
 /** The whole attestation of a set of commits; throws a TraceError saying what failed. */
 export async function attestCommits(input: RunInput): Promise<AttestResult> {
-  const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, dry_run: input.dryRun, timings: {} };
+  const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, pushed_unattested: input.pushedUnattested ?? [], dry_run: input.dryRun, timings: {} };
   if (input.commits.length === 0) return result;
   const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}), now: input.now });
   result.statement = evidence.statement;
@@ -60,7 +63,7 @@ export async function attestCommits(input: RunInput): Promise<AttestResult> {
   if (input.beforeSigning) await input.beforeSigning(evidence.statement);
   if (input.dryRun) return result;
   const phase = phaseTimer(result.timings);
-  const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive });
+  const signer = await chooseSigner({ config: input.config, env: input.env, interactive: input.interactive, stateDir: input.repo.stateDir });
   const { signStatement } = await import('../signing/sign.js');
   const bundle = JSON.stringify(await signStatement(evidence.statement, signer.options));
   result.signer = signer.description;
@@ -130,6 +133,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
   const remote = await chooseRemote(repo.root, options.remote);
   let commits: string[];
   let alreadyAttested: string[] = [];
+  let pushedUnattested: string[] = [];
   if (options.range) {
     const listed = await commitsInRange(repo.root, options.range).catch((cause: unknown) => {
       throw new TraceError('BAD_ARGUMENT', `${options.range} is not a commit range here`, { cause });
@@ -139,11 +143,16 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     alreadyAttested = listed.filter((sha) => notes.has(sha));
   } else {
     const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
-    ({ commits, alreadyAttested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }]));
+    const store = openCaptureStore(repo);
+    try {
+      ({ commits, alreadyAttested, pushedUnattested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }], store));
+    } finally {
+      store.close();
+    }
   }
   if (commits.length === 0 && alreadyAttested.length > 0 && options.output && !options.dryRun) {
     const exported = await exportBundles(repo.root, alreadyAttested, options.output);
-    const result: AttestResult = { commits: [], already_attested: alreadyAttested, dry_run: false, output: exported.file, exported_bundles: exported.bundles, timings: {} };
+    const result: AttestResult = { commits: [], already_attested: alreadyAttested, pushed_unattested: [], dry_run: false, output: exported.file, exported_bundles: exported.bundles, timings: {} };
     return { json: result, text: `nothing new to attest; wrote the ${exported.bundles} bundle(s) of ${alreadyAttested.length} already-attested commit(s) from ${NOTES_REF} to ${exported.file}` };
   }
   const store = openCaptureStore(repo);
@@ -155,6 +164,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
       config,
       commits,
       alreadyAttested,
+      pushedUnattested,
       remote,
       dryRun: options.dryRun === true,
       ...(options.output ? { output: options.output } : {}),
@@ -184,7 +194,8 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
 function renderAttest(result: AttestResult): string {
   if (result.commits.length === 0) return `nothing to attest${result.already_attested.length ? ` (${result.already_attested.length} commit(s) already attested)` : ''}`;
   const sessions = result.statement?.predicate.sessions.length ?? 0;
-  const lines = [`attested ${result.commits.length} commit(s) and ${sessions} session(s), signed with ${result.signer}`];
+  const earlier = result.pushed_unattested.length > 0 ? ` (${result.pushed_unattested.length} of them pushed earlier without an attestation)` : '';
+  const lines = [`attested ${result.commits.length} commit(s)${earlier} and ${sessions} session(s), signed with ${result.signer}`];
   if (result.upload?.notes.pushed) lines.push(`  notes pushed (${NOTES_REF}, ${result.upload.notes.attempts} attempt(s))`);
   else lines.push(`  notes written locally (${NOTES_REF})`);
   for (const problem of result.upload?.notes.problems ?? []) lines.push(`  remote notes problem: ${problem}`);
@@ -245,7 +256,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     config = loadConfig(input.repo.root);
     const redaction = config.trace.redaction;
     const updates: RefUpdate[] = parsePrePushInput(input.stdin);
-    const { commits, alreadyAttested } = await commitsToAttest(input.repo.root, input.remote, updates);
+    const { commits, alreadyAttested, pushedUnattested } = await commitsToAttest(input.repo.root, input.remote, updates, input.store);
     const branch = updates.find((u) => u.remoteRef.startsWith('refs/heads/'))?.remoteRef.slice('refs/heads/'.length);
     if (config.requireTrace) refuseOnCaptureProblems(input.store, commits);
     const progressLine = await attributionProgress();
@@ -254,6 +265,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
       config,
       commits,
       alreadyAttested,
+      pushedUnattested,
       ...(branch ? { branch } : {}),
       dryRun: false,
       interactive: false,
@@ -268,8 +280,9 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
     return { json: result, text: '' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    input.logger.log('error', `pre-push: ${error instanceof Error ? (error.stack ?? message) : message}`);
     const hint = error instanceof TraceError && error.hint ? `\n  → ${error.hint}` : '';
+    const fix = error instanceof TraceError && error.hint ? ` (fix: ${error.hint})` : '';
+    input.logger.log('error', `pre-push: ${message}${fix}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
     if (config === undefined && error instanceof TraceError && error.code === 'BAD_CONFIG') {
       // The config could not be read: only the file's own `requireTrace: true` may refuse the push.
       if (saysRequireTrace(input.repo.root)) {
@@ -283,7 +296,7 @@ export async function prePush(input: { repo: Repo; store: Store; remote: string;
       process.stderr.write(`trace: push refused (requireTrace is on): ${message}${hint}\n  → fix it, then push again; \`trace status\` shows what is pending\n`);
       return { json: null, text: '', exitCode: 1 };
     }
-    process.stderr.write(`trace: warning: this push is not attested (${message.split('\n')[0]}); its commits stay pending for the next push\n`);
+    process.stderr.write(`trace: warning: this push is not attested (${message.split('\n')[0]}); its commits stay pending: the next push (or \`trace attest\`) attests them${hint}\n`);
     return { json: null, text: '' };
   }
 }

@@ -1,5 +1,5 @@
 // `trace doctor`: checks what a person can get wrong in setting trace up, and says how to fix each.
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -178,6 +178,11 @@ async function checkSigningKey(repo: Repo, config: TraceConfig | null, env: Doct
   const { KEY_FILE_NAME, keyDir, loadOrCreateKey } = await import('../signing/key.js');
   const dir = config.trace.signing.keyDir ?? keyDir(env, homedir());
   if (!existsSync(join(dir, KEY_FILE_NAME))) {
+    const { keysUsedHere } = await import('../signing/public-keys.js');
+    const used = keysUsedHere(repo.stateDir);
+    if (used.length > 0) {
+      return problem(id, 'fail', `the signing key ${join(dir, KEY_FILE_NAME)} is missing, but this machine signed here with key ${used.map((k) => k.slice(0, 16)).join(', ')}: pushes go unattested`, 'restore the key file from a backup (mode 600), or run `trace keys add --rotate` and commit the file it names');
+    }
     return problem(id, 'warn', `no local signing key in ${dir} yet (trace creates it on the first push)`, 'run `trace init` to create it and export its public key');
   }
   let keyId: string;
@@ -267,7 +272,25 @@ async function checkState(repo: Repo): Promise<Check[]> {
   } catch (error) {
     checks.push(problem('store', 'fail', `the store ${path} does not open: ${errorMessage(error)}`, moveAway));
   }
+  const aside = await checkStoreMovedAside(repo);
+  if (aside) checks.push(aside);
   return checks;
+}
+
+/** A damaged store that trace moved aside (`trace.db.corrupt-<time>`): what it held was not attested from it. */
+async function checkStoreMovedAside(repo: Repo): Promise<Check | null> {
+  const { CORRUPT_PREFIX } = await import('../store.js');
+  const moved = readdirSync(repo.stateDir)
+    .filter((name) => name.startsWith(CORRUPT_PREFIX) && !/-(wal|shm)$/.test(name))
+    .sort()
+    .map((name) => join(repo.stateDir, name));
+  if (moved.length === 0) return null;
+  return problem(
+    'store-moved-aside',
+    'warn',
+    `trace found its store damaged and moved it aside to ${moved.join(', ')}: what it had captured was lost, so commits made before were attested as uncaptured`,
+    `inspect it if you wish, then delete it: rm -f ${moved.map((file) => `'${file}' '${file}-wal' '${file}-shm'`).join(' ')}`,
+  );
 }
 
 export async function doctor(options: DoctorOptions): Promise<Outcome> {

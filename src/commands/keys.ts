@@ -1,7 +1,7 @@
 // `trace keys list | add | remove`: the public keys CI trusts, committed in `.chainloop/keys/`.
 // CI reads them at the base of a range, so a key is trusted once a change adding it is merged:
 // a teammate's first pull request adds their key, a maintainer merges that, the check is re-run.
-import { renameSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { openRepo } from '../context.js';
@@ -102,9 +102,12 @@ export async function keysAdd(options: KeysAddOptions): Promise<Outcome> {
   const config = loadConfig(repo.root);
   const dir = signingKeyDir(config, options.env);
   let retired: KeysAddResult['retired'];
-  if (options.rotate) {
-    const old = localKeyId(dir);
-    if (!old) throw new TraceError('BAD_ARGUMENT', `there is no local signing key in ${dir} to rotate`, { hint: 'run `trace keys add` to create and export one' });
+  const old = options.rotate ? localKeyId(dir) : null;
+  // A key that is gone cannot be retired: a new one is made (its public key file stays, so what it signed still verifies).
+  if (options.rotate && !old && existsSync(join(dir, KEY_FILE_NAME))) {
+    throw new TraceError('BAD_ARGUMENT', `the local signing key ${join(dir, KEY_FILE_NAME)} is unreadable, so it cannot be rotated`, { hint: 'move it away, then run `trace keys add --rotate` again' });
+  }
+  if (old) {
     const privateKey = join(dir, `${KEY_FILE_NAME}.retired-${old.slice(0, 16)}`);
     renameSync(join(dir, KEY_FILE_NAME), privateKey);
     const oldFile = keysInWorkTree(repo.root).keys.find((k) => k.keyId === old)?.file ?? null;

@@ -1,7 +1,7 @@
 // `trace status`: what is recorded, what was skipped, what went wrong, and whether the hooks are in place.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitsToAttest } from '../attest/plan.js';
+import { commitsToAttest, pushedUnattested as pushedUnattestedOn } from '../attest/plan.js';
 import { openRepo, requireInitialised } from '../context.js';
 import { commitId, dirtyPaths, git, gitRaw } from '../git.js';
 import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
@@ -10,7 +10,6 @@ import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { openCaptureStore } from '../capture/open.js';
 import type { Store } from '../store.js';
-import { NOTES_REF, readNotes } from '../upload/notes.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import type { Style } from '../terminal.js';
 
@@ -49,7 +48,7 @@ export interface StatusResult {
   /** The remote a push would go to (null: none configured), and the commits of HEAD it would attest there. */
   remote: string | null;
   pending_commits: string[];
-  /** Commits attributed here that reached the remote without an attestation (a push whose signing failed): no later push attests them. */
+  /** Commits attributed here that reached the remote without an attestation (a push whose signing failed): the next push, or `trace attest`, attests them. */
   pushed_unattested: string[];
   skipped: { path: string; session_id: string; tool: string; reason: string; at: string | null }[];
   problems: LogEntry[];
@@ -80,25 +79,9 @@ export async function commitsAwaitingAttestation(cwd: string, remote: string | n
   return commits;
 }
 
-/** How many recent unattested commits of the store `pushedUnattested` looks at. */
-const UNATTESTED_LOOKED_AT = 500;
-
-/**
- * Commits attributed here, not attested, that are already on `remote` (a push went through while
- * signing failed): pre-push never sees them again, so they are named with the command that attests them.
- */
+/** Commits attributed here, not attested, that `remote` already has (a push went through while signing failed). */
 async function pushedUnattested(cwd: string, remote: string | null, store: Store, pending: ReadonlySet<string>): Promise<string[]> {
-  if (remote === null) return [];
-  const candidates = store.unattestedCommits(UNATTESTED_LOOKED_AT).filter((row) => !pending.has(row.sha));
-  if (candidates.length === 0) return [];
-  // Walk the remote's branches back only to a day before the oldest candidate was attributed (at commit time).
-  const oldest = Math.min(...candidates.map((row) => Date.parse(row.attributed_at)));
-  const since = new Date((Number.isNaN(oldest) ? 0 : oldest) - 24 * 60 * 60 * 1000).toISOString();
-  const wanted = new Set(candidates.map((row) => row.sha));
-  // Oldest first, in the order git lists the remote's history.
-  const listed = (await git(['rev-list', '--reverse', '--topo-order', `--remotes=${remote}`, `--since=${since}`], { cwd })).split('\n').filter((sha) => wanted.has(sha));
-  const notes = await readNotes(cwd, listed, NOTES_REF);
-  return listed.filter((sha) => !notes.has(sha));
+  return remote === null ? [] : pushedUnattestedOn(cwd, remote, store, pending);
 }
 
 /** A log message as one line: its first line (a logged stack trace is joined with ` | `), at most 200 characters. */
@@ -231,9 +214,9 @@ function renderStatus(result: StatusResult, now: Date, style?: Style): string {
   if (result.pushed_unattested.length > 0) {
     const last = result.pushed_unattested.at(-1)!.slice(0, 12);
     lines.push(
-      c.warning(`pushed without attestation: ${result.pushed_unattested.length}`) + c.dim(` (already on ${result.remote ?? 'the remote'}: no later push attests them)`),
+      c.warning(`pushed without attestation: ${result.pushed_unattested.length}`) + c.dim(` (already on ${result.remote ?? 'the remote'}: the next push attests them with its own commits)`),
       ...result.pushed_unattested.slice(-10).map((sha) => `  ${sha.slice(0, 12)}`),
-      `  → \`trace attest ${last}\` attests one commit, \`trace attest A..B\` a range`,
+      `  → \`trace attest\` attests them now (\`trace attest ${last}\` one commit, \`trace attest A..B\` a range)`,
     );
   }
   if (result.skipped.length > 0) {

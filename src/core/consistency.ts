@@ -46,24 +46,54 @@ export function checkConsistency(commit: PredicateCommit, parents: readonly stri
   return problems;
 }
 
+/**
+ * Ranges are counted, never expanded line by line: a predicate may claim any numbers (2e9 lines),
+ * and only the lines the commit really adds are walked.
+ */
 function checkRanges(where: string, ranges: PredicateCommit['files'][number]['lines'], added: readonly number[], aiLines: number): string[] {
   const problems: string[] = [];
-  const covered = new Set<number>();
+  const expected = [...new Set(added)].sort((a, b) => a - b);
+  const extra: number[] = [];
+  let extraCount = 0;
   let ai = 0;
   let previousEnd = 0;
+  const inRange = new Set<number>();
   for (const range of ranges) {
+    if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 1 || range.end < range.start) {
+      problems.push(`${where}: range ${range.start}-${range.end} is not a range of line numbers`);
+      continue;
+    }
     if (range.start <= previousEnd) problems.push(`${where}: ranges overlap or are out of order at line ${range.start}`);
-    previousEnd = range.end;
-    for (let line = range.start; line <= range.end; line++) covered.add(line);
-    if (range.attribution === 'ai') ai += range.end - range.start + 1;
+    previousEnd = Math.max(previousEnd, range.end);
+    const length = range.end - range.start + 1;
+    if (range.attribution === 'ai') ai += length;
+    // The added lines inside the range, found by binary search; every other line of it is extra.
+    const from = lowerBound(expected, range.start);
+    const to = lowerBound(expected, range.end + 1);
+    for (let i = from; i < to; i++) inRange.add(expected[i]!);
+    extraCount += length - (to - from);
+    for (let line = range.start, i = from; extra.length < 5 && line <= range.end; line++) {
+      if (i < to && expected[i] === line) i++;
+      else extra.push(line);
+    }
   }
-  const expected = new Set(added);
-  const extra = [...covered].filter((line) => !expected.has(line));
-  const missing = [...expected].filter((line) => !covered.has(line));
-  if (extra.length > 0) problems.push(`${where}: ranges cover line(s) ${summarize(extra)} that the commit does not add`);
+  const missing = expected.filter((line) => !inRange.has(line));
+  if (extraCount > 0) problems.push(`${where}: ranges cover line(s) ${extra.join(', ')}${extraCount > extra.length ? ` and ${extraCount - extra.length} more` : ''} that the commit does not add`);
   if (missing.length > 0) problems.push(`${where}: added line(s) ${summarize(missing)} are not in any range`);
   if (ai !== aiLines) problems.push(`${where}: ai ranges hold ${ai} lines but ai_lines_added says ${aiLines}`);
   return problems;
+}
+
+/** The index of the first element of `sorted` that is at least `value`. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function summarize(lines: number[]): string {

@@ -30,11 +30,23 @@ export function publicKeyId(publicKey: KeyObject | string): string {
   return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
-/** Load the signing key from `dir`, creating the directory (0700) and the key (0600) on first use. */
-export async function loadOrCreateKey(dir: string): Promise<SigningKey> {
+/**
+ * Load the signing key from `dir`, creating the directory (0700) and the key (0600) on first use.
+ * `usedBefore`: ids of keys this machine signed with or exported for the repository. When one is
+ * given and the key file is gone, a new key would sign what CI cannot verify: that is an error
+ * with the fix, not a silent new key.
+ */
+export async function loadOrCreateKey(dir: string, options: { usedBefore?: readonly string[] } = {}): Promise<SigningKey> {
   const file = join(dir, KEY_FILE_NAME);
   const existing = await readKeyFile(file);
   if (existing !== undefined) return { ...describe(parseKey(existing, file)), created: false };
+  const used = options.usedBefore ?? [];
+  if (used.length > 0) {
+    const ids = used.map((id) => id.slice(0, 16)).join(', ');
+    throw new TraceError('SIGNING_FAILED', `The signing key ${file} is missing, but this machine signed for this repository with key ${ids} before; trace will not make a new key that CI does not trust.`, {
+      hint: `Restore ${file} from a backup (mode 600), or run \`trace keys add --rotate\` to start a new key: it writes its public key to .chainloop/keys/ and names the change to commit.`,
+    });
+  }
 
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -83,7 +95,7 @@ async function readKeyFile(file: string): Promise<string | undefined> {
   }
   if (!stats.isFile()) {
     throw new TraceError('SIGNING_FAILED', `The signing key ${file} is not a regular file.`, {
-      hint: `Move it away; trace creates a new key on the next signature (and you must export the new public key).`,
+      hint: `Restore the key file there, or move it away and run \`trace keys add --rotate\` to start a new key (it names the change to commit).`,
     });
   }
   if ((stats.mode & 0o077) !== 0) {
@@ -123,7 +135,7 @@ function parseKey(pem: string, file: string): KeyObject {
 function corrupt(file: string, why: string, cause?: unknown): TraceError {
   return new TraceError('SIGNING_FAILED', `The signing key ${file} is unusable: ${why}.`, {
     cause,
-    hint: `Restore it from a backup, or move it away to have trace create a new key (then export and commit the new public key).`,
+    hint: `Restore it from a backup, or move it away and run \`trace keys add --rotate\` to start a new key (it names the change to commit).`,
   });
 }
 

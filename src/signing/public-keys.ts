@@ -3,7 +3,7 @@
 // a PEM public key, optionally preceded by `# owner: Name <email>` comment lines, which Node's
 // PEM reader skips.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TraceConfig } from '../config.js';
@@ -146,4 +146,41 @@ export async function exportPublicKey(root: string, config: TraceConfig, manifes
     manifest.hashes = { ...manifest.hashes, [file]: contentHash(text) };
   }
   return { keyId: key.keyId, file, created: true, owner };
+}
+
+/** In the local state: the ids of the keys this machine signed with for the repository, one a line. */
+const KEYS_USED_FILE = 'signing-keys-used';
+
+/**
+ * Keys this machine used for the repository: those it signed with (recorded at each signature) and
+ * the public key files `trace init` created here (their names are the first 16 hex digits of the id).
+ */
+export function keysUsedHere(stateDir: string): string[] {
+  const ids = new Set<string>();
+  try {
+    for (const line of readFileSync(join(stateDir, KEYS_USED_FILE), 'utf8').split('\n')) if (/^[0-9a-f]{16,64}$/.test(line.trim())) ids.add(line.trim());
+  } catch {
+    // Nothing recorded yet.
+  }
+  try {
+    const manifest = JSON.parse(readFileSync(join(stateDir, 'install.json'), 'utf8')) as { created?: unknown };
+    for (const file of Array.isArray(manifest.created) ? manifest.created : []) {
+      const id = typeof file === 'string' ? new RegExp(`^${PUBLIC_KEYS_DIR}/([0-9a-f]{16})\\.pem$`).exec(file)?.[1] : undefined;
+      if (id && ![...ids].some((known) => known.startsWith(id))) ids.add(id);
+    }
+  } catch {
+    // No manifest: not set up by `trace init`.
+  }
+  return [...ids];
+}
+
+/** Records that this machine signed for the repository with `keyId` (once). Never throws: a full disk must not stop a signature. */
+export function recordKeyUsed(stateDir: string, keyId: string): void {
+  try {
+    const file = join(stateDir, KEYS_USED_FILE);
+    const known = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    if (!known.includes(keyId)) appendFileSync(file, `${keyId}\n`);
+  } catch {
+    // The record only sharpens a later message.
+  }
 }

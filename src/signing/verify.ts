@@ -5,7 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import type { Signer as VerifiedSigner, VerificationPolicy } from '@sigstore/verify';
 import { errorMessage } from '../errors.js';
-import { IN_TOTO_PAYLOAD_TYPE } from './sign.js';
+import { BUNDLE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE } from './sign.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
@@ -92,6 +92,11 @@ export async function verifyBundle(bundleJson: unknown, trust: TrustPolicy): Pro
     bundle = bundleFromJSON(bundleJson);
   } catch (error) {
     return fail('MALFORMED', `Not a valid Sigstore bundle: ${errorMessage(error)}.`);
+  }
+  // The media type is not signed, and older versions mean other rules (v0.1/v0.2 allow what v0.3
+  // forbids): accept only the version trace writes.
+  if (bundle.mediaType !== BUNDLE_MEDIA_TYPE) {
+    return fail('MALFORMED', `The bundle's mediaType is ${JSON.stringify(bundle.mediaType)}, but trace attestations are ${BUNDLE_MEDIA_TYPE}: it was not written by trace, or was altered.`);
   }
   if (bundle.content.$case !== 'dsseEnvelope') {
     return fail('MALFORMED', 'The bundle signs a message, not a DSSE envelope: it is not an attestation.');

@@ -155,7 +155,7 @@ describe('failures', () => {
     expect(repo.git(['--git-dir', repo.remote, 'rev-parse', 'main']).stdout.trim()).toBe(sha);
     expect(remoteNoteLines(repo, sha)).toEqual([]);
     const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { pending_commits: string[]; pushed_unattested: string[]; problems: { message: string }[] };
-    // On the remote now, so no later push attests it: status names it apart, with the command that does.
+    // On the remote now: status names it apart (the next push, or `trace attest`, attests it).
     expect(status.pending_commits).not.toContain(sha);
     // (the initial commit went out in the same push)
     expect(status.pushed_unattested).toEqual([repo.git(['rev-parse', 'HEAD~1']).stdout.trim(), sha]);

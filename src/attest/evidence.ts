@@ -4,6 +4,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { Attributor } from '../attribution/attribute.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
+import { interruptedWarnings } from '../capture/interrupted.js';
 import type { TraceConfig } from '../config.js';
 import { buildStatement, filesForSession, type Statement, statementIssues } from '../core/predicate.js';
 import { redactDeep } from '../core/redact.js';
@@ -164,7 +165,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
         transcript: read.summary,
         files: filesForSession(own, id),
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
-        warnings: read.warnings,
+        warnings: [...read.warnings, ...interruptedWarnings(input.store, id)],
         ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, transcriptText) } : {}),
       }),
     );

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Attributor } from '../attribution/attribute.js';
 import { openRepo } from '../context.js';
 import { git } from '../git.js';
-import { fileLogger } from '../log.js';
+import { fileLogger, type Logger } from '../log.js';
 import type { Outcome } from '../program.js';
-import { isInitialised } from '../repo.js';
+import { isInitialised, type Repo } from '../repo.js';
+import type { Store } from '../store.js';
 import { openCaptureStore } from '../capture/open.js';
 
 export interface GitHookOptions {
@@ -52,6 +53,14 @@ export function readStandardInput(): string {
   }
 }
 
+/** Ends the tool calls whose post hook never came at this observation of the work tree (see capture/interrupted.ts). */
+async function closeInterruptedCalls(repo: Repo, store: Store, observation: 'commit' | 'reset', now: () => Date, logger: Logger): Promise<void> {
+  const { closeAtObservation } = await import('../capture/interrupted.js');
+  const { captureSettings } = await import('../capture/config-cache.js');
+  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, logger);
+  closeAtObservation(store, repo, { at: now().toISOString(), maxBytes: maxFileBytes, observation, logger });
+}
+
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const now = options.now ?? (() => new Date());
   const repo = await openRepo(options.cwd);
@@ -67,11 +76,13 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
     const attributor = new Attributor(repo, store);
     switch (options.name) {
       case 'post-commit': {
+        await closeInterruptedCalls(repo, store, 'commit', now, logger);
         const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
         await attributor.attribute(head, { captured: true, now });
         return NOTHING;
       }
       case 'post-rewrite': {
+        await closeInterruptedCalls(repo, store, 'commit', now, logger);
         const rewrites = parseRewrites(input);
         await attributor.prefetch(rewrites.map((r) => r.newSha));
         for (const { newSha, olds } of rewrites) {
@@ -88,6 +99,7 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
       }
       case 'reference-transaction': {
         if (options.args[0] !== 'committed' || stashJustWritten(repo.gitDir, now())) return NOTHING;
+        await closeInterruptedCalls(repo, store, 'reset', now, logger);
         const { observeWorkTree } = await import('../capture/observe.js');
         observeWorkTree(repo, store, now().toISOString(), logger);
         return NOTHING;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { applyPending, type PendingCall, storeSnapshot, takePending, type TakenCall, writePending } from '../capture/pending.js';
+import { closeBeforeNextCall } from '../capture/interrupted.js';
+import { applyPending, type PendingCall, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
 import { checkContent, inspectFile, readSnapshot, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
@@ -248,7 +249,11 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const snapshot = readSnapshot(join(repo.root, target.path), settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
+  // Calls of this session on this file whose post hook never came: their record goes in first, and
+  // what this call found before it is what they left.
+  const earlier = takeEarlierPending(repo, event.sessionId, target.path, pending?.call.at ?? at, tool.useId);
   write(() => {
+    for (const one of earlier) applyPending(store, one);
     const applied = pending && applyPending(store, pending);
     const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
     const existing = store.fileChange(callId, target.path);
@@ -269,11 +274,15 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
       before = { state: existing.before_state, oid: existing.before_oid };
     }
     // The pre hook's copy is the before content at hand: storing the after as a delta of it needs no decoding.
+    if (closeBeforeNextCall(store, { sessionId: event.sessionId, path: target.path, callId, before, at }) > 0) {
+      context.logger.log('warn', `${context.where}: an earlier call on ${target.path} never got its post-tool-use hook; its change is credited to it`);
+    }
     const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : undefined;
     const after = storeSnapshot(store, snapshot, before.oid, baseContent);
     store.recordAfter(callId, target.path, after, before, after.skipped);
     store.finishToolCall(callId, callStatus(event), at, event.error ?? null);
   });
+  for (const one of earlier) one.remove();
 }
 
 async function captureShell(

@@ -1,0 +1,81 @@
+// Issue 9, capture honesty: killed post hooks, paths that escape the repository, files over the size
+// cap, `git worktree add` and discards by `git restore`.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
+import { FakeClaude } from '../support/claude.js';
+import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
+import { withStore } from '../support/store.js';
+
+afterAll(cleanupTemps);
+
+function lines(count: number, prefix: string): string {
+  return Array.from({ length: count }, (_, i) => `${prefix} line ${i + 1}`).join('\n') + '\n';
+}
+
+/** The attribution post-commit stored for `sha`: each file's ranges. */
+function attributed(repo: TestRepo, sha: string) {
+  return withStore(repo, (store) => store.commit(sha)!.files);
+}
+
+function log(repo: TestRepo): string {
+  const file = join(repo.dir, '.git', 'chainloop-trace', 'log.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** A Write whose PostToolUse hook is started and killed with SIGKILL `afterMs` later, or never run. */
+async function writeWithKilledPost(agent: FakeClaude, repo: TestRepo, path: string, content: string, post: { killAfterMs: number } | 'never'): Promise<void> {
+  const file = join(repo.dir, path);
+  const base = { tool_name: 'Write', tool_input: { file_path: file, content }, tool_use_id: `toolu_killed_${Math.random().toString(36).slice(2)}` };
+  agent.fire('PreToolUse', base);
+  repo.write(path, content);
+  if (post === 'never') return;
+  const payload = JSON.stringify({ session_id: agent.sessionId, transcript_path: agent.transcriptPath, cwd: repo.dir, hook_event_name: 'PostToolUse', ...base, tool_response: { type: 'create', filePath: file, content } });
+  const child = spawn(process.execPath, [TRACE_BIN, 'hook', 'claude', 'post-tool-use'], { cwd: repo.dir, env: repo.env, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  setTimeout(() => child.kill('SIGKILL'), post.killAfterMs);
+  // The payload is sent after the kill is armed: the hook may die before, while or after reading it.
+  child.stdin.end(payload);
+  expect(await exited).toBe('SIGKILL');
+}
+
+describe('a post hook that never came', () => {
+  for (const post of [{ killAfterMs: 0 }, 'never'] as const) {
+    it(`credits the call's change to its session and warns (post hook ${post === 'never' ? 'never run' : 'killed with SIGKILL'})`, async () => {
+      const repo = makeRepo();
+      repo.git(['push', '-q', 'origin', 'main']);
+      const agent = new FakeClaude(repo);
+      agent.start();
+      await writeWithKilledPost(agent, repo, 'big.txt', lines(2000, 'agent'), post);
+      const sha = repo.commit('agent work');
+      const file = attributed(repo, sha).find((f) => f.path === 'big.txt')!;
+      expect(file.lines).toEqual([{ start: 1, end: 2000, attribution: 'ai', session_id: agent.sessionId }]);
+      expect(file.human_lines_added).toBe(0);
+      repo.git(['push', '-q', 'origin', 'main']);
+      const statement = decodeStatement(remoteNoteLines(repo, sha)[0]!);
+      const session = statement.predicate.sessions[0] as unknown as { session: { id: string }; warnings: string[] };
+      expect(session.session.id).toBe(agent.sessionId);
+      expect(session.warnings.join('\n')).toMatch(/post-tool-use hook never came for Write .*big\.txt up to the commit/);
+    });
+  }
+
+  it('ends the killed call at the next call of the session on that file, which keeps its own change', async () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'kept\n' } });
+    const agent = new FakeClaude(repo);
+    agent.start();
+    await writeWithKilledPost(agent, repo, 'a.txt', 'kept\n' + lines(3, 'first'), { killAfterMs: 0 });
+    agent.edit('a.txt', 'first line 3\n', 'first line 3\nsecond call\n');
+    repo.write('a.txt', repo.read('a.txt') + 'typed by hand\n');
+    const sha = repo.commit('work');
+    expect(attributed(repo, sha).find((f) => f.path === 'a.txt')!.lines).toEqual([
+      { start: 2, end: 5, attribution: 'ai', session_id: agent.sessionId },
+      { start: 6, end: 6, attribution: 'human' },
+    ]);
+    expect(log(repo)).toMatch(/never got its post-tool-use hook/);
+    const calls = withStore(repo, (store) => store.toolCalls(agent.sessionId).map((c) => [c.tool_name, c.status]));
+    expect(calls).toEqual([['Write', 'failed'], ['Edit', 'done']]);
+  });
+});

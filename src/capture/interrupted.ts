@@ -2,12 +2,11 @@
 // timeout, Ctrl-C, a crash) still happened: what changed in its file between its before-snapshot and
 // the next observation of that file (the next call's pre hook on it, a commit, a reset) is that
 // call's. Without this the change would fall into the gap before the next observation and be human.
-import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Repo } from '../repo.js';
 import type { ContentState, Store } from '../store.js';
 import { storeSnapshot } from './pending.js';
-import { readSnapshot } from './snapshot.js';
+import { readInside } from './snapshot.js';
 
 /** How the error of an interrupted call starts: the session's warnings are read back by it. */
 export const INTERRUPTED = 'post-tool-use hook never came';
@@ -75,7 +74,7 @@ export function closeAtObservation(store: Store, repo: Repo, input: { at: string
         close(store, change, { state: 'unknown', oid: null }, input.at, 'a git reset discarded the work tree');
         continue;
       }
-      const snapshot = readSnapshot(join(repo.root, change.path), input.maxBytes);
+      const snapshot = readInside(repo.root, change.path, input.maxBytes);
       const after = storeSnapshot(store, snapshot, change.before_oid);
       close(store, change, { state: after.state, oid: after.oid }, input.at, 'the commit');
     }

@@ -1,11 +1,10 @@
 // A look at the work tree outside any tool call, after `git reset`: what it discarded is gone, so
 // agent lines retyped later are the typist's. Recorded as a human change of every captured path.
-import { join } from 'node:path';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 import type { Logger } from '../log.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
-import { readSnapshot } from './snapshot.js';
+import { readInside } from './snapshot.js';
 
 export const OBSERVATION_TOOL = '(work tree observed)';
 
@@ -15,7 +14,7 @@ export function observeWorkTree(repo: Repo, store: Store, at: string, logger: Lo
     let callId: number | undefined;
     for (const path of store.capturedPaths()) {
       const last = store.lastAfter(path);
-      const snapshot = readSnapshot(join(repo.root, path), DEFAULT_MAX_FILE_BYTES);
+      const snapshot = readInside(repo.root, path, DEFAULT_MAX_FILE_BYTES);
       if (snapshot.state === 'skipped') continue;
       const oid = snapshot.state === 'content' ? store.putBlob(snapshot.content, last?.oid ?? null) : null;
       const state = snapshot.state === 'content' ? 'content' : 'absent';

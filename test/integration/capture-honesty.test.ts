@@ -1,7 +1,7 @@
 // Issue 9, capture honesty: killed post hooks, paths that escape the repository, files over the size
 // cap, `git worktree add` and discards by `git restore`.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
@@ -77,5 +77,39 @@ describe('a post hook that never came', () => {
     expect(log(repo)).toMatch(/never got its post-tool-use hook/);
     const calls = withStore(repo, (store) => store.toolCalls(agent.sessionId).map((c) => [c.tool_name, c.status]));
     expect(calls).toEqual([['Write', 'failed'], ['Edit', 'done']]);
+  });
+});
+
+describe('paths the hooks are given', () => {
+  it('refuses a file reached through a symlinked directory that leaves the repository', () => {
+    const repo = makeRepo();
+    const outside = join(repo.home, 'outside');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, 'secret.txt'), 'TOP SECRET CONTENT\n');
+    symlinkSync(outside, join(repo.dir, 'link'));
+    const agent = new FakeClaude(repo);
+    agent.edit('link/secret.txt', 'TOP SECRET CONTENT\n', 'TOP SECRET CONTENT\nmore\n');
+    const stored = withStore(repo, (store) => {
+      const blobs = (store.db.prepare('SELECT oid FROM blobs').all() as { oid: string }[]).map((row) => store.getBlob(row.oid).toString('utf8'));
+      return { blobs, changes: store.changesForPath('link/secret.txt').map((c) => [c.before_state, c.after_state, c.skipped]) };
+    });
+    expect(stored.blobs.join('\n')).not.toContain('TOP SECRET');
+    expect(stored.changes).toEqual([['skipped', 'skipped', expect.stringMatching(/outside the repository/)]]);
+    expect(log(repo)).toMatch(/link\/secret\.txt skipped: resolves through a symbolic link to .*outside, outside the repository/);
+  });
+
+  it("refuses a payload whose cwd is another initialised repository than the hook's", () => {
+    const repo = makeRepo();
+    const other = makeRepo();
+    const agent = new FakeClaude(repo);
+    const file = join(other.dir, 'planted.txt');
+    const base = { tool_name: 'Write', tool_input: { file_path: file, content: 'planted\n' }, tool_use_id: 'toolu_cwd' };
+    const payload = (event: string, extra: object = {}) => JSON.stringify({ session_id: agent.sessionId, transcript_path: agent.transcriptPath, cwd: other.dir, hook_event_name: event, ...base, ...extra });
+    agent.fire('PreToolUse', base, { raw: payload('PreToolUse') });
+    other.write('planted.txt', 'planted\n');
+    agent.fire('PostToolUse', base, { raw: payload('PostToolUse', { tool_response: { type: 'create' } }) });
+    expect(withStore(other, (store) => store.session(agent.sessionId))).toBeUndefined();
+    expect(withStore(other, (store) => store.changesForPath('planted.txt'))).toEqual([]);
+    expect(log(repo)).toMatch(new RegExp(`not captured: the payload's cwd ${other.dir} is in the repository`));
   });
 });

@@ -6,7 +6,7 @@ import { Attributor } from '../attribution/attribute.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import { interruptedWarnings } from '../capture/interrupted.js';
 import type { TraceConfig } from '../config.js';
-import { buildStatement, filesForSession, type Statement, statementIssues } from '../core/predicate.js';
+import { buildStatement, filesForSession, type Statement, statementIssues, unknownLineWarnings } from '../core/predicate.js';
 import { redactDeep } from '../core/redact.js';
 import { applyRetention, type PathContext, relativiseText, retainedEntry } from '../core/retention.js';
 import { buildSessionObject } from '../core/session.js';
@@ -140,7 +140,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   const url = await remoteUrl(input.repo.root, input.remote);
   const branch = input.branch ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: input.repo.root })).trim();
   const retention = input.config.trace.transcripts.retention;
-  const warnings: string[] = [];
+  const warnings: string[] = unknownLineWarnings(attributions);
   const sessions: object[] = [];
   const sessionIds = [...new Set(attributions.flatMap((a) => a.session_ids))];
   for (const id of sessionIds) {

@@ -38,24 +38,26 @@ export function checkConsistency(commit: PredicateCommit, parents: readonly stri
     if ((file.binary ?? false) !== real.binary) problems.push(`${where}: binary is ${String(file.binary ?? false)} in the attestation, ${String(real.binary)} in git`);
     if (file.lines_added !== real.linesAdded) problems.push(`${where}: ${file.lines_added} lines added in the attestation, ${real.linesAdded} in git`);
     if (file.lines_removed !== real.linesRemoved) problems.push(`${where}: ${file.lines_removed} lines removed in the attestation, ${real.linesRemoved} in git`);
-    if (file.ai_lines_added + file.human_lines_added !== file.lines_added) problems.push(`${where}: ai and human added lines do not sum to the lines added`);
+    if (file.ai_lines_added + file.human_lines_added + (file.unknown_lines_added ?? 0) !== file.lines_added) problems.push(`${where}: ai, human and unknown added lines do not sum to the lines added`);
     if (file.ai_lines_removed + file.human_lines_removed !== file.lines_removed) problems.push(`${where}: ai and human removed lines do not sum to the lines removed`);
-    problems.push(...checkRanges(where, file.lines, real.addedLines, file.ai_lines_added));
+    problems.push(...checkRanges(where, file.lines, real.addedLines, file.ai_lines_added, file.unknown_lines_added ?? 0));
   }
   for (const path of attested.keys()) problems.push(`${path}: listed in the attestation but not changed by the commit`);
   return problems;
 }
 
-function checkRanges(where: string, ranges: PredicateCommit['files'][number]['lines'], added: readonly number[], aiLines: number): string[] {
+function checkRanges(where: string, ranges: PredicateCommit['files'][number]['lines'], added: readonly number[], aiLines: number, unknownLines: number): string[] {
   const problems: string[] = [];
   const covered = new Set<number>();
   let ai = 0;
+  let unknown = 0;
   let previousEnd = 0;
   for (const range of ranges) {
     if (range.start <= previousEnd) problems.push(`${where}: ranges overlap or are out of order at line ${range.start}`);
     previousEnd = range.end;
     for (let line = range.start; line <= range.end; line++) covered.add(line);
     if (range.attribution === 'ai') ai += range.end - range.start + 1;
+    if (range.attribution === 'unknown') unknown += range.end - range.start + 1;
   }
   const expected = new Set(added);
   const extra = [...covered].filter((line) => !expected.has(line));
@@ -63,6 +65,7 @@ function checkRanges(where: string, ranges: PredicateCommit['files'][number]['li
   if (extra.length > 0) problems.push(`${where}: ranges cover line(s) ${summarize(extra)} that the commit does not add`);
   if (missing.length > 0) problems.push(`${where}: added line(s) ${summarize(missing)} are not in any range`);
   if (ai !== aiLines) problems.push(`${where}: ai ranges hold ${ai} lines but ai_lines_added says ${aiLines}`);
+  if (unknown !== unknownLines) problems.push(`${where}: unknown ranges hold ${unknown} lines but unknown_lines_added says ${unknownLines}`);
   return problems;
 }
 

@@ -7,7 +7,7 @@ import { captureSettings, type CaptureSettings } from '../capture/config-cache.j
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { closeBeforeNextCall } from '../capture/interrupted.js';
-import { applyPending, type PendingCall, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
+import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
 import { checkContent, escapesRepository, inspectFile, readInside, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
@@ -210,11 +210,16 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
     case 'session-end':
       return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
-    case 'user-prompt-submit':
-      return store.write(() => {
+    case 'user-prompt-submit': {
+      store.write(() => {
         store.upsertSession({ ...session, started_at: at });
         store.addPrompt(event.sessionId, at, event.promptId ?? null, event.prompt ?? '');
       });
+      // The person has had the work tree between two turns: see what they discarded (git restore).
+      const { observeDiscards } = await import('../capture/observe.js');
+      observeDiscards(repo, store, at, context.logger, pendingPaths(repo));
+      return;
+    }
     case 'pre-tool-use':
       return; // left pending by capturePre
     case 'post-tool-use':

@@ -148,3 +148,53 @@ describe('files over trace.capture.maxFileBytes', () => {
     expect(result.violations[0]!.evidence).toMatch(/^100 of 101 added lines .*100 of them of unknown author/);
   });
 });
+
+describe('worktrees and discards', () => {
+  it('git worktree add leaves the uncommitted agent lines of the main work tree alone', () => {
+    const repo = makeRepo({ initialFiles: { 'app.ts': 'export {};\n' } });
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.write('app.ts', 'export {};\nexport const feature = 1;\n');
+    repo.git(['worktree', 'add', '-q', join(repo.home, 'wt')]);
+    expect(log(repo)).not.toMatch(/git reset: /);
+    const sha = repo.commit('feature');
+    expect(attributed(repo, sha).find((f) => f.path === 'app.ts')!.lines).toEqual([{ start: 2, end: 2, attribution: 'ai', session_id: agent.sessionId }]);
+  });
+
+  it('a git reset in the main work tree still discards the agent lines', () => {
+    const repo = makeRepo({ initialFiles: { 'app.ts': 'export {};\n' } });
+    const agent = new FakeClaude(repo);
+    agent.write('app.ts', 'export {};\nexport const feature = 1;\n');
+    repo.git(['reset', '-q', '--hard']);
+    repo.write('app.ts', 'export {};\nexport const feature = 1;\n');
+    const sha = repo.commit('retyped');
+    expect(attributed(repo, sha).find((f) => f.path === 'app.ts')!.lines).toEqual([{ start: 2, end: 2, attribution: 'human' }]);
+  });
+
+  for (const discard of [['restore', 'app.ts'], ['checkout', '--', 'app.ts']]) {
+    it(`git ${discard.join(' ')} is seen at the next prompt: lines retyped by hand are human`, () => {
+      const repo = makeRepo({ initialFiles: { 'app.ts': 'export {};\n' } });
+      const agent = new FakeClaude(repo);
+      agent.start();
+      agent.write('app.ts', 'export {};\nexport const feature = 1;\n');
+      repo.git(discard);
+      agent.prompt('never mind, I will write it myself');
+      repo.write('app.ts', 'export {};\nexport const feature = 1;\n');
+      const sha = repo.commit('typed by hand');
+      expect(attributed(repo, sha).find((f) => f.path === 'app.ts')!.lines).toEqual([{ start: 2, end: 2, attribution: 'human' }]);
+      expect(log(repo)).toMatch(/1 agent-written file\(s\) changed outside the agent/);
+    });
+  }
+
+  it('a discard seen at a commit of other files: lines retyped later are human', () => {
+    const repo = makeRepo({ initialFiles: { 'app.ts': 'export {};\n' } });
+    const agent = new FakeClaude(repo);
+    agent.write('app.ts', 'export {};\nexport const feature = 1;\n');
+    repo.git(['restore', 'app.ts']);
+    repo.write('notes.md', 'notes\n');
+    repo.commit('notes', ['notes.md']);
+    repo.write('app.ts', 'export {};\nexport const feature = 1;\n');
+    const sha = repo.commit('typed by hand');
+    expect(attributed(repo, sha).find((f) => f.path === 'app.ts')!.lines).toEqual([{ start: 2, end: 2, attribution: 'human' }]);
+  });
+});

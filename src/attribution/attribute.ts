@@ -30,6 +30,8 @@ interface Replayed {
   changes: FileChange[];
   /** Why an agent's write of the path could not be captured (over the size cap), when one could not. */
   uncaptured: string | null;
+  /** The sessions whose writes of the path could not be captured. */
+  uncapturedBy: string[];
 }
 
 /** Attribution work for one process: replays and blobs are reused across the commits it attributes. */
@@ -51,12 +53,16 @@ export class Attributor {
     if (!cached) {
       const changes: FileChange[] = [];
       let uncaptured: string | null = null;
+      const uncapturedBy = new Set<string>();
       let previous: string | null = null;
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
       for (const record of this.store.changesForPath(path)) {
-        if (record.skipped && record.session_id !== '') uncaptured = record.skipped;
+        if (record.skipped && record.session_id !== '') {
+          uncaptured = record.skipped;
+          uncapturedBy.add(record.session_id);
+        }
         if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
         const after = record.after_state === 'content' ? text(record.after_oid) : null;
@@ -66,7 +72,7 @@ export class Attributor {
         changes.push({ before, after, author });
         previous = after;
       }
-      cached = { ...replayFile(changes), changes, uncaptured };
+      cached = { ...replayFile(changes), changes, uncaptured, uncapturedBy: [...uncapturedBy] };
       this.replays.set(path, cached);
     }
     return cached;
@@ -173,6 +179,11 @@ export class Attributor {
     });
     const sessions = new Set<string>();
     for (const file of files) for (const range of file.lines) if (range.session_id) sessions.add(range.session_id);
+    // The sessions that wrote files whose lines are unknown contributed too: attested, so policies on agents and models see them.
+    for (const file of files) {
+      if (!file.unknown_lines_added) continue;
+      for (const path of [file.path, ...(file.old_path ? [file.old_path] : [])]) for (const id of this.replayOf(path).uncapturedBy) sessions.add(id);
+    }
     const attribution: CommitAttribution = { sha: info.sha, parents: info.parents, author: info.author, captured: options.captured, files, session_ids: [...sessions].sort() };
     if (options.save !== false) this.store.saveCommit(attribution, blobs, options.now().toISOString());
     return attribution;

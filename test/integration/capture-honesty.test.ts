@@ -136,6 +136,8 @@ describe('files over trace.capture.maxFileBytes', () => {
     const big = statement.predicate.commits[0]!.files.find((f) => f.path === 'big.txt')!;
     expect(big.lines).toEqual([{ start: 1, end: 100, attribution: 'unknown' }]);
     expect(big.unknown_lines_added).toBe(100);
+    expect(statement.predicate.commits[0]!.session_ids).toEqual([agent.sessionId]);
+    expect((statement.predicate.sessions[0] as unknown as { session: { id: string } }).session.id).toBe(agent.sessionId);
     expect(statement.predicate.warnings.join('\n')).toMatch(/big\.txt \(commit [0-9a-f]{12}\): 100 added line\(s\) attributed unknown: .*larger than 1000 bytes/);
 
     const policy = join(repo.home, 'policy.yml');

@@ -69,7 +69,9 @@ export async function show(options: ShowOptions): Promise<Outcome> {
     const subject = await commitSubject(repo.root, sha);
     const sessions = known.attribution.session_ids.map((id) => ({ id, agent: canonicalAgentName(known.sessions.get(id)?.agent ?? null), model: known.sessions.get(id)?.model ?? null }));
     const text = renderShow(known, subject, sessions, options.style);
-    return { json: { ...known.attribution, subject, origin: known.origin, sessions }, text };
+    // In the predicate's shape: the local reason for unknown lines stays out (the text says it).
+    const files = known.attribution.files.map(({ unknown_reason: _reason, ...file }) => file);
+    return { json: { ...known.attribution, files, subject, origin: known.origin, sessions }, text };
   } finally {
     store.close();
   }

@@ -27,9 +27,10 @@ if [ "$hook" = post-commit ]; then
   git_dir=${GIT_DIR:-$(git rev-parse --git-dir 2>/dev/null)}
   if [ -d "$git_dir/rebase-merge" ] && [ -f "$git_dir/CHERRY_PICK_HEAD" ]; then run_trace=no; fi
 elif [ "$hook" = reference-transaction ]; then
-  # trace only needs to see a finished `git reset`, which may have discarded uncommitted agent lines.
+  # trace only needs to see a finished `git reset` of this work tree (it moves HEAD), which may have
+  # discarded uncommitted agent lines.
   run_trace=no
-  if [ "$1" = committed ]; then
+  if [ "$1" = committed ] && grep -q ' HEAD$' "$input"; then
     logs="${GIT_DIR:-$(git rev-parse --git-dir 2>/dev/null)}/logs/HEAD"
     if [ -f "$logs" ]; then
       case "$(tail -n 1 "$logs")" in *"	reset: moving to"*) run_trace=yes ;; esac

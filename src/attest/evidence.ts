@@ -4,8 +4,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { Attributor } from '../attribution/attribute.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
+import { interruptedWarnings } from '../capture/interrupted.js';
 import type { TraceConfig } from '../config.js';
-import { buildStatement, filesForSession, type Statement, statementIssues } from '../core/predicate.js';
+import { buildStatement, filesForSession, type Statement, statementIssues, unknownLineWarnings } from '../core/predicate.js';
 import { redactDeep } from '../core/redact.js';
 import { applyRetention, type PathContext, relativiseText, retainedEntry } from '../core/retention.js';
 import { buildSessionObject } from '../core/session.js';
@@ -139,7 +140,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   const url = await remoteUrl(input.repo.root, input.remote);
   const branch = input.branch ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: input.repo.root })).trim();
   const retention = input.config.trace.transcripts.retention;
-  const warnings: string[] = [];
+  const warnings: string[] = unknownLineWarnings(attributions);
   const sessions: object[] = [];
   const sessionIds = [...new Set(attributions.flatMap((a) => a.session_ids))];
   for (const id of sessionIds) {
@@ -164,7 +165,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
         transcript: read.summary,
         files: filesForSession(own, id),
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
-        warnings: read.warnings,
+        warnings: [...read.warnings, ...interruptedWarnings(input.store, id)],
         ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, transcriptText) } : {}),
       }),
     );

@@ -28,6 +28,10 @@ interface Replayed {
   text: AttributedText;
   removedByAgent: RemovedLines;
   changes: FileChange[];
+  /** Why an agent's write of the path could not be captured (over the size cap), when one could not. */
+  uncaptured: string | null;
+  /** The sessions whose writes of the path could not be captured. */
+  uncapturedBy: string[];
 }
 
 /** Attribution work for one process: replays and blobs are reused across the commits it attributes. */
@@ -48,11 +52,17 @@ export class Attributor {
     let cached = this.replays.get(path);
     if (!cached) {
       const changes: FileChange[] = [];
+      let uncaptured: string | null = null;
+      const uncapturedBy = new Set<string>();
       let previous: string | null = null;
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
       for (const record of this.store.changesForPath(path)) {
+        if (record.skipped && record.session_id !== '') {
+          uncaptured = record.skipped;
+          uncapturedBy.add(record.session_id);
+        }
         if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
         const after = record.after_state === 'content' ? text(record.after_oid) : null;
@@ -62,7 +72,7 @@ export class Attributor {
         changes.push({ before, after, author });
         previous = after;
       }
-      cached = { ...replayFile(changes), changes };
+      cached = { ...replayFile(changes), changes, uncaptured, uncapturedBy: [...uncapturedBy] };
       this.replays.set(path, cached);
     }
     return cached;
@@ -111,7 +121,12 @@ export class Attributor {
 
   /** Whether anything could name an author for lines of `path`: if not, its added lines are human without reading it. */
   private hasSources(file: DiffFile, explicit: readonly string[]): boolean {
-    return explicit.length > 0 || this.replayOf(file.path).changes.length > 0 || this.store.commitsWithAiIn(file.path, 1).length > 0;
+    return explicit.length > 0 || this.replayOf(file.path).changes.length > 0 || this.uncaptured(file) !== null || this.store.commitsWithAiIn(file.path, 1).length > 0;
+  }
+
+  /** Why an agent wrote `file` (or the path it was renamed from) without it being captured, if it did. */
+  private uncaptured(file: DiffFile): string | null {
+    return this.replayOf(file.path).uncaptured ?? (file.oldPath ? this.replayOf(file.oldPath).uncaptured : null);
   }
 
   async attribute(sha: string, options: AttributeOptions): Promise<CommitAttribution> {
@@ -146,24 +161,43 @@ export class Attributor {
         : 0;
       if (file.binary || file.special || content === undefined) {
         // Binary, special, or nothing could credit an agent: every added line is human.
-        return { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
+        const all = { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
+        return file.binary || file.special ? all : withUnknown(all, this.uncaptured(file));
       }
       const result = attributeLines({ committed: content.toString('latin1'), addedLines: file.addedLines, sources: this.sources(file, explicit) });
-      return {
-        ...base,
-        ai_lines_added: result.ai,
-        ai_lines_removed: aiRemoved,
-        human_lines_added: result.human,
-        human_lines_removed: file.linesRemoved - aiRemoved,
-        lines: mergeRanges(result.ranges),
-      };
+      return withUnknown(
+        {
+          ...base,
+          ai_lines_added: result.ai,
+          ai_lines_removed: aiRemoved,
+          human_lines_added: result.human,
+          human_lines_removed: file.linesRemoved - aiRemoved,
+          lines: mergeRanges(result.ranges),
+        },
+        this.uncaptured(file),
+      );
     });
     const sessions = new Set<string>();
     for (const file of files) for (const range of file.lines) if (range.session_id) sessions.add(range.session_id);
+    // The sessions that wrote files whose lines are unknown contributed too: attested, so policies on agents and models see them.
+    for (const file of files) {
+      if (!file.unknown_lines_added) continue;
+      for (const path of [file.path, ...(file.old_path ? [file.old_path] : [])]) for (const id of this.replayOf(path).uncapturedBy) sessions.add(id);
+    }
     const attribution: CommitAttribution = { sha: info.sha, parents: info.parents, author: info.author, captured: options.captured, files, session_ids: [...sessions].sort() };
     if (options.save !== false) this.store.saveCommit(attribution, blobs, options.now().toISOString());
     return attribution;
   }
+}
+
+/**
+ * An agent wrote the file while it could not be captured (`reason`): the added lines no source
+ * credits could be that agent's as well as a person's, so they are `unknown`, not human.
+ */
+function withUnknown(file: FileAttribution, reason: string | null): FileAttribution {
+  if (reason === null || file.human_lines_added === 0) return file;
+  const lines = file.lines.map((range) => (range.attribution === 'human' ? { ...range, attribution: 'unknown' as const } : range));
+  return { ...file, human_lines_added: 0, unknown_lines_added: file.human_lines_added, unknown_reason: reason, lines };
 }
 
 function humanRanges(lines: readonly number[]): FileAttribution['lines'] {

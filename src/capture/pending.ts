@@ -99,6 +99,46 @@ export function takePending(repo: Repo, sessionId: string, toolUseId: string): T
   return take(pendingDir(repo), callKey(sessionId, toolUseId));
 }
 
+/**
+ * The records other calls of `sessionId` on `path` left before `at` and never took in: their post
+ * hook never came (see capture/interrupted.ts). Read by a post hook, which takes them in first.
+ */
+export function takeEarlierPending(repo: Repo, sessionId: string, path: string, at: string, toolUseId: string): TakenCall[] {
+  const dir = pendingDir(repo);
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const own = callKey(sessionId, toolUseId) + RECORD;
+  const taken: TakenCall[] = [];
+  for (const name of files) {
+    if (!name.endsWith(RECORD) || name === own) continue;
+    const one = take(dir, name.slice(0, -RECORD.length));
+    if (one && one.call.session.id === sessionId && one.call.file?.path === path && one.call.at <= at) taken.push(one);
+  }
+  return taken.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
+}
+
+/** The files of the calls still pending (their pre hook ran, their post hook not yet). */
+export function pendingPaths(repo: Repo): Set<string> {
+  const dir = pendingDir(repo);
+  const paths = new Set<string>();
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return paths;
+  }
+  for (const name of files) {
+    if (!name.endsWith(RECORD)) continue;
+    const path = take(dir, name.slice(0, -RECORD.length))?.call.file?.path;
+    if (path !== undefined) paths.add(path);
+  }
+  return paths;
+}
+
 /** Stores a snapshot's content (a delta of `baseOid` when given) and says what was stored. */
 export function storeSnapshot(store: Store, snapshot: Snapshot, baseOid: string | null, baseContent?: Buffer): { state: ContentState; oid: string | null; skipped: string | null } {
   if (snapshot.state === 'content') return { state: 'content', oid: store.putBlob(snapshot.content, baseOid, baseContent), skipped: null };

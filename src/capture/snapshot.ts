@@ -1,6 +1,6 @@
 // Reads one file of the work tree for a capture, deciding whether it can be kept.
-import { lstatSync, readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export type Snapshot =
   | { state: 'content'; content: Buffer }
@@ -59,4 +59,39 @@ export function repoRelativePath(root: string, cwd: string, path: string): { pat
   const posix = rel.split(sep).join('/');
   if (posix === '.git' || posix.startsWith('.git/')) return { error: `${path} is inside .git` };
   return { path: posix };
+}
+
+/** Whether `real` is `root` or inside it, and not inside its `.git`. */
+function within(root: string, real: string): boolean {
+  const rel = relative(root, real);
+  if (rel.startsWith('..') || isAbsolute(rel)) return false;
+  return rel !== '.git' && !rel.startsWith(`.git${sep}`);
+}
+
+/**
+ * Why the file at `path` (relative to the work tree) must not be read: its directory resolves, through
+ * a symbolic link, outside the repository or into `.git`. Null when it may be read. One realpath of
+ * its directory (two when the work tree's own path runs through a link).
+ */
+export function escapesRepository(root: string, path: string): string | null {
+  let real: string;
+  try {
+    real = realpathSync(dirname(join(root, path)));
+  } catch {
+    return null; // no such directory yet: there is nothing to read through it
+  }
+  if (within(root, real)) return null;
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    realRoot = root;
+  }
+  return realRoot !== root && within(realRoot, real) ? null : `resolves through a symbolic link to ${real}, outside the repository`;
+}
+
+/** {@link readSnapshot} of a work tree file, refused when its directory resolves outside the repository. */
+export function readInside(root: string, path: string, maxBytes: number): Snapshot {
+  const escape = escapesRepository(root, path);
+  return escape ? { state: 'skipped', reason: escape } : readSnapshot(join(root, path), maxBytes);
 }

@@ -28,7 +28,7 @@ export interface BlameAuthor {
 export interface BlameLine {
   line: number;
   commit: string;
-  attribution: 'ai' | 'human';
+  attribution: 'ai' | 'human' | 'unknown';
   session_id: string | null;
   agent: string | null;
   model: string | null;
@@ -156,15 +156,18 @@ function fit(text: string, width: number): string {
 }
 
 function renderBlame(lines: readonly BlameLine[], style?: Style): string {
-  const c = { ai: style?.ai ?? PLAIN, human: style?.human ?? PLAIN, dim: style?.dim ?? PLAIN };
+  const c = { ai: style?.ai ?? PLAIN, human: style?.human ?? PLAIN, dim: style?.dim ?? PLAIN, warning: style?.warning ?? PLAIN };
   const width = String(lines.length).length;
   const out = lines.map((l) => {
     const who =
       l.attribution === 'ai'
         ? c.ai(fit(`ai ${[l.agent, l.model, l.session_id?.slice(0, 8)].filter(Boolean).join(' ')}`, WHO_WIDTH))
-        : c.human(fit(`human${l.captured ? '' : '°'} ${l.author.name} ${l.author.date.slice(0, 10)}`, WHO_WIDTH));
+        : l.attribution === 'unknown'
+          ? c.warning(fit(`unknown ${l.author.name} ${l.author.date.slice(0, 10)}`, WHO_WIDTH))
+          : c.human(fit(`human${l.captured ? '' : '°'} ${l.author.name} ${l.author.date.slice(0, 10)}`, WHO_WIDTH));
     return `${c.dim(l.commit.slice(0, 8))} ${who} ${String(l.line).padStart(width)}) ${l.text}`;
   });
   if (lines.some((l) => !l.captured && l.attribution === 'human')) out.push('', c.dim('° from a commit made without capture here: attributed to human'));
+  if (lines.some((l) => l.attribution === 'unknown')) out.push('', c.dim('unknown: written by an agent while the file was over trace.capture.maxFileBytes, so not captured'));
   return out.join('\n');
 }

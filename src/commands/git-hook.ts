@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Attributor } from '../attribution/attribute.js';
 import { openRepo } from '../context.js';
 import { git } from '../git.js';
-import { fileLogger } from '../log.js';
+import { fileLogger, type Logger } from '../log.js';
 import type { Outcome } from '../program.js';
-import { isInitialised } from '../repo.js';
+import { isInitialised, type Repo } from '../repo.js';
+import type { Store } from '../store.js';
 import { openCaptureStore } from '../capture/open.js';
 
 export interface GitHookOptions {
@@ -43,6 +44,31 @@ function stashJustWritten(gitDir: string, now: Date): boolean {
   return seconds !== undefined && now.getTime() / 1000 - Number(seconds) < 10;
 }
 
+/**
+ * Whether this `committed` transaction is a `git reset` of the work tree the hook runs in: it moves
+ * this work tree's HEAD (a line for `HEAD` in the transaction), the last line of this work tree's own
+ * HEAD reflog is a reset to the same commit, and it is not the first checkout of a new linked work
+ * tree (`git worktree add` resets the new tree: nothing in it was discarded). `input` is the hook's stdin.
+ */
+export function isResetOfThisWorkTree(gitDir: string, input: string): boolean {
+  const head = input
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields.length === 3 && fields[2] === 'HEAD');
+  if (!head) return false;
+  let reflog: string[];
+  try {
+    reflog = readFileSync(join(gitDir, 'logs', 'HEAD'), 'utf8').trimEnd().split('\n');
+  } catch {
+    return false;
+  }
+  const last = reflog[reflog.length - 1] ?? '';
+  if (!/\treset: moving to /.test(last) || last.split(' ')[1] !== head[1]) return false;
+  // A new linked work tree's reflog: its creation, then this reset.
+  const linked = existsSync(join(gitDir, 'commondir'));
+  return !(linked && reflog.length <= 2);
+}
+
 /** Standard input, read whole; empty when there is none to read. */
 export function readStandardInput(): string {
   try {
@@ -50,6 +76,14 @@ export function readStandardInput(): string {
   } catch {
     return '';
   }
+}
+
+/** Ends the tool calls whose post hook never came at this observation of the work tree (see capture/interrupted.ts). */
+async function closeInterruptedCalls(repo: Repo, store: Store, observation: 'commit' | 'reset', now: () => Date, logger: Logger): Promise<void> {
+  const { closeAtObservation } = await import('../capture/interrupted.js');
+  const { captureSettings } = await import('../capture/config-cache.js');
+  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, logger);
+  closeAtObservation(store, repo, { at: now().toISOString(), maxBytes: maxFileBytes, observation, logger });
 }
 
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
@@ -67,11 +101,15 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
     const attributor = new Attributor(repo, store);
     switch (options.name) {
       case 'post-commit': {
+        await closeInterruptedCalls(repo, store, 'commit', now, logger);
+        const { observeDiscards } = await import('../capture/observe.js');
+        observeDiscards(repo, store, now().toISOString(), logger, new Set());
         const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
         await attributor.attribute(head, { captured: true, now });
         return NOTHING;
       }
       case 'post-rewrite': {
+        await closeInterruptedCalls(repo, store, 'commit', now, logger);
         const rewrites = parseRewrites(input);
         await attributor.prefetch(rewrites.map((r) => r.newSha));
         for (const { newSha, olds } of rewrites) {
@@ -88,6 +126,8 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
       }
       case 'reference-transaction': {
         if (options.args[0] !== 'committed' || stashJustWritten(repo.gitDir, now())) return NOTHING;
+        if (!isResetOfThisWorkTree(repo.gitDir, input)) return NOTHING;
+        await closeInterruptedCalls(repo, store, 'reset', now, logger);
         const { observeWorkTree } = await import('../capture/observe.js');
         observeWorkTree(repo, store, now().toISOString(), logger);
         return NOTHING;

@@ -1,14 +1,15 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
 import { isUtf8 } from 'node:buffer';
-import { existsSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { applyPending, type PendingCall, storeSnapshot, takePending, type TakenCall, writePending } from '../capture/pending.js';
+import { closeBeforeNextCall } from '../capture/interrupted.js';
+import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
-import { checkContent, inspectFile, readSnapshot, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
+import { checkContent, escapesRepository, inspectFile, readInside, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -73,6 +74,17 @@ export async function runHook(options: HookOptions): Promise<void> {
   const payloadCwd = typeof (payload as { cwd?: unknown })?.cwd === 'string' ? (payload as { cwd: string }).cwd : undefined;
   const repo = findRepo(payloadCwd ?? options.cwd) ?? (payloadCwd ? findRepo(options.cwd) : null);
   if (!repo) return;
+  // The agent runs its hooks in its project: a payload whose cwd names another repository than that
+  // one must not write into that repository's state.
+  if (payloadCwd !== undefined && resolve(options.cwd, payloadCwd) !== resolve(options.cwd)) {
+    const own = findRepo(options.cwd);
+    if (own && own.root !== repo.root && realPath(own.root) !== realPath(repo.root)) {
+      if (isInitialised(own)) {
+        fileLogger(own.stateDir, options.now).log('warn', `hook ${options.agent} ${options.event}: not captured: the payload's cwd ${payloadCwd} is in the repository ${repo.root}, not in ${own.root} where the hook runs`);
+      }
+      return;
+    }
+  }
   // A clone without local state: set it up when the committed .chainloop.yml says the repository is
   // traced (one stat until then); otherwise do nothing, say nothing.
   if (!isInitialised(repo) && !(await autoInitFromHook(repo, options.now))) return;
@@ -106,6 +118,14 @@ export async function runHook(options: HookOptions): Promise<void> {
     }
   } catch (error) {
     logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
@@ -167,7 +187,8 @@ async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, conte
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
   const absolute = join(repo.root, target.path);
-  const file = inspectFile(absolute, maxFileBytes);
+  const escape = escapesRepository(repo.root, target.path);
+  const file: ReturnType<typeof inspectFile> = escape ? { state: 'skipped', reason: escape } : inspectFile(absolute, maxFileBytes);
   try {
     writePending(repo, { ...call, file: { path: target.path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
   } catch (error) {
@@ -189,11 +210,16 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
     case 'session-end':
       return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
-    case 'user-prompt-submit':
-      return store.write(() => {
+    case 'user-prompt-submit': {
+      store.write(() => {
         store.upsertSession({ ...session, started_at: at });
         store.addPrompt(event.sessionId, at, event.promptId ?? null, event.prompt ?? '');
       });
+      // The person has had the work tree between two turns: see what they discarded (git restore).
+      const { observeDiscards } = await import('../capture/observe.js');
+      observeDiscards(repo, store, at, context.logger, pendingPaths(repo));
+      return;
+    }
     case 'pre-tool-use':
       return; // left pending by capturePre
     case 'post-tool-use':
@@ -246,9 +272,13 @@ interface PostContext {
 function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, { pending, settings, context }: PostContext): void {
   const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
   if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
-  const snapshot = readSnapshot(join(repo.root, target.path), settings.maxFileBytes);
+  const snapshot = readInside(repo.root, target.path, settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
+  // Calls of this session on this file whose post hook never came: their record goes in first, and
+  // what this call found before it is what they left.
+  const earlier = takeEarlierPending(repo, event.sessionId, target.path, pending?.call.at ?? at, tool.useId);
   write(() => {
+    for (const one of earlier) applyPending(store, one);
     const applied = pending && applyPending(store, pending);
     const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
     const existing = store.fileChange(callId, target.path);
@@ -269,11 +299,15 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
       before = { state: existing.before_state, oid: existing.before_oid };
     }
     // The pre hook's copy is the before content at hand: storing the after as a delta of it needs no decoding.
+    if (closeBeforeNextCall(store, { sessionId: event.sessionId, path: target.path, callId, before, at }) > 0) {
+      context.logger.log('warn', `${context.where}: an earlier call on ${target.path} never got its post-tool-use hook; its change is credited to it`);
+    }
     const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : undefined;
     const after = storeSnapshot(store, snapshot, before.oid, baseContent);
     store.recordAfter(callId, target.path, after, before, after.skipped);
     store.finishToolCall(callId, callStatus(event), at, event.error ?? null);
   });
+  for (const one of earlier) one.remove();
 }
 
 async function captureShell(

@@ -69,7 +69,9 @@ export async function show(options: ShowOptions): Promise<Outcome> {
     const subject = await commitSubject(repo.root, sha);
     const sessions = known.attribution.session_ids.map((id) => ({ id, agent: canonicalAgentName(known.sessions.get(id)?.agent ?? null), model: known.sessions.get(id)?.model ?? null }));
     const text = renderShow(known, subject, sessions, options.style);
-    return { json: { ...known.attribution, subject, origin: known.origin, sessions }, text };
+    // In the predicate's shape: the local reason for unknown lines stays out (the text says it).
+    const files = known.attribution.files.map(({ unknown_reason: _reason, ...file }) => file);
+    return { json: { ...known.attribution, files, subject, origin: known.origin, sessions }, text };
   } finally {
     store.close();
   }
@@ -93,21 +95,23 @@ const PLAIN = (text: string) => text;
 function renderShow(known: KnownAttribution, subject: string, sessions: { id: string; agent: string | null; model: string | null }[], style?: Style): string {
   const attribution = known.attribution;
   const c = { ai: style?.ai ?? PLAIN, human: style?.human ?? PLAIN, dim: style?.dim ?? PLAIN, bold: style?.bold ?? PLAIN, warning: style?.warning ?? PLAIN };
-  const tag = (kind: 'ai' | 'human', text: string) => (kind === 'ai' ? c.ai(text) : c.human(text));
+  const tag = (kind: 'ai' | 'human' | 'unknown', text: string) => (kind === 'ai' ? c.ai(text) : kind === 'unknown' ? c.warning(text) : c.human(text));
   const lines = [c.bold(`commit ${attribution.sha}`), `author ${attribution.author.name} <${attribution.author.email}> ${attribution.author.date}`];
   if (subject) lines.push('', `    ${subject}`);
   if (attribution.parents.length > 1) lines.push('', `merge of ${attribution.parents.map((p) => p.slice(0, 12)).join(' ')}: no line ranges`);
   let ai = 0;
   let human = 0;
+  let unknown = 0;
   const body: string[] = [];
   for (const file of attribution.files) {
     if (!file.generated) {
       ai += file.ai_lines_added;
       human += file.human_lines_added;
+      unknown += file.unknown_lines_added ?? 0;
     }
     const tags = [file.binary ? 'binary' : '', file.generated ? 'generated' : ''].filter(Boolean).join(', ');
     const name = file.old_path ? `${file.old_path} → ${file.path}` : file.path;
-    body.push('', `${file.status.padEnd(8)} ${c.bold(name)}  +${file.lines_added} -${file.lines_removed}  ${tag('ai', `ai ${file.ai_lines_added}`)} / ${tag('human', `human ${file.human_lines_added}`)}${tags ? c.dim(`  (${tags})`) : ''}`);
+    body.push('', `${file.status.padEnd(8)} ${c.bold(name)}  +${file.lines_added} -${file.lines_removed}  ${tag('ai', `ai ${file.ai_lines_added}`)} / ${tag('human', `human ${file.human_lines_added}`)}${file.unknown_lines_added ? ` / ${tag('unknown', `unknown ${file.unknown_lines_added}`)}` : ''}${tags ? c.dim(`  (${tags})`) : ''}`);
     for (const range of file.lines) {
       const span = range.start === range.end ? `${range.start}` : `${range.start}-${range.end}`;
       body.push(`  ${span.padStart(11)}  ${tag(range.attribution, range.attribution)}${range.session_id ? c.dim(`  session ${range.session_id}`) : ''}`);
@@ -117,8 +121,8 @@ function renderShow(known: KnownAttribution, subject: string, sessions: { id: st
   const note = captureNote(known.origin, attribution.captured, ai);
   if (note) lines.push('', c.warning(note));
   lines.push(...body);
-  const total = ai + human;
-  lines.push('', `added lines: ${total}, ${tag('ai', `ai ${ai}${total ? ` (${Math.round((ai / total) * 100)}%)` : ''}`)}, ${tag('human', `human ${human}`)}`);
+  const total = ai + human + unknown;
+  lines.push('', `added lines: ${total}, ${tag('ai', `ai ${ai}${total ? ` (${Math.round((ai / total) * 100)}%)` : ''}`)}, ${tag('human', `human ${human}`)}${unknown ? `, ${tag('unknown', `unknown ${unknown} (written by an agent while over trace.capture.maxFileBytes)`)}` : ''}`);
   for (const session of sessions) lines.push(`session ${session.id}: ${c.ai(session.agent ?? 'unknown agent')}${session.model ? `, ${session.model}` : ''}`);
   if (known.origin === 'attestation') lines.push(c.dim('(from the commit’s attestation note; `trace verify` checks its signature)'));
   return lines.join('\n');

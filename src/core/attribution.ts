@@ -70,6 +70,7 @@ export function fromRanges(text: string, ranges: readonly LineRange[]): Attribut
   const authors = new Array<Author | null>(lines.length).fill(null);
   for (const range of ranges) {
     // An ai range always carries its session in a valid predicate; '' stands for a missing one.
+    if (range.attribution === 'unknown') continue; // who wrote them is not known: left null
     const author: Author = range.attribution === 'ai' ? { kind: 'ai', sessionId: range.session_id ?? '' } : HUMAN;
     const end = Math.min(range.end, lines.length);
     for (let line = Math.max(range.start, 1); line <= end; line++) authors[line - 1] = author;
@@ -129,7 +130,7 @@ export function attributeLines(input: {
  */
 export function mergeRanges(ranges: readonly LineRange[]): LineRange[] {
   const sorted = ranges
-    .map((r): LineRange => (r.attribution === 'ai' ? { ...r } : { start: r.start, end: r.end, attribution: 'human' }))
+    .map((r): LineRange => (r.attribution === 'ai' ? { ...r } : { start: r.start, end: r.end, attribution: r.attribution }))
     .sort((x, y) => x.start - y.start || x.end - y.end);
   const merged: LineRange[] = [];
   for (const range of sorted) {

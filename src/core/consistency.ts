@@ -38,9 +38,9 @@ export function checkConsistency(commit: PredicateCommit, parents: readonly stri
     if ((file.binary ?? false) !== real.binary) problems.push(`${where}: binary is ${String(file.binary ?? false)} in the attestation, ${String(real.binary)} in git`);
     if (file.lines_added !== real.linesAdded) problems.push(`${where}: ${file.lines_added} lines added in the attestation, ${real.linesAdded} in git`);
     if (file.lines_removed !== real.linesRemoved) problems.push(`${where}: ${file.lines_removed} lines removed in the attestation, ${real.linesRemoved} in git`);
-    if (file.ai_lines_added + file.human_lines_added !== file.lines_added) problems.push(`${where}: ai and human added lines do not sum to the lines added`);
+    if (file.ai_lines_added + file.human_lines_added + (file.unknown_lines_added ?? 0) !== file.lines_added) problems.push(`${where}: ai, human and unknown added lines do not sum to the lines added`);
     if (file.ai_lines_removed + file.human_lines_removed !== file.lines_removed) problems.push(`${where}: ai and human removed lines do not sum to the lines removed`);
-    problems.push(...checkRanges(where, file.lines, real.addedLines, file.ai_lines_added));
+    problems.push(...checkRanges(where, file.lines, real.addedLines, file.ai_lines_added, file.unknown_lines_added ?? 0));
   }
   for (const path of attested.keys()) problems.push(`${path}: listed in the attestation but not changed by the commit`);
   return problems;
@@ -50,12 +50,13 @@ export function checkConsistency(commit: PredicateCommit, parents: readonly stri
  * Ranges are counted, never expanded line by line: a predicate may claim any numbers (2e9 lines),
  * and only the lines the commit really adds are walked.
  */
-function checkRanges(where: string, ranges: PredicateCommit['files'][number]['lines'], added: readonly number[], aiLines: number): string[] {
+function checkRanges(where: string, ranges: PredicateCommit['files'][number]['lines'], added: readonly number[], aiLines: number, unknownLines: number): string[] {
   const problems: string[] = [];
   const expected = [...new Set(added)].sort((a, b) => a - b);
   const extra: number[] = [];
   let extraCount = 0;
   let ai = 0;
+  let unknown = 0;
   let previousEnd = 0;
   const inRange = new Set<number>();
   for (const range of ranges) {
@@ -67,6 +68,7 @@ function checkRanges(where: string, ranges: PredicateCommit['files'][number]['li
     previousEnd = Math.max(previousEnd, range.end);
     const length = range.end - range.start + 1;
     if (range.attribution === 'ai') ai += length;
+    if (range.attribution === 'unknown') unknown += length;
     // The added lines inside the range, found by binary search; every other line of it is extra.
     const from = lowerBound(expected, range.start);
     const to = lowerBound(expected, range.end + 1);
@@ -81,6 +83,7 @@ function checkRanges(where: string, ranges: PredicateCommit['files'][number]['li
   if (extraCount > 0) problems.push(`${where}: ranges cover line(s) ${extra.join(', ')}${extraCount > extra.length ? ` and ${extraCount - extra.length} more` : ''} that the commit does not add`);
   if (missing.length > 0) problems.push(`${where}: added line(s) ${summarize(missing)} are not in any range`);
   if (ai !== aiLines) problems.push(`${where}: ai ranges hold ${ai} lines but ai_lines_added says ${aiLines}`);
+  if (unknown !== unknownLines) problems.push(`${where}: unknown ranges hold ${unknown} lines but unknown_lines_added says ${unknownLines}`);
   return problems;
 }
 

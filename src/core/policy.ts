@@ -46,8 +46,8 @@ export const policiesSchema = z
       .describe('Models allowed in agent sessions: exact ids or globs with * (claude-sonnet-4-*). Absent: any model.'),
     maxAiShare: z
       .strictObject({
-        perCommit: share.optional().describe('Highest share (0..1) of AI-written lines among the lines a commit adds; generated files left out.'),
-        perRange: share.optional().describe('Highest share (0..1) of AI-written lines among all lines the verified range adds.'),
+        perCommit: share.optional().describe('Highest share (0..1) of AI-written lines among the lines a commit adds (lines of unknown author count as AI); generated files left out.'),
+        perRange: share.optional().describe('Highest share (0..1) of AI-written lines among all lines the verified range adds (lines of unknown author count as AI).'),
       })
       .optional(),
     maxTokensPerSession: z.number().int().min(0).optional().describe('Highest total token count of one agent session.'),
@@ -269,19 +269,24 @@ export function checkMaxCostPerSession(statement: Statement, policies: Policies)
 
 interface LineCounts {
   added: number;
+  /** AI lines, with the `unknown` ones: lines an agent may have written count as not human. */
   ai: number;
+  /** Of those, the lines attributed `unknown`. */
+  unknown: number;
 }
 
-/** Added and AI-added lines of a commit; generated files are left out, as in the predicate's totals. */
+/** Added and not-human (ai + unknown) added lines of a commit; generated files are left out, as in the predicate's totals. */
 export function commitLineCounts(commit: Commit): LineCounts {
   let added = 0;
   let ai = 0;
+  let unknown = 0;
   for (const file of commit.files) {
     if (file.generated === true) continue;
     added += file.lines_added;
-    ai += file.ai_lines_added;
+    ai += file.ai_lines_added + (file.unknown_lines_added ?? 0);
+    unknown += file.unknown_lines_added ?? 0;
   }
-  return { added, ai };
+  return { added, ai, unknown };
 }
 
 export function checkMaxAiSharePerCommit(statement: Statement, policies: Policies): Violation[] {
@@ -289,9 +294,9 @@ export function checkMaxAiSharePerCommit(statement: Statement, policies: Policie
   if (max === undefined) return [];
   const out: Violation[] = [];
   for (const commit of statement.predicate.commits) {
-    const { added, ai } = commitLineCounts(commit);
+    const { added, ai, unknown } = commitLineCounts(commit);
     if (added === 0 || ai / added <= max) continue;
-    const evidence = `${ai} of ${added} added lines (${percent(ai / added)})`;
+    const evidence = `${ai} of ${added} added lines (${percent(ai / added)}${unknown ? `, ${unknown} of them of unknown author` : ''})`;
     out.push({
       rule: 'maxAiShare.perCommit',
       commit: commit.sha,
@@ -309,6 +314,7 @@ export function checkMaxAiSharePerRange(statements: readonly Statement[], polici
   const seen = new Set<string>();
   let added = 0;
   let ai = 0;
+  let unknown = 0;
   for (const statement of statements) {
     for (const commit of statement.predicate.commits) {
       if (seen.has(commit.sha)) continue;
@@ -316,10 +322,11 @@ export function checkMaxAiSharePerRange(statements: readonly Statement[], polici
       const counts = commitLineCounts(commit);
       added += counts.added;
       ai += counts.ai;
+      unknown += counts.unknown;
     }
   }
   if (added === 0 || ai / added <= max) return [];
-  const evidence = `${ai} of ${added} added lines (${percent(ai / added)}) in ${seen.size} commit${seen.size === 1 ? '' : 's'}`;
+  const evidence = `${ai} of ${added} added lines (${percent(ai / added)}${unknown ? `, ${unknown} of them of unknown author` : ''}) in ${seen.size} commit${seen.size === 1 ? '' : 's'}`;
   return [
     {
       rule: 'maxAiShare.perRange',

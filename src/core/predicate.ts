@@ -14,11 +14,11 @@ const lineRange = z
   .strictObject({
     start: z.number().int().min(1),
     end: z.number().int().min(1),
-    attribution: z.enum(['ai', 'human']),
+    attribution: z.enum(['ai', 'human', 'unknown']).describe('unknown: an agent wrote the file while it could not be captured (over trace.capture.maxFileBytes); not human'),
     session_id: z.string().min(1).optional(),
   })
   .refine((r) => r.end >= r.start, 'end must not be before start')
-  .refine((r) => (r.attribution === 'ai') === (r.session_id !== undefined), 'ai ranges name their session, human ranges do not');
+  .refine((r) => (r.attribution === 'ai') === (r.session_id !== undefined), 'ai ranges name their session, human and unknown ranges do not');
 
 const count = z.number().int().min(0);
 
@@ -34,6 +34,7 @@ const fileSchema = z.strictObject({
   ai_lines_removed: count,
   human_lines_added: count,
   human_lines_removed: count,
+  unknown_lines_added: count.optional().describe('Added lines whose author is unknown (in neither ai_lines_added nor human_lines_added); absent when none.'),
   lines: z.array(lineRange),
 });
 
@@ -100,7 +101,8 @@ export function predicateCommit(commit: CommitAttribution): Predicate['commits']
       ai_lines_removed: file.ai_lines_removed,
       human_lines_added: file.human_lines_added,
       human_lines_removed: file.human_lines_removed,
-      lines: file.lines.map((r) => (r.attribution === 'ai' ? { start: r.start, end: r.end, attribution: 'ai' as const, session_id: r.session_id! } : { start: r.start, end: r.end, attribution: 'human' as const })),
+      ...(file.unknown_lines_added ? { unknown_lines_added: file.unknown_lines_added } : {}),
+      lines: file.lines.map((r) => (r.attribution === 'ai' ? { start: r.start, end: r.end, attribution: 'ai' as const, session_id: r.session_id! } : { start: r.start, end: r.end, attribution: r.attribution })),
     })),
   };
 }
@@ -133,6 +135,20 @@ export function buildStatement(input: StatementInput): Statement {
       warnings: [...input.warnings],
     },
   };
+}
+
+/** The predicate's warnings for files whose added lines are attributed `unknown`, one naming each file. */
+export function unknownLineWarnings(commits: readonly CommitAttribution[]): string[] {
+  const warnings: string[] = [];
+  for (const commit of commits) {
+    for (const file of commit.files) {
+      if (!file.unknown_lines_added) continue;
+      warnings.push(
+        `${file.path} (commit ${commit.sha.slice(0, 12)}): ${file.unknown_lines_added} added line(s) attributed unknown: an agent wrote the file while it could not be captured (${file.unknown_reason ?? 'skipped'}); raise trace.capture.maxFileBytes to capture such files`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /** One session's part of a set of commits: its own ai ranges and counts; other sessions' lines are not counted. */

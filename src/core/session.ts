@@ -191,7 +191,8 @@ function aggregateFiles(sessionId: string, changes: SessionFileChange[]): AiCodi
     const sum = (key: 'lines_added' | 'lines_removed' | 'ai_lines_added' | 'ai_lines_removed' | 'human_lines_added' | 'human_lines_removed'): number =>
       list.reduce((n, f) => n + f[key], 0);
     const ai = sum('ai_lines_added') + sum('ai_lines_removed');
-    const human = sum('human_lines_added') + sum('human_lines_removed');
+    // Lines of unknown author are not the session's own, so the file is mixed.
+    const human = sum('human_lines_added') + sum('human_lines_removed') + list.reduce((n, f) => n + (f.unknown_lines_added ?? 0), 0);
     // Ranges of different commits number different file versions: keep the newest commit's.
     const newest = list.filter((f) => f.commit === undefined || f.commit === last.commit);
     const ranges = newest

@@ -13,11 +13,15 @@ export interface FileChange {
   author: Author;
 }
 
-/** A run of added lines in a committed file: 1-based, inclusive. */
+/**
+ * A run of added lines in a committed file: 1-based, inclusive. `unknown`: an agent wrote the file
+ * while it could not be captured (larger than `trace.capture.maxFileBytes`), so who wrote these
+ * lines is not known; policies count them as not human.
+ */
 export interface LineRange {
   start: number;
   end: number;
-  attribution: 'ai' | 'human';
+  attribution: 'ai' | 'human' | 'unknown';
   session_id?: string;
 }
 
@@ -35,6 +39,10 @@ export interface FileAttribution {
   ai_lines_removed: number;
   human_lines_added: number;
   human_lines_removed: number;
+  /** Added lines attributed `unknown` (absent: none); not counted in ai or human lines added. */
+  unknown_lines_added?: number;
+  /** Why lines are unknown (kept locally for the predicate's warning; not a predicate field). */
+  unknown_reason?: string;
   lines: LineRange[];
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { Attributor } from '../attribution/attribute.js';
-import { readClaudeTranscript } from '../agents/claude-transcript.js';
+import { readClaudeTranscript, readRegularFile } from '../agents/claude-transcript.js';
 import { interruptedWarnings } from '../capture/interrupted.js';
 import type { TraceConfig } from '../config.js';
 import { buildStatement, filesForSession, type Statement, statementIssues, unknownLineWarnings } from '../core/predicate.js';
@@ -153,7 +153,8 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     let transcriptText: string | null = null;
     if (read.summary && record.transcript_path && retention !== 'none') {
       try {
-        transcriptText = readFileSync(record.transcript_path, 'utf8');
+        // The same guarded read as the summary's: the path came from a hook payload.
+        transcriptText = await readRegularFile(record.transcript_path);
       } catch {
         transcriptText = null;
       }

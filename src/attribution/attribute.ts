@@ -79,8 +79,8 @@ export class Attributor {
    * shown to have written it) are credited, by change id: see core/concurrency.ts. Calls alone in
    * their window keep the plain rule (everything they changed is theirs).
    */
-  private concurrencyOf(path: string, records: readonly (FileChangeRecord & CallOfChange)[]): Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared'>> {
-    const result = new Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared'>>();
+  private concurrencyOf(path: string, records: readonly (FileChangeRecord & CallOfChange)[]): Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>> {
+    const result = new Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>>();
     const windows = new Map<number, CallWindow & { record: FileChangeRecord & CallOfChange }>();
     for (const record of records) {
       const start = record.call_started_at ?? record.call_ended_at;
@@ -113,8 +113,11 @@ export class Attributor {
           return otherCommand === undefined ? [] : [{ ...other, command: otherCommand }];
         });
         const credit = creditShellChange({ ...window, command }, shellOthers, path);
+        // Lines a concurrent file tool call declared are that call's, not the shell call's that saw them appear.
+        const declaredByOthers = others.flatMap((other) => (other.record.shell ? [] : (declaredWrites(other.record.tool_name, input(other.id)) ?? [])));
         if (credit.kind === 'observer') result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent: true, declared: { kind: 'fragments', fragments: [] } });
-        else if (concurrent || credit.author.kind !== 'ai') result.set(window.record.id, { author: credit.author, ...(concurrent ? { concurrent } : {}) });
+        else if (concurrent || credit.author.kind !== 'ai')
+          result.set(window.record.id, { author: credit.author, ...(concurrent ? { concurrent } : {}), ...(declaredByOthers.length > 0 ? { declaredByOthers } : {}) });
       } else if (concurrent) {
         const declared = declaredWrites(window.record.tool_name, input(window.id));
         result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent, ...(declared ? { declared } : {}) });

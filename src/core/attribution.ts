@@ -215,7 +215,7 @@ function concurrentStep(state: AttributedText | null, change: FileChange, remove
   }
   const afterLines = splitLines(change.after);
   const { newToOld, oldToNew } = alignLines(current.lines, afterLines, AGENT_ALIGN);
-  const declared = change.declared === undefined ? undefined : declaredLines(afterLines, change.declared);
+  const declared = ownMask(afterLines, change);
   // Authors the replay knew before this change, for lines this call did not write.
   let known: (Author | null)[] | undefined;
   const knownAuthor = (j: number): Author | null => {
@@ -244,10 +244,22 @@ function concurrentStep(state: AttributedText | null, change: FileChange, remove
 export function ownLines(change: FileChange): AttributedText | null {
   if (change.after === null || change.author.kind === 'human') return null;
   const afterLines = splitLines(change.after);
-  const declared = change.declared === undefined ? undefined : declaredLines(afterLines, change.declared);
+  const declared = ownMask(afterLines, change);
   if (declared !== undefined && !declared.includes(true)) return null;
   const { newToOld } = alignLines(splitLines(change.before ?? ''), afterLines, AGENT_ALIGN);
   return { lines: afterLines, authors: afterLines.map((_, j) => (newToOld[j]! < 0 && (declared === undefined || declared[j]) ? change.author : null)) };
+}
+
+/**
+ * Which added lines a concurrent change may claim: those it declared; with no declaration of its
+ * own, those no concurrent file tool declared; undefined: all of them.
+ */
+function ownMask(afterLines: readonly string[], change: FileChange): boolean[] | undefined {
+  if (change.declared !== undefined) return declaredLines(afterLines, change.declared);
+  const others = change.declaredByOthers ?? [];
+  if (others.length === 0) return undefined;
+  const theirs = others.map((declaration) => declaredLines(afterLines, declaration));
+  return afterLines.map((_, j) => !theirs.some((mask) => mask[j]));
 }
 
 function countRemoved(removed: RemovedLines | undefined, line: string): void {

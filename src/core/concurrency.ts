@@ -8,7 +8,10 @@ export interface CallWindow {
   /** Distinct per tool call. */
   id: number;
   sessionId: string;
-  /** ISO times of the pre and post hooks; `end` null while the call has not ended. */
+  /**
+   * ISO times of the pre and post hooks. `end` is null when no post hook came (the call was killed):
+   * it is then taken as the start, so that a missing end never makes every later call concurrent.
+   */
   start: string;
   end: string | null;
   /** A shell call's command; undefined for a file tool. */
@@ -23,8 +26,8 @@ export function overlappingCalls(calls: readonly CallWindow[]): Map<number, Call
     const a = sorted[i]!;
     for (let j = i + 1; j < sorted.length; j++) {
       const b = sorted[j]!;
-      // Sorted by start: once b starts after a ended, so do the ones after it. An open call (no end) overlaps everything after it.
-      if (a.end !== null && b.start > a.end) break;
+      // Sorted by start: once b starts after a ended, so do the ones after it.
+      if (b.start > (a.end ?? a.start)) break;
       if (a.id === b.id) continue;
       (result.get(a.id) ?? result.set(a.id, []).get(a.id)!).push(b);
       (result.get(b.id) ?? result.set(b.id, []).get(b.id)!).push(a);

@@ -28,6 +28,8 @@ export interface FileChange {
    */
   concurrent?: boolean;
   declared?: Declaration;
+  /** What the concurrent file tool calls declared: not this call's lines when it declares nothing itself (a shell call). */
+  declaredByOthers?: Declaration[];
 }
 
 /** A run of added lines in a committed file: 1-based, inclusive. */

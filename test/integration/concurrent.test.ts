@@ -54,7 +54,7 @@ interface Call {
  * `calls` run at once: every pre hook, then every call's effect, then every post hook, so each call's
  * window (pre to post) overlaps all the others and each snapshot holds the other calls' writes.
  */
-async function runAtOnce(repo: TestRepo, calls: readonly Call[]): Promise<void> {
+async function runAtOnce(repo: TestRepo, calls: readonly Call[], options: { postsInOrder?: boolean } = {}): Promise<void> {
   const pre = hookCommands(repo, 'PreToolUse');
   const post = hookCommands(repo, 'PostToolUse');
   const payloads = calls.map((call) => ({
@@ -71,7 +71,7 @@ async function runAtOnce(repo: TestRepo, calls: readonly Call[]): Promise<void> 
   const responses = calls.map((call) => call.effect());
   await inParallel(
     payloads.map((payload, k) => ({ payload, response: responses[k] })),
-    8,
+    options.postsInOrder ? 1 : 8,
     async ({ payload, response }) => {
       for (const command of post) expect(await fireAsync(repo, command, { ...payload, hook_event_name: 'PostToolUse', tool_response: response ?? { success: true } })).toBe(0);
     },
@@ -204,6 +204,17 @@ describe('shell calls at once', () => {
     const plan = repo.trace(['attest', '--dry-run', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('"ambiguous"');
+  }, 60_000);
+});
+
+describe('a shell call and a file tool at once', () => {
+  it("the lines another session's Edit declared stay that session's, though the shell call that ran meanwhile saw them appear", async () => {
+    const repo = makeRepo({ initialFiles: { 'app.txt': 'one\n' } });
+    const [editor, runner] = [`editor-${randomUUID().slice(0, 8)}`, `runner-${randomUUID().slice(0, 8)}`];
+    // The shell call's post hook is stored last, so its snapshot, which holds the edit, is replayed last.
+    await runAtOnce(repo, [editCall(repo, editor, 'app.txt', 'one\n', 'one\nadded by the edit\n'), bashCall(repo, runner, 'sh -c "true"')], { postsInOrder: true });
+    repo.commit('edit during a command');
+    expect(fileOf(repo, 'app.txt').lines).toEqual([{ start: 2, end: 2, attribution: 'ai', session_id: editor }]);
   }, 60_000);
 });
 

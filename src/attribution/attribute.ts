@@ -2,7 +2,7 @@
 // attributions say who wrote them. The decisions are the pure engine's (core/attribution.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AttributedText, aiRemovedCount, attributeLines, fromRanges, mergeRanges, ownLines, type RemovedLines, replayFile } from '../core/attribution.js';
+import { type AttributedText, aiRemovedCount, attributeLines, declaredSource, fromRanges, mergeRanges, ownLines, type RemovedLines, replayFile } from '../core/attribution.js';
 import { type CallWindow, creditShellChange, overlappingCalls } from '../core/concurrency.js';
 import type { Author, CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
 import { declaredWrites, shellCommand } from '../capture/claude.js';
@@ -54,9 +54,11 @@ export class Attributor {
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
-      const records = this.store
-        .changesForPath(path)
-        .filter((record) => !(record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown'));
+      const records = inTimeOrder(
+        this.store
+          .changesForPath(path)
+          .filter((record) => !(record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown')),
+      );
       const concurrency = this.concurrencyOf(path, records);
       for (const record of records) {
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
@@ -142,7 +144,7 @@ export class Attributor {
   }
 
   /** Sources in priority order, produced lazily: the engine stops as soon as every added line has an author. */
-  private *sources(file: DiffFile, explicit: readonly string[]): Generator<AttributedText> {
+  private *sources(file: DiffFile, explicit: readonly string[], committed: string): Generator<AttributedText> {
     for (const sha of explicit) {
       const text = this.committedText(sha, file.path, null) ?? (file.oldPath ? this.committedText(sha, file.oldPath, null) : null);
       if (text) yield text;
@@ -154,6 +156,13 @@ export class Attributor {
       if (!change.concurrent) continue;
       const own = ownLines(change);
       if (own) yield own;
+    }
+    const claims = replayed.changes.flatMap((change) =>
+      change.concurrent && change.declared && change.author.kind === 'ai' ? [{ sessionId: change.author.sessionId, declared: change.declared }] : [],
+    );
+    if (claims.length > 0) {
+      const declared = declaredSource(committed, claims);
+      if (declared) yield declared;
     }
     for (const earlier of this.store.commitsWithAiIn(file.path, EARLIER_COMMITS_SEARCHED)) {
       if (explicit.includes(earlier.sha)) continue;
@@ -213,7 +222,8 @@ export class Attributor {
         // Binary, special, or nothing could credit an agent: every added line is human.
         return { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
       }
-      const result = attributeLines({ committed: content.toString('latin1'), addedLines: file.addedLines, sources: this.sources(file, explicit) });
+      const committed = content.toString('latin1');
+      const result = attributeLines({ committed, addedLines: file.addedLines, sources: this.sources(file, explicit, committed) });
       return {
         ...base,
         ai_lines_added: result.ai,
@@ -230,6 +240,22 @@ export class Attributor {
     if (options.save !== false) this.store.saveCommit(attribution, blobs, options.now().toISOString());
     return attribution;
   }
+}
+
+/**
+ * Changes in the order their after-contents were seen (the post hooks' times), which is the order
+ * they are stored in unless post hooks running at once waited on each other for the store: then a
+ * call stored late would be replayed after calls that started from its result, and its older
+ * after-content would undo theirs. Capture order when a time is missing.
+ */
+function inTimeOrder<T extends { id: number; call_started_at: string | null; call_ended_at: string | null }>(records: T[]): T[] {
+  const time = (record: T) => record.call_ended_at ?? record.call_started_at;
+  if (records.some((record) => time(record) === null)) return records;
+  return records.sort((a, b) => {
+    const x = time(a)!;
+    const y = time(b)!;
+    return x < y ? -1 : x > y ? 1 : a.id - b.id;
+  });
 }
 
 function humanRanges(lines: readonly number[]): FileAttribution['lines'] {

@@ -8,9 +8,9 @@
 //   alignment of a committed file against its sources ignore whitespace and line endings, and pair
 //   uniquely moved lines: re-indenting, reformatting or moving a line keeps its author.
 
-import { declaredLines } from './concurrency.js';
-import { alignLines, lineKey, splitLines, splitLinesLike, type AlignOptions, type CompareMode } from './diff.js';
-import type { AmbiguousRange, Author, FileChange, LineRange } from './types.js';
+import { ambiguous, declaredLines } from './concurrency.js';
+import { alignLines, lineKey, MIN_MOVED_KEY_LENGTH, splitLines, splitLinesLike, type AlignOptions, type CompareMode } from './diff.js';
+import type { AmbiguousRange, Author, Declaration, FileChange, LineRange } from './types.js';
 
 /** A file's lines with the author of each; `null` = origin unknown (older than any capture). */
 export interface AttributedText {
@@ -260,6 +260,33 @@ function ownMask(afterLines: readonly string[], change: FileChange): boolean[] |
   if (others.length === 0) return undefined;
   const theirs = others.map((declaration) => declaredLines(afterLines, declaration));
   return afterLines.map((_, j) => !theirs.some((mask) => mask[j]));
+}
+
+/**
+ * The last resort for lines a concurrent call declared but none of the snapshots shows it writing
+ * (another call's write tore or overwrote its after-content): each committed line equal (ignoring
+ * whitespace) to a line the calls declared goes to the call that declared it, or is ambiguous
+ * between the calls when several did. Short lines (`}`, blank) say nothing and are left unknown.
+ */
+export function declaredSource(committed: string, claims: readonly { sessionId: string; declared: Declaration }[]): AttributedText | null {
+  const claimers = new Map<string, Set<string>>();
+  for (const claim of claims) {
+    const pieces = claim.declared.kind === 'content' ? claim.declared.text.split('\n') : claim.declared.fragments.flatMap((fragment) => fragment.split('\n'));
+    for (const piece of pieces) {
+      const key = lineKey(piece, KEY_MODE);
+      if (key.length < MIN_MOVED_KEY_LENGTH) continue;
+      (claimers.get(key) ?? claimers.set(key, new Set()).get(key)!).add(claim.sessionId);
+    }
+  }
+  if (claimers.size === 0) return null;
+  const lines = splitLines(committed);
+  return {
+    lines,
+    authors: lines.map((line) => {
+      const sessions = claimers.get(lineKey(line, KEY_MODE));
+      return sessions === undefined ? null : ambiguous([...sessions], false);
+    }),
+  };
 }
 
 function countRemoved(removed: RemovedLines | undefined, line: string): void {

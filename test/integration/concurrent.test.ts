@@ -78,6 +78,25 @@ async function runAtOnce(repo: TestRepo, calls: readonly Call[], options: { post
   );
 }
 
+/** `calls` each run pre hook, effect, post hook in turn, all started at once: snapshots and edits interleave as they come. */
+async function runInterleaved(repo: TestRepo, calls: readonly Call[]): Promise<void> {
+  const pre = hookCommands(repo, 'PreToolUse');
+  const post = hookCommands(repo, 'PostToolUse');
+  await inParallel(calls, 16, async (call) => {
+    const payload = {
+      session_id: call.sessionId,
+      transcript_path: join(repo.home, '.claude', 'projects', 'p', `${call.sessionId}.jsonl`),
+      cwd: repo.dir,
+      tool_name: call.toolName,
+      tool_input: call.input,
+      tool_use_id: `toolu_${randomUUID().slice(0, 12)}`,
+    };
+    for (const command of pre) expect(await fireAsync(repo, command, { ...payload, hook_event_name: 'PreToolUse' })).toBe(0);
+    const response = call.effect();
+    for (const command of post) expect(await fireAsync(repo, command, { ...payload, hook_event_name: 'PostToolUse', tool_response: response ?? { success: true } })).toBe(0);
+  });
+}
+
 function show(repo: TestRepo): CommitAttribution {
   const result = repo.trace(['show', 'HEAD', '--json']);
   if (result.code !== 0) throw new Error(`trace show failed: ${result.stderr}`);
@@ -145,6 +164,26 @@ describe('sessions editing one file at once', () => {
     });
     expect(checked).toBe(count);
   }, 240_000);
+
+  // Here a post hook can even read the file while another session's write has truncated it (an
+  // empty after-content): the line's own call never shows it, and its declaration settles it.
+  it('16 sessions whose hooks and edits interleave as they come: every line goes to the session that wrote it', async () => {
+    const repo = makeRepo({ initialFiles: { 'shared.txt': 'start\n// end\n' } });
+    const sessions = Array.from({ length: 16 }, (_, k) => `mixed-${String(k).padStart(2, '0')}-${randomUUID().slice(0, 8)}`);
+    await runInterleaved(
+      repo,
+      sessions.map((id, k) => editCall(repo, id, 'shared.txt', '// end\n', `line written by session ${k}\n// end\n`)),
+    );
+    repo.commit('many sessions, interleaved');
+    const committed = repo.read('shared.txt').split('\n');
+    const credited = creditedLines(fileOf(repo, 'shared.txt'));
+    const wrong = committed.flatMap((text, index) => {
+      const match = /^line written by session (\d+)$/.exec(text);
+      return match && credited.get(index + 1) !== sessions[Number(match[1])] ? [`${text}: ${credited.get(index + 1)}`] : [];
+    });
+    expect(wrong).toEqual([]);
+    expect(committed.filter((text) => text.startsWith('line written by'))).toHaveLength(16);
+  }, 120_000);
 
   it('concurrent Write and MultiEdit calls each keep only the lines they declared', async () => {
     const repo = makeRepo({ initialFiles: { 'notes.txt': 'a\nb\n' } });

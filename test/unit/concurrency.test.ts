@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeLines, ownLines, replay, type AttributedText } from '../../src/core/attribution.js';
+import { attributeLines, declaredSource, ownLines, replay, type AttributedText } from '../../src/core/attribution.js';
 import { type CallWindow, commandNamesPath, creditShellChange, declaredLines, overlappingCalls, writesOnlyNamedFiles } from '../../src/core/concurrency.js';
 import type { Author, FileChange } from '../../src/core/types.js';
 
@@ -148,5 +148,15 @@ describe('replay of concurrent calls', () => {
       human: 1,
       ambiguous: [{ start: 2, end: 2, session_ids: ['a'], human: true }],
     });
+  });
+
+  it('a line no snapshot shows its call writing goes to the call that declared it; a line two calls declared is ambiguous; short lines are left', () => {
+    const committed = 'start\nby session a\nshared line\n}\nby nobody\n';
+    const source = declaredSource(committed, [
+      { sessionId: 'a', declared: { kind: 'fragments', fragments: ['by session a\n}\n'] } },
+      { sessionId: 'b', declared: { kind: 'content', text: 'shared line\n' } },
+      { sessionId: 'c', declared: { kind: 'fragments', fragments: ['  shared   line'] } },
+    ]);
+    expect(who(source!)).toEqual(['?', 'a', 'b|c', '?', '?']);
   });
 });

@@ -271,6 +271,18 @@ describe('a developer typing while an agent command runs', () => {
     expect(file.ambiguous).toEqual([{ start: 2, end: 2, session_ids: [agent.sessionId], human: true }]);
   });
 
+  it('the ambiguity is carried by an amend, not resolved to the range it shares', () => {
+    const repo = makeRepo({ initialFiles: { 'notes.md': '# notes\n' } });
+    const agent = new FakeClaude(repo);
+    agent.tool('Bash', { command: 'sleep 0.1', description: 'wait' }, () => {
+      repo.write('notes.md', '# notes\ntyped by the developer\n');
+      return { stdout: '', stderr: '', interrupted: false };
+    });
+    repo.commit('notes');
+    repo.git(['commit', '-q', '--amend', '-m', 'notes, reworded']);
+    expect(fileOf(repo, 'notes.md').ambiguous).toEqual([{ start: 2, end: 2, session_ids: [agent.sessionId], human: true }]);
+  });
+
   it('a file the command names, or that a command which can write files changed, stays the agent’s', () => {
     const repo = makeRepo();
     const agent = new FakeClaude(repo);

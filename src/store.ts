@@ -163,6 +163,15 @@ export interface FileChangeRecord {
   human_gap: number;
 }
 
+/** The call a change belongs to, as {@link Store.changesForPath} gives it. */
+export interface CallOfChange {
+  tool_name: string;
+  call_started_at: string | null;
+  call_ended_at: string | null;
+  /** 1 for a shell call (it has a work-tree snapshot), 0 for a file tool. */
+  shell: number;
+}
+
 export interface SessionUpdate {
   id: string;
   agent: string;
@@ -656,11 +665,19 @@ export class Store {
       .get(toolCallId, path) as FileChangeRecord | undefined;
   }
 
-  /** Every captured change of `path`, in capture order. */
-  changesForPath(path: string): FileChangeRecord[] {
+  /** Every captured change of `path`, in capture order, with its call's window (for calls that ran at once). */
+  changesForPath(path: string): (FileChangeRecord & CallOfChange)[] {
     return this.db
-      .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.path = ? ORDER BY f.id')
-      .all(path) as FileChangeRecord[];
+      .prepare(
+        `SELECT f.*, t.session_id, t.tool_name, t.started_at AS call_started_at, t.ended_at AS call_ended_at, t.tree_before IS NOT NULL AS shell
+         FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.path = ? ORDER BY f.id`,
+      )
+      .all(path) as (FileChangeRecord & CallOfChange)[];
+  }
+
+  /** A tool call's input as the agent gave it (JSON), by the call's row id. */
+  toolInput(toolCallId: number): string | null {
+    return (this.db.prepare('SELECT input_json FROM tool_calls WHERE id = ?').get(toolCallId) as { input_json: string | null } | undefined)?.input_json ?? null;
   }
 
   changesForSession(sessionId: string): FileChangeRecord[] {

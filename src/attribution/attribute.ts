@@ -2,12 +2,14 @@
 // attributions say who wrote them. The decisions are the pure engine's (core/attribution.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AttributedText, aiRemovedCount, attributeLines, fromRanges, mergeRanges, type RemovedLines, replayFile } from '../core/attribution.js';
-import type { CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
+import { type AttributedText, aiRemovedCount, attributeLines, declaredSource, fromRanges, mergeRanges, ownLines, type RemovedLines, replayFile } from '../core/attribution.js';
+import { type CallWindow, creditShellChange, overlappingCalls } from '../core/concurrency.js';
+import type { Author, CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
+import { declaredWrites, shellCommand } from '../capture/claude.js';
 import { readGitBlobs } from '../capture/shell.js';
 import { gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
-import type { Store } from '../store.js';
+import type { CallOfChange, FileChangeRecord, Store } from '../store.js';
 import { commitDiff, commitDiffs, commitInfo, commitInfos, type CommitInfo, type DiffFile } from './commit-diff.js';
 
 /** How many earlier AI commits of a path are searched for lines a commit carries (cherry-pick, squash, revert). */
@@ -58,24 +60,83 @@ export class Attributor {
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
-      for (const record of this.store.changesForPath(path)) {
+      const stored = this.store.changesForPath(path);
+      for (const record of stored) {
         if (record.skipped && record.session_id !== '') {
           uncaptured = record.skipped;
           uncapturedBy.add(record.session_id);
         }
-        if (record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown') continue;
+      }
+      const records = inTimeOrder(
+        stored.filter((record) => !(record.skipped || record.after_state === 'pending' || record.after_state === 'skipped' || record.after_state === 'unknown')),
+      );
+      const concurrency = this.concurrencyOf(path, records);
+      for (const record of records) {
         const before = record.before_state === 'content' ? text(record.before_oid) : record.before_state === 'absent' ? null : previous;
         const after = record.after_state === 'content' ? text(record.after_oid) : null;
         previousOid = record.after_state === 'content' ? record.after_oid : null;
         // An observation of the work tree (after a reset) is a human change: before and after are the same text.
-        const author = record.session_id === '' ? ({ kind: 'human' } as const) : ({ kind: 'ai', sessionId: record.session_id } as const);
-        changes.push({ before, after, author });
+        const author: Author = record.session_id === '' ? { kind: 'human' } : { kind: 'ai', sessionId: record.session_id };
+        const known = concurrency.get(record.id);
+        changes.push(known ? { before, after, ...known } : { before, after, author });
         previous = after;
       }
       cached = { ...replayFile(changes), changes, uncaptured, uncapturedBy: [...uncapturedBy] };
       this.replays.set(path, cached);
     }
     return cached;
+  }
+
+  /**
+   * How the calls that changed `path` while another such call ran (or shell calls that cannot be
+   * shown to have written it) are credited, by change id: see core/concurrency.ts. Calls alone in
+   * their window keep the plain rule (everything they changed is theirs).
+   */
+  private concurrencyOf(path: string, records: readonly (FileChangeRecord & CallOfChange)[]): Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>> {
+    const result = new Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>>();
+    const windows = new Map<number, CallWindow & { record: FileChangeRecord & CallOfChange }>();
+    for (const record of records) {
+      const start = record.call_started_at ?? record.call_ended_at;
+      const changed = record.before_state !== record.after_state || record.before_oid !== record.after_oid;
+      if (record.session_id === '' || start === null || !changed) continue;
+      windows.set(record.tool_call_id, { id: record.tool_call_id, sessionId: record.session_id, start, end: record.call_ended_at, record });
+    }
+    const input = (callId: number): unknown => {
+      const json = this.store.toolInput(callId);
+      try {
+        return json === null ? undefined : (JSON.parse(json) as unknown);
+      } catch {
+        return undefined;
+      }
+    };
+    const commands = new Map<number, string>();
+    const commandOf = (window: CallWindow & { record: CallOfChange }): string | undefined => {
+      if (!window.record.shell) return undefined;
+      if (!commands.has(window.id)) commands.set(window.id, shellCommand(input(window.id)) ?? '');
+      return commands.get(window.id);
+    };
+    const overlapping = overlappingCalls([...windows.values()]);
+    for (const window of windows.values()) {
+      const others = (overlapping.get(window.id) ?? []).map((other) => windows.get(other.id)!);
+      const concurrent = others.length > 0;
+      const command = commandOf(window);
+      if (command !== undefined) {
+        const shellOthers = others.flatMap((other) => {
+          const otherCommand = commandOf(other);
+          return otherCommand === undefined ? [] : [{ ...other, command: otherCommand }];
+        });
+        const credit = creditShellChange({ ...window, command }, shellOthers, path);
+        // Lines a concurrent file tool call declared are that call's, not the shell call's that saw them appear.
+        const declaredByOthers = others.flatMap((other) => (other.record.shell ? [] : (declaredWrites(other.record.tool_name, input(other.id)) ?? [])));
+        if (credit.kind === 'observer') result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent: true, declared: { kind: 'fragments', fragments: [] } });
+        else if (concurrent || credit.author.kind !== 'ai')
+          result.set(window.record.id, { author: credit.author, ...(concurrent ? { concurrent } : {}), ...(declaredByOthers.length > 0 ? { declaredByOthers } : {}) });
+      } else if (concurrent) {
+        const declared = declaredWrites(window.record.tool_name, input(window.id));
+        result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent, ...(declared ? { declared } : {}) });
+      }
+    }
+    return result;
   }
 
   /** A file as committed in `sha`, with the authors its stored attribution gives the lines that commit added. */
@@ -87,19 +148,33 @@ export class Attributor {
     let result: AttributedText | null = null;
     if (file && oid) {
       const content = readGitBlobs(this.repo, [oid]).get(oid);
-      if (content) result = fromRanges(content.toString('latin1'), file.lines);
+      if (content) result = fromRanges(content.toString('latin1'), file.lines, file.ambiguous);
     }
     this.sourceTexts.set(key, result);
     return result;
   }
 
   /** Sources in priority order, produced lazily: the engine stops as soon as every added line has an author. */
-  private *sources(file: DiffFile, explicit: readonly string[]): Generator<AttributedText> {
+  private *sources(file: DiffFile, explicit: readonly string[], committed: string): Generator<AttributedText> {
     for (const sha of explicit) {
       const text = this.committedText(sha, file.path, null) ?? (file.oldPath ? this.committedText(sha, file.oldPath, null) : null);
       if (text) yield text;
     }
-    yield this.replayOf(file.path).text;
+    const replayed = this.replayOf(file.path);
+    yield replayed.text;
+    // Lines the replay could not settle: each concurrent call's own lines, whatever order they were stored in.
+    for (const change of replayed.changes) {
+      if (!change.concurrent) continue;
+      const own = ownLines(change);
+      if (own) yield own;
+    }
+    const claims = replayed.changes.flatMap((change) =>
+      change.concurrent && change.declared && change.author.kind === 'ai' ? [{ sessionId: change.author.sessionId, declared: change.declared }] : [],
+    );
+    if (claims.length > 0) {
+      const declared = declaredSource(committed, claims);
+      if (declared) yield declared;
+    }
     for (const earlier of this.store.commitsWithAiIn(file.path, EARLIER_COMMITS_SEARCHED)) {
       if (explicit.includes(earlier.sha)) continue;
       const text = this.committedText(earlier.sha, file.path, earlier.blob);
@@ -164,7 +239,8 @@ export class Attributor {
         const all = { ...base, ai_lines_added: 0, ai_lines_removed: aiRemoved, human_lines_added: file.linesAdded, human_lines_removed: file.linesRemoved - aiRemoved, lines: file.binary || file.special ? [] : humanRanges(file.addedLines) };
         return file.binary || file.special ? all : withUnknown(all, this.uncaptured(file));
       }
-      const result = attributeLines({ committed: content.toString('latin1'), addedLines: file.addedLines, sources: this.sources(file, explicit) });
+      const committed = content.toString('latin1');
+      const result = attributeLines({ committed, addedLines: file.addedLines, sources: this.sources(file, explicit, committed) });
       return withUnknown(
         {
           ...base,
@@ -173,6 +249,7 @@ export class Attributor {
           human_lines_added: result.human,
           human_lines_removed: file.linesRemoved - aiRemoved,
           lines: mergeRanges(result.ranges),
+          ...(result.ambiguous ? { ambiguous: result.ambiguous } : {}),
         },
         this.uncaptured(file),
       );
@@ -198,6 +275,22 @@ function withUnknown(file: FileAttribution, reason: string | null): FileAttribut
   if (reason === null || file.human_lines_added === 0) return file;
   const lines = file.lines.map((range) => (range.attribution === 'human' ? { ...range, attribution: 'unknown' as const } : range));
   return { ...file, human_lines_added: 0, unknown_lines_added: file.human_lines_added, unknown_reason: reason, lines };
+}
+
+/**
+ * Changes in the order their after-contents were seen (the post hooks' times), which is the order
+ * they are stored in unless post hooks running at once waited on each other for the store: then a
+ * call stored late would be replayed after calls that started from its result, and its older
+ * after-content would undo theirs. Capture order when a time is missing.
+ */
+function inTimeOrder<T extends { id: number; call_started_at: string | null; call_ended_at: string | null }>(records: T[]): T[] {
+  const time = (record: T) => record.call_ended_at ?? record.call_started_at;
+  if (records.some((record) => time(record) === null)) return records;
+  return records.sort((a, b) => {
+    const x = time(a)!;
+    const y = time(b)!;
+    return x < y ? -1 : x > y ? 1 : a.id - b.id;
+  });
 }
 
 function humanRanges(lines: readonly number[]): FileAttribution['lines'] {

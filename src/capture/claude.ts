@@ -1,5 +1,6 @@
 // Claude Code hook payloads → one normalized capture event. Hand-written checks rather than zod:
 // this runs on every tool call and must stay near Node's start-up time.
+import type { Declaration } from '../core/types.js';
 
 export const CLAUDE_EVENTS = {
   SessionStart: 'session-start',
@@ -142,4 +143,25 @@ export function contentBeforeCall(tool: ToolCall, after: string | null | undefin
     return text;
   }
   return undefined;
+}
+
+/**
+ * What a file tool's input says it writes (Write `content`, Edit `new_string`, MultiEdit `edits`), in
+ * the Latin-1 form stored texts use; undefined for a tool that declares nothing usable.
+ */
+export function declaredWrites(toolName: string, input: unknown): Declaration | undefined {
+  if (!isRecord(input)) return undefined;
+  const latin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  if (toolName === 'Write' && typeof input.content === 'string') return { kind: 'content', text: latin1(input.content) };
+  if (toolName === 'Edit' && typeof input.new_string === 'string') return { kind: 'fragments', fragments: [latin1(input.new_string)] };
+  if (toolName === 'MultiEdit' && Array.isArray(input.edits)) {
+    const fragments = (input.edits as unknown[]).flatMap((edit) => (isRecord(edit) && typeof edit.new_string === 'string' ? [latin1(edit.new_string)] : []));
+    return fragments.length === input.edits.length ? { kind: 'fragments', fragments } : undefined;
+  }
+  return undefined;
+}
+
+/** A shell tool's command, from its input. */
+export function shellCommand(input: unknown): string | undefined {
+  return isRecord(input) && typeof input.command === 'string' ? input.command : undefined;
 }

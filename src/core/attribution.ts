@@ -8,8 +8,9 @@
 //   alignment of a committed file against its sources ignore whitespace and line endings, and pair
 //   uniquely moved lines: re-indenting, reformatting or moving a line keeps its author.
 
-import { alignLines, lineKey, splitLines, splitLinesLike, type AlignOptions, type CompareMode } from './diff.js';
-import type { Author, FileChange, LineRange } from './types.js';
+import { ambiguous, declaredLines } from './concurrency.js';
+import { alignLines, lineKey, MIN_MOVED_KEY_LENGTH, splitLines, splitLinesLike, type AlignOptions, type CompareMode } from './diff.js';
+import type { AmbiguousRange, Author, Declaration, FileChange, LineRange } from './types.js';
 
 /** A file's lines with the author of each; `null` = origin unknown (older than any capture). */
 export interface AttributedText {
@@ -65,16 +66,19 @@ export function replayFile(changes: readonly FileChange[], start: AttributedText
 }
 
 /** The committed text with the authors given by attestation ranges; lines outside every range are `null`. */
-export function fromRanges(text: string, ranges: readonly LineRange[]): AttributedText {
+export function fromRanges(text: string, ranges: readonly LineRange[], ambiguousRanges: readonly AmbiguousRange[] = []): AttributedText {
   const lines = splitLines(text);
   const authors = new Array<Author | null>(lines.length).fill(null);
+  const fill = (start: number, end: number, author: Author) => {
+    for (let line = Math.max(start, 1); line <= Math.min(end, lines.length); line++) authors[line - 1] = author;
+  };
   for (const range of ranges) {
-    // An ai range always carries its session in a valid predicate; '' stands for a missing one.
     if (range.attribution === 'unknown') continue; // who wrote them is not known: left null
-    const author: Author = range.attribution === 'ai' ? { kind: 'ai', sessionId: range.session_id ?? '' } : HUMAN;
-    const end = Math.min(range.end, lines.length);
-    for (let line = Math.max(range.start, 1); line <= end; line++) authors[line - 1] = author;
+    // An ai range always carries its session in a valid predicate; '' stands for a missing one.
+    fill(range.start, range.end, range.attribution === 'ai' ? { kind: 'ai', sessionId: range.session_id ?? '' } : HUMAN);
   }
+  // Ambiguity is carried as it was recorded (amend, rebase), not resolved to the range's pick.
+  for (const range of ambiguousRanges) fill(range.start, range.end, { kind: 'ambiguous', sessionIds: [...range.session_ids], human: range.human });
   return { lines, authors };
 }
 
@@ -93,7 +97,7 @@ export function attributeLines(input: {
   addedLines: readonly number[];
   /** Consulted in order, and only while some added line still has no author: a generator may produce them lazily. */
   sources: Iterable<AttributedText>;
-}): { ranges: LineRange[]; ai: number; human: number } {
+}): { ranges: LineRange[]; ai: number; human: number; ambiguous?: AmbiguousRange[] } {
   const committedLines = splitLines(input.committed);
   const added = [...new Set(input.addedLines)].filter((n) => n >= 1 && n <= committedLines.length).sort((x, y) => x - y);
   const authors = new Array<Author | null>(added.length).fill(null);
@@ -112,16 +116,23 @@ export function attributeLines(input: {
     }
   }
   const ranges: LineRange[] = [];
+  const ambiguousRanges: AmbiguousRange[] = [];
   let ai = 0;
   for (let k = 0; k < added.length; k++) {
     const line = added[k]!;
     const author = authors[k] ?? HUMAN;
-    if (author.kind === 'ai') ai++;
+    const range = rangeOf(line, line, author);
+    if (range.attribution === 'ai') ai++;
     const last = ranges[ranges.length - 1];
-    if (last !== undefined && last.end === line - 1 && sameAttribution(last, author)) last.end = line;
-    else ranges.push(rangeOf(line, line, author));
+    if (last !== undefined && last.end === line - 1 && last.attribution === range.attribution && last.session_id === range.session_id) last.end = line;
+    else ranges.push(range);
+    if (author.kind === 'ambiguous') {
+      const previous = ambiguousRanges[ambiguousRanges.length - 1];
+      if (previous !== undefined && previous.end === line - 1 && previous.human === author.human && previous.session_ids.join('\0') === author.sessionIds.join('\0')) previous.end = line;
+      else ambiguousRanges.push({ start: line, end: line, session_ids: [...author.sessionIds], human: author.human });
+    }
   }
-  return { ranges, ai, human: added.length - ai };
+  return { ranges, ai, human: added.length - ai, ...(ambiguousRanges.length > 0 ? { ambiguous: ambiguousRanges } : {}) };
 }
 
 /**
@@ -170,6 +181,7 @@ export function aiRemovedCount(input: { removedLines: readonly string[]; removed
 
 /** {@link applyChange}, given the text `state` was built from when it is known; counts an agent's removed lines into `removed`. */
 function step(state: AttributedText | null, stateText: string | undefined, change: FileChange, removed?: RemovedLines): AttributedText {
+  if (change.concurrent && change.author.kind !== 'human') return concurrentStep(state, change, removed);
   const before = change.before ?? '';
   let current: AttributedText;
   if (state === null) {
@@ -181,7 +193,7 @@ function step(state: AttributedText | null, stateText: string | undefined, chang
     const beforeLines = stateText === undefined ? splitLines(before) : splitLinesLike(before, stateText, state.lines);
     current = sameLines(state.lines, beforeLines) ? state : realign(state, beforeLines, HUMAN_ALIGN, HUMAN);
   }
-  const byAgent = change.author.kind === 'ai' ? removed : undefined;
+  const byAgent = change.author.kind !== 'human' ? removed : undefined;
   if (change.after === null) {
     for (const line of current.lines) countRemoved(byAgent, line);
     return { lines: [], authors: [] };
@@ -191,6 +203,95 @@ function step(state: AttributedText | null, stateText: string | undefined, chang
   return realign(current, afterLines, change.author.kind === 'human' ? HUMAN_ALIGN : AGENT_ALIGN, change.author, byAgent);
 }
 
+/**
+ * A change of a call that ran while another call changed the same file. Its before-content may hold
+ * lines a concurrent call wrote that the replay has not reached yet: they are not a person's edit but
+ * of unknown origin (null), for later changes to settle. Of the lines it added, only those it declared
+ * are its; the others keep the author the replay knew for them, or stay unknown.
+ */
+function concurrentStep(state: AttributedText | null, change: FileChange, removed?: RemovedLines): AttributedText {
+  const beforeLines = splitLines(change.before ?? '');
+  const current = state === null ? { lines: beforeLines, authors: new Array<Author | null>(beforeLines.length).fill(null) } : realign(state, beforeLines, HUMAN_ALIGN, null);
+  if (change.after === null) {
+    for (const line of current.lines) countRemoved(removed, line);
+    return { lines: [], authors: [] };
+  }
+  const afterLines = splitLines(change.after);
+  const { newToOld, oldToNew } = alignLines(current.lines, afterLines, AGENT_ALIGN);
+  const declared = ownMask(afterLines, change);
+  // Authors the replay knew before this change, for lines this call did not write.
+  let known: (Author | null)[] | undefined;
+  const knownAuthor = (j: number): Author | null => {
+    if (state === null) return null;
+    if (known === undefined) {
+      const fromState = alignLines(state.lines, afterLines, HUMAN_ALIGN).newToOld;
+      known = Array.from(fromState, (i) => (i >= 0 ? (state.authors[i] ?? null) : null));
+    }
+    return known[j] ?? null;
+  };
+  const authors = new Array<Author | null>(afterLines.length);
+  for (let j = 0; j < afterLines.length; j++) {
+    const i = newToOld[j]!;
+    if (i >= 0) authors[j] = current.authors[i] ?? knownAuthor(j);
+    else authors[j] = declared === undefined || declared[j] ? change.author : knownAuthor(j);
+  }
+  if (removed !== undefined) for (let i = 0; i < current.lines.length; i++) if (oldToNew[i] === -1) countRemoved(removed, current.lines[i]!);
+  return { lines: afterLines, authors };
+}
+
+/**
+ * The lines a concurrent call can be shown to have written, credited to it, the rest unknown: a
+ * source for lines the replay could not settle (its last state can be older than the committed file
+ * when the calls' post hooks were stored in another order than they read the file).
+ */
+export function ownLines(change: FileChange): AttributedText | null {
+  if (change.after === null || change.author.kind === 'human') return null;
+  const afterLines = splitLines(change.after);
+  const declared = ownMask(afterLines, change);
+  if (declared !== undefined && !declared.includes(true)) return null;
+  const { newToOld } = alignLines(splitLines(change.before ?? ''), afterLines, AGENT_ALIGN);
+  return { lines: afterLines, authors: afterLines.map((_, j) => (newToOld[j]! < 0 && (declared === undefined || declared[j]) ? change.author : null)) };
+}
+
+/**
+ * Which added lines a concurrent change may claim: those it declared; with no declaration of its
+ * own, those no concurrent file tool declared; undefined: all of them.
+ */
+function ownMask(afterLines: readonly string[], change: FileChange): boolean[] | undefined {
+  if (change.declared !== undefined) return declaredLines(afterLines, change.declared);
+  const others = change.declaredByOthers ?? [];
+  if (others.length === 0) return undefined;
+  const theirs = others.map((declaration) => declaredLines(afterLines, declaration));
+  return afterLines.map((_, j) => !theirs.some((mask) => mask[j]));
+}
+
+/**
+ * The last resort for lines a concurrent call declared but none of the snapshots shows it writing
+ * (another call's write tore or overwrote its after-content): each committed line equal (ignoring
+ * whitespace) to a line the calls declared goes to the call that declared it, or is ambiguous
+ * between the calls when several did. Short lines (`}`, blank) say nothing and are left unknown.
+ */
+export function declaredSource(committed: string, claims: readonly { sessionId: string; declared: Declaration }[]): AttributedText | null {
+  const claimers = new Map<string, Set<string>>();
+  for (const claim of claims) {
+    const pieces = claim.declared.kind === 'content' ? claim.declared.text.split('\n') : claim.declared.fragments.flatMap((fragment) => fragment.split('\n'));
+    for (const piece of pieces) {
+      const key = lineKey(piece, KEY_MODE);
+      if (key.length < MIN_MOVED_KEY_LENGTH) continue;
+      (claimers.get(key) ?? claimers.set(key, new Set()).get(key)!).add(claim.sessionId);
+    }
+  }
+  if (claimers.size === 0) return null;
+  const lines = splitLines(committed);
+  return {
+    lines,
+    authors: lines.map((line) => {
+      const sessions = claimers.get(lineKey(line, KEY_MODE));
+      return sessions === undefined ? null : ambiguous([...sessions], false);
+    }),
+  };
+}
+
 function countRemoved(removed: RemovedLines | undefined, line: string): void {
   if (removed === undefined) return;
   const key = lineKey(line, KEY_MODE);
@@ -198,7 +299,7 @@ function countRemoved(removed: RemovedLines | undefined, line: string): void {
 }
 
 /** Moves authors onto new lines: paired lines keep theirs, the others get `author`; old lines left unpaired are counted into `removed`. */
-function realign(state: AttributedText, lines: string[], options: AlignOptions, author: Author, removed?: RemovedLines): AttributedText {
+function realign(state: AttributedText, lines: string[], options: AlignOptions, author: Author | null, removed?: RemovedLines): AttributedText {
   const { newToOld, oldToNew } = alignLines(state.lines, lines, options);
   const authors = new Array<Author | null>(lines.length);
   for (let j = 0; j < lines.length; j++) {
@@ -215,11 +316,12 @@ function sameLines(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function sameAttribution(range: LineRange, author: Author): boolean {
-  if (author.kind === 'ai') return range.attribution === 'ai' && range.session_id === author.sessionId;
-  return range.attribution === 'human';
-}
-
+/**
+ * An author as a range. Ambiguous lines keep the attribution all candidates share: ai (credited to the
+ * first candidate session, the ambiguity recorded beside) when only sessions could have written them,
+ * human when a person could have.
+ */
 function rangeOf(start: number, end: number, author: Author): LineRange {
+  if (author.kind === 'ambiguous') return !author.human && author.sessionIds.length > 0 ? { start, end, attribution: 'ai', session_id: author.sessionIds[0]! } : { start, end, attribution: 'human' };
   return author.kind === 'ai' ? { start, end, attribution: 'ai', session_id: author.sessionId } : { start, end, attribution: 'human' };
 }

@@ -22,6 +22,16 @@ const lineRange = z
 
 const count = z.number().int().min(0);
 
+const ambiguousRange = z
+  .strictObject({
+    start: z.number().int().min(1),
+    end: z.number().int().min(1),
+    session_ids: z.array(z.string().min(1)).describe('The sessions whose tool calls, running at the same time, could have written these lines.'),
+    human: z.boolean().describe('A person could have written them too: the only calls running could not write a file they do not name.'),
+  })
+  .refine((r) => r.end >= r.start, 'end must not be before start')
+  .describe('Added lines whose author could not be told apart between calls that ran at once; `lines` holds the attribution they share (ai, credited to the first session, or human).');
+
 const fileSchema = z.strictObject({
   path: z.string().min(1),
   old_path: z.string().min(1).optional(),
@@ -36,6 +46,7 @@ const fileSchema = z.strictObject({
   human_lines_removed: count,
   unknown_lines_added: count.optional().describe('Added lines whose author is unknown (in neither ai_lines_added nor human_lines_added); absent when none.'),
   lines: z.array(lineRange),
+  ambiguous: z.array(ambiguousRange).optional(),
 });
 
 const commitSchema = z.strictObject({
@@ -103,6 +114,9 @@ export function predicateCommit(commit: CommitAttribution): Predicate['commits']
       human_lines_removed: file.human_lines_removed,
       ...(file.unknown_lines_added ? { unknown_lines_added: file.unknown_lines_added } : {}),
       lines: file.lines.map((r) => (r.attribution === 'ai' ? { start: r.start, end: r.end, attribution: 'ai' as const, session_id: r.session_id! } : { start: r.start, end: r.end, attribution: r.attribution })),
+      ...(file.ambiguous !== undefined && file.ambiguous.length > 0
+        ? { ambiguous: file.ambiguous.map((r) => ({ start: r.start, end: r.end, session_ids: [...r.session_ids], human: r.human })) }
+        : {}),
     })),
   };
 }

@@ -3,14 +3,33 @@
 /** Chainloop's agent names: what every command prints and every attestation carries. */
 export type AgentName = 'claude-code' | 'cursor' | 'codex' | 'gemini-cli' | 'copilot' | 'opencode';
 
-/** Who last wrote a line: an agent tool call of a session, or a person. */
-export type Author = { kind: 'ai'; sessionId: string } | { kind: 'human' };
+/**
+ * Who last wrote a line: an agent tool call of a session, a person, or one of several candidates
+ * when calls ran at once and nothing shows which of them wrote it (`human`: a person may have too).
+ */
+export type Author = { kind: 'ai'; sessionId: string } | { kind: 'human' } | { kind: 'ambiguous'; sessionIds: string[]; human: boolean };
+
+/**
+ * What a file tool call says it writes: the whole content (Write) or the strings it puts in
+ * (Edit's `new_string`, MultiEdit's edits). Empty fragments: the call is known to have written none
+ * of the lines (a shell call that another call is shown to have made the change for).
+ */
+export type Declaration = { kind: 'content'; text: string } | { kind: 'fragments'; fragments: string[] };
 
 /** One observed change of a file. `null` content means the file did not exist (before) or was deleted (after). */
 export interface FileChange {
   before: string | null;
   after: string | null;
   author: Author;
+  /**
+   * The call ran while another call that changed this file was running. Its snapshots may then hold
+   * the other call's writes: only the lines it declared (`declared`; all when undefined) are its,
+   * and a difference between what was known and its before-content is not taken as a human edit.
+   */
+  concurrent?: boolean;
+  declared?: Declaration;
+  /** What the concurrent file tool calls declared: not this call's lines when it declares nothing itself (a shell call). */
+  declaredByOthers?: Declaration[];
 }
 
 /**
@@ -23,6 +42,16 @@ export interface LineRange {
   end: number;
   attribution: 'ai' | 'human' | 'unknown';
   session_id?: string;
+}
+
+/** Added lines whose author is one of several candidates (calls that ran at once): 1-based, inclusive. */
+export interface AmbiguousRange {
+  start: number;
+  end: number;
+  /** The sessions whose calls could have written the lines. */
+  session_ids: string[];
+  /** A person could have written them too (the only call running could not write files it does not name). */
+  human: boolean;
 }
 
 export type FileStatus = 'created' | 'modified' | 'deleted' | 'renamed';
@@ -44,6 +73,8 @@ export interface FileAttribution {
   /** Why lines are unknown (kept locally for the predicate's warning; not a predicate field). */
   unknown_reason?: string;
   lines: LineRange[];
+  /** Lines of `lines` whose author could not be told apart between concurrent calls (and a person). */
+  ambiguous?: AmbiguousRange[];
 }
 
 export interface CommitAttribution {

@@ -20,7 +20,7 @@ const change = (before: string | null, after: string | null, author: Author): Fi
 
 /** Authors as short labels: `s1`, `s2` (ai sessions), `h` (human), `?` (unknown). */
 function who(state: AttributedText): string[] {
-  return state.authors.map((a) => (a === null ? '?' : a.kind === 'human' ? 'h' : a.sessionId));
+  return state.authors.map((a) => (a === null ? '?' : a.kind === 'human' ? 'h' : a.kind === 'ai' ? a.sessionId : `${a.sessionIds.join('|')}${a.human ? '|h' : ''}`));
 }
 
 const aiRange = (start: number, end: number, session_id: string): LineRange => ({ start, end, attribution: 'ai', session_id });

@@ -5,23 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKey } from '../../src/signing/key.js';
 import { signStatement } from '../../src/signing/sign.js';
 import type { VerifyResult } from '../../src/verify/run.js';
-import { decodeStatement, NOTES } from '../support/attestations.js';
-import { FakeClaude } from '../support/claude.js';
-import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+import { attestedRepo, decodeStatement, NOTES } from '../support/attestations.js';
+import { cleanupTemps, type TestRepo } from '../support/repo.js';
 
 afterAll(cleanupTemps);
 
-function attestedRepo(): { repo: TestRepo; base: string; ai: string } {
-  const repo = makeRepo();
-  const base = repo.commit('trace set up');
-  repo.git(['push', '-q', 'origin', 'main']);
-  const agent = new FakeClaude(repo);
-  agent.start('claude-opus-4-8');
-  agent.write('src/a.ts', 'export const a = 1;\nexport const b = 2;\n');
-  const ai = repo.commit('ai');
-  repo.git(['push', '-q', 'origin', 'main']);
-  return { repo, base, ai };
-}
 
 function note(repo: TestRepo, commit: string): string {
   return repo.git(['notes', `--ref=${NOTES}`, 'show', commit]).stdout.split('\n').find(Boolean)!;

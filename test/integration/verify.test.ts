@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKey } from '../../src/signing/key.js';
 import { signStatement } from '../../src/signing/sign.js';
 import type { VerifyResult } from '../../src/verify/run.js';
-import { decodeStatement, NOTES, remoteNoteLines } from '../support/attestations.js';
+import { attestedRepo, decodeStatement, NOTES, remoteNoteLines } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
 import { type SigstoreServices, startSigstoreServices } from '../support/sigstore-services.js';
@@ -12,20 +12,6 @@ import { type SigstoreServices, startSigstoreServices } from '../support/sigstor
 afterAll(cleanupTemps);
 
 
-/** A repository whose key is committed and pushed (the base), then a pushed range with AI and human work. */
-function attestedRepo(): { repo: TestRepo; base: string; agent: FakeClaude; ai: string; human: string } {
-  const repo = makeRepo();
-  const base = repo.commit('trace set up');
-  repo.git(['push', '-q', 'origin', 'main']);
-  const agent = new FakeClaude(repo);
-  agent.start('claude-opus-4-8');
-  agent.write('src/a.ts', 'export const a = 1;\nexport const b = 2;\n');
-  const ai = repo.commit('ai');
-  repo.write('README.md', '# project\n\nmore\n');
-  const human = repo.commit('human');
-  repo.git(['push', '-q', 'origin', 'main']);
-  return { repo, base, agent, ai, human };
-}
 
 function verify(repo: TestRepo, args: string[], cwd?: string): { code: number; result: VerifyResult; stderr: string } {
   const run = repo.trace(['verify', ...args, '--json'], { ...(cwd ? { cwd } : {}) });

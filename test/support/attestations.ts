@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Statement } from '../../src/core/predicate.js';
 import { publicKeyId } from '../../src/signing/key.js';
 import { verifyBundle } from '../../src/signing/verify.js';
-import type { TestRepo } from './repo.js';
+import { FakeClaude } from './claude.js';
+import { makeRepo, type TestRepo } from './repo.js';
 
 export const NOTES = 'refs/notes/chainloop-trace';
 
@@ -32,4 +33,19 @@ export function repoKeys(repo: TestRepo): Map<string, string> {
 
 export async function verifyWithRepoKey(repo: TestRepo, bundleLine: string) {
   return verifyBundle(JSON.parse(bundleLine), { publicKeys: repoKeys(repo) });
+}
+
+/** A repository whose key is committed and pushed (the base), then a pushed range with AI and human work. */
+export function attestedRepo(): { repo: TestRepo; base: string; agent: FakeClaude; ai: string; human: string } {
+  const repo = makeRepo();
+  const base = repo.commit('trace set up');
+  repo.git(['push', '-q', 'origin', 'main']);
+  const agent = new FakeClaude(repo);
+  agent.start('claude-opus-4-8');
+  agent.write('src/a.ts', 'export const a = 1;\nexport const b = 2;\n');
+  const ai = repo.commit('ai');
+  repo.write('README.md', '# project\n\nmore\n');
+  const human = repo.commit('human');
+  repo.git(['push', '-q', 'origin', 'main']);
+  return { repo, base, agent, ai, human };
 }

@@ -546,7 +546,20 @@ function render(text: string, findings: readonly RankedFinding[]): { text: strin
   return { text: out, toInput };
 }
 
-/** Walks strings in plain objects and arrays (keys untouched) and returns a redacted deep copy. */
+/**
+ * Strings redaction leaves alone by their place, here and in the `noUnredactedSecrets` check:
+ * - an image block's base64 `data` (`{ type: 'base64', media_type: 'image/…', data }`): pixels, not text;
+ * - a session object's `code_changes`: repository paths and counts, published as they are in
+ *   `commits[].files[]` and in the pushed commits themselves, so the two always agree.
+ */
+export function isRedactionExempt(key: string, parent: object): boolean {
+  const record = parent as Record<string, unknown>;
+  if (key === 'data') return record.type === 'base64' && typeof record.media_type === 'string' && record.media_type.startsWith('image/');
+  if (key === 'code_changes') return typeof record.schema_version === 'string';
+  return false;
+}
+
+/** Walks strings in plain objects and arrays (keys untouched, `isRedactionExempt` places kept) and returns a redacted deep copy. */
 export function redactDeep<T>(value: T, redactor: Redactor): { value: T; report: RedactionReport } {
   const counts = new Map<string, number>();
   const seen = new WeakMap<object, unknown>();
@@ -569,7 +582,7 @@ export function redactDeep<T>(value: T, redactor: Redactor): { value: T; report:
     if (proto !== Object.prototype && proto !== null) return node; // Dates, buffers, class instances: left as they are.
     const copy: Record<string, unknown> = proto === null ? (Object.create(null) as Record<string, unknown>) : {};
     seen.set(node, copy);
-    for (const [key, item] of Object.entries(node)) copy[key] = walk(item);
+    for (const [key, item] of Object.entries(node)) copy[key] = isRedactionExempt(key, node) ? item : walk(item);
     return copy;
   };
   const redacted = walk(value) as T;

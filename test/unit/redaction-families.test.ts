@@ -64,3 +64,33 @@ describe('a transcript full of structural ids', () => {
     expect(text.match(/\[REDACTED:/g)).toHaveLength(1);
   });
 });
+
+describe('redact first, then cut', () => {
+  it('a secret across the 2,000-character cut leaves no prefix, and a placeholder is never split', async () => {
+    const { cutRetainedString } = await import('../../src/attest/evidence.js');
+    for (const at of [1980, 1990, 1995, 1999]) {
+      const secret = `${'gh'}p_${'Q7tZk2Xv9mWp4RbN8cLdHf3Jy6Ts'.repeat(2).slice(0, 36)}`;
+      const text = `${'x'.repeat(at)} ${secret} tail`;
+      const cut = cutRetainedString(redactor.redactText(text).text);
+      expect(cut).not.toContain(secret.slice(0, 4));
+      expect(cut).toMatch(/\[REDACTED:github-token\]…\[\d+ more characters not retained\]$|^x+ ?…\[\d+ more characters not retained\]$/);
+    }
+    expect(cutRetainedString('short')).toBe('short');
+  });
+});
+
+describe('places redaction leaves alone', () => {
+  it('keeps an image block and a session code_changes list as they are', async () => {
+    const { isRedactionExempt, redactDeep } = await import('../../src/core/redact.js');
+    const image = { type: 'base64', media_type: 'image/png', data: 'Q7tZk2Xv9mWp4RbN8cLdHf3Jy6Ts'.repeat(4) };
+    const doc = { type: 'base64', media_type: 'application/pdf', data: image.data };
+    expect(isRedactionExempt('data', image)).toBe(true);
+    expect(isRedactionExempt('data', doc)).toBe(false);
+    const session = { schema_version: '0.1', code_changes: { files: [{ path: `fixtures/${image.data.slice(0, 30)}` }] }, note: image.data };
+    const { value } = redactDeep({ image, doc, session }, redactor);
+    expect(value.image.data).toBe(image.data);
+    expect(value.doc.data).toBe('[REDACTED:high-entropy]');
+    expect(value.session.code_changes).toEqual(session.code_changes);
+    expect(value.session.note).toBe('[REDACTED:high-entropy]');
+  });
+});

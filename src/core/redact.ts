@@ -116,6 +116,15 @@ function looksLikeSecretValue(value: string, minLength: number): boolean {
   return /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value) || /[a-z][A-Z]/.test(value);
 }
 
+/** A token, not an identifier: hex of 32+, or upper, lower and digits mostly outside word-like runs. */
+function looksLikeToken(value: string): boolean {
+  if (/^[0-9a-fA-F]{32,}$/.test(value)) return true;
+  if (!/^[A-Za-z0-9+/=_.~-]+$/.test(value) || !/[a-z]/.test(value) || !/[A-Z]/.test(value) || !/[0-9]/.test(value)) return false;
+  let wordChars = 0;
+  for (const chunk of value.matchAll(WORD_CHUNK)) wordChars += chunk[0].length;
+  return wordChars / value.length < 0.6;
+}
+
 /** A shell command's password flag: the command, then the flag; the value is the `secret` group. */
 const COMMAND_FLAG_VALUE = String.raw`(?:'(?<sq>[^'\n]{1,200})'|"(?<dq>[^"\n]{1,200})"|(?<bare>[^\s'"\x60;&|]{1,200}))`;
 const UNTIL_FLAG = String.raw`[^\n;&|]*?`;
@@ -208,6 +217,12 @@ function builtinDetectors(): Detector[] {
     ),
     // `.netrc`: `machine host login user password secret`, on one line or several.
     specific('netrc-password', /\b(?:login|account)[ \t]+\S+\s+password[ \t]+(?<secret>\S+)/dg, 'secret', (secret) => isNotASecretValue(secret)),
+    // An AWS secret access key is 40 characters of base64, words or not, after its name.
+    specific(
+      'aws-secret-access-key',
+      /\baws[ \t_-]?secret(?:[ \t_-]?access)?[ \t_-]?keys?["'\x60]?(?:[ \t]+(?:is|was|=|:)[ \t]+|[ \t]*[:=][ \t]*|[ \t]+)["'\x60]?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi,
+      'secret',
+    ),
     specific('sendgrid-api-key', /\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}/dg),
     // "the password is hunter2!", "API key: 9f3a...", "secret access key wJalr...": a secret-like
     // name, a verb or separator, then a value that looks like a secret (without a verb: a long one).
@@ -221,7 +236,9 @@ function builtinDetectors(): Detector[] {
       (secret, match) => {
         const value = secret.replace(/[.):!?]+$/, '');
         const verb = /[:=]|\b(?:is|was|are|were)\b/i.test(match.slice(0, match.length - secret.length));
-        return !looksLikeSecretValue(value, verb ? 6 : 16);
+        if (verb) return !looksLikeSecretValue(value, 6);
+        // Without a verb ("secret access key wJalr…") only a token-shaped value, not an identifier.
+        return !looksLikeSecretValue(value, 16) || !looksLikeToken(value);
       },
     ),
   ];

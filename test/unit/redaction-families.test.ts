@@ -44,6 +44,8 @@ describe('ordinary text stays as it is', () => {
     ['mysql asking for the password', 'mysql -u root -p shop'],
     ['a yaml config without kind Secret', 'kind: ConfigMap\ndata:\n  LOG_LEVEL: debug\n  PORT: "8080"\n'],
     ['bypass', 'bypass=true compass=north'],
+    ['identifiers after a secret word', 'the token counting_function_v2_beta and password getPasswordHash2Async are helpers'],
+    ['usage counts', '"input_tokens": 1234567, "max_tokens": 4096, "cache_read_input_tokens": 0'],
   ])('%s', (_name, text) => {
     expect(redactor.redactText(text)).toEqual({ text, findings: [] });
   });

@@ -96,3 +96,24 @@ describe('places redaction leaves alone', () => {
     expect(value.session.note).toBe('[REDACTED:high-entropy]');
   });
 });
+
+describe('the noUnredactedSecrets check skips the same places', () => {
+  it('flags a secret in a session but not its code_changes paths or image data', async () => {
+    const { checkNoUnredactedSecrets } = await import('../../src/core/policy.js');
+    const token = `${'gh'}p_${'Q7tZk2Xv9mWp4RbN8cLdHf3Jy6Ts'.repeat(2).slice(0, 36)}`;
+    const image = { type: 'base64', media_type: 'image/png', data: 'Q7tZk2Xv9mWp4RbN8cLdHf3Jy6Ts'.repeat(4) };
+    const session = (extra: object) => ({
+      schema_version: '0.1',
+      session: { id: 's1' },
+      code_changes: { files: [{ path: `fixtures/${token}.txt` }] },
+      raw_session: { main: [{ type: 'tool_result', content: [{ type: 'image', source: image }] }] },
+      ...extra,
+    });
+    const statement = (extra: object) =>
+      ({ predicate: { commits: [], sessions: [session(extra)], warnings: [] } }) as unknown as Parameters<typeof checkNoUnredactedSecrets>[0];
+    const policies = { noUnredactedSecrets: true } as Parameters<typeof checkNoUnredactedSecrets>[1];
+    const detect = (text: string) => redactor.redactText(text).findings;
+    expect(checkNoUnredactedSecrets(statement({}), policies, detect)).toEqual([]);
+    expect(checkNoUnredactedSecrets(statement({ warnings: [`leaked ${token}`] }), policies, detect)).toHaveLength(1);
+  });
+});

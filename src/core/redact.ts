@@ -204,8 +204,8 @@ function builtinDetectors(): Detector[] {
       'command-password',
       /(?<![\w-])(?:-u|--user|--proxy-user|-U)(?:[ \t]+|=)?(?<q>['"]?)[^\s:'"]{1,100}:(?<secret>[^\s'"]{1,200})\k<q>/dg,
       'secret',
-      // `-u 1000:1000` is a uid:gid.
-      (secret, match) => isNotASecretValue(secret) || /^\d+$/.test(secret) || /\b(?:docker|podman|chown|kubectl)\b/.test(match),
+      // `-u 1000:1000` is a uid:gid, `rsync -u host:/path` a remote path.
+      (secret, match) => isNotASecretValue(secret) || /^\d+$/.test(secret) || /^[/~]/.test(secret) || /\b(?:docker|podman|chown|kubectl)\b/.test(match),
     ),
     // OpenSSL's pass phrase arguments: `-passout pass:secret`, `-passin 'pass:secret'`.
     specific('command-password', /(?<![\w-])pass:(?<secret>[^\s'"]{1,200})/dg, 'secret', (secret) => isNotASecretValue(secret)),

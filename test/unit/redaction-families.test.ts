@@ -38,6 +38,8 @@ describe('ordinary text stays as it is', () => {
   it.each([
     ['mkdir -p', 'mkdir -p src/core && ssh -p 2222 host && git push -u origin main'],
     ['docker user ids', 'docker run -u 1000:1000 --rm node:20 npm test'],
+    ['rsync to a host path', 'rsync -u -a dist/ deploy:/srv/www/ && scp -r out host:~/backup'],
+    ['test summaries', 'pass: 12 fail: 0'],
     ['prose about passwords', 'the password is incorrect, and the token was expired; the secret is stored in Vault'],
     ['a password field', 'add a password field and a token counter to the form'],
     ['a key name without a value', 'the API key is required; set the access key in settings'],

@@ -101,6 +101,9 @@ function isNotASecretValue(value: string): boolean {
 // `pass` alone only as a whole word of the name (`DB_PASS`, `--pass`), not inside `bypass`.
 const SECRET_WORD = String.raw`(?:password|passwd|passphrase|pwd|(?<![A-Za-z])pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|secret[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?secret|credentials?)`;
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*?${SECRET_WORD}`;
+/** An object key that names a secret (`password`, `client_secret`, `apiKey`). */
+const SECRET_KEY_NAME = new RegExp(String.raw`^${SECRET_KEY}$`, 'i');
+const SECRET_ASSIGNMENT_RULE = 'secret-assignment';
 // A value: double-quoted, single-quoted, double-quoted inside a JSON string (`\"...\"`), or bare.
 const SECRET_VALUE = String.raw`(?:\\"(?<eq>[^"\\\n]{1,500})\\"|"(?<dq>[^"\n]{1,500})"|'(?<sq>[^'\n]{1,500})'|(?<bare>[^\s"'\x60,;&|)}\]<>\\]{1,500}))`;
 
@@ -472,6 +475,13 @@ export async function createRedactor(options: RedactorOptions = {}): Promise<Red
   return buildRedactor(scanner, extras, options.entropy ?? true);
 }
 
+/**
+ * Whole strings no built-in detector can match, skipped for speed: a short identifier, a
+ * structural id (`toolu_…`), a git object id, a UUID, an ISO timestamp.
+ */
+const PLAIN_STRING =
+  /^(?:[A-Za-z0-9_]{0,16}|(?:toolu|srvtoolu|msg|req)_[A-Za-z0-9]{8,64}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d))$/;
+
 function buildRedactor(scanner: SecretScanner, extras: Detector[], entropy: boolean): Redactor {
   const detectors = [...extras, ...builtinDetectors()];
   const ruleIds = new Set<string>([...scanner.ruleIds, ...detectors.map((d) => d.ruleId), HIGH_ENTROPY_RULE, KUBERNETES_SECRET_RULE]);
@@ -524,6 +534,8 @@ function buildRedactor(scanner: SecretScanner, extras: Detector[], entropy: bool
   return {
     redactText(text: string) {
       if (typeof text !== 'string') return { text, findings: [] };
+      // Most strings of a session are ids, timestamps and names: no detector can match them.
+      if (extras.length === 0 && PLAIN_STRING.test(text)) return { text, findings: [] };
       let findings = scan(text);
       if (findings.length === 0) return { text, findings: [] };
       // Rescan the output until it is clean, so that redacting it again changes nothing: next to a
@@ -580,11 +592,22 @@ export function isRedactionExempt(key: string, parent: object): boolean {
 export function redactDeep<T>(value: T, redactor: Redactor): { value: T; report: RedactionReport } {
   const counts = new Map<string, number>();
   const seen = new WeakMap<object, unknown>();
-  const walk = (node: unknown): unknown => {
+  // Strings repeat (tool names, paths, ids): each distinct one is scanned once.
+  const memo = new Map<string, { text: string; findings: readonly RedactionFinding[] }>();
+  const walk = (node: unknown, key?: string): unknown => {
     if (typeof node === 'string') {
-      const { text, findings } = redactor.redactText(node);
-      for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
-      return text;
+      let result = memo.get(node);
+      if (result === undefined) {
+        result = redactor.redactText(node);
+        memo.set(node, result);
+      }
+      // A value under a secret-like key (`{ "password": "hunter2" }`) is a secret whatever its shape.
+      if (result.findings.length === 0 && key !== undefined && SECRET_KEY_NAME.test(key) && !isNotASecretValue(node)) {
+        counts.set(SECRET_ASSIGNMENT_RULE, (counts.get(SECRET_ASSIGNMENT_RULE) ?? 0) + 1);
+        return `[REDACTED:${SECRET_ASSIGNMENT_RULE}]`;
+      }
+      for (const f of result.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+      return result.text;
     }
     if (typeof node !== 'object' || node === null) return node;
     const copied = seen.get(node);
@@ -599,7 +622,7 @@ export function redactDeep<T>(value: T, redactor: Redactor): { value: T; report:
     if (proto !== Object.prototype && proto !== null) return node; // Dates, buffers, class instances: left as they are.
     const copy: Record<string, unknown> = proto === null ? (Object.create(null) as Record<string, unknown>) : {};
     seen.set(node, copy);
-    for (const [key, item] of Object.entries(node)) copy[key] = isRedactionExempt(key, node) ? item : walk(item);
+    for (const [key, item] of Object.entries(node)) copy[key] = isRedactionExempt(key, node) ? item : walk(item, key);
     return copy;
   };
   const redacted = walk(value) as T;

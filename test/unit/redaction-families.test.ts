@@ -119,3 +119,14 @@ describe('the noUnredactedSecrets check skips the same places', () => {
     expect(checkNoUnredactedSecrets(statement({ warnings: [`leaked ${token}`] }), policies, detect)).toHaveLength(1);
   });
 });
+
+describe('values under a secret-like key', () => {
+  it('redacts a tool input field named like a secret whatever its value looks like, and nothing else', async () => {
+    const { redactDeep } = await import('../../src/core/redact.js');
+    const input = { name: 'mcp__db__connect', input: { host: 'db', user: 'app', password: 'hunter2', apiKey: 'plainword', token: '$TOKEN', max_tokens: '4096' } };
+    const { value, report } = redactDeep(input, redactor);
+    expect(value.input).toEqual({ host: 'db', user: 'app', password: '[REDACTED:secret-assignment]', apiKey: '[REDACTED:secret-assignment]', token: '$TOKEN', max_tokens: '4096' });
+    expect(report.total).toBe(2);
+    expect(redactDeep(value, redactor).value).toEqual(value);
+  });
+});

@@ -480,7 +480,7 @@ export async function createRedactor(options: RedactorOptions = {}): Promise<Red
  * structural id (`toolu_…`), a git object id, a UUID, an ISO timestamp.
  */
 const PLAIN_STRING =
-  /^(?:[A-Za-z0-9_]{0,16}|(?:toolu|srvtoolu|msg|req)_[A-Za-z0-9]{8,64}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d))$/;
+  /^(?:[A-Za-z0-9_]{0,16}|(?:toolu|srvtoolu|msg|req)_[A-Za-z0-9_-]{8,64}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d))$/;
 
 function buildRedactor(scanner: SecretScanner, extras: Detector[], entropy: boolean): Redactor {
   const detectors = [...extras, ...builtinDetectors()];

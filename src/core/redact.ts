@@ -5,9 +5,15 @@
  * the higher-priority detector names the placeholder):
  *   0. extra patterns from config (`id`, `pattern`; a named group `secret` limits what is replaced);
  *   1. secretlint's recommended preset (through `src/redaction/secretlint.ts`);
- *   2. specific patterns: private-key blocks, JWTs, URL credentials, vendor tokens;
- *   3. generic patterns: `Bearer ...`, `Authorization: ...`, `password=...` / `token: ...`;
- *   4. high entropy (see `isHighEntropySecret`), run only on text no other detector redacted.
+ *   2. specific patterns: private-key blocks, JWTs, URL credentials, vendor tokens, and context:
+ *      command-line password flags (`mysql -pX`, `curl -u user:X`, `docker login -p X`,
+ *      `-passout pass:X`), `.netrc` passwords, Kubernetes Secret `data:` values, an AWS secret
+ *      access key after its name;
+ *   3. generic patterns: `Bearer ...`, `Authorization: ...`, `password=...` / `token: ...`, and a
+ *      secret-like name in prose ("the password is X", "API key: X");
+ *   4. high entropy (see `isHighEntropySecret`), run only on text no other detector redacted, and
+ *      never on structural ids (`toolu_…`), known hash formats (`sha512-…`, `h1:…`), image data
+ *      or paths.
  *
  * A secret becomes `[REDACTED:<rule-id>]`. For `scheme://user:password@host` only `user:password`
  * is replaced, so the host and path stay readable. Text already holding placeholders is scanned

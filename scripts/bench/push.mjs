@@ -3,6 +3,7 @@
 // push without hooks, measured in the same run; `trace attest --json` on an identical copy for the
 // time per phase; the size of the bundle.
 import { Buffer } from 'node:buffer';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { addRemote, BenchAgent, captureCheck, codeLines, commitAll, Files, logProblems, NO_HOOKS, traceOk } from './agent.mjs';
@@ -12,6 +13,8 @@ export const name = 'push';
 export const description = 'pre-push of 200 commits with 2,000 captured calls: git push with and without hooks, phases, bundle size';
 
 const PRE_PUSH_TARGET_MS = 3000;
+/** Issue 10: the redaction phase of a 200-commit push. */
+const REDACTION_TARGET_MS = 300;
 const COMMITS = 200;
 const CALLS_PER_COMMIT = 10;
 const SESSIONS = 4;
@@ -158,6 +161,9 @@ export async function run(context) {
     log(`git push, no hooks       median ${formatMs(plain)}`);
     log(`pre-push                 ${seconds(prePush)} (difference of the medians)`);
     log(`trace attest --json      median ${seconds(attest)} wall; its phases (medians): ${phaseText}; ${seconds(inPhases)} in phases, the rest is start-up, loading and planning`);
+    const redaction = phaseMedians.redaction;
+    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+    log(`redaction phase          median ${formatMs(redaction)} (${(phases.redaction ?? []).map(formatMs).join(', ')}), target <= ${REDACTION_TARGET_MS} ms; load average ${load}`);
     const perCommit = bundle.bytes / bundle.commits;
     const perSession = bundle.bytes / bundle.sessions;
     log(`bundle                   ${formatBytes(bundle.bytes)} (one note line; the same line on each of the ${bundle.commits} commits): ${formatBytes(perCommit)} per commit, ${formatBytes(perSession)} per session (${bundle.sessions} sessions)`);
@@ -179,6 +185,15 @@ export async function run(context) {
         met: null,
         captured,
         details: { runs, attestMs, phases, phaseMedians },
+      }),
+      figure('pre_push.redaction', `redaction phase of the ${COMMITS}-commit push`, {
+        value: Math.round(redaction),
+        unit: 'ms',
+        result: `${formatMs(redaction)} (median of ${runs}; load average ${load})`,
+        target: `<= ${REDACTION_TARGET_MS} ms`,
+        met: redaction <= REDACTION_TARGET_MS,
+        captured,
+        details: { runs, redactionMs: phases.redaction, loadavg: loadavg() },
       }),
       figure('pre_push.bundle_size', 'bundle size per commit / per session', {
         value: bundle.bytes,

@@ -61,12 +61,37 @@ function repositoryName(url: string | undefined, root: string): string {
 
 /** In `prompts` retention a tool input's long strings (a long command) are cut; file contents are already summarised. */
 const MAX_RETAINED_STRING = 2000;
+const PLACEHOLDER = /\[REDACTED:[a-z0-9._-]+\]/g;
+
+/**
+ * A retained string cut after `MAX_RETAINED_STRING` characters. It runs on redacted text (redact
+ * first, then cut: a secret across the cut is found whole, so no prefix of it survives), and a cut
+ * inside a placeholder keeps the whole placeholder.
+ */
+export function cutRetainedString(text: string): string {
+  if (text.length <= MAX_RETAINED_STRING) return text;
+  let cut = MAX_RETAINED_STRING;
+  for (const placeholder of text.matchAll(PLACEHOLDER)) {
+    if (placeholder.index >= cut) break;
+    if (placeholder.index + placeholder[0].length > cut) cut = placeholder.index + placeholder[0].length;
+  }
+  if (cut >= text.length) return text;
+  return `${text.slice(0, cut)}…[${text.length - cut} more characters not retained]`;
+}
 
 function truncateStrings(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > MAX_RETAINED_STRING ? `${value.slice(0, MAX_RETAINED_STRING)}…[${value.length - MAX_RETAINED_STRING} more characters not retained]` : value;
+  if (typeof value === 'string') return cutRetainedString(value);
   if (Array.isArray(value)) return value.map(truncateStrings);
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, truncateStrings(v)]));
   return value;
+}
+
+/** `prompts` retention: each session's kept conversation with its long strings cut (after redaction). */
+function cutRawSessions(sessions: object[]): object[] {
+  return sessions.map((session) => {
+    const raw = (session as { raw_session?: unknown }).raw_session;
+    return raw === undefined ? session : { ...session, raw_session: truncateStrings(raw) };
+  });
 }
 
 /** The conversation kept for `retention`, from the transcript when it can be read, else from what the hooks stored. */
@@ -84,12 +109,12 @@ function rawSession(store: Store, sessionId: string, retention: TraceConfig['tra
       }
       return { main: lines };
     }
-    return { main: promptsAndToolCalls(transcript).map(retainedEntry).map(truncateStrings) };
+    return { main: promptsAndToolCalls(transcript).map(retainedEntry) };
   }
   const prompts = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
   const calls = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at }));
   const entries = [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
-  return { main: retention === 'full' ? entries : entries.map(retainedEntry).map(truncateStrings) };
+  return { main: retention === 'full' ? entries : entries.map(retainedEntry) };
 }
 
 function pathContext(root: string, home: string): PathContext {
@@ -194,7 +219,8 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     createdAt: input.now().toISOString(),
     retention,
     commits: attributions,
-    sessions: redacted.value.sessions,
+    // Redact first, then cut: the cut never keeps the start of a secret it would have split.
+    sessions: retention === 'prompts' ? cutRawSessions(redacted.value.sessions) : redacted.value.sessions,
     redaction: redacted.report,
     warnings: redacted.value.warnings,
   });

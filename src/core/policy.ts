@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { TraceError } from '../errors.js';
 import type { Predicate, Statement } from './predicate.js';
+import { isRedactionExempt } from './redact.js';
 
 const share = z.number().min(0).max(1);
 
@@ -841,7 +842,7 @@ export function checkForbiddenCommands(statement: Statement, policies: Policies)
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
-/** Scans every string value (not keys) of the session objects and warnings; the evidence names the rule and place, never the secret. */
+/** Scans every string value (not keys, not the places redaction leaves alone) of the session objects and warnings; the evidence names the rule and place, never the secret. */
 export function checkNoUnredactedSecrets(statement: Statement, policies: Policies, detectSecrets: DetectSecrets): Violation[] {
   if (!policies.noUnredactedSecrets) return [];
   const out: Violation[] = [];
@@ -857,7 +858,7 @@ export function checkNoUnredactedSecrets(statement: Statement, policies: Policie
     if (typeof value === 'string') report(where, value, s);
     else if (depth > 64) return;
     else if (Array.isArray(value)) value.forEach((v, k) => walk(v, `${where}[${k}]`, s, depth + 1));
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, s, depth + 1);
+    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) if (!isRedactionExempt(k, value)) walk(v, /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, s, depth + 1);
   };
   for (const s of sessions) walk(s.raw, `sessions[${s.index}]`, s, 0);
   statement.predicate.warnings.forEach((w, k) => walk(w, `warnings[${k}]`, undefined, 0));

@@ -116,6 +116,11 @@ function renderShow(known: KnownAttribution, subject: string, sessions: { id: st
       const span = range.start === range.end ? `${range.start}` : `${range.start}-${range.end}`;
       body.push(`  ${span.padStart(11)}  ${tag(range.attribution, range.attribution)}${range.session_id ? c.dim(`  session ${range.session_id}`) : ''}`);
     }
+    for (const range of file.ambiguous ?? []) {
+      const span = range.start === range.end ? `${range.start}` : `${range.start}-${range.end}`;
+      const who = [...range.session_ids.map((id) => `session ${id}`), ...(range.human ? ['a person'] : [])].join(', ');
+      body.push(c.warning(`  ${span.padStart(11)}  ambiguous: could be ${who} (changed while their calls ran at once)`));
+    }
   }
   // Said once the counts are known, so it never contradicts them.
   const note = captureNote(known.origin, attribution.captured, ai);

@@ -41,8 +41,21 @@ export function checkConsistency(commit: PredicateCommit, parents: readonly stri
     if (file.ai_lines_added + file.human_lines_added + (file.unknown_lines_added ?? 0) !== file.lines_added) problems.push(`${where}: ai, human and unknown added lines do not sum to the lines added`);
     if (file.ai_lines_removed + file.human_lines_removed !== file.lines_removed) problems.push(`${where}: ai and human removed lines do not sum to the lines removed`);
     problems.push(...checkRanges(where, file.lines, real.addedLines, file.ai_lines_added, file.unknown_lines_added ?? 0));
+    problems.push(...checkAmbiguous(where, file.ambiguous ?? [], real.addedLines));
   }
   for (const path of attested.keys()) problems.push(`${path}: listed in the attestation but not changed by the commit`);
+  return problems;
+}
+
+/** An ambiguity can only be recorded for lines the commit adds, each range within one run of them. */
+function checkAmbiguous(where: string, ranges: readonly { start: number; end: number }[], added: readonly number[]): string[] {
+  const expected = [...new Set(added)].sort((a, b) => a - b);
+  const problems: string[] = [];
+  for (const range of ranges) {
+    const valid = Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 1 && range.end >= range.start;
+    const inside = valid && lowerBound(expected, range.end + 1) - lowerBound(expected, range.start) === range.end - range.start + 1;
+    if (!inside) problems.push(`${where}: ambiguous range ${range.start}-${range.end} covers lines the commit does not add`);
+  }
   return problems;
 }
 

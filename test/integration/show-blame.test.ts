@@ -147,3 +147,18 @@ describe('trace hook --help', () => {
     expect(call).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
+
+describe('trace show and ambiguous lines', () => {
+  it('names the possible authors of a line changed while an agent command ran', () => {
+    const repo = makeRepo({ initialFiles: { 'notes.md': '# notes\n' } });
+    const agent = new FakeClaude(repo);
+    agent.tool('Bash', { command: 'sleep 0.1', description: 'wait' }, () => {
+      repo.write('notes.md', '# notes\ntyped by the developer\n');
+      return { stdout: '', stderr: '', interrupted: false };
+    });
+    repo.commit('notes');
+    const shown = repo.trace(['show']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`2  ambiguous: could be session ${agent.sessionId}, a person (changed while their calls ran at once)`);
+  });
+});

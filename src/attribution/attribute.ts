@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttributedText, aiRemovedCount, attributeLines, declaredSource, fromRanges, mergeRanges, ownLines, type RemovedLines, replayFile } from '../core/attribution.js';
-import { type CallWindow, creditShellChange, overlappingCalls } from '../core/concurrency.js';
+import { callWindows, type CallWindow, creditShellChange, overlappingCalls } from '../core/concurrency.js';
 import type { Author, CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
 import { declaredWrites, shellCommand } from '../capture/claude.js';
 import { readGitBlobs } from '../capture/shell.js';
@@ -95,12 +95,16 @@ export class Attributor {
   private concurrencyOf(path: string, records: readonly (FileChangeRecord & CallOfChange)[]): Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>> {
     const result = new Map<number, Pick<FileChange, 'author' | 'concurrent' | 'declared' | 'declaredByOthers'>>();
     const windows = new Map<number, CallWindow & { record: FileChangeRecord & CallOfChange }>();
-    for (const record of records) {
-      const start = record.call_started_at ?? record.call_ended_at;
-      const changed = record.before_state !== record.after_state || record.before_oid !== record.after_oid;
-      if (record.session_id === '' || start === null || !changed) continue;
-      windows.set(record.tool_call_id, { id: record.tool_call_id, sessionId: record.session_id, start, end: record.call_ended_at, record });
-    }
+    const captured = records.map((record) => ({
+      callId: record.tool_call_id,
+      sessionId: record.session_id,
+      start: record.call_started_at,
+      end: record.call_ended_at,
+      shell: record.shell === 1,
+      changed: record.before_state !== record.after_state || record.before_oid !== record.after_oid,
+      record,
+    }));
+    for (const window of callWindows(captured)) windows.set(window.id, { ...window, record: window.change.record });
     const input = (callId: number): unknown => {
       const json = this.store.toolInput(callId);
       try {

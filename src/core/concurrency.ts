@@ -18,6 +18,38 @@ export interface CallWindow {
   command?: string | undefined;
 }
 
+/** One call's captured change of a path, as {@link callWindows} selects the calls the rules see. */
+export interface CapturedChange {
+  /** The tool call's id. */
+  callId: number;
+  /** '' for an observation of the work tree (a person's change), not a call. */
+  sessionId: string;
+  start: string | null;
+  end: string | null;
+  /** A shell call (a work-tree snapshot), not a file tool. */
+  shell: boolean;
+  /** Whether its before and after snapshots differ. */
+  changed: boolean;
+}
+
+/**
+ * The windows of the calls that take part in the concurrency rules for one path: agents' calls with a
+ * time that changed it, and every file tool call, whether or not its snapshots differ. A file tool
+ * call declares what it wrote, and its snapshots can fail to show it: another session's write
+ * truncates the file while the pre hook copies it and again while the post hook reads it, and both
+ * see it empty. Left out, such a call would be alone in its window, its declaration unread, and the
+ * line it wrote nobody's (human) wherever the other calls' snapshots show it.
+ */
+export function callWindows<T extends CapturedChange>(changes: readonly T[]): (CallWindow & { change: T })[] {
+  const windows = new Map<number, CallWindow & { change: T }>();
+  for (const change of changes) {
+    const start = change.start ?? change.end;
+    if (change.sessionId === '' || start === null || (change.shell && !change.changed)) continue;
+    windows.set(change.callId, { id: change.callId, sessionId: change.sessionId, start, end: change.end, change });
+  }
+  return [...windows.values()];
+}
+
 /** For each call, the other calls whose windows overlap its own (pre to post), by id. */
 export function overlappingCalls(calls: readonly CallWindow[]): Map<number, CallWindow[]> {
   const result = new Map<number, CallWindow[]>();

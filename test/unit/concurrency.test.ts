@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attributeLines, declaredSource, ownLines, replay, type AttributedText } from '../../src/core/attribution.js';
-import { type CallWindow, commandNamesPath, creditShellChange, declaredLines, overlappingCalls, writesOnlyNamedFiles } from '../../src/core/concurrency.js';
-import type { Author, FileChange } from '../../src/core/types.js';
+import { callWindows, type CallWindow, type CapturedChange, commandNamesPath, creditShellChange, declaredLines, overlappingCalls, writesOnlyNamedFiles } from '../../src/core/concurrency.js';
+import type { Author, Declaration, FileChange } from '../../src/core/types.js';
 
 const ai = (sessionId: string): Author => ({ kind: 'ai', sessionId });
 
@@ -158,5 +158,47 @@ describe('replay of concurrent calls', () => {
       { sessionId: 'c', declared: { kind: 'fragments', fragments: ['  shared   line'] } },
     ]);
     expect(who(source!)).toEqual(['?', 'a', 'b|c', '?', '?']);
+  });
+});
+
+describe('calls whose snapshots another session tore', () => {
+  // What the integration test "16 sessions whose hooks and edits interleave" stored when it failed:
+  // session t's pre hook copied the file, and its post hook read it, each while another session's
+  // write had truncated it. Both snapshots are empty, the same blob: the call seems to change nothing,
+  // though it wrote `line t`, which the later calls' snapshots and the commit hold.
+  const original = 'start\n// end\n';
+  const committed = 'start\nline a\nline t\nline c\n// end\n';
+  const edit = (line: string): Declaration => ({ kind: 'fragments', fragments: [`${line}\n// end\n`] });
+  const records = [
+    { callId: 1, sessionId: 'a', start: '2026-01-01T10:00:00.100Z', end: '2026-01-01T10:00:00.900Z', before: original, after: 'start\nline a\n// end\n', declared: edit('line a') },
+    { callId: 2, sessionId: 't', start: '2026-01-01T10:00:00.120Z', end: '2026-01-01T10:00:00.950Z', before: '', after: '', declared: edit('line t') },
+    { callId: 3, sessionId: 'c', start: '2026-01-01T10:00:00.130Z', end: '2026-01-01T10:00:00.990Z', before: 'start\nline a\nline t\n// end\n', after: committed, declared: edit('line c') },
+  ].map((record) => ({ ...record, shell: false, changed: record.before !== record.after }) satisfies CapturedChange & Record<string, unknown>);
+
+  it('a file tool call whose before and after are the same still has a window, and each line goes to the call that declared it', () => {
+    const windows = callWindows(records);
+    // As attribution/attribute.ts builds the changes: a call overlapping another is concurrent and keeps what it declared.
+    const overlapping = overlappingCalls(windows);
+    const changes = records.map((record): FileChange => {
+      const concurrent = (overlapping.get(record.callId) ?? []).length > 0;
+      return { before: record.before, after: record.after, author: ai(record.sessionId), ...(concurrent ? { concurrent, declared: record.declared } : {}) };
+    });
+    const claims = changes.flatMap((change) => (change.concurrent && change.declared && change.author.kind === 'ai' ? [{ sessionId: change.author.sessionId, declared: change.declared }] : []));
+    const sources = [replay(changes), ...changes.flatMap((change) => (change.concurrent ? (ownLines(change) ?? []) : [])), declaredSource(committed, claims)!];
+    expect(attributeLines({ committed, addedLines: [2, 3, 4], sources }).ranges).toEqual([
+      { start: 2, end: 2, attribution: 'ai', session_id: 'a' },
+      { start: 3, end: 3, attribution: 'ai', session_id: 't' },
+      { start: 4, end: 4, attribution: 'ai', session_id: 'c' },
+    ]);
+    expect(windows.map((window) => window.sessionId)).toEqual(['a', 't', 'c']);
+  });
+
+  it('a shell call that changed nothing of a path takes no part; observations of the work tree neither', () => {
+    const windows = callWindows([
+      { callId: 1, sessionId: 's', start: '2026-01-01T10:00:00.100Z', end: '2026-01-01T10:00:00.900Z', shell: true, changed: false },
+      { callId: 2, sessionId: '', start: '2026-01-01T10:00:00.100Z', end: '2026-01-01T10:00:00.900Z', shell: false, changed: true },
+      { callId: 3, sessionId: 'f', start: null, end: '2026-01-01T10:00:00.950Z', shell: false, changed: true },
+    ]);
+    expect(windows.map(({ id, start, end }) => ({ id, start, end }))).toEqual([{ id: 3, start: '2026-01-01T10:00:00.950Z', end: '2026-01-01T10:00:00.950Z' }]);
   });
 });

@@ -1,7 +1,6 @@
 // Signs a statement and uploads the bundle: git notes on every attested commit (pushed to the
 // remote), plus the optional directory and HTTP targets. Then marks the commits attested and
 // removes captured data no pending work needs.
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TraceConfig } from '../config.js';
 import type { Statement } from '../core/predicate.js';
@@ -44,9 +43,9 @@ export async function chooseSigner(context: SignerContext): Promise<SignerChoice
       });
     }
   }
-  const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
-  const { keysUsedHere, recordKeyUsed } = await import('../signing/public-keys.js');
-  const key = await loadOrCreateKey(signing.keyDir ?? keyDir(context.env, homedir()), context.stateDir ? { usedBefore: keysUsedHere(context.stateDir) } : {});
+  const { loadOrCreateKey } = await import('../signing/key.js');
+  const { keysUsedHere, recordKeyUsed, signingKeyDir } = await import('../signing/public-keys.js');
+  const key = await loadOrCreateKey(signingKeyDir(context.config, context.env), context.stateDir ? { usedBefore: keysUsedHere(context.stateDir) } : {});
   if (context.stateDir) recordKeyUsed(context.stateDir, key.keyId);
   return { options: { mode: 'key', key }, description: `key ${key.keyId.slice(0, 16)}` };
 }

@@ -1,6 +1,5 @@
 // `trace doctor`: checks what a person can get wrong in setting trace up, and says how to fix each.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { CONFIG_FILE, loadConfig, type TraceConfig } from '../config.js';
@@ -175,8 +174,9 @@ async function checkSigningKey(repo: Repo, config: TraceConfig | null, env: Doct
   const id = 'signing-key';
   if (!config) return problem(id, 'warn', `not checked: ${CONFIG_FILE} is missing or invalid`, `fix ${CONFIG_FILE} first`);
   if (config.trace.signing.mode === 'keyless') return ok(id, 'keyless signing: no local key to trust');
-  const { KEY_FILE_NAME, keyDir, loadOrCreateKey } = await import('../signing/key.js');
-  const dir = config.trace.signing.keyDir ?? keyDir(env, homedir());
+  const { KEY_FILE_NAME, loadOrCreateKey } = await import('../signing/key.js');
+  const { signingKeyDir } = await import('../signing/public-keys.js');
+  const dir = signingKeyDir(config, env);
   if (!existsSync(join(dir, KEY_FILE_NAME))) {
     const { keysUsedHere } = await import('../signing/public-keys.js');
     const used = keysUsedHere(repo.stateDir);

@@ -90,10 +90,9 @@ export async function firstPushNotice(repo: Repo, env: Readonly<Record<string, s
     const { loadConfig } = await import('../config.js');
     const config = loadConfig(repo.root);
     if (config.trace.signing.mode !== 'keyless') {
-      const { homedir } = await import('node:os');
-      const { keyDir, loadOrCreateKey } = await import('../signing/key.js');
-      const { keysInWorkTree } = await import('../signing/public-keys.js');
-      const key = await loadOrCreateKey(config.trace.signing.keyDir ?? keyDir(env, homedir()));
+      const { loadOrCreateKey } = await import('../signing/key.js');
+      const { keysInWorkTree, signingKeyDir } = await import('../signing/public-keys.js');
+      const key = await loadOrCreateKey(signingKeyDir(config, env));
       if (!keysInWorkTree(repo.root).keys.some((trusted) => trusted.keyId === key.keyId)) {
         lines.push(
           `  Your signing key ${key.keyId.slice(0, 16)} is not in .chainloop/keys/, so CI cannot trust what you push yet: run \`trace keys add\`,`,

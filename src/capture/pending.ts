@@ -71,14 +71,18 @@ export function writePending(repo: Repo, call: PendingCall, copyFrom?: string): 
   renameSync(temporary, base + RECORD);
 }
 
-function take(dir: string, name: string): TakenCall | undefined {
-  const base = join(dir, name);
-  let call: PendingCall;
+/** The call a record holds, or undefined when it is gone (taken by another process) or not a record. */
+function readCall(dir: string, name: string): PendingCall | undefined {
   try {
-    call = JSON.parse(readFileSync(base + RECORD, 'utf8')) as PendingCall;
+    return JSON.parse(readFileSync(join(dir, name + RECORD), 'utf8')) as PendingCall;
   } catch {
-    return undefined; // gone (taken by another process) or not a record
+    return undefined;
   }
+}
+
+function take(dir: string, name: string, call = readCall(dir, name)): TakenCall | undefined {
+  if (call === undefined) return undefined;
+  const base = join(dir, name);
   let content: Buffer | undefined;
   if (call.file?.state === 'content') {
     try {
@@ -94,6 +98,28 @@ function take(dir: string, name: string): TakenCall | undefined {
   return { call, content, remove };
 }
 
+/**
+ * The records left in pending/ (their copies not read), in the order the pre hooks ran, and the
+ * directory's whole listing; `skip` leaves out one record by name.
+ */
+function listPending(dir: string, skip?: string): { files: string[]; records: { name: string; call: PendingCall }[] } {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return { files: [], records: [] };
+  }
+  const records = files
+    .filter((file) => file.endsWith(RECORD) && file !== skip)
+    .flatMap((file) => {
+      const name = file.slice(0, -RECORD.length);
+      const call = readCall(dir, name);
+      return call ? [{ name, call }] : [];
+    });
+  records.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
+  return { files, records };
+}
+
 /** The pending record of one call, if its pre hook left one. */
 export function takePending(repo: Repo, sessionId: string, toolUseId: string): TakenCall | undefined {
   return take(pendingDir(repo), callKey(sessionId, toolUseId));
@@ -105,38 +131,14 @@ export function takePending(repo: Repo, sessionId: string, toolUseId: string): T
  */
 export function takeEarlierPending(repo: Repo, sessionId: string, path: string, at: string, toolUseId: string): TakenCall[] {
   const dir = pendingDir(repo);
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const own = callKey(sessionId, toolUseId) + RECORD;
-  const taken: TakenCall[] = [];
-  for (const name of files) {
-    if (!name.endsWith(RECORD) || name === own) continue;
-    const one = take(dir, name.slice(0, -RECORD.length));
-    if (one && one.call.session.id === sessionId && one.call.file?.path === path && one.call.at <= at) taken.push(one);
-  }
-  return taken.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
+  return listPending(dir, callKey(sessionId, toolUseId) + RECORD)
+    .records.filter(({ call }) => call.session.id === sessionId && call.file?.path === path && call.at <= at)
+    .flatMap(({ name, call }) => take(dir, name, call) ?? []);
 }
 
 /** The files of the calls still pending (their pre hook ran, their post hook not yet). */
 export function pendingPaths(repo: Repo): Set<string> {
-  const dir = pendingDir(repo);
-  const paths = new Set<string>();
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return paths;
-  }
-  for (const name of files) {
-    if (!name.endsWith(RECORD)) continue;
-    const path = take(dir, name.slice(0, -RECORD.length))?.call.file?.path;
-    if (path !== undefined) paths.add(path);
-  }
-  return paths;
+  return new Set(listPending(pendingDir(repo)).records.flatMap(({ call }) => (call.file ? [call.file.path] : [])));
 }
 
 /** Stores a snapshot's content (a delta of `baseOid` when given) and says what was stored. */
@@ -186,24 +188,17 @@ const STALE_MS = 60 * 60 * 1000;
 /** Takes every pending record into the store: for commands, before they read it. Returns how many. */
 export function ingestPending(store: Store, repo: Repo, now = Date.now()): number {
   const dir = pendingDir(repo);
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  const names = files.filter((name) => name.endsWith(RECORD));
-  const records = new Set(names);
+  const { files, records } = listPending(dir);
+  const names = new Set(files.filter((name) => name.endsWith(RECORD)));
   for (const name of files) {
-    if (records.has(name) || records.has(name.replace(/\.[^.]+(\.tmp)?$/, '') + RECORD)) continue;
+    if (names.has(name) || names.has(name.replace(/\.[^.]+(\.tmp)?$/, '') + RECORD)) continue;
     const path = join(dir, name);
     if (now - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) > STALE_MS) rmSync(path, { force: true });
   }
-  const taken = names.flatMap((name) => take(dir, name.slice(0, -RECORD.length)) ?? []);
+  // In the order the pre hooks ran, so gaps between calls are judged as they happened.
+  const taken = records.flatMap(({ name, call }) => take(dir, name, call) ?? []);
   // Nothing pending (the usual case): no write transaction, so reading commands never wait for a hook's lock.
   if (taken.length === 0) return 0;
-  // In the order the pre hooks ran, so gaps between calls are judged as they happened.
-  taken.sort((a, b) => (a.call.at < b.call.at ? -1 : a.call.at > b.call.at ? 1 : 0));
   store.write(() => {
     for (const one of taken) applyPending(store, one);
   });

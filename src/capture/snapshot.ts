@@ -61,6 +61,15 @@ export function repoRelativePath(root: string, cwd: string, path: string): { pat
   return { path: posix };
 }
 
+/** The path with its symbolic links resolved, or the path itself when it cannot be resolved. */
+export function realPathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** Whether `real` is `root` or inside it, and not inside its `.git`. */
 function within(root: string, real: string): boolean {
   const rel = relative(root, real);
@@ -81,12 +90,7 @@ export function escapesRepository(root: string, path: string): string | null {
     return null; // no such directory yet: there is nothing to read through it
   }
   if (within(root, real)) return null;
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    realRoot = root;
-  }
+  const realRoot = realPathOr(root);
   return realRoot !== root && within(realRoot, real) ? null : `resolves through a symbolic link to ${real}, outside the repository`;
 }
 

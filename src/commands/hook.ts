@@ -1,7 +1,7 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
 import { isUtf8 } from 'node:buffer';
-import { existsSync, readSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
 import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
@@ -9,7 +9,7 @@ import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { closeBeforeNextCall } from '../capture/interrupted.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
-import { checkContent, escapesRepository, inspectFile, readInside, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
+import { checkContent, escapesRepository, inspectFile, readInside, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -78,7 +78,7 @@ export async function runHook(options: HookOptions): Promise<void> {
   // one must not write into that repository's state.
   if (payloadCwd !== undefined && resolve(options.cwd, payloadCwd) !== resolve(options.cwd)) {
     const own = findRepo(options.cwd);
-    if (own && own.root !== repo.root && realPath(own.root) !== realPath(repo.root)) {
+    if (own && own.root !== repo.root && realPathOr(own.root) !== realPathOr(repo.root)) {
       if (isInitialised(own)) {
         fileLogger(own.stateDir, options.now).log('warn', `hook ${options.agent} ${options.event}: not captured: the payload's cwd ${payloadCwd} is in the repository ${repo.root}, not in ${own.root} where the hook runs`);
       }
@@ -118,14 +118,6 @@ export async function runHook(options: HookOptions): Promise<void> {
     }
   } catch (error) {
     logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
-  }
-}
-
-function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }
 

@@ -1,7 +1,7 @@
 // `trace status`: what is recorded, what was skipped, what went wrong, and whether the hooks are in place.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitsToAttest, pushedUnattested as pushedUnattestedOn } from '../attest/plan.js';
+import { commitsToAttest, pushedUnattested } from '../attest/plan.js';
 import { openRepo, requireInitialised } from '../context.js';
 import { commitId, dirtyPaths, git, gitRaw } from '../git.js';
 import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
@@ -9,7 +9,6 @@ import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hoo
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { openCaptureStore } from '../capture/open.js';
-import type { Store } from '../store.js';
 import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import type { Style } from '../terminal.js';
 
@@ -79,10 +78,6 @@ export async function commitsAwaitingAttestation(cwd: string, remote: string | n
   return commits;
 }
 
-/** Commits attributed here, not attested, that `remote` already has (a push went through while signing failed). */
-async function pushedUnattested(cwd: string, remote: string | null, store: Store, pending: ReadonlySet<string>): Promise<string[]> {
-  return remote === null ? [] : pushedUnattestedOn(cwd, remote, store, pending);
-}
 
 /** A log message as one line: its first line (a logged stack trace is joined with ` | `), at most 200 characters. */
 export function problemLine(message: string): string {
@@ -148,7 +143,8 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     const captured = new Set(store.capturedPaths());
     const remote = await pushRemote(repo.root);
     const pending = await commitsAwaitingAttestation(repo.root, remote);
-    const pushed = await pushedUnattested(repo.root, remote, store, new Set(pending));
+    // Attributed here, not attested, already on the remote: a push went through while signing failed.
+    const pushed = remote === null ? [] : await pushedUnattested(repo.root, remote, store, new Set(pending));
     const skipped = store.skippedChanges().map((change) => ({
       path: change.path,
       session_id: change.session_id,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MAX_FILE_BYTES } from './capture/limits.js';
+import { gitRaw } from './git.js';
 import { policiesSchema } from './core/policy.js';
 import { TraceError } from './errors.js';
 
@@ -140,4 +141,11 @@ export function saysRequireTrace(root: string): boolean {
 
 export function configJsonSchema(): object {
   return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' });
+}
+
+/** `.chainloop.yml` as committed at `rev` (defaults when it is not there), and whether it is there. */
+export async function configAtRevision(cwd: string, rev: string, label: string): Promise<{ config: TraceConfig; exists: boolean }> {
+  const shown = await gitRaw(['show', `${rev}:${CONFIG_FILE}`], { cwd, okCodes: [128] });
+  const exists = shown.code === 0;
+  return { config: parseConfig(exists ? shown.stdout.toString('utf8') : '', label), exists };
 }

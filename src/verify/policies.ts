@@ -3,11 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { TraceConfig } from '../config.js';
-import { CONFIG_FILE, formatIssues, loadConfig, parseConfig } from '../config.js';
+import { CONFIG_FILE, configAtRevision, formatIssues, loadConfig } from '../config.js';
 import { evaluatePolicies, type Policies, policiesSchema, type Violation } from '../core/policy.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError } from '../errors.js';
-import { gitRaw } from '../git.js';
 import { remoteDefault } from './remote.js';
 
 export function loadPolicyFile(file: string): Policies {
@@ -66,9 +65,8 @@ export function violationFix(rule: string): string {
 export async function policyConfigForPush(cwd: string, remote: string): Promise<{ config: TraceConfig; source: string }> {
   const ref = await remoteDefault(cwd, remote);
   if (ref === null) return { config: loadConfig(cwd), source: CONFIG_FILE };
-  const name = ref.replace(/^refs\/remotes\//, '');
-  const shown = await gitRaw(['show', `${ref}:${CONFIG_FILE}`], { cwd, okCodes: [128] });
-  return { config: parseConfig(shown.code === 0 ? shown.stdout.toString('utf8') : '', `${CONFIG_FILE} on ${name}`), source: `${CONFIG_FILE} on ${name}` };
+  const source = `${CONFIG_FILE} on ${ref.replace(/^refs\/remotes\//, '')}`;
+  return { config: (await configAtRevision(cwd, ref, source)).config, source };
 }
 
 /** The violations CI will report for `statement`, evaluated before it is signed (a preview: it never blocks). */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { commitDiffs } from '../attribution/commit-diff.js';
-import { CONFIG_FILE, parseConfig, type TraceConfig } from '../config.js';
+import { CONFIG_FILE, configAtRevision, parseConfig } from '../config.js';
 import { checkConsistency } from '../core/consistency.js';
 import { type Statement, statementIssues } from '../core/predicate.js';
 import { TraceError, errorMessage } from '../errors.js';
@@ -160,12 +160,6 @@ async function isShallow(cwd: string): Promise<boolean> {
   return out.stdout.toString('utf8').trim() === 'true';
 }
 
-async function configAt(cwd: string, rev: string | null): Promise<TraceConfig> {
-  if (!rev) return parseConfig('');
-  const shown = await gitRaw(['show', `${rev}:.chainloop.yml`], { cwd, okCodes: [128] });
-  return parseConfig(shown.code === 0 ? shown.stdout.toString('utf8') : '', `.chainloop.yml at ${rev.slice(0, 12)}`);
-}
-
 function digest(line: string): string {
   return createHash('sha256').update(line).digest('hex');
 }
@@ -205,11 +199,12 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
 
   // Trust comes from the base of the range: a range cannot vouch for itself. A base without
   // trace's configuration means this range adopts trace: nothing there can vouch for anything yet.
-  result.adoption = range.base === null || !(await hasFile(cwd, range.base, CONFIG_FILE));
+  const atBase = range.base === null ? { config: parseConfig(''), exists: false } : await configAtRevision(cwd, range.base, `${CONFIG_FILE} at ${range.base.slice(0, 12)}`);
+  const config = atBase.config;
+  result.adoption = !atBase.exists;
   if (result.adoption) {
     result.notices.push(`trace is adopted in this range; enforcement starts once it is merged (${range.base ? `no ${CONFIG_FILE} at its base ${range.base.slice(0, 10)}` : 'the range starts at the first commit'}: problems are reported as notes, not failures)`);
   }
-  const config = await configAt(cwd, range.base);
   const publicKeys = new Map<string, string>();
   let baseKeyCount = 0;
   if (range.base) {
@@ -385,10 +380,6 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
 function keyHint(bundle: unknown): string | undefined {
   const hint = (bundle as { verificationMaterial?: { publicKey?: { hint?: unknown } } } | undefined)?.verificationMaterial?.publicKey?.hint;
   return typeof hint === 'string' && hint ? hint : undefined;
-}
-
-async function hasFile(cwd: string, rev: string, path: string): Promise<boolean> {
-  return (await gitRaw(['cat-file', '-e', `${rev}:${path}`], { cwd, okCodes: [1, 128] })).code === 0;
 }
 
 async function parentsOf(cwd: string, commits: readonly string[]): Promise<Map<string, string[]>> {

@@ -1,0 +1,150 @@
+// What trace asks of an agent. Everything that knows one agent lives in its folder, src/agents/<agent>/,
+// behind these two interfaces; capture, store, attribution, attest and verify know no agent by name.
+//
+// - `AgentHooks` is the hot path: `trace hook <hookName> <event>` runs it on every tool call, inside the
+//   hook bundle. It must import nothing heavy (no zod, no node:child_process, no node:crypto).
+// - `Agent` is everything else (install, session summary, detection), loaded by commands on demand.
+import type { Declaration } from '../core/types.js';
+import type { ConversationEntry, TranscriptSummary } from '../core/transcript/claude.js';
+import type { SessionRecord, Store } from '../store.js';
+
+export type { AgentName } from '../core/types.js';
+export type { ConversationEntry, TranscriptSummary } from '../core/transcript/claude.js';
+import type { AgentName } from '../core/types.js';
+
+/** trace's own capture events: every agent's hook payloads become these. */
+export type CaptureEventName = 'session-start' | 'session-end' | 'user-prompt-submit' | 'pre-tool-use' | 'post-tool-use' | 'post-tool-use-failure' | 'turn-usage';
+
+/** Token counts an agent reports for one turn in a hook payload (Cursor's `stop`/`afterAgentResponse`). */
+export interface TurnUsage {
+  model: string | undefined;
+  /** Input tokens as the agent reports them; `cacheReadTokens` says how many of them were cache reads when the agent counts them apart. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export interface CaptureEvent {
+  name: CaptureEventName;
+  sessionId: string;
+  /** The directory file paths are resolved against (the workspace root when the payload's cwd is empty). */
+  cwd: string | undefined;
+  /** The agent's own record of the session (transcript, rollout, chat file, events.jsonl), when the payload names it. */
+  transcriptPath: string | undefined;
+  model: string | undefined;
+  /** The agent's version, when the payload says it. */
+  agentVersion?: string | undefined;
+  source: string | undefined;
+  reason: string | undefined;
+  prompt: string | undefined;
+  promptId: string | undefined;
+  /** The subagent that made the call, when the agent says so. */
+  agentId: string | undefined;
+  tool: ToolCall | undefined;
+  error: string | undefined;
+  /** For `turn-usage`. */
+  usage?: TurnUsage | undefined;
+}
+
+export interface ToolCall {
+  /** The tool's name as the agent calls it (stored as is). */
+  name: string;
+  /** Pairs the pre and post events of one call; unique within the session. */
+  useId: string;
+  /** `file`: the call writes the files of `filePaths`; `shell`: any file may change (work-tree snapshots). */
+  kind: 'file' | 'shell';
+  input: Record<string, unknown>;
+  response: unknown;
+  /** The files a file tool writes (one or more: a patch can touch several), absolute or relative to the event's cwd. Empty for a shell call. */
+  filePaths: string[];
+}
+
+export type ParseResult = { ok: true; events: CaptureEvent[] } | { ok: false; ignored: boolean; problems: string[] };
+
+/** The hot-path side of one agent. */
+export interface AgentHooks {
+  /** Chainloop's spelling, recorded in the store and printed everywhere. */
+  name: AgentName;
+  /** The first argument of `trace hook`, and the `trace init --<hookName>` flag. */
+  hookName: string;
+  /**
+   * One payload of `event` (the second argument of `trace hook`, as the installed config passes it)
+   * as trace's capture events: none (an event trace does not use), one, or several. `ignored`: a payload
+   * trace must not record and must not log as an error (one relayed from another agent's hooks).
+   */
+  parse(event: string, payload: unknown): ParseResult;
+  /** What the hook prints on stdout for `event`, for agents that read a JSON answer; undefined: nothing. */
+  reply?(event: string): string | undefined;
+  /**
+   * The content `path` had before `tool` ran, worked back when no pre event was seen (the agent has no
+   * before-edit hook, or it did not fire): null when the file did not exist, undefined when unknown.
+   * `after` is the file's text now (null: absent; undefined: not text).
+   */
+  contentBeforeCall(tool: ToolCall, path: string, after: string | null | undefined): string | null | undefined;
+  /** What a file tool's input says it writes into `path` (repository-relative), in Latin-1 form; undefined when it declares nothing usable. */
+  declaredWrites(toolName: string, input: unknown, path: string): Declaration | undefined;
+  /** A shell tool's command, from its input. */
+  shellCommand(toolName: string, input: unknown): string | undefined;
+}
+
+/** What `trace init` will do to the agent's config file; nothing is written until every plan succeeds. */
+export interface InstallPlan {
+  /** Repository-relative. */
+  file: string;
+  /** The new text; undefined when the file stays as it is. */
+  text: string | undefined;
+  /** The text before, when the file exists. */
+  original: string | undefined;
+  status: 'installed' | 'upgraded' | 'unchanged';
+}
+
+/** A session read back from the agent's own records. */
+export interface AgentSessionRead {
+  /** Usage, models, tools and messages; null when nothing could be read. */
+  summary: TranscriptSummary | null;
+  /** Problems reading the records and limits of what they say (in the session object's warnings). */
+  warnings: string[];
+  /** Prompts and tool calls in order, for `prompts` retention; null: use what the hooks stored. */
+  conversation: ConversationEntry[] | null;
+  /** The agent's records as they are (parsed JSON values), for `full` retention; null: use what the hooks stored. */
+  records: unknown[] | null;
+}
+
+/** The cold side of one agent. */
+export interface Agent {
+  hooks: AgentHooks;
+  /** How people call it: "Claude Code", "Codex CLI". */
+  displayName: string;
+  /** Its executable, looked for on the PATH by `trace init` without an agent flag. */
+  executable: string;
+  /** The project config file trace's hooks go in, repository-relative. */
+  configFile: string;
+  /** The project directory whose existence says the agent is used here (`.cursor`). */
+  configDir: string;
+  /** Plans merging trace's hooks into the config, keeping everything there; throws TraceError BAD_CONFIG for a file it cannot read. */
+  planInstall(root: string): InstallPlan;
+  /** `text` without trace's entries; null when nothing else is left (the file can go). */
+  removeHooks(text: string, file: string): { text: string | null; removed: number };
+  /** Whether `text` (the config file) has trace's hooks, all of them and current. */
+  hooksInstalled(text: string, file: string): boolean;
+  /** What the person must do after install for the hooks to run (Codex: trust the hooks once). */
+  afterInstall?: string[];
+  /** The session from the agent's own records (and, where the agent reports usage in hooks, the store). */
+  readSession(session: SessionRecord, store: Store): Promise<AgentSessionRead>;
+}
+
+/**
+ * A stand-in for an agent, for the tests, the demo and the bench: it reads the hooks installed in the
+ * agent's config and runs them with the agent's own payloads, around real file changes, as the agent does.
+ * Each method returns the tool call's id.
+ */
+export interface SimulatedAgent {
+  readonly sessionId: string;
+  start(model?: string): void;
+  prompt(text: string): void;
+  write(path: string, content: string): string;
+  edit(path: string, oldString: string, newString: string): string;
+  bash(command: string): string;
+  end(): void;
+}

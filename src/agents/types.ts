@@ -132,6 +132,14 @@ export interface Agent {
   afterInstall?: string[];
   /** The session from the agent's own records (and, where the agent reports usage in hooks, the store). */
   readSession(session: SessionRecord, store: Store): Promise<AgentSessionRead>;
+  /** A stand-in for the agent working in `workspace` (tests, demo, bench). */
+  simulate(workspace: Workspace, options?: { sessionId?: string }): SimulatedAgent;
+}
+
+/** The work tree a simulated agent works in, and the environment its hooks run with (HOME, PATH). */
+export interface Workspace {
+  dir: string;
+  env: NodeJS.ProcessEnv;
 }
 
 /**

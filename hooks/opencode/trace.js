@@ -10,6 +10,7 @@
 // @opencode-ai/plugin installed. One default export serves both plugin APIs: OpenCode 1.x (from
 // 1.18.29) calls `server()` (the `Hooks` object of @opencode-ai/plugin), OpenCode 2.x calls
 // `setup(ctx)` (@opencode/plugin).
+/* global setTimeout, clearTimeout, AbortController */
 import { spawn } from 'node:child_process';
 
 const FILE_TOOLS = ['edit', 'write', 'patch', 'multiedit', 'apply_patch'];

@@ -218,8 +218,9 @@ export function parseOpenCodePayload(event: string, payload: unknown): ParseResu
   }
   if (name === 'turn-usage') captured.usage = turnUsage(payload, model, problems);
   if (problems.length > 0) return { ok: false, ignored: false, problems };
-  // A subagent's own session starting or going idle is not the session starting or ending.
-  if (isSubagent && (name === 'session-start' || name === 'session-end')) return { ok: true, events: [] };
+  // A subagent's own session starting or going idle is not the session starting or ending, and the
+  // prompt its child session gets is the parent agent's, not the person's.
+  if (isSubagent && (name === 'session-start' || name === 'session-end' || name === 'user-prompt-submit')) return { ok: true, events: [] };
   // Tools that write no file and run no command (read, grep, task, …) leave nothing to capture.
   if (captured.tool === undefined && (name === 'pre-tool-use' || name === 'post-tool-use' || name === 'post-tool-use-failure')) return { ok: true, events: [] };
   return { ok: true, events: [captured] };

@@ -195,7 +195,8 @@ async function server(input) {
           .filter((part) => part?.type === 'text' && !part.synthetic && typeof part.text === 'string')
           .map((part) => part.text)
           .join('\n');
-        await trace.prompt(info?.sessionID, text, { message_id: info?.messageID ?? output?.message?.id, model: info?.model?.modelID, provider: info?.model?.providerID, agent: info?.agent });
+        const model = info?.model ?? output?.message?.model;
+        await trace.prompt(info?.sessionID ?? output?.message?.sessionID, text, { message_id: info?.messageID ?? output?.message?.id, model: model?.modelID, provider: model?.providerID, agent: info?.agent ?? output?.message?.agent });
       } catch {
         // never into OpenCode
       }

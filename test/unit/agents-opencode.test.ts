@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentBeforeCall, declaredWrites, hooks, parsePatch, shellCommand } from '../../src/agents/opencode/hooks.js';
+import { contentBeforeCall, declaredWrites, hooks, parsePatch, reverseUnifiedDiff, shellCommand } from '../../src/agents/opencode/hooks.js';
 import { hooksInstalled, planInstall, PLUGIN_FILE, pluginText, removeHooks } from '../../src/agents/opencode/install.js';
 import { exportConversation, readOpenCodeSession, summarizeOpenCodeExport, summarizeTurnUsage, type StoredTurn } from '../../src/agents/opencode/session.js';
 import { SimulatedOpenCode } from '../../src/agents/opencode/simulator.js';
@@ -594,5 +594,42 @@ describe('readOpenCodeSession', () => {
     const none = await readOpenCodeSession({ id: 'ses_2', agent_version: null, started_at: null, ended_at: null }, { prompts: () => [], toolCalls: () => [] });
     expect(none.summary).toBeNull();
     expect(none.warnings).toEqual(['OpenCode: the plugin reported no token usage for this session; usage is unknown']);
+  });
+});
+
+describe('what OpenCode 1.18 reports (captured from opencode 1.18.33 driving the plugin)', () => {
+  // OpenCode 1.18 keeps no `before` in the metadata, only the unified patch of the change.
+  const edit = {
+    diagnostics: {},
+    diff: '',
+    filediff: {
+      file: '/tmp/p/hello.ts',
+      patch: 'Index: /tmp/p/hello.ts\n===================================================================\n--- /tmp/p/hello.ts\n+++ /tmp/p/hello.ts\n@@ -1,2 +1,2 @@\n-export const hello = 1;\n+export const hello = 3;\n export const world = 2;\n',
+      additions: 1,
+      deletions: 1,
+    },
+    truncated: false,
+  };
+  const call = (name: string, input: Json, metadata: unknown): ToolCall => ({ name, useId: 'c', kind: 'file', input, response: { title: 'hello.ts', output: '', metadata }, filePaths: [] });
+
+  it('undoes the unified patch of an edit or an apply_patch to get the file before', () => {
+    const after = 'export const hello = 3;\nexport const world = 2;\n';
+    expect(contentBeforeCall(call('edit', { filePath: '/tmp/p/hello.ts', oldString: 'zz', newString: 'qq' }, edit), 'hello.ts', after)).toBe('export const hello = 1;\nexport const world = 2;\n');
+    const files = [{ filePath: '/tmp/p/hello.ts', relativePath: 'hello.ts', type: 'update', patch: edit.filediff.patch, additions: 1, deletions: 1 }];
+    expect(contentBeforeCall(call('apply_patch', { patchText: '*** Update File: hello.ts' }, { diff: '', files, diagnostics: {} }), 'hello.ts', after)).toBe('export const hello = 1;\nexport const world = 2;\n');
+    expect(contentBeforeCall(call('apply_patch', { patchText: '*** Update File: hello.ts' }, { diff: '', files, diagnostics: {} }), 'hello.ts', 'changed since\n')).toBeUndefined();
+  });
+});
+
+describe('reverseUnifiedDiff', () => {
+  it('undoes several hunks, pure deletions and additions, and a removed line that starts with dashes', () => {
+    const before = 'a\nb\n-- sql comment\nc\nd\ne\n';
+    const after = 'a\nB\nc\nd\nnew\ne\n';
+    const patch = '--- x\n+++ x\n@@ -1,4 +1,3 @@\n a\n-b\n--- sql comment\n+B\n c\n@@ -5,1 +4,2 @@\n d\n+new\n';
+    expect(reverseUnifiedDiff(after, patch)).toBe(before);
+    expect(reverseUnifiedDiff('x\n', '@@ -1,2 +1,1 @@\n x\n-y\n')).toBe('x\ny\n');
+    expect(reverseUnifiedDiff('a\nc\n', '@@ -2,1 +1,0 @@\n-b\n')).toBe('a\nb\nc\n');
+    expect(reverseUnifiedDiff('', '@@ -0,0 +1,1 @@\n+x\n')).toBeUndefined();
+    expect(reverseUnifiedDiff('x\n', '@@ -0,0 +1,1 @@\n+x\n')).toBe('');
   });
 });

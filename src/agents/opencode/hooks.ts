@@ -241,9 +241,42 @@ function undo(text: string, oldString: unknown, newString: unknown, replaceAll: 
 }
 
 /**
+ * `after` with a unified diff's hunks undone (OpenCode's `filediff.patch`, `files[].patch`): undefined
+ * when a hunk's new lines are not where the diff says.
+ */
+export function reverseUnifiedDiff(after: string, patch: string): string | undefined {
+  const lines = after.split('\n');
+  const hunks: { start: number; removed: string[]; added: string[] }[] = [];
+  let hunk: (typeof hunks)[number] | undefined;
+  for (const line of patch.split('\n')) {
+    const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (header) {
+      // A hunk that leaves no line (+c,0) says the line after which it removed; others their first line.
+      const start = Number(header[1]);
+      hunk = { start: header[2] === '0' ? start : Math.max(start - 1, 0), removed: [], added: [] };
+      hunks.push(hunk);
+      continue;
+    }
+    if (!hunk) continue;
+    if (line.startsWith('\\')) return undefined;
+    if (line.startsWith(' ')) {
+      hunk.removed.push(line.slice(1));
+      hunk.added.push(line.slice(1));
+    } else if (line.startsWith('-')) hunk.removed.push(line.slice(1));
+    else if (line.startsWith('+')) hunk.added.push(line.slice(1));
+  }
+  if (hunks.length === 0) return undefined;
+  for (const { start, removed, added } of hunks.reverse()) {
+    if (added.some((line, i) => lines[start + i] !== line)) return undefined;
+    lines.splice(start, added.length, ...removed);
+  }
+  return lines.join('\n');
+}
+
+/**
  * The content `path` had before the call, worked back when no pre event came: OpenCode's own record
- * of it in the result's metadata (`filediff.before` of edit, `files[].before` of apply_patch, `exists`
- * of write), else the edit undone in `after`.
+ * of it in the result's metadata (`filediff.before` of edit and `files[].before` of apply_patch in
+ * 1.2; their unified `patch` undone in 1.18; `exists` of write), else the edit undone in `after`.
  */
 export function contentBeforeCall(tool: ToolCall, path: string, after: string | null | undefined): string | null | undefined {
   const result = isRecord(tool.response) ? tool.response : undefined;
@@ -251,7 +284,11 @@ export function contentBeforeCall(tool: ToolCall, path: string, after: string | 
   if (metadata) {
     if (tool.name === 'write' && metadata.exists === false) return null;
     const filediff = metadata.filediff;
-    if (tool.name === 'edit' && isRecord(filediff) && typeof filediff.before === 'string') return filediff.before;
+    if (tool.name === 'edit' && isRecord(filediff)) {
+      if (typeof filediff.before === 'string') return filediff.before;
+      const undone = typeof filediff.patch === 'string' && typeof after === 'string' ? reverseUnifiedDiff(after, filediff.patch) : undefined;
+      if (undone !== undefined) return undone;
+    }
     if (Array.isArray(metadata.files)) {
       for (const file of metadata.files as unknown[]) {
         if (!isRecord(file)) continue;
@@ -259,6 +296,8 @@ export function contentBeforeCall(tool: ToolCall, path: string, after: string | 
         if (!names.some((name) => samePath(name, path))) continue;
         if (file.type === 'add') return null;
         if (typeof file.before === 'string') return file.before;
+        const undone = typeof file.patch === 'string' && typeof after === 'string' ? reverseUnifiedDiff(after, file.patch) : undefined;
+        if (undone !== undefined) return undone;
       }
     }
   }

@@ -4,9 +4,10 @@
 // - `opencode export <session>` JSON ({info, messages: [{info, parts}]}): the same figures as OpenCode
 //   writes them, summarised the same way (tests check the plugin's figures against real exports).
 //
-// OpenCode's token semantics (real exports): `tokens.input` excludes cache reads and writes,
-// `tokens.output` excludes `reasoning`, `tokens.total` = input + output + cache.read + cache.write, and
-// OpenCode's own `cost` bills output + reasoning at the output rate. trace counts output the Anthropic
+// OpenCode's token semantics (real exports of 1.2, and 1.18.33 run against a scripted endpoint):
+// `tokens.input` excludes cache reads and writes, `tokens.output` excludes `reasoning`, and OpenCode's
+// own `cost` bills output + reasoning at the output rate. (`tokens.total` leaves reasoning out in 1.2
+// and counts it in 1.18: trace does not read it.) trace counts output the Anthropic
 // way (reasoning included), so its cost estimate is OpenCode's. A subagent (`task` tool) runs in a
 // child session whose `info.parentID` names the parent.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';

@@ -1,8 +1,9 @@
 // A stand-in for OpenCode, for the tests, the demo and the bench. OpenCode runs its plugins in its own
 // process; the stand-in loads the plugin INSTALLED in .opencode/plugins/trace.ts the same way (a
-// Node child process imports it and calls its OpenCode 1.x hooks) and hands it OpenCode's own shapes
-// (@opencode-ai/plugin 1.18's `Hooks`, the message and tool part shapes of real `opencode export`s),
-// around real file changes. The plugin then runs `trace hook opencode …` as it does inside OpenCode.
+// Node child process imports it and calls its OpenCode 1.x hooks) and hands it what OpenCode 1.18.33
+// hands plugins (shapes recorded from the real binary driving a plugin: hook inputs and outputs,
+// session and message events, tool metadata), around real file changes. The plugin then runs
+// `trace hook opencode …` as it does inside OpenCode.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,16 @@ else await hooks[call.hook](call.input, call.output);
 /** OpenCode's ids: a prefix, then time-ordered hex and random letters (ses_30bfbb6f4ffeJ2960akRy1tOR3). */
 function openCodeId(prefix: string): string {
   return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(7).toString('base64url').slice(0, 14)}`;
+}
+
+/** A one-hunk unified diff of the whole file, as OpenCode's tools put in their metadata. */
+function unifiedDiff(file: string, before: string, after: string): { text: string; additions: number; deletions: number } {
+  const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+  const old = lines(before);
+  const next = lines(after);
+  const body = [...old.map((line) => `-${line}`), ...next.map((line) => `+${line}`)];
+  const text = `Index: ${file}\n${'='.repeat(67)}\n--- ${file}\n+++ ${file}\n@@ -${old.length === 0 ? 0 : 1},${old.length} +${next.length === 0 ? 0 : 1},${next.length} @@\n${body.join('\n')}\n`;
+  return { text, additions: next.length, deletions: old.length };
 }
 
 export class SimulatedOpenCode implements SimulatedAgent {
@@ -69,20 +80,22 @@ export class SimulatedOpenCode implements SimulatedAgent {
 
   private sessionInfo(): Record<string, unknown> {
     const now = Date.now();
-    return { id: this.sessionId, slug: 'simulated', projectID: 'simulated', directory: this.workspace.dir, title: 'Simulated session', version: this.version, time: { created: now, updated: now } };
+    const tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } };
+    return { id: this.sessionId, slug: 'simulated', version: this.version, projectID: 'global', directory: this.workspace.dir, path: '', title: `New session - ${new Date(now).toISOString()}`, permission: [], cost: 0, tokens, time: { created: now, updated: now } };
   }
 
   start(model = 'gpt-5.3-codex'): void {
     this.model = { providerID: 'opencode', modelID: model };
-    this.event('session.created', { info: this.sessionInfo() });
+    this.event('session.created', { sessionID: this.sessionId, info: this.sessionInfo() });
   }
 
   prompt(text: string): void {
     const messageID = openCodeId('msg');
     this.lastUserMessage = messageID;
-    const message = { id: messageID, sessionID: this.sessionId, role: 'user', time: { created: Date.now() }, agent: 'build', model: this.model };
-    const parts = [{ id: openCodeId('prt'), sessionID: this.sessionId, messageID, type: 'text', text }];
-    this.fire('chat.message', { input: { sessionID: this.sessionId, agent: 'build', model: this.model, messageID }, output: { message, parts } });
+    const message = { id: messageID, role: 'user', sessionID: this.sessionId, time: { created: Date.now() }, agent: 'build', model: this.model };
+    const parts = [{ type: 'text', text, messageID, sessionID: this.sessionId, id: openCodeId('prt') }];
+    // OpenCode 1.18 passes only the session in the input; the message says the model.
+    this.fire('chat.message', { input: { sessionID: this.sessionId }, output: { message, parts } });
   }
 
   /** One assistant step: its tool call (before hook, the effect, after hook), then the step's final message. */
@@ -100,20 +113,20 @@ export class SimulatedOpenCode implements SimulatedAgent {
     const now = Date.now();
     const info = {
       id: openCodeId('msg'),
-      sessionID: this.sessionId,
-      role: 'assistant',
-      time: { created: now, completed: now },
       parentID: this.lastUserMessage ?? '',
-      modelID: this.model.modelID,
-      providerID: this.model.providerID,
+      role: 'assistant',
       mode: 'build',
       agent: 'build',
       path: { cwd: this.workspace.dir, root: this.workspace.dir },
       cost: 0,
-      tokens: { total: input + output + cacheRead, input, output, reasoning, cache: { read: cacheRead, write: 0 } },
+      tokens: { total: input + output + reasoning + cacheRead, input, output, reasoning, cache: { write: 0, read: cacheRead } },
+      modelID: this.model.modelID,
+      providerID: this.model.providerID,
+      time: { created: now, completed: now },
+      sessionID: this.sessionId,
       finish: 'tool-calls',
     };
-    this.event('message.updated', { info });
+    this.event('message.updated', { sessionID: this.sessionId, info });
   }
 
   private writeFile(path: string, content: string): void {
@@ -126,7 +139,7 @@ export class SimulatedOpenCode implements SimulatedAgent {
     return this.tool('write', { filePath, content }, () => {
       const exists = existsSync(filePath);
       this.writeFile(path, content);
-      return { title: relative(this.workspace.dir, filePath), output: 'Wrote file successfully.', metadata: { diagnostics: {}, filepath: filePath, exists } };
+      return { title: relative(this.workspace.dir, filePath), output: 'Wrote file successfully.', metadata: { diagnostics: {}, filepath: filePath, exists, truncated: false } };
     });
   }
 
@@ -137,7 +150,8 @@ export class SimulatedOpenCode implements SimulatedAgent {
       if (!before.includes(oldString)) throw new Error(`oldString not found in ${path}`);
       const after = before.replace(oldString, () => newString);
       this.writeFile(path, after);
-      return { title: relative(this.workspace.dir, filePath), output: 'Edit applied successfully.', metadata: { diagnostics: {}, diff: '', filediff: { file: filePath, before, after, additions: 0, deletions: 0 } } };
+      const patch = unifiedDiff(filePath, before, after);
+      return { title: relative(this.workspace.dir, filePath), output: 'Edit applied successfully.', metadata: { diagnostics: {}, diff: patch.text, filediff: { file: filePath, patch: patch.text, additions: patch.additions, deletions: patch.deletions }, truncated: false } };
     });
   }
 
@@ -148,10 +162,11 @@ export class SimulatedOpenCode implements SimulatedAgent {
     return this.tool('apply_patch', { patchText }, () => {
       this.writeFile(path, content);
       const filePath = join(this.workspace.dir, path);
+      const patch = unifiedDiff(filePath, '', content);
       return {
         title: `Success. Updated the following files:\nA ${path}`,
         output: `Success. Updated the following files:\nA ${path}`,
-        metadata: { diff: '', files: [{ filePath, relativePath: path, type: 'add', diff: '', before: '', after: content, additions: lines.length, deletions: 0 }], diagnostics: {}, truncated: false },
+        metadata: { diff: patch.text, files: [{ filePath, relativePath: path, type: 'add', patch: patch.text, additions: lines.length, deletions: 0 }], diagnostics: {}, truncated: false },
       };
     });
   }
@@ -159,12 +174,13 @@ export class SimulatedOpenCode implements SimulatedAgent {
   bash(command: string): string {
     return this.tool('bash', { command, description: 'Runs a command' }, () => {
       const result = spawnSync('sh', ['-c', command], { cwd: this.workspace.dir, env: this.workspace.env });
-      const output = `${result.stdout?.toString('utf8') ?? ''}${result.stderr?.toString('utf8') ?? ''}`;
-      return { title: command, output, metadata: { output, exit: result.status ?? 1, description: 'Runs a command', truncated: false } };
+      const output = `${result.stdout?.toString('utf8') ?? ''}${result.stderr?.toString('utf8') ?? ''}` || '(no output)';
+      return { title: command, metadata: { output, exit: result.status ?? 1, truncated: false }, output };
     });
   }
 
   end(): void {
+    this.event('session.status', { sessionID: this.sessionId, status: { type: 'idle' } });
     this.event('session.idle', { sessionID: this.sessionId });
     rmSync(this.driverDir, { recursive: true, force: true });
   }

@@ -242,6 +242,30 @@ describe('subagent usage embedded in agent_progress lines', () => {
     expect(s.modelsUsed).toEqual(expect.arrayContaining(['claude-opus-4-5-20251101', 'claude-opus-4-6', 'claude-haiku-4-5-20251001']));
   });
 
+  it('links a subagent that still runs (no tool result yet) through its progress lines', () => {
+    const text = read(PROGRESS)
+      .split('\n')
+      .filter((raw) => !raw.includes('"toolUseResult"') || !raw.includes('a44eb3e'))
+      .join('\n');
+    expect(lines(text).some((l) => l.toolUseResult?.agentId === 'a44eb3e')).toBe(false);
+    const s = summarizeClaudeTranscript({ main: text, subagents: [] });
+    expect(s.subagents).toEqual([expect.objectContaining({ id: 'a44eb3e', type: 'Explore', toolUseId: 'toolu_0131mUHnLpiv1HY9ZUv4g3DX' })]);
+    expect(s.warnings.join('\n')).not.toMatch(/no linked subagent/);
+  });
+
+  it('says a subagent\'s tokens are unknown, and reports none, when neither its file nor progress lines exist', () => {
+    const text = read(PROGRESS)
+      .split('\n')
+      .filter((raw) => !raw.includes('"agent_progress"'))
+      .join('\n');
+    const s = summarizeClaudeTranscript({ main: text, subagents: [] });
+    expect(s.subagents).toEqual([expect.objectContaining({ id: 'a44eb3e', transcriptFound: false, usage: undefined, estimatedCostUsd: undefined })]);
+    expect(s.modelsUsed).not.toContain('claude-haiku-4-5-20251001');
+    const obj = session(s);
+    expect(obj.subagents?.[0]).not.toHaveProperty('tokens');
+    expect(obj.warnings).toContainEqual(expect.stringMatching(/subagent a44eb3e: no transcript file and no progress lines.*tokens are unknown/));
+  });
+
   it('dedupes progress messages against the subagent file that repeats them', () => {
     const text = read(PROGRESS);
     // The subagent's file, as Claude Code writes it beside the parent: the embedded messages as lines.

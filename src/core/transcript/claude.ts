@@ -424,7 +424,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
         const agentId = str(data?.agentId);
         const inner = obj(data?.message);
         if (data?.type !== 'agent_progress' || agentId === undefined) return;
-        if (!progressAgents.has(agentId) || progressAgents.get(agentId) === undefined) progressAgents.set(agentId, str(record.parentToolUseID));
+        if (progressAgents.get(agentId) === undefined) progressAgents.set(agentId, str(record.parentToolUseID));
         const message = obj(inner?.message);
         if (inner?.type !== 'assistant' || message === undefined) return;
         const key = str(message.id) ?? str(inner.requestId) ?? str(inner.uuid) ?? `${file.owner}:${index}:progress`;
@@ -529,8 +529,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
     .sort(byCountThenName)
     .map(({ name, count: n }) => ({ server: name, count: n }));
 
-  for (const [agentId, toolUseId] of progressAgents) if (toolUseId !== undefined && !agentIdToToolUse.has(agentId)) agentIdToToolUse.set(agentId, toolUseId);
-  const subagents = summarizeSubagents(input.subagents, responses, agentCalls, agentIdToToolUse, [...progressAgents.keys()], warn);
+  const subagents = summarizeSubagents(input.subagents, responses, agentCalls, agentIdToToolUse, progressAgents, warn);
 
   let assistantMessages = 0;
   for (const r of responses.values()) if (r.owner === MAIN && r.mainThread) assistantMessages++;
@@ -621,14 +620,16 @@ function summarizeSubagents(
   responses: Map<string, Response>,
   agentCalls: Map<string, AgentCall>,
   agentIdToToolUse: Map<string, string>,
-  progressAgentIds: string[],
+  progressAgents: Map<string, string | undefined>,
   warn: (w: string) => void,
 ): SubagentSummary[] {
   const out: SubagentSummary[] = [];
   const seen = new Set<string>();
   const ignore = (): void => undefined;
   // A call whose result is not written yet (the subagent still runs) is linked by its progress lines.
-  for (const [agentId, toolUseId] of agentIdToToolUse) {
+  for (const [agentId, toolUseId] of progressAgents) {
+    if (toolUseId === undefined || agentIdToToolUse.has(agentId)) continue;
+    agentIdToToolUse.set(agentId, toolUseId);
     const call = agentCalls.get(toolUseId);
     if (call !== undefined) call.agentId ??= agentId;
   }
@@ -673,7 +674,7 @@ function summarizeSubagents(
     if (call.agentId === undefined) warn(`Agent tool call ${call.toolUseId} has no linked subagent; its tokens are not counted`);
     else summarize(call.agentId, false, undefined);
   }
-  for (const id of progressAgentIds) if (!seen.has(id)) summarize(id, false, undefined);
+  for (const id of progressAgents.keys()) if (!seen.has(id)) summarize(id, false, undefined);
   return out;
 }
 

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildSessionObject, type BuildSessionInput } from '../../src/core/session.js';
 import { summarizeClaudeTranscript } from '../../src/core/transcript/claude.js';
@@ -126,13 +127,21 @@ const inRange = (version: string): boolean => {
   return major === 2 && minor === 1 && patch !== undefined && patch >= 7 && patch <= 42;
 };
 
+const validate = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../schemas/chainloop-ai-coding-session-0.1.schema.json', import.meta.url)), 'utf8')) as object,
+);
+
+/** The session object, checked against Chainloop's schema on the way. */
 function session(transcript: BuildSessionInput['transcript'], extra: Partial<BuildSessionInput['session']> = {}): ReturnType<typeof buildSessionObject> {
-  return buildSessionObject({
+  const built = buildSessionObject({
     session: { id: 's-1', agent: 'claude-code', startedAt: '2030-01-01T00:00:00.000Z', endedAt: '2030-01-01T01:00:00.000Z', ...extra },
     transcript,
     files: [],
     git: { commits: [] },
   });
+  validate(built);
+  expect(validate.errors ?? []).toEqual([]);
+  return built;
 }
 
 describe('Claude Code 2.1.7-2.1.42 write no final usage: output is a lower bound', () => {

@@ -6,8 +6,8 @@
 //
 // Times: the session's start and end are its transcript's first and last line when it has timestamps,
 // else when trace's hooks saw it start and end. The transcript is the session as the agent ran it (the
-// schema's "when the session started"); the hooks only see it from the moment trace was installed and
-// fire before the first line is written. Both ends come from the same source, so the duration is one span.
+// schema's "when the session started"); the hooks see it only once trace is installed, and SessionStart
+// runs before the first line is written. Both ends come from one source, so the duration is one span.
 
 import { PRICES_AS_OF, modelProvider, withoutContextTag } from './prices.js';
 import type { TranscriptSummary } from './transcript/claude.js';

@@ -286,7 +286,7 @@ describe('summarizeOpenCodeExport', () => {
     const s = summarizeOpenCodeExport(readFileSync(MAIN, 'utf8'));
     expect(s.subagents).toHaveLength(4);
     expect(s.childSessions).toEqual(['ses_30bf5e2bdffeuYVmfe28CL29mf', 'ses_30bf1136cffeMc0ApFs2pCBK2s', 'ses_30bef4537ffeZVzOTJto6DQXVe', 'ses_30bde60cfffeUl5MlvvKDIuSi1']);
-    expect(s.subagents.every((a) => !a.transcriptFound && a.type === 'build')).toBe(true);
+    expect(s.subagents.every((a) => !a.transcriptFound && a.type === 'build' && a.usage === undefined)).toBe(true);
     expect(s.warnings.some((w) => w.includes('not exported'))).toBe(true);
   });
 
@@ -299,7 +299,7 @@ describe('summarizeOpenCodeExport', () => {
     const both = summarizeOpenCodeExport(JSON.stringify(parent), [{ sessionId: childId, text: childText }]);
     expect(both.usage.inputTokens).toBe(alone.usage.inputTokens + 5960 + 943 + 10895);
     expect(both.subagents[0]).toMatchObject({ id: childId, transcriptFound: true });
-    expect(both.subagents[0]!.usage.outputTokens).toBe(141 + 64 + 216 + 104 + 432 + 313);
+    expect(both.subagents[0]!.usage?.outputTokens).toBe(141 + 64 + 216 + 104 + 432 + 313);
   });
 
   it('reads the subagent session: its parent, its cost as OpenCode billed it', () => {
@@ -495,7 +495,8 @@ describe('the plugin on OpenCode 2.x (setup)', () => {
     queue.push({ type: 'session.step.started', data: { sessionID: 'ses_v2', assistantMessageID: 'msg_2', agent: 'build', model: { id: 'claude-sonnet-4-6', providerID: 'anthropic' } } });
     queue.push({ type: 'session.step.ended', data: { sessionID: 'ses_v2', assistantMessageID: 'msg_2', finish: 'stop', cost: 0.01, tokens: { input: 10, output: 5, reasoning: 2, cache: { read: 100, write: 3 } } } });
     wake?.();
-    for (let i = 0; i < 100 && sent().length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The event stream is not awaited by OpenCode: its payloads arrive when their hook has run.
+    for (let i = 0; i < 600 && sent().length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     await dispose();
     wake?.();
     const events = parseAll(sent());
@@ -516,7 +517,7 @@ describe('the plugin without trace on the PATH', () => {
       const plugin = ((await import(pathToFileURL(PLUGIN).href)) as PluginModule).default;
       const v1 = await plugin.server({ directory: tmpdir() });
       await v1['tool.execute.before']({ tool: 'bash', sessionID: 'ses_x', callID: 'c' }, { args: { command: 'ls' } });
-      expect(existsSync(logFile)).toBe(false);
+      expect(sent().filter((call) => call.payload.session_id === 'ses_x')).toEqual([]);
     } finally {
       process.env.PATH = saved;
     }
@@ -631,5 +632,24 @@ describe('reverseUnifiedDiff', () => {
     expect(reverseUnifiedDiff('a\nc\n', '@@ -2,1 +1,0 @@\n-b\n')).toBe('a\nb\nc\n');
     expect(reverseUnifiedDiff('', '@@ -0,0 +1,1 @@\n+x\n')).toBeUndefined();
     expect(reverseUnifiedDiff('x\n', '@@ -0,0 +1,1 @@\n+x\n')).toBe('');
+  });
+});
+
+describe('OpenCode ids in a redacted session object', () => {
+  it('keeps the real exports\' session, message, part and call ids: they authorise nothing', async () => {
+    const { createRedactor } = await import('../../src/core/redact.js');
+    const redactor = await createRedactor({ scanner: { ruleIds: [], scan: () => [] } });
+    const ids = new Set<string>();
+    for (const path of [MAIN, SUBAGENT]) {
+      const exported = readExport(path);
+      ids.add(exported.info.id);
+      for (const message of exported.messages) {
+        ids.add(message.info.id);
+        for (const part of message.parts) [part.id, part.callID].forEach((id) => id && ids.add(id));
+      }
+    }
+    ids.delete('REDACTED');
+    expect(ids.size).toBeGreaterThan(100);
+    for (const id of ids) expect(redactor.redactText(id).text, id).toBe(id);
   });
 });

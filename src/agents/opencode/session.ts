@@ -91,7 +91,9 @@ function price(turns: TurnUsage[]): Priced {
 
 function subagentSummary(id: string, turns: TurnUsage[], extra: Partial<SubagentSummary> = {}): SubagentSummary {
   const priced = price(turns);
-  return { id, transcriptFound: turns.length > 0, models: priced.byModel.map((m) => m.model), usage: priced.usage, estimatedCostUsd: priced.usd, ...extra };
+  // No usage of its own reported: its spend is unknown, not zero.
+  const usage = turns.length > 0 ? priced.usage : undefined;
+  return { id, transcriptFound: turns.length > 0, models: priced.byModel.map((m) => m.model), usage, estimatedCostUsd: priced.usd, ...extra };
 }
 
 function toolCounts(names: string[]): TranscriptSummary['tools'] {

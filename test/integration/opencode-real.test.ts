@@ -37,9 +37,14 @@ const toolCall = (id: string, name: string, args: unknown, u: Chunk): Chunk[] =>
   chunk({}, 'tool_calls', u),
 ];
 
-/** The model's script: one step per request that offers tools; the title request gets a title. */
+/**
+ * The model's script: one step per request that offers tools; the title request gets a title. The
+ * main agent (offered `task`) writes, edits, runs a command and hands a subagent a task; the subagent
+ * (not offered `task`) runs one command.
+ */
 function scriptedModel(dir: string): Promise<Server> {
   let step = 0;
+  let subagentStep = 0;
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (data: Buffer) => (body += data.toString('utf8')));
@@ -47,9 +52,15 @@ function scriptedModel(dir: string): Promise<Server> {
       const tools = ((JSON.parse(body || '{}') as { tools?: { function?: { name?: string } }[] }).tools ?? []).map((tool) => tool.function?.name);
       let chunks: Chunk[];
       if (!tools.includes('bash')) chunks = [chunk({ role: 'assistant', content: 'Greeting' }), chunk({}, 'stop', usage(50, 3, 0, 0))];
-      else if (++step === 1) chunks = toolCall('call_write_1', 'write', { filePath: join(dir, 'hello.ts'), content: 'export const hello = 1;\nexport const world = 2;\n' }, usage(1200, 40, 1000, 16));
+      else if (!tools.includes('task')) {
+        chunks =
+          ++subagentStep === 1
+            ? toolCall('call_sub_4', 'bash', { command: "printf 'sub\\n' > sub.txt", description: 'Writes sub.txt' }, usage(300, 20, 0, 0))
+            : [chunk({ role: 'assistant', content: 'Sub done.' }), chunk({}, 'stop', usage(320, 4, 0, 0))];
+      } else if (++step === 1) chunks = toolCall('call_write_1', 'write', { filePath: join(dir, 'hello.ts'), content: 'export const hello = 1;\nexport const world = 2;\n' }, usage(1200, 40, 1000, 16));
       else if (step === 2) chunks = toolCall('call_edit_2', 'edit', { filePath: join(dir, 'hello.ts'), oldString: 'hello = 1', newString: 'hello = 3' }, usage(1300, 30, 1200, 8));
       else if (step === 3) chunks = toolCall('call_bash_3', 'bash', { command: "printf 'generated\\n' > gen.txt", description: 'Writes gen.txt' }, usage(1400, 20, 1300, 4));
+      else if (step === 4) chunks = toolCall('call_task_4', 'task', { description: 'Write sub.txt', prompt: 'write sub.txt with the shell', subagent_type: 'general' }, usage(1450, 10, 1400, 0));
       else chunks = [chunk({ role: 'assistant', content: 'Done.' }), chunk({}, 'stop', usage(1500, 5, 1400, 0))];
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const c of chunks) response.write(`data: ${JSON.stringify(c)}\n\n`);
@@ -112,9 +123,15 @@ describe.skipIf(OPENCODE === undefined)('the real OpenCode with trace\'s plugin'
     expect(session.agent.name).toBe('opencode');
     expect(session.agent.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(session.model.primary).toBe('claude-sonnet-4-6');
-    // Four responses: input without the cached part, output with the reasoning.
-    expect(session.usage).toMatchObject({ input_tokens: 200 + 100 + 100 + 100, output_tokens: 40 + 30 + 20 + 5, cache_read_input_tokens: 1000 + 1200 + 1300 + 1400 });
-    for (const path of ['hello.ts', 'gen.txt']) {
+    // Five responses of the main agent and two of the subagent: input without the cached part, output with the reasoning.
+    expect(session.usage).toMatchObject({
+      input_tokens: 200 + 100 + 100 + 50 + 100 + 300 + 320,
+      output_tokens: 40 + 30 + 20 + 10 + 5 + 20 + 4,
+      cache_read_input_tokens: 1000 + 1200 + 1300 + 1400 + 1400,
+    });
+    // The subagent ran in a child session: its command is the parent session's, one session in all.
+    expect(statement.predicate.sessions).toHaveLength(1);
+    for (const path of ['hello.ts', 'gen.txt', 'sub.txt']) {
       expect(commit.files.find((f) => f.path === path)!.lines.every((range) => range.attribution === 'ai' && range.session_id === session.session.id)).toBe(true);
     }
   });

@@ -594,6 +594,17 @@ describe('readOpenCodeSession', () => {
     ]);
     const none = await readOpenCodeSession({ id: 'ses_2', agent_version: null, started_at: null, ended_at: null }, { prompts: () => [], toolCalls: () => [] });
     expect(none.summary).toBeNull();
+    // A subagent known from its calls, its usage stored without it: in the totals, not per subagent.
+    const child = await readOpenCodeSession(
+      { id: 'ses_1', agent_version: null, started_at: null, ended_at: null },
+      {
+        turnUsage: () => turns,
+        prompts: () => [],
+        toolCalls: () => [{ tool_use_id: 'call_2', agent_id: 'ses_child', tool_name: 'bash', input_json: null, started_at: null }],
+      },
+    );
+    expect(child.summary!.subagents).toEqual([{ id: 'ses_child', transcriptFound: false, models: [], usage: undefined, estimatedCostUsd: undefined }]);
+    expect(child.summary!.warnings).toContain('OpenCode: subagents\' responses are counted in the session totals and assistant messages, not per subagent');
     expect(none.warnings).toEqual(['OpenCode: the plugin reported no token usage for this session; usage is unknown']);
   });
 });

@@ -128,7 +128,15 @@ export function summarizeTurnUsage(input: TurnUsageInput): TranscriptSummary {
     ...all.warnings,
   ];
   const subagents = [...byAgent.entries()].map(([id, turns]) => subagentSummary(id, turns));
-  if (subagents.some((s) => !s.transcriptFound)) warnings.push('OpenCode: some subagents reported no usage of their own; their tokens are not in the totals');
+  // A store that keeps no subagent with the usage has every response in the main thread's figures.
+  const perAgent = input.turns.some((turn) => turn.agentId !== undefined);
+  if (subagents.some((s) => !s.transcriptFound)) {
+    warnings.push(
+      perAgent
+        ? 'OpenCode: some subagents reported no usage of their own; their tokens are not in the totals'
+        : 'OpenCode: subagents\' responses are counted in the session totals and assistant messages, not per subagent',
+    );
+  }
   const times = [...input.turns.map((t) => t.at), ...input.prompts.map((p) => p.at)].sort();
   const primary = (mainPriced.byModel.length > 0 ? mainPriced : all).byModel[0]?.model;
   const assistant = main.length;

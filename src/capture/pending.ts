@@ -61,13 +61,14 @@ function recordName(sessionId: string, toolUseId: string, path: string | undefin
 }
 
 /**
- * Leaves a pre hook's record; `copyFrom` is the file whose content it saw. A repeated pre hook for the
- * same call keeps the first record. The record is renamed into place last, so a reader never sees
- * one without its copy.
+ * Leaves a pre hook's record; `copyFrom` is the file whose content it saw. The post hook finds it by
+ * `recordId`, the id the agent gives both hooks (the stored id unless that differs). A repeated pre
+ * hook for the same call keeps the first record. The record is renamed into place last, so a reader
+ * never sees one without its copy.
  */
-export function writePending(repo: Repo, call: PendingCall, copyFrom?: string): void {
+export function writePending(repo: Repo, call: PendingCall, copyFrom?: string, recordId = call.toolUseId): void {
   const dir = pendingDir(repo);
-  const base = join(dir, recordName(call.session.id, call.toolUseId, call.file?.path));
+  const base = join(dir, recordName(call.session.id, recordId, call.file?.path));
   if (existsSync(base + RECORD)) return;
   mkdirSync(dir, { recursive: true });
   if (copyFrom !== undefined) copyFileSync(copyFrom, base + COPY);
@@ -137,7 +138,7 @@ export function takePending(repo: Repo, sessionId: string, toolUseId: string, pa
 export function takeEarlierPending(repo: Repo, sessionId: string, path: string, at: string, toolUseId: string): TakenCall[] {
   const dir = pendingDir(repo);
   return listPending(dir, recordName(sessionId, toolUseId, path) + RECORD)
-    .records.filter(({ call }) => call.session.id === sessionId && call.file?.path === path && call.at <= at)
+    .records.filter(({ call }) => call.session.id === sessionId && call.file?.path === path && call.at <= at && call.toolUseId !== toolUseId)
     .flatMap(({ name, call }) => take(dir, name, call) ?? []);
 }
 

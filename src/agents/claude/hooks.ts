@@ -6,6 +6,9 @@ import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall 
 /** The events of `trace hook claude <event>`, as hooks/claude/settings.json names Claude Code's events. */
 const EVENTS: readonly string[] = ['session-start', 'session-end', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] satisfies CaptureEventName[];
 
+/** Claude Code's names of those events, as its payloads' `hook_event_name` gives them. */
+const HOOK_EVENT_NAMES: readonly string[] = ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure'];
+
 const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
 const SHELL_TOOLS = ['Bash'];
 
@@ -30,6 +33,10 @@ function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResu
   if (!isRecord(payload)) return { ok: false, ignored: false, problems: ['payload: expected a JSON object'] };
   // Cursor and Copilot can load Claude Code's hooks; their relayed payloads are captured by their own hooks.
   if ('cursor_version' in payload) return { ok: false, ignored: true, problems: ['payload relayed by Cursor (cursor_version)'] };
+  // Gemini CLI (`gemini hooks migrate --from-claude`), Cursor and Copilot can run these commands for
+  // their own events: a payload named as none of the events trace installs for Claude Code is theirs.
+  const eventName = payload.hook_event_name;
+  if (typeof eventName === 'string' && !HOOK_EVENT_NAMES.includes(eventName)) return { ok: false, ignored: true, problems: [`payload of another agent's ${eventName} event`] };
   const problems: string[] = [];
   const sessionId = payload.session_id;
   if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
@@ -39,7 +46,8 @@ function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResu
     sessionId: typeof sessionId === 'string' ? sessionId : '',
     cwd: optionalString(payload, 'cwd', problems),
     transcriptPath: optionalString(payload, 'transcript_path', problems),
-    model: optionalString(payload, 'model', problems),
+    // SessionStart names the 1M-context variant `claude-opus-4-7[1m]`; the model is the same (prices.ts withoutContextTag).
+    model: optionalString(payload, 'model', problems)?.trim().replace(/\s*\[[^\]]*\]$/, ''),
     source: optionalString(payload, 'source', problems),
     reason: optionalString(payload, 'reason', problems),
     prompt: optionalString(payload, 'prompt', problems),

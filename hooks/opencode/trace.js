@@ -69,10 +69,17 @@ function cut(text) {
   return typeof text === 'string' && text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}…` : text;
 }
 
-/** What trace keeps of a tool's result: the title, the start of the output, the metadata of file tools. */
+/**
+ * What trace keeps of a tool's result: the title, the start of the output, the metadata of file tools
+ * (what they say of the file before) without its `diff`, which repeats their per-file patches.
+ */
 function resultOf(tool, title, output, metadata) {
   const result = { title, output: cut(output) };
-  if (FILE_TOOLS.includes(tool)) result.metadata = metadata;
+  if (FILE_TOOLS.includes(tool) && metadata && typeof metadata === 'object') {
+    const kept = { ...metadata };
+    delete kept.diff;
+    result.metadata = kept;
+  }
   else if (metadata && typeof metadata === 'object' && 'exit' in metadata) result.metadata = { exit: metadata.exit };
   return result;
 }

@@ -525,7 +525,7 @@ describe('the plugin without trace on the PATH', () => {
 });
 
 describe('SimulatedOpenCode', () => {
-  it('drives the installed plugin around real edits and a shell call', () => {
+  it('runs the installed plugin\'s command with its payloads around real edits and a shell call', () => {
     rmSync(logFile, { force: true });
     const dir = mkdtempSync(join(tmpdir(), 'trace-oc-sim-'));
     try {
@@ -545,7 +545,9 @@ describe('SimulatedOpenCode', () => {
       expect(events.map((e) => e.name)).toEqual([
         'session-start',
         'user-prompt-submit',
-        ...Array<string[]>(4).fill(['pre-tool-use', 'post-tool-use', 'turn-usage']).flat(),
+        ...Array<string[]>(4).fill(['pre-tool-use', 'post-tool-use']).flat(),
+        // OpenCode does not wait for the plugin's usage events: they come between turns.
+        ...Array<string>(4).fill('turn-usage'),
         'session-end',
       ]);
       expect(events.every((e) => e.sessionId === agent.sessionId)).toBe(true);
@@ -553,6 +555,27 @@ describe('SimulatedOpenCode', () => {
       expect(events.filter((e) => e.name === 'post-tool-use').map((e) => e.tool!.name)).toEqual(['write', 'edit', 'apply_patch', 'bash']);
       const edit = events.find((e) => e.name === 'post-tool-use' && e.tool!.name === 'edit')!.tool!;
       expect(contentBeforeCall(edit, 'src/hello.ts', 'export const hello = 2;\n')).toBe('export const hello = 1;\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends what the plugin itself sends for the same call', async () => {
+    rmSync(logFile, { force: true });
+    const dir = mkdtempSync(join(tmpdir(), 'trace-oc-sim-'));
+    try {
+      mkdirSync(join(dir, '.opencode', 'plugins'), { recursive: true });
+      writeFileSync(join(dir, PLUGIN_FILE), pluginText());
+      const agent = new SimulatedOpenCode({ dir, env: { ...process.env } });
+      const callID = agent.bash('echo hi');
+      const simulated = sent();
+      rmSync(logFile, { force: true });
+      const plugin = ((await import(pathToFileURL(PLUGIN).href)) as PluginModule).default;
+      const v1 = await plugin.server({ directory: dir });
+      const args = simulated[0]!.payload.args;
+      await v1['tool.execute.before']({ tool: 'bash', sessionID: agent.sessionId, callID }, { args });
+      await v1['tool.execute.after']({ tool: 'bash', sessionID: agent.sessionId, callID, args }, { title: 'echo hi', metadata: { output: 'hi\n', exit: 0, truncated: false }, output: 'hi\n' });
+      expect(sent()).toEqual(simulated);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,30 +1,22 @@
-// A stand-in for OpenCode, for the tests, the demo and the bench. OpenCode runs its plugins in its own
-// process; the stand-in loads the plugin INSTALLED in .opencode/plugins/trace.ts the same way (a
-// Node child process imports it and calls its OpenCode 1.x hooks) and hands it what OpenCode 1.18.33
-// hands plugins (shapes recorded from the real binary driving a plugin: hook inputs and outputs,
-// session and message events, tool metadata), around real file changes. The plugin then runs
-// `trace hook opencode …` as it does inside OpenCode.
+// A stand-in for OpenCode, for the tests, the demo and the bench. OpenCode runs trace's plugin inside
+// its own process, and the plugin runs one command per event: the stand-in reads that command from the
+// plugin INSTALLED in .opencode/plugins/trace.ts and runs it with `sh -c`, with the payload the plugin
+// builds from what OpenCode 1.18.33 hands it (tool inputs and metadata as recorded from the real binary),
+// around real file changes. Tool calls are awaited by OpenCode (pre and post run in turn); a response's
+// token counts arrive as an event OpenCode does not wait for, so the stand-in sends them between turns.
+// The plugin's own code runs in test/unit/agents-opencode.test.ts and, with the real binary, in
+// test/integration/opencode-real.test.ts.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { SimulatedAgent, Workspace } from '../types.js';
 import { PLUGIN_FILE } from './install.js';
 
-/** Runs in the child: imports the plugin, calls `server()`, then the one hook the call names. */
-const DRIVER = `
-import { pathToFileURL } from 'node:url';
-const [pluginPath] = process.argv.slice(2);
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
-const call = JSON.parse(input);
-const mod = await import(pathToFileURL(pluginPath).href);
-const plugin = mod.default;
-const hooks = await plugin.server({ directory: call.directory, worktree: call.directory, project: { id: 'simulated', worktree: call.directory } });
-if (call.hook === 'event') await hooks.event({ event: call.event });
-else await hooks[call.hook](call.input, call.output);
-`;
+/** The command template in trace's plugin (`traceCommand`); `${event}` is the event's name. */
+const COMMAND = /`(if command -v trace >\/dev\/null 2>&1; then trace hook opencode \$\{event\}; fi)`/;
+/** The plugin's cut of a tool's output. */
+const MAX_OUTPUT = 2000;
 
 /** OpenCode's ids: a prefix, then time-ordered hex and random letters (ses_30bfbb6f4ffeJ2960akRy1tOR3). */
 function openCodeId(prefix: string): string {
@@ -47,63 +39,59 @@ export class SimulatedOpenCode implements SimulatedAgent {
   private model = { providerID: 'opencode', modelID: 'gpt-5.3-codex' };
   private lastUserMessage: string | undefined;
   private counter = 0;
-  private readonly driverDir: string;
+  /** Responses completed since the last turn: their token counts, sent as OpenCode's events would be. */
+  private responses: Record<string, unknown>[] = [];
 
   constructor(
     readonly workspace: Workspace,
     options: { sessionId?: string } = {},
   ) {
     this.sessionId = options.sessionId ?? openCodeId('ses');
-    this.driverDir = mkdtempSync(join(tmpdir(), 'trace-opencode-'));
-    writeFileSync(join(this.driverDir, 'driver.mjs'), DRIVER);
   }
 
-  /** Calls one of the installed plugin's hooks, as OpenCode does; nothing when no plugin is installed. */
-  private fire(hook: string, payload: { event?: unknown; input?: unknown; output?: unknown }): void {
+  /** Runs the installed plugin's command for `event` with the plugin's payload; nothing when trace's plugin is not installed. */
+  private fire(event: string, fields: Record<string, unknown>): void {
     const installed = join(this.workspace.dir, PLUGIN_FILE);
     if (!existsSync(installed)) return;
-    // Node does not import .ts files; the plugin is plain JavaScript, so a .mjs copy is the same module.
-    const copy = join(this.driverDir, 'trace.mjs');
-    writeFileSync(copy, readFileSync(installed));
-    const result = spawnSync(process.execPath, [join(this.driverDir, 'driver.mjs'), copy], {
+    const template = COMMAND.exec(readFileSync(installed, 'utf8'))?.[1];
+    if (template === undefined) return;
+    const payload = { plugin: 'chainloop-trace', format: 1, api: 'v1', session_id: this.sessionId, cwd: this.workspace.dir, ...fields };
+    spawnSync('/bin/sh', ['-c', template.replace('${event}', event)], {
       cwd: this.workspace.dir,
       env: this.workspace.env,
-      input: JSON.stringify({ hook, directory: this.workspace.dir, ...payload }),
-      maxBuffer: 64 * 1024 * 1024,
+      input: JSON.stringify(payload),
+      stdio: ['pipe', 'ignore', 'ignore'],
+      timeout: 30_000,
     });
-    if (result.status !== 0) throw new Error(`the OpenCode plugin failed in ${hook}: ${result.stderr?.toString('utf8') ?? String(result.error)}`);
   }
 
-  private event(type: string, properties: Record<string, unknown>): void {
-    this.fire('event', { event: { type, properties } });
-  }
-
-  private sessionInfo(): Record<string, unknown> {
-    const now = Date.now();
-    const tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } };
-    return { id: this.sessionId, slug: 'simulated', version: this.version, projectID: 'global', directory: this.workspace.dir, path: '', title: `New session - ${new Date(now).toISOString()}`, permission: [], cost: 0, tokens, time: { created: now, updated: now } };
+  /** The token counts of the responses completed so far (OpenCode's `message.updated` events). */
+  private flushResponses(): void {
+    for (const info of this.responses.splice(0)) {
+      this.fire('turn-usage', { message_id: info.id, model: info.modelID, provider: info.providerID, tokens: info.tokens, cost: info.cost });
+    }
   }
 
   start(model = 'gpt-5.3-codex'): void {
     this.model = { providerID: 'opencode', modelID: model };
-    this.event('session.created', { sessionID: this.sessionId, info: this.sessionInfo() });
+    this.fire('session-start', { title: `New session - ${new Date().toISOString()}`, opencode_version: this.version });
   }
 
   prompt(text: string): void {
+    this.flushResponses();
     const messageID = openCodeId('msg');
     this.lastUserMessage = messageID;
-    const message = { id: messageID, role: 'user', sessionID: this.sessionId, time: { created: Date.now() }, agent: 'build', model: this.model };
-    const parts = [{ type: 'text', text, messageID, sessionID: this.sessionId, id: openCodeId('prt') }];
-    // OpenCode 1.18 passes only the session in the input; the message says the model.
-    this.fire('chat.message', { input: { sessionID: this.sessionId }, output: { message, parts } });
+    this.fire('user-prompt-submit', { prompt: text, message_id: messageID, model: this.model.modelID, provider: this.model.providerID, agent: 'build' });
   }
 
-  /** One assistant step: its tool call (before hook, the effect, after hook), then the step's final message. */
+  /** One assistant step: its tool call (pre, the effect, post), then the step's response completing. */
   private tool(tool: string, args: Record<string, unknown>, effect: () => { title: string; output: string; metadata: Record<string, unknown> }): string {
     const callID = `call_${String(++this.counter).padStart(4, '0')}${randomBytes(9).toString('base64url')}`;
-    this.fire('tool.execute.before', { input: { tool, sessionID: this.sessionId, callID }, output: { args } });
-    const result = effect();
-    this.fire('tool.execute.after', { input: { tool, sessionID: this.sessionId, callID, args }, output: result });
+    this.fire('pre-tool-use', { tool, call_id: callID, args });
+    const { title, output, metadata } = effect();
+    const kept: Record<string, unknown> = tool === 'bash' ? { exit: metadata.exit } : { ...metadata };
+    delete kept.diff;
+    this.fire('post-tool-use', { tool, call_id: callID, args, result: { title, output: output.length > MAX_OUTPUT ? `${output.slice(0, MAX_OUTPUT)}…` : output, metadata: kept } });
     this.respond(200 + this.counter, 40, 16);
     return callID;
   }
@@ -111,13 +99,10 @@ export class SimulatedOpenCode implements SimulatedAgent {
   /** An assistant message completing, with OpenCode's token counts (input excludes cache, output excludes reasoning). */
   respond(input: number, output: number, reasoning: number, cacheRead = 0): void {
     const now = Date.now();
-    const info = {
+    this.responses.push({
       id: openCodeId('msg'),
       parentID: this.lastUserMessage ?? '',
       role: 'assistant',
-      mode: 'build',
-      agent: 'build',
-      path: { cwd: this.workspace.dir, root: this.workspace.dir },
       cost: 0,
       tokens: { total: input + output + reasoning + cacheRead, input, output, reasoning, cache: { write: 0, read: cacheRead } },
       modelID: this.model.modelID,
@@ -125,8 +110,7 @@ export class SimulatedOpenCode implements SimulatedAgent {
       time: { created: now, completed: now },
       sessionID: this.sessionId,
       finish: 'tool-calls',
-    };
-    this.event('message.updated', { sessionID: this.sessionId, info });
+    });
   }
 
   private writeFile(path: string, content: string): void {
@@ -180,8 +164,7 @@ export class SimulatedOpenCode implements SimulatedAgent {
   }
 
   end(): void {
-    this.event('session.status', { sessionID: this.sessionId, status: { type: 'idle' } });
-    this.event('session.idle', { sessionID: this.sessionId });
-    rmSync(this.driverDir, { recursive: true, force: true });
+    this.flushResponses();
+    this.fire('session-end', { reason: 'idle' });
   }
 }

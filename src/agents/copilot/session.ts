@@ -82,6 +82,16 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
   const toolCalls = new Map<string, string>();
   const metrics = new Map<string, ModelMetrics>();
   const outputByModel = new Map<string, { output: number; responses: number }>();
+  // A response's model is named only by its tool calls' completion (or a later model change): until then its tokens wait here.
+  let unassigned: number[] = [];
+  const assign = (model: string, output: number) => {
+    const seen = outputByModel.get(model) ?? { output: 0, responses: 0 };
+    outputByModel.set(model, { output: seen.output + output, responses: seen.responses + 1 });
+  };
+  const settle = (model: string) => {
+    for (const output of unassigned) assign(model, output);
+    unassigned = [];
+  };
   const userMessages = new Set<string>();
   const assistantMessages = new Set<string>();
   let shutdowns = 0;
@@ -115,6 +125,7 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
       }
       case 'session.model_change':
         currentModel = str(data.newModel) ?? currentModel;
+        if (unassigned.length > 0) settle(str(data.previousModel) ?? currentModel ?? 'unknown');
         break;
       case 'user.message': {
         const content = str(data.content);
@@ -129,9 +140,9 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
         const key = str(data.messageId) ?? str(record.id);
         if (key !== undefined && !assistantMessages.has(key)) {
           assistantMessages.add(key);
-          const model = str(data.model) ?? currentModel ?? 'unknown';
-          const seen = outputByModel.get(model) ?? { output: 0, responses: 0 };
-          outputByModel.set(model, { output: seen.output + count(data.outputTokens), responses: seen.responses + 1 });
+          const model = str(data.model) ?? currentModel;
+          if (model === undefined) unassigned.push(count(data.outputTokens));
+          else assign(model, count(data.outputTokens));
         }
         for (const request of arr(data.toolRequests)) {
           const call = obj(request);
@@ -144,6 +155,7 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
         break;
       case 'tool.execution_complete':
         currentModel = str(data.model) ?? currentModel;
+        if (currentModel !== undefined) settle(currentModel);
         break;
       case 'session.compaction_complete':
         summary.compactions++;
@@ -169,6 +181,7 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
     }
   }
 
+  settle(currentModel ?? lastShutdownModel ?? 'unknown');
   summary.messages = { user: userMessages.size, assistant: assistantMessages.size, total: userMessages.size + assistantMessages.size };
   const byName = new Map<string, number>();
   for (const name of toolCalls.values()) byName.set(name, (byName.get(name) ?? 0) + 1);

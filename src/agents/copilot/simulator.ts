@@ -20,6 +20,7 @@ export interface RunResult {
 interface Entry {
   type?: string;
   bash?: string;
+  powershell?: string;
   cwd?: string;
   env?: Record<string, string>;
   timeoutSec?: number;
@@ -60,8 +61,9 @@ export class SimulatedCopilot implements SimulatedAgent {
       const config = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { hooks?: Record<string, Entry[]> };
       for (const entry of config.hooks?.[event] ?? []) {
         if (entry.type !== 'command') continue;
-        // Copilot fails an entry without a bash/powershell key on every event.
-        if (!entry.bash) throw new Error(`${file}: ${event} entry has no "bash" key; Copilot would fail it ("Neither 'bash' nor 'powershell' specified")`);
+        // Copilot fails an entry with neither key on every event; on Unix it runs `bash`.
+        if (!entry.bash && !entry.powershell) throw new Error(`${file}: ${event} entry has neither "bash" nor "powershell"; Copilot fails it on every event`);
+        if (!entry.bash) continue;
         const cwd = entry.cwd === undefined ? this.workspace.dir : isAbsolute(entry.cwd) ? entry.cwd : join(this.workspace.dir, entry.cwd);
         const run = spawnSync('bash', ['-c', entry.bash], { cwd, env: { ...this.workspace.env, ...entry.env }, input, timeout: (entry.timeoutSec ?? 30) * 1000, maxBuffer: 64 * 1024 * 1024 });
         const result = { stdout: run.stdout?.toString('utf8') ?? '', stderr: run.stderr?.toString('utf8') ?? '', code: run.status ?? 1 };

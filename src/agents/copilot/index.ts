@@ -1,5 +1,5 @@
 // GitHub Copilot CLI: hooks in `.github/hooks/trace.json`, usage from `~/.copilot/session-state/<id>/events.jsonl`.
-import { readRegularFile } from '../claude-transcript.js';
+import { readRegularFile } from '../read-file.js';
 import type { Agent } from '../types.js';
 import { hooks } from './hooks.js';
 import { CONFIG_FILE, hooksInstalled, planInstall, removeHooks } from './install.js';

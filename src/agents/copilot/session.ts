@@ -11,10 +11,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { estimateCost, lookupPrice, roundUsd, type TokenUsage } from '../../core/prices.js';
-import type { ModelUsageSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../../core/transcript/claude.js';
+import type { AgentSessionRead, ConversationEntry, ModelUsageSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
 import { errorMessage } from '../../errors.js';
 import type { SessionRecord } from '../../store.js';
-import type { AgentSessionRead, ConversationEntry } from '../types.js';
 
 type Json = Record<string, unknown>;
 
@@ -287,6 +286,5 @@ export async function readCopilotSession(session: Pick<SessionRecord, 'id' | 'tr
     };
   }
   const { summary, conversation, records } = summarizeCopilotEvents(text);
-  const warnings = session.transcript_path === null ? [`no agentStop hook named the session's record; read ${path}`] : [];
-  return { summary, warnings, conversation, records };
+  return { summary, warnings: [], conversation, records };
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { agent } from '../../src/agents/copilot/index.js';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { withStore } from '../support/store.js';
 
 afterAll(cleanupTemps);
 
@@ -85,6 +86,22 @@ describe('trace hook copilot on the real payloads', () => {
     expect(logOf(repo.dir)).not.toMatch(/\berror\b/);
     // Both create calls were paired (pre and post) and stored: no "no pre-tool-use capture" warning.
     expect(logOf(repo.dir)).not.toContain('no pre-tool-use capture');
+    withStore(repo, (store) => {
+      const sessions = store.sessions();
+      expect(sessions.map((s) => [s.id, s.agent]).sort()).toEqual([
+        ['31b0eadb-c44b-41ef-b46b-16c3f8e1fdd6', 'copilot'],
+        ['b0ff98c0-8e01-4b73-bf92-9649b139931b', 'copilot'],
+        ['b4257b63-a7e8-4e3f-9bf0-019c98db1744', 'copilot'],
+      ]);
+      expect(sessions.find((s) => s.id === 'b0ff98c0-8e01-4b73-bf92-9649b139931b')).toMatchObject({ source: 'new', end_reason: 'complete' });
+      expect(store.sessionEdits('31b0eadb-c44b-41ef-b46b-16c3f8e1fdd6')).toEqual([{ path: 'copilot-cli-attach/README.md', edits: 1 }]);
+      const calls = store.toolCalls('b4257b63-a7e8-4e3f-9bf0-019c98db1744');
+      expect(calls.map((c) => [c.tool_name, c.status])).toEqual([
+        ['bash', 'done'],
+        ['create', 'done'],
+      ]);
+      expect(store.sessionEdits('b4257b63-a7e8-4e3f-9bf0-019c98db1744')).toEqual([{ path: 'test-copilot/README.md', edits: 1 }]);
+    });
   });
 });
 

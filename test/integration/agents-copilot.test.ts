@@ -51,7 +51,7 @@ describe('trace init --copilot', () => {
     expect(repo.trace(['init', '--copilot', '--yes']).code).toBe(0);
     expect(existsSync(join(repo.dir, CONFIG))).toBe(true);
     expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
-    expect(existsSync(join(repo.dir, CONFIG))).toBe(false);
+    expect(existsSync(join(repo.dir, '.github'))).toBe(false);
   });
 });
 

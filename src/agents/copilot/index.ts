@@ -19,6 +19,7 @@ export const agent: Agent = {
     `Copilot CLI runs the hooks of ${CONFIG_FILE} in folders you trust (it asks on its first start in this repository).`,
     `Committed, ${CONFIG_FILE} also runs in Copilot's cloud agent, where the hooks do nothing unless trace is installed there.`,
   ],
-  readSession: (session) => readCopilotSession(session, (path) => readRegularFile(path)),
+  // Copilot's home ($COPILOT_HOME, ~/.copilot) as the pushing process sees it: where events.jsonl is when no agentStop named it.
+  readSession: (session) => readCopilotSession(session, (path) => readRegularFile(path), process.env),
   simulate: (workspace, options) => new SimulatedCopilot(workspace, options),
 };

@@ -7,7 +7,7 @@ import type { CaptureEvent, ToolCall } from '../../src/agents/types.js';
 import { geminiConversation, parseGeminiChat, summarizeGeminiChat } from '../../src/agents/gemini/chat.js';
 import { agent } from '../../src/agents/gemini/index.js';
 import { hooks } from '../../src/agents/gemini/hooks.js';
-import { CONFIG_FILE, hooksInstalled, planInstall, removeHooks } from '../../src/agents/gemini/install.js';
+import { CONFIG_FILE, hooksEnabled, hooksInstalled, planInstall, removeHooks } from '../../src/agents/gemini/install.js';
 import { readGeminiSession } from '../../src/agents/gemini/session.js';
 import { SimulatedGemini } from '../../src/agents/gemini/simulator.js';
 
@@ -206,6 +206,22 @@ describe('install into .gemini/settings.json', () => {
     const hooksValue = (JSON.parse(plan.text!) as { hooks: Record<string, unknown> }).hooks;
     expect(hooksValue.enabled).toBe(true);
     expect(hooksValue.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'if command -v trace >/dev/null 2>&1; then trace hook gemini session-start; fi', timeout: 10000 }] }]);
+  });
+
+  it('moves trace hook out of a group whose matcher someone changed, leaving their hook where it was', () => {
+    const shared = `${JSON.stringify({ hooks: { BeforeTool: [{ matcher: 'write_file', hooks: [{ type: 'command', command: './lint.sh' }, { type: 'command', command: 'trace hook gemini before-tool', timeout: 30000 }] }] } }, null, 2)}\n`;
+    const plan = planInstall(repo(shared));
+    const before = (JSON.parse(plan.text!) as { hooks: { BeforeTool: { matcher: string; hooks: { command: string }[] }[] } }).hooks.BeforeTool;
+    expect(before.map((g) => [g.matcher, g.hooks.map((h) => h.command)])).toEqual([
+      ['write_file', ['./lint.sh']],
+      ['^(write_file|replace|run_shell_command)$', ['if command -v trace >/dev/null 2>&1; then trace hook gemini before-tool; fi']],
+    ]);
+  });
+
+  it('knows when the settings switch hooks off', () => {
+    expect(hooksEnabled({ hooksConfig: { enabled: false } })).toBe(false);
+    expect(hooksEnabled({ hooks: { enabled: false } })).toBe(false);
+    expect(hooksEnabled({ hooksConfig: { notifications: false } })).toBe(true);
   });
 
   it('refuses a file it cannot read, naming every bad value', () => {

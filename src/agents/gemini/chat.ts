@@ -291,7 +291,15 @@ export function summarizeGeminiChat(input: GeminiChatInput): TranscriptSummary {
     s.responses++;
     score.set(r.model, s);
   }
-  const primaryModel = [...score].sort((a, b) => b[1].output - a[1].output || b[1].responses - a[1].responses || byName(a[0], b[0]))[0]?.[0];
+  // Responses without tokens still say which model wrote them.
+  const untokened = new Map<string, number>();
+  for (const message of main.all.values()) {
+    const model = str(message.model);
+    if (message.type === 'gemini' && model !== undefined && messageUsage(message) === undefined) untokened.set(model, (untokened.get(model) ?? 0) + 1);
+  }
+  const primaryModel =
+    [...score].sort((a, b) => b[1].output - a[1].output || b[1].responses - a[1].responses || byName(a[0], b[0]))[0]?.[0] ??
+    [...untokened].sort((a, b) => b[1] - a[1] || byName(a[0], b[0]))[0]?.[0];
 
   // Tools: unique call ids over every message the main chat held.
   const toolIds = new Set<string>();
@@ -340,7 +348,7 @@ export function summarizeGeminiChat(input: GeminiChatInput): TranscriptSummary {
 
   const summary: TranscriptSummary = {
     ...timeBounds([main, ...subagentChats.map((s) => s.chat)]),
-    modelsUsed: usageByModel.map((m) => m.model),
+    modelsUsed: [...new Set([...usageByModel.map((m) => m.model), ...[...untokened.keys()].sort(byName)])],
     usageByModel,
     usage: totals,
     estimatedCostUsd: anyPriced ? roundUsd(costUsd) : all.length === 0 ? 0 : undefined,

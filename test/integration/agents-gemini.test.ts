@@ -113,10 +113,14 @@ describe('a Gemini CLI session end to end', () => {
       session: { id: string };
       model: { primary: string; provider: string };
       usage: { total_tokens: number };
+      warnings?: string[];
+      conversation: { user_messages: number };
     };
     expect(session.agent.name).toBe('gemini-cli');
     expect(session.session.id).toBe(gemini.sessionId);
     expect(session.model).toMatchObject({ primary: 'gemini-2.5-pro', provider: 'google' });
+    expect(session.warnings ?? []).toEqual([]);
+    expect(session.conversation.user_messages).toBe(1);
     const chat = JSON.parse(readFileSync(gemini.transcriptPath, 'utf8')) as { messages: { tokens?: { total: number } }[] };
     expect(session.usage.total_tokens).toBe(chat.messages.reduce((n, m) => n + (m.tokens?.total ?? 0), 0));
   });

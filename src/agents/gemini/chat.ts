@@ -16,7 +16,7 @@
 // file ever held, rewound ones included (they were billed); message counts and the conversation follow
 // the history as it stands.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
-import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../../core/transcript/claude.js';
+import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { readRegularFile } from '../claude-transcript.js';
+import { readRegularFile } from '../read-file.js';
 import type { AgentSessionRead } from '../types.js';
 import { geminiConversation, parseGeminiChat, summarizeGeminiChat } from './chat.js';
 

@@ -45,6 +45,25 @@ describe('trace init --gemini', () => {
   });
 });
 
+describe('trace uninstall after trace init --gemini', () => {
+  it('removes a settings file trace created, with its folder', () => {
+    const repo = makeRepo({ init: false });
+    expect(repo.trace(['init', '--gemini', '--yes']).code).toBe(0);
+    expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
+    expect(existsSync(join(repo.dir, '.gemini'))).toBe(false);
+  });
+
+  it('takes out only trace hooks from a settings file edited since', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.gemini/settings.json', THEIRS);
+    expect(repo.trace(['init', '--gemini', '--yes']).code).toBe(0);
+    const edited = JSON.parse(repo.read('.gemini/settings.json')) as Record<string, unknown>;
+    repo.write('.gemini/settings.json', `${JSON.stringify({ ...edited, ui: { theme: 'GitHub' } }, null, 2)}\n`);
+    expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
+    expect(JSON.parse(repo.read('.gemini/settings.json'))).toEqual({ ...(JSON.parse(THEIRS) as object), ui: { theme: 'GitHub' } });
+  });
+});
+
 describe('trace hook gemini', () => {
   it('takes every real 0.46.0 payload with exit 0 and nothing on stdout or stderr', () => {
     const repo = makeRepo();

@@ -1,10 +1,13 @@
 // The registry of agents trace captures. Adding one: a folder src/agents/<agent>/ whose index.ts
 // exports an `Agent`, one line here and one in hooks.ts (the hot path's registry).
 import { agent as claude } from './claude/index.js';
+import { agent as gemini } from './gemini/index.js';
 import { agent as copilot } from './copilot/index.js';
 import type { Agent } from './types.js';
 
-export const AGENTS: readonly Agent[] = [claude, copilot];
+export const AGENTS: readonly Agent[] = [claude, gemini, copilot];
+import type { Agent } from './types.js';
+
 
 /** The agent of a `trace init --<hookName>` flag or `trace hook <hookName>`. */
 export function agentByHookName(hookName: string): Agent | undefined {

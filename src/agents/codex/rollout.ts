@@ -14,7 +14,7 @@
 // - Messages: `event_msg` `user_message` (the person's prompts; developer/AGENTS.md injections are
 //   `response_item` messages and are not counted) and `agent_message`.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
-import type { ConversationEntry, ModelUsageSummary, TranscriptSummary, UsageTotals } from '../../core/transcript/claude.js';
+import type { ConversationEntry, ModelUsageSummary, TranscriptSummary, UsageTotals } from '../types.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 // Reads a Codex session back from its rollout (the `transcript_path` of its hook payloads).
 // A missing or unreadable rollout is a warning, never thrown.
-import { readRegularFile } from '../claude-transcript.js';
+import { readRegularFile } from '../read-file.js';
 import { errorMessage } from '../../errors.js';
 import type { SessionRecord } from '../../store.js';
 import type { AgentSessionRead } from '../types.js';

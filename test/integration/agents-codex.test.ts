@@ -115,6 +115,9 @@ describe('Codex end to end', () => {
       output_tokens: 3 * SIMULATED_REQUEST.output_tokens,
     });
     expect(session.tools_used?.total_invocations).toBe(3);
+    // Every apply_patch of the rollout was seen by the hooks.
+    expect(session.warnings.join('\n')).not.toMatch(/not seen/);
+    expect(session.warnings.join('\n')).toMatch(/plan credits/);
   });
 
   it('Claude Code and Codex in one commit: each line to its own agent and session', () => {

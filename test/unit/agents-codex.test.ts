@@ -12,6 +12,7 @@ import { codexSessionFromRollout, readCodexSession } from '../../src/agents/code
 import { SIMULATED_REQUEST, type SimulatedCodex } from '../../src/agents/codex/simulator.js';
 import type { CaptureEvent, ToolCall } from '../../src/agents/types.js';
 import { declaredLines } from '../../src/core/concurrency.js';
+import type { ToolCallRecord } from '../../src/store.js';
 
 // Real Codex data, beside the repository (CI has ../shared next to the clone); never copied in.
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/agents/codex/', import.meta.url));
@@ -380,9 +381,18 @@ describe('rollout summary on the real rollouts', () => {
   });
 
   it('reading: a missing rollout or none recorded is a warning', async () => {
-    expect((await readCodexSession({ transcript_path: null })).summary).toBeNull();
-    const missing = await readCodexSession({ transcript_path: '/nonexistent/rollout.jsonl' });
+    expect((await readCodexSession({ id: 's', transcript_path: null })).summary).toBeNull();
+    const missing = await readCodexSession({ id: 's', transcript_path: '/nonexistent/rollout.jsonl' });
     expect(missing.warnings[0]).toMatch(/not found/);
+  });
+
+  it('says when the rollout holds apply_patch calls the hooks never saw', async () => {
+    const path = join(FIXTURES, 'rollouts', ROLLOUTS.find((n) => n.includes('compacted'))!);
+    const store = (names: string[]) => ({ toolCalls: () => names.map((tool_name) => ({ tool_name }) as ToolCallRecord) });
+    const unseen = await readCodexSession({ id: 's', transcript_path: path }, store(['Bash', 'apply_patch']));
+    expect(unseen.warnings.join('\n')).toMatch(/3 of 4 apply_patch call\(s\) in the Codex rollout were not seen/);
+    const seen = await readCodexSession({ id: 's', transcript_path: path }, store(['apply_patch', 'apply_patch', 'apply_patch', 'apply_patch']));
+    expect(seen.warnings.join('\n')).not.toMatch(/not seen/);
   });
 });
 

@@ -15,6 +15,6 @@ export const agent: Agent = {
   removeHooks,
   hooksInstalled,
   afterInstall: AFTER_INSTALL,
-  readSession: (session) => readCodexSession(session),
+  readSession: readCodexSession,
   simulate: (workspace, options) => new SimulatedCodex(workspace, options),
 };

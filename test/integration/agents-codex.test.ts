@@ -43,6 +43,16 @@ describe('trace init --codex', () => {
     expect(repo.read('.codex/hooks.json')).toBe(OTHER_HOOKS);
   });
 
+  it('trace init with no agent flag wires Codex when the repository has a .codex directory', () => {
+    const repo = makeRepo({ init: false });
+    repo.write('.codex/config.toml', 'model = "gpt-5.6-terra"\n');
+    const init = repo.trace(['init', '--yes', '--json']);
+    expect(init.code).toBe(0);
+    const agents = (JSON.parse(init.stdout) as { agents: { agent: string; status: string }[] }).agents;
+    expect(agents).toEqual(expect.arrayContaining([expect.objectContaining({ agent: 'claude-code', status: 'installed' }), expect.objectContaining({ agent: 'codex', status: 'installed' })]));
+    expect(repo.read('.codex/hooks.json')).toContain('trace hook codex post-tool-use');
+  });
+
   it('uninstall removes a .codex/hooks.json that trace created', () => {
     const repo = makeRepo({ init: false });
     expect(repo.trace(['init', '--codex', '--yes']).code).toBe(0);

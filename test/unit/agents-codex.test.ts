@@ -180,6 +180,7 @@ describe('apply_patch', () => {
   it('names every file a patch writes, a move both ways, relative to the call\'s cwd', () => {
     const tool = patchCall(PATCH);
     expect(tool.filePaths).toEqual(['src/new.ts', 'src/cli.ts', 'src/old.ts', 'src/renamed.ts', 'src/gone.ts']);
+    expect(parsedEvents('pre-tool-use', { ...prePayload, tool_name: 'functions.apply_patch', tool_input: PATCH })[0]!.tool).toMatchObject({ kind: 'file', input: { command: PATCH }, filePaths: tool.filePaths });
     expect(patchPaths(parsePatch(`*** Begin Patch\r\n*** Update File: a b.txt\r\n@@\r\n-x\r\n+y\r\n*** End Patch\r\n`))).toEqual(['a b.txt']);
   });
 

@@ -82,7 +82,8 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
   const kind = toolKind(name);
   if (typeof name !== 'string' || kind === undefined) return undefined;
   const useId = payload.tool_use_id;
-  const input = payload.tool_input;
+  // apply_patch is a freeform tool: a build that passes its raw text is read as `{command: <patch>}`.
+  const input = kind === 'file' && typeof payload.tool_input === 'string' ? { command: payload.tool_input } : payload.tool_input;
   if (typeof useId !== 'string' || useId === '') problems.push('tool_use_id: expected a string');
   if (!isRecord(input)) problems.push('tool_input: expected an object');
   if (typeof useId !== 'string' || useId === '' || !isRecord(input)) return undefined;

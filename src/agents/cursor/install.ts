@@ -95,8 +95,11 @@ export function mergeHooks(config: CursorHooksFile, wanted: CursorHooksFile): { 
         existing.push(structuredClone(entry));
         added.push(event);
       } else if (!sameEntry(existing[index]!, entry)) {
-        const { matcher: _matcher, timeout: _timeout, ...rest } = existing[index]!;
-        existing[index] = { ...rest, ...structuredClone(entry) };
+        // The user's other keys (failClosed, loop_limit) stay; command, matcher and timeout are trace's.
+        const current = { ...existing[index]! };
+        delete current.matcher;
+        delete current.timeout;
+        existing[index] = { ...current, ...structuredClone(entry) };
         upgraded.push(event);
       }
     }

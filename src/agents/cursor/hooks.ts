@@ -28,6 +28,24 @@ const EVENTS: Readonly<Record<string, CaptureEventName>> = {
   'after-agent-response': 'turn-usage',
 };
 
+/**
+ * Cursor's other events, in the same kebab case: understood, and nothing trace records (the shell and
+ * file events repeat what preToolUse/postToolUse report; the rest say nothing about files written).
+ */
+const OTHER_EVENTS: readonly string[] = [
+  'before-shell-execution',
+  'after-shell-execution',
+  'before-mcp-execution',
+  'after-mcp-execution',
+  'before-read-file',
+  'after-agent-thought',
+  'pre-compact',
+  'subagent-start',
+  'subagent-stop',
+  'before-tab-file-read',
+  'after-tab-file-edit',
+];
+
 /** The tools that write files, and the tool-input keys that name the file (Cursor has used all three). */
 export const FILE_TOOLS = ['Write', 'StrReplace', 'Delete', 'ApplyPatch', 'EditNotebook'] as const;
 export const SHELL_TOOLS = ['Shell'] as const;
@@ -105,7 +123,10 @@ function fnv1a(text: string): string {
 /** Validates a Cursor payload for `event`; reports every problem at once as `field: message`. */
 function parse(event: string, payload: unknown): ParseResult {
   const name = EVENTS[event];
-  if (name === undefined) return { ok: false, ignored: false, problems: [`event: unknown Cursor event "${event}" (expected one of ${Object.keys(EVENTS).join(', ')})`] };
+  if (name === undefined) {
+    if (OTHER_EVENTS.includes(event)) return { ok: true, events: [] };
+    return { ok: false, ignored: false, problems: [`event: unknown Cursor event "${event}" (expected one of ${Object.keys(EVENTS).join(', ')})`] };
+  }
   if (!isRecord(payload)) return { ok: false, ignored: false, problems: ['payload: expected a JSON object'] };
   const relayed = relayedFrom(payload);
   if (relayed !== undefined) return { ok: false, ignored: true, problems: [`payload relayed from another agent's hooks: ${relayed}`] };
@@ -274,7 +295,9 @@ export function parsePatch(patch: string): PatchFile[] {
   let file: PatchFile | undefined;
   let hunk: PatchHunk | undefined;
   let previousAdded = false;
-  for (const line of patch.split(/\r?\n/)) {
+  const lines = patch.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  for (const line of lines) {
     const header = /^\*\*\* (Add|Update|Delete) File: (.+?)\s*$/.exec(line);
     if (header) {
       file = { op: header[1]!.toLowerCase() as PatchFile['op'], path: header[2]!, moveTo: undefined, added: [], hunks: [] };

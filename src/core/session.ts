@@ -4,7 +4,7 @@
 // few documented fields (cache split, per-model usage, price date, MCP servers, compactions).
 
 import { PRICES_AS_OF, modelProvider } from './prices.js';
-import type { TranscriptSummary } from './transcript/claude.js';
+import type { TranscriptSummary } from '../agents/types.js';
 import type { FileAttribution, LineRange } from './types.js';
 
 export const SESSION_SCHEMA_VERSION = '0.1';

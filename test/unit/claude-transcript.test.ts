@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readClaudeTranscript } from '../../src/agents/claude-transcript.js';
-import { promptsAndToolCalls, summarizeClaudeTranscript } from '../../src/core/transcript/claude.js';
+import { readClaudeTranscript } from '../../src/agents/claude/transcript.js';
+import { promptsAndToolCalls, summarizeClaudeTranscript } from '../../src/agents/claude/summary.js';
 
 const SESSION = '00893aaf-19fa-41d2-8238-13269b9b3ca0';
 const AGENT = 'a4f2c1e9b07d';

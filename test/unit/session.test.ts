@@ -4,7 +4,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { PRICES_AS_OF } from '../../src/core/prices.js';
 import { buildSessionObject, type BuildSessionInput, type SessionFileChange } from '../../src/core/session.js';
-import { summarizeClaudeTranscript, type TranscriptSummary } from '../../src/core/transcript/claude.js';
+import { summarizeClaudeTranscript } from '../../src/agents/claude/summary.js';
+import type { TranscriptSummary } from '../../src/agents/types.js';
 
 const SESSION = '00893aaf-19fa-41d2-8238-13269b9b3ca0';
 const AGENT = 'a4f2c1e9b07d';

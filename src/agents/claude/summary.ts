@@ -13,99 +13,13 @@
 //   compact summaries, tool results, slash-command / local-command wrappers or interruption notices,
 //   and that carry text. Assistant messages are unique main-thread responses. Total is their sum.
 
-import { estimateCost, roundUsd, type TokenUsage } from '../prices.js';
-
-export interface ModelUsageSummary {
-  model: string;
-  /** Deduplicated API responses of this model. */
-  responses: number;
-  /** Uncached input tokens (Anthropic `input_tokens`). */
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreation5mInputTokens: number;
-  cacheCreation1hInputTokens: number;
-  /** Undefined when the model is not in the price table. */
-  estimatedCostUsd: number | undefined;
-}
-
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  /** 5m + 1h. */
-  cacheCreationInputTokens: number;
-  cacheCreation5mInputTokens: number;
-  cacheCreation1hInputTokens: number;
-  /** input + output + cache read + cache creation. */
-  totalTokens: number;
-}
-
-export interface ToolUsageCount {
-  /** Tool name as the agent calls it; `Task` is reported as `Agent`. */
-  name: string;
-  count: number;
-  /** Set for MCP tools (`mcp__<server>__<tool>`). */
-  mcpServer?: string;
-}
-
-export interface SubagentSummary {
-  /** The agent id (`agent-<id>.jsonl`). */
-  id: string;
-  type?: string;
-  description?: string;
-  /** The parent's `Agent`/`Task` tool_use id that spawned it, when known. */
-  toolUseId?: string;
-  /** False when the subagent is known from the parent only; its tokens then come from the tool result and are not in the session totals. */
-  transcriptFound: boolean;
-  models: string[];
-  /** Tokens of the responses this subagent's file owns (deduplicated against the main file). */
-  usage: UsageTotals;
-  estimatedCostUsd: number | undefined;
-}
-
-export interface TranscriptSummary {
-  sessionId?: string;
-  cwd?: string;
-  gitBranch?: string;
-  /** Claude Code version that wrote the transcript. */
-  version?: string;
-  slug?: string;
-  /** Earliest and latest line timestamps over all files, as written. */
-  startedAt?: string;
-  endedAt?: string;
-  primaryModel?: string;
-  /** Every model with at least one response, most output tokens first. */
-  modelsUsed: string[];
-  usageByModel: ModelUsageSummary[];
-  /** Totals over main and subagent files. */
-  usage: UsageTotals;
-  /** Sum over priced models, rounded to micro-dollars; undefined when nothing could be priced. */
-  estimatedCostUsd: number | undefined;
-  /** False when some usage belongs to a model without a price. */
-  costComplete: boolean;
-  /** Unique tool_use ids by tool name, most used first. */
-  tools: ToolUsageCount[];
-  /** MCP tool calls grouped by server, most used first. */
-  mcpServers: { server: string; count: number }[];
-  totalToolInvocations: number;
-  messages: { user: number; assistant: number; total: number };
-  subagents: SubagentSummary[];
-  /** `compact_boundary` system lines. */
-  compactions: number;
-  /** Lines that were not a JSON object (partial writes, garbage). */
-  invalidLines: number;
-  warnings: string[];
-}
+import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
+import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
 
 export interface ClaudeTranscriptInput {
   main: string;
   subagents: { agentId: string; text: string; meta?: unknown }[];
 }
-
-export type ConversationEntry =
-  | { type: 'prompt'; text: string; timestamp?: string }
-  | { type: 'tool_call'; id: string; name: string; input: unknown; timestamp?: string };
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { readRegularFile } from '../claude-transcript.js';
+import { readRegularFile } from '../read-file.js';
 import type { AgentSessionRead, TurnUsage } from '../types.js';
 import type { SessionRecord } from '../../store.js';
 import { summarizeCursorSession } from './summary.js';

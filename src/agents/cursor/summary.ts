@@ -7,11 +7,7 @@
 // once. Cursor does not document whether `input_tokens` includes the cache reads; they are counted
 // apart, as Cursor's own usage dashboard does, and the summary says so when there are any.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
-import type { ConversationEntry, TranscriptSummary, TurnUsage } from '../types.js';
-
-type UsageTotals = TranscriptSummary['usage'];
-type ModelUsageSummary = TranscriptSummary['usageByModel'][number];
-type ToolUsageCount = TranscriptSummary['tools'][number];
+import type { ConversationEntry, ModelUsageSummary, ToolUsageCount, TranscriptSummary, TurnUsage, UsageTotals } from '../types.js';
 
 export interface CursorSessionInput {
   /** The agent transcript's text; null when it could not be read (the reader says why). */

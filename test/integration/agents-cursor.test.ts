@@ -129,6 +129,30 @@ describe('a Cursor session end to end', () => {
     expect(session.usage).toMatchObject({ input_tokens: sum('input_tokens'), output_tokens: sum('output_tokens'), cache_read_input_tokens: sum('cache_read_tokens') });
   });
 
+  it('an afterFileEdit (no pre event) is attributed by undoing its edit, and the session says so', () => {
+    const repo = makeRepo({ init: false, initialFiles: { 'Welcome.tsx': 'const styles = {\n  margin: 0,\n};\n' } });
+    initCursor(repo);
+    repo.git(['push', '-q', 'origin', 'main']);
+    // The real IDE 2.7.0 payload, moved into this repository: Cursor inserted a line, then ran the hook.
+    const real = readFileSync(join(FIXTURES, 'grafanaDemoPersonal_cursor-ide2.7.0-pre.78_agent-audit_verbatim.jsonl'), 'utf8').trim().split('\n').at(-1)!;
+    const payload: Record<string, unknown> = { ...(JSON.parse(real) as Record<string, unknown>), workspace_roots: [repo.dir], file_path: join(repo.dir, 'Welcome.tsx') };
+    // The person changed line 2 by hand first (no hook saw it): undoing the edit keeps that line theirs.
+    repo.write('Welcome.tsx', 'const styles = {\n  margin: 1,\n      color: theme.colors.success.text,\n};\n');
+    const result = repo.trace(['hook', 'cursor', 'after-file-edit'], { input: JSON.stringify(payload) });
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    const sha = repo.commit('green');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const statement = decodeStatement(remoteNoteLines(repo, sha)[0]!);
+    const session = payload.conversation_id as string;
+    expect(statement.predicate.commits[0]!.files.find((f) => f.path === 'Welcome.tsx')!.lines).toEqual([
+      { start: 2, end: 2, attribution: 'human' },
+      { start: 3, end: 3, attribution: 'ai', session_id: session },
+    ]);
+    const recorded = statement.predicate.sessions[0] as unknown as { agent: { name: string }; model: { primary: string }; warnings?: string[] };
+    expect(recorded).toMatchObject({ agent: { name: 'cursor' }, model: { primary: 'composer-2' } });
+    expect(recorded.warnings?.some((w) => w.includes("Cursor's afterFileEdit event"))).toBe(true);
+  });
+
   it('records a call once when Cursor also runs the Claude-format hooks of the repository', () => {
     const repo = makeRepo({ init: false });
     mkdirSync(join(repo.dir, '.cursor'), { recursive: true });

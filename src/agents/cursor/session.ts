@@ -28,8 +28,15 @@ function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
 }
 
-export async function readCursorSession(session: SessionRecord, turns: readonly TurnUsage[], options: { home?: string } = {}): Promise<AgentSessionRead> {
+/**
+ * `afterEditCalls`: the session's edits that came from Cursor's legacy afterFileEdit event, which has
+ * no before-edit counterpart: their before-content was worked back by undoing the edit.
+ */
+export async function readCursorSession(session: SessionRecord, turns: readonly TurnUsage[], options: { home?: string; afterEditCalls?: number } = {}): Promise<AgentSessionRead> {
   const warnings: string[] = [];
+  if (options.afterEditCalls) {
+    warnings.push(`${options.afterEditCalls} edit(s) came from Cursor's afterFileEdit event, which has no before-edit hook: the content before each was rebuilt by undoing the edit (or left unknown where it could not be)`);
+  }
   const deadline = Date.now() + READ_BUDGET_MS;
   const candidates = session.transcript_path ? [session.transcript_path] : transcriptCandidates(session.id, session.cwd, options.home ?? homedir());
   let transcript: string | null = null;

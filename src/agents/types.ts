@@ -169,6 +169,8 @@ export interface ModelUsageSummary {
   cacheCreation1hInputTokens: number;
   /** Undefined when the model is not in the price table. */
   estimatedCostUsd: number | undefined;
+  /** Responses in fast mode (`usage.speed: "fast"`), priced at the fast rates; absent when none. */
+  fastResponses?: number;
 }
 
 export interface UsageTotals {
@@ -198,11 +200,14 @@ export interface SubagentSummary {
   description?: string;
   /** The parent's `Agent`/`Task` tool_use id that spawned it, when known. */
   toolUseId?: string;
-  /** False when the subagent is known from the parent only; its tokens then come from the tool result and are not in the session totals. */
+  /** Whether its own file (`agent-<id>.jsonl`) was read; without it, its responses come from the parent's `progress` lines. */
   transcriptFound: boolean;
   models: string[];
-  /** Tokens of the responses this subagent's file owns (deduplicated against the main file). */
-  usage: UsageTotals;
+  /**
+   * Tokens of the responses it owns (from its file and the parent's `progress` lines, deduplicated
+   * against the main thread); undefined when neither shows any, so its spend is unknown.
+   */
+  usage: UsageTotals | undefined;
   estimatedCostUsd: number | undefined;
 }
 
@@ -226,6 +231,11 @@ export interface TranscriptSummary {
   estimatedCostUsd: number | undefined;
   /** False when some usage belongs to a model without a price. */
   costComplete: boolean;
+  /**
+   * True when some responses were written by a Claude Code version that never writes a response's final
+   * usage (2.1.7-2.1.42): output tokens and cost are then lower bounds (a warning says how many responses).
+   */
+  outputTokensLowerBound?: boolean;
   /** Unique tool_use ids by tool name, most used first. */
   tools: ToolUsageCount[];
   /** MCP tool calls grouped by server, most used first. */

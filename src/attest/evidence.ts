@@ -169,7 +169,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     const own = attributions.filter((a) => a.session_ids.includes(id));
     sessions.push(
       buildSessionObject({
-        session: { id, agent: record.agent, agentVersion: record.agent_version, model: record.model, startedAt: record.started_at, endedAt: record.ended_at, cwd: record.cwd },
+        session: { id, agent: record.agent, agentVersion: record.agent_version, model: record.model, startedAt: record.started_at, endedAt: record.ended_at, cwd: record.cwd, prompts: input.store.prompts(id).length },
         transcript: read.summary,
         files: filesForSession(own, id),
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },

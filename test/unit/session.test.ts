@@ -137,12 +137,13 @@ describe('buildSessionObject', () => {
     // A session recorded by an earlier version (as `claude`) gets Chainloop's name too.
     const old = await fullInput();
     expect(buildSessionObject({ ...old, session: { ...old.session, agent: 'claude' } }).agent.name).toBe('claude-code');
+    // The transcript's first and last lines, not when the hooks ran (10:01:00.000 and 10:35:00.500).
     expect(s.session).toEqual({
       id: SESSION,
       slug: 'brave-purple-otter',
-      started_at: '2026-11-20T10:01:00.000Z',
-      ended_at: '2026-11-20T10:35:00.500Z',
-      duration_seconds: 2040,
+      started_at: '2026-11-20T10:01:02.123Z',
+      ended_at: '2026-11-20T10:32:00.000Z',
+      duration_seconds: 1857,
     });
     expect(s.git_context).toEqual({
       repository: 'git@github.com:ana/acme.git',

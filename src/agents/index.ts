@@ -1,12 +1,15 @@
 // The registry of agents trace captures. Adding one: a folder src/agents/<agent>/ whose index.ts
 // exports an `Agent`, one line here and one in hooks.ts (the hot path's registry).
 import { agent as claude } from './claude/index.js';
+import { agent as cursor } from './cursor/index.js';
 import { agent as codex } from './codex/index.js';
 import { agent as gemini } from './gemini/index.js';
 import { agent as copilot } from './copilot/index.js';
 import type { Agent } from './types.js';
 
-export const AGENTS: readonly Agent[] = [claude, codex, gemini, copilot];
+export const AGENTS: readonly Agent[] = [claude, cursor, codex, gemini, copilot];
+import type { Agent } from './types.js';
+
 import type { Agent } from './types.js';
 
 import type { Agent } from './types.js';

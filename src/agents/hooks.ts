@@ -8,12 +8,6 @@ import { hooks as copilot } from './copilot/hooks.js';
 import type { AgentHooks } from './types.js';
 
 export const AGENT_HOOKS: readonly AgentHooks[] = [claude, cursor, codex, gemini, copilot];
-import type { AgentHooks } from './types.js';
-
-import type { AgentHooks } from './types.js';
-
-import type { AgentHooks } from './types.js';
-
 
 /** The agent of `trace hook <hookName>`. */
 export function hooksByHookName(hookName: string): AgentHooks | undefined {

@@ -145,9 +145,9 @@ describe('a Gemini CLI session end to end', () => {
   });
 
   // Gemini's payloads carry no call id: two identical calls in one session share the id worked out
-  // from their input, and the store takes the second into the first, so a person's line written between
-  // them is credited to the agent. Fails (as expected) until the pipeline makes such ids unique per call.
-  it.fails("credits a person's line written between two identical shell calls to the person", () => {
+  // from their input. Each is stored under its own (callIdsRepeat), so a person's line written between
+  // them stays theirs.
+  it("credits a person's line written between two identical shell calls to the person", () => {
     const repo = makeRepo({ init: false });
     expect(repo.trace(['init', '--gemini', '--yes']).code).toBe(0);
     const gemini = new SimulatedGemini(repo);

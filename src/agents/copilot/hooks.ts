@@ -273,6 +273,7 @@ function shellCommand(toolName: string, input: unknown): string | undefined {
 export const hooks: AgentHooks = {
   name: 'copilot',
   hookName: 'copilot',
+  callIdsRepeat: true,
   parse,
   contentBeforeCall,
   declaredWrites,

@@ -214,6 +214,7 @@ export function shellCommand(toolName: string, input: unknown): string | undefin
 export const hooks: AgentHooks = {
   name: 'gemini-cli',
   hookName: 'gemini',
+  callIdsRepeat: true,
   parse: parseGeminiPayload,
   contentBeforeCall,
   declaredWrites,

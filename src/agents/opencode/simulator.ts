@@ -18,9 +18,16 @@ const COMMAND = /`(if command -v trace >\/dev\/null 2>&1; then trace hook openco
 /** The plugin's cut of a tool's output. */
 const MAX_OUTPUT = 2000;
 
-/** OpenCode's ids: a prefix, then time-ordered hex and random letters (ses_30bfbb6f4ffeJ2960akRy1tOR3). */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `length` random letters and digits. */
+function base62(length: number): string {
+  return [...randomBytes(length)].map((byte) => BASE62[byte % 62]).join('');
+}
+
+/** OpenCode's ids: a prefix, then time-ordered hex and random letters and digits (ses_30bfbb6f4ffeJ2960akRy1tOR3). */
 function openCodeId(prefix: string): string {
-  return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(7).toString('base64url').slice(0, 14)}`;
+  return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${base62(14)}`;
 }
 
 /** A one-hunk unified diff of the whole file, as OpenCode's tools put in their metadata. */
@@ -86,7 +93,8 @@ export class SimulatedOpenCode implements SimulatedAgent {
 
   /** One assistant step: its tool call (pre, the effect, post), then the step's response completing. */
   private tool(tool: string, args: Record<string, unknown>, effect: () => { title: string; output: string; metadata: Record<string, unknown> }): string {
-    const callID = `call_${String(++this.counter).padStart(4, '0')}${randomBytes(9).toString('base64url')}`;
+    // The model's call id (OpenAI's `call_…`, as in the real exports).
+    const callID = `call_${String(++this.counter).padStart(4, '0')}${base62(20)}`;
     this.fire('pre-tool-use', { tool, call_id: callID, args });
     const { title, output, metadata } = effect();
     const kept: Record<string, unknown> = tool === 'bash' ? { exit: metadata.exit } : { ...metadata };

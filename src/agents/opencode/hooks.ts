@@ -25,6 +25,7 @@
 // Hot path: imports nothing but types; hand-written checks report every problem as `field: message`.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
+import { isRecord, type Json, optionalString, sessionIdOf } from '../payload.js';
 
 /** Tools that write the files their input names. V1 and V2 spellings. */
 export const FILE_TOOLS = ['edit', 'write', 'patch', 'multiedit', 'apply_patch'] as const;
@@ -41,34 +42,14 @@ export const OPENCODE_EVENTS: readonly CaptureEventName[] = [
   'turn-usage',
 ];
 
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Json, key: string, problems: string[], at = key): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${at}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
-
-function sessionIdOf(payload: Json, key: string, problems: string[], required: boolean): string | undefined {
+/** The session id at `key`, undefined when absent (a problem when `required`). */
+function optionalSessionId(payload: Json, key: string, problems: string[], required: boolean): string | undefined {
   const value = payload[key];
   if (value === undefined || value === null) {
     if (required) problems.push(`${key}: expected a string`);
     return undefined;
   }
-  if (typeof value !== 'string') problems.push(`${key}: expected a string`);
-  else if (!SESSION_ID.test(value)) problems.push(`${key}: not a plain identifier (letters, digits, . _ : -)`);
-  else return value;
-  return undefined;
+  return sessionIdOf(value, key, problems) || undefined;
 }
 
 function count(value: unknown, at: string, problems: string[]): number {
@@ -189,9 +170,9 @@ export function parseOpenCodePayload(event: string, payload: unknown): ParseResu
   if (!(OPENCODE_EVENTS as readonly string[]).includes(event)) return { ok: false, ignored: false, problems: [`event: unknown OpenCode event "${event}"`] };
   const name = event as CaptureEventName;
   const problems: string[] = [];
-  const own = sessionIdOf(payload, 'session_id', problems, true);
-  const parent = sessionIdOf(payload, 'parent_session_id', problems, false);
-  const root = sessionIdOf(payload, 'root_session_id', problems, false) ?? parent;
+  const own = optionalSessionId(payload, 'session_id', problems, true);
+  const parent = optionalSessionId(payload, 'parent_session_id', problems, false);
+  const root = optionalSessionId(payload, 'root_session_id', problems, false) ?? parent;
   const isSubagent = own !== undefined && root !== undefined && root !== own;
   const model = optionalString(payload, 'model', problems);
   const captured: CaptureEvent = {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agent } from '../../src/agents/cursor/index.js';
 import { hooks, parsePatch } from '../../src/agents/cursor/hooks.js';
-import { CONFIG_FILE, formatHooksFile, hooksInstalled, planInstall, removeHooksText, template } from '../../src/agents/cursor/install.js';
+import { formatJson } from '../../src/agents/hook-groups.js';
+import { CONFIG_FILE, hooksInstalled, planInstall, removeHooksText, template } from '../../src/agents/cursor/install.js';
 import { readCursorSession, transcriptCandidates } from '../../src/agents/cursor/session.js';
 import { SimulatedCursor } from '../../src/agents/cursor/simulator.js';
 import { promptText, summarizeCursorSession } from '../../src/agents/cursor/summary.js';
@@ -286,7 +287,7 @@ describe('install', () => {
   it('upgrades a bare command in place, keeping the entry where it was and its other keys', () => {
     dir = mkdtempSync(join(tmpdir(), 'trace-cursor-'));
     mkdirSync(join(dir, '.cursor'));
-    const full = JSON.parse(formatHooksFile(template())) as { hooks: Record<string, Record<string, unknown>[]> };
+    const full = JSON.parse(formatJson(template())) as { hooks: Record<string, Record<string, unknown>[]> };
     full.hooks.stop = [{ command: 'trace hook cursor stop', failClosed: false }, { command: './mine.sh' }];
     const before = `${JSON.stringify(full, null, 4)}`;
     writeFileSync(join(dir, CONFIG_FILE), before);

@@ -1,7 +1,7 @@
 // Claude Code: hooks in .claude/settings.json, sessions from its JSONL transcripts.
 import type { Agent } from '../types.js';
 import { hooks } from './hooks.js';
-import { hooksInstalled, planInstall, removeFromText, SETTINGS_FILE } from './install.js';
+import { hooksInstalled, planInstall, removeHooks, SETTINGS_FILE } from './install.js';
 import { SimulatedClaude } from './simulator.js';
 import { readClaudeSession } from './transcript.js';
 
@@ -12,7 +12,7 @@ export const agent: Agent = {
   configFile: SETTINGS_FILE,
   configDir: '.claude',
   planInstall,
-  removeHooks: removeFromText,
+  removeHooks,
   hooksInstalled,
   readSession: readClaudeSession,
   simulate: (workspace, options) => new SimulatedClaude(workspace, options),

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceError } from '../../errors.js';
+import { formatJson } from '../hook-groups.js';
 import type { InstallPlan } from '../types.js';
 
 export const CONFIG_FILE = '.github/hooks/trace.json';
@@ -119,17 +120,6 @@ export function withoutTraceHooks(config: CopilotHooksFile): { config: CopilotHo
   const result: CopilotHooksFile = { ...config, hooks };
   if (Object.keys(hooks).length === 0) delete result.hooks;
   return { config: result, removed };
-}
-
-/** The indentation of a JSON text (two spaces when it has none to copy). */
-function jsonIndent(text: string): string {
-  return /^[{[][^\n]*\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
-}
-
-/** `value` as JSON in the style of `like` (its indentation, its final newline or none). */
-function formatJson(value: unknown, like?: string): string {
-  const text = JSON.stringify(value, null, like === undefined ? 2 : jsonIndent(like));
-  return like === undefined || like.endsWith('\n') ? `${text}\n` : text;
 }
 
 export function planInstall(root: string): InstallPlan {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceError } from '../../errors.js';
 import { readAsset } from '../../install/assets.js';
+import { formatJson } from '../hook-groups.js';
 import type { InstallPlan } from '../types.js';
 
 export const CONFIG_FILE = '.cursor/hooks.json';
@@ -128,24 +129,13 @@ function leftEmpty(config: CursorHooksFile): boolean {
   return Object.keys(config).every((key) => key === 'version' || (key === 'hooks' && Object.keys(config.hooks ?? {}).length === 0));
 }
 
-/** The indentation of a JSON text (two spaces when it has none to copy). */
-function jsonIndent(text: string): string {
-  return /^[{[][^\n]*\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
-}
-
-/** `config` as JSON in the style of `like` (its indentation, its final newline or none). */
-export function formatHooksFile(config: CursorHooksFile, like?: string): string {
-  const text = JSON.stringify(config, null, like === undefined ? 2 : jsonIndent(like));
-  return like === undefined || like.endsWith('\n') ? `${text}\n` : text;
-}
-
 export function planInstall(root: string): InstallPlan {
   const path = join(root, CONFIG_FILE);
   const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   const config = original !== undefined && original.trim() !== '' ? parseHooksFile(original, path) : {};
   const { config: merged, added, upgraded } = mergeHooks(config, template());
   if (added.length === 0 && upgraded.length === 0) return { file: CONFIG_FILE, text: undefined, original, status: 'unchanged' };
-  return { file: CONFIG_FILE, text: formatHooksFile(merged, original?.trim() ? original : undefined), original, status: added.length === 0 ? 'upgraded' : 'installed' };
+  return { file: CONFIG_FILE, text: formatJson(merged, original?.trim() ? original : undefined), original, status: added.length === 0 ? 'upgraded' : 'installed' };
 }
 
 /** `text` without trace's entries; null when nothing trace did not put there is left (the file can go). */
@@ -155,7 +145,7 @@ export function removeHooksText(text: string, file: string): { text: string | nu
   const count = (c: CursorHooksFile) => Object.values(c.hooks ?? {}).reduce((sum, entries) => sum + entries.length, 0);
   const entries = count(config) - count(rest);
   if (leftEmpty(rest)) return { text: null, removed: entries };
-  return { text: removed.length === 0 ? text : formatHooksFile(rest, text), removed: entries };
+  return { text: removed.length === 0 ? text : formatJson(rest, text), removed: entries };
 }
 
 /** Whether the file has every hook of the template, current. */

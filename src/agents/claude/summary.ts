@@ -22,6 +22,7 @@
 
 import { estimateCost, roundUsd, withoutContextTag, type TokenUsage } from '../../core/prices.js';
 import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
+import { parseJsonLines } from '../records.js';
 
 export interface ClaudeTranscriptInput {
   main: string;
@@ -35,37 +36,6 @@ const obj = (v: unknown): Json | undefined =>
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-interface ParsedFile {
-  records: Json[];
-  invalid: number;
-  lastLineInvalid: boolean;
-}
-
-function parseJsonl(text: string): ParsedFile {
-  const records: Json[] = [];
-  let invalid = 0;
-  let lastLineInvalid = false;
-  const lines = text.split(/\r?\n/);
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    const record = obj(value);
-    if (record === undefined) {
-      invalid++;
-      lastLineInvalid = true;
-    } else {
-      records.push(record);
-      lastLineInvalid = false;
-    }
-  }
-  return { records, invalid, lastLineInvalid };
-}
 
 /** Tool name as reported: the subagent tool was renamed from `Task` to `Agent` in v2.1.63. */
 export function normalizeToolName(name: string): string {
@@ -287,7 +257,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
   ];
 
   for (const file of files) {
-    const parsed = parseJsonl(file.text);
+    const parsed = parseJsonLines(file.text);
     invalidLines += parsed.invalid;
     if (parsed.invalid > 0) {
       const tail = parsed.lastLineInvalid ? ' (the last line is incomplete: the file may still be being written)' : '';
@@ -587,7 +557,7 @@ export function promptsAndToolCalls(main: string): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   const promptUuids = new Set<string>();
   const toolIds = new Set<string>();
-  for (const record of parseJsonl(main).records) {
+  for (const record of parseJsonLines(main).records) {
     if (record.isSidechain === true) continue;
     const timestamp = str(record.timestamp);
     if (record.type === 'user') {

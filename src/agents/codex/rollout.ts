@@ -15,6 +15,7 @@
 //   `response_item` messages and are not counted) and `agent_message`.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
 import type { ConversationEntry, ModelUsageSummary, TranscriptSummary, UsageTotals } from '../types.js';
+import { parseJsonLines } from '../records.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,27 +39,8 @@ export interface ParsedRollout {
 }
 
 export function parseRollout(text: string): ParsedRollout {
-  const lines: RolloutLine[] = [];
-  const records: Json[] = [];
-  let invalid = 0;
-  let lastLineInvalid = false;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    let record: Json | undefined;
-    try {
-      record = obj(JSON.parse(line));
-    } catch {
-      record = undefined;
-    }
-    if (record === undefined) {
-      invalid++;
-      lastLineInvalid = true;
-      continue;
-    }
-    lastLineInvalid = false;
-    records.push(record);
-    lines.push({ timestamp: str(record.timestamp), type: str(record.type), payload: obj(record.payload) ?? {} });
-  }
+  const { records, invalid, lastLineInvalid } = parseJsonLines(text);
+  const lines: RolloutLine[] = records.map((record) => ({ timestamp: str(record.timestamp), type: str(record.type), payload: obj(record.payload) ?? {} }));
   return { lines, records, invalid, lastLineInvalid };
 }
 

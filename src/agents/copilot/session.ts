@@ -14,6 +14,7 @@ import { estimateCost, lookupPrice, roundUsd, type TokenUsage } from '../../core
 import type { AgentSessionRead, ConversationEntry, ModelUsageSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
 import { errorMessage } from '../../errors.js';
 import type { SessionRecord } from '../../store.js';
+import { parseJsonLines } from '../records.js';
 
 type Json = Record<string, unknown>;
 
@@ -46,20 +47,7 @@ interface ModelMetrics {
 
 /** Summarises one events.jsonl. Pure: the caller reads the file. */
 export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
-  const records: Json[] = [];
-  let invalidLines = 0;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    const record = obj(value);
-    if (record === undefined) invalidLines++;
-    else records.push(record);
-  }
+  const { records, invalid: invalidLines } = parseJsonLines(text);
 
   const warnings: string[] = [];
   const summary: TranscriptSummary = {

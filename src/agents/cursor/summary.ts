@@ -6,8 +6,9 @@
 // for one turn (real: IDE 3.9.16; cursor-agent 2026.07.23 sends the first two). Each turn is summed
 // once. Cursor does not document whether `input_tokens` includes the cache reads; they are counted
 // apart, as Cursor's own usage dashboard does, and the summary says so when there are any.
-import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
+import { estimateCost, roundUsd } from '../../core/prices.js';
 import type { ConversationEntry, ModelUsageSummary, ToolUsageCount, TranscriptSummary, TurnUsage, UsageTotals } from '../types.js';
+import { addTurn, emptyTotals, parseJsonLines, turnTokenUsage } from '../records.js';
 
 export interface CursorSessionInput {
   /** The agent transcript's text; null when it could not be read (the reader says why). */
@@ -41,23 +42,8 @@ export function promptText(text: string): string {
   return stripped === '' ? text.trim() : stripped;
 }
 
-function emptyTotals(): UsageTotals {
-  return { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, cacheCreation5mInputTokens: 0, cacheCreation1hInputTokens: 0, totalTokens: 0 };
-}
 
-function add(totals: UsageTotals, turn: TurnUsage): void {
-  totals.inputTokens += turn.inputTokens;
-  totals.outputTokens += turn.outputTokens;
-  totals.cacheReadInputTokens += turn.cacheReadTokens;
-  totals.cacheCreationInputTokens += turn.cacheWriteTokens;
-  totals.cacheCreation5mInputTokens += turn.cacheWriteTokens;
-  totals.totalTokens += turn.inputTokens + turn.outputTokens + turn.cacheReadTokens + turn.cacheWriteTokens;
-}
 
-/** A turn in the price table's terms (Cursor bills cache writes at the short-TTL rate). */
-function tokenUsage(turn: TurnUsage): TokenUsage {
-  return { input: turn.inputTokens, output: turn.outputTokens, cacheRead: turn.cacheReadTokens, cacheWrite5m: turn.cacheWriteTokens, cacheWrite1h: 0 };
-}
 
 /** `MCP:<tool>` or `MCP:<server>:<tool>`: the server when the name has one. */
 function mcpServerOf(name: string): string | undefined {
@@ -78,23 +64,8 @@ export function summarizeCursorSession(input: CursorSessionInput): CursorSummary
   const toolCounts = new Map<string, number>();
   let users = 0;
   let assistants = 0;
-  let invalidLines = 0;
-  let lastInvalid = false;
-  for (const line of (input.transcript ?? '').split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    const record = obj(value);
-    if (record === undefined) {
-      invalidLines++;
-      lastInvalid = true;
-      continue;
-    }
-    lastInvalid = false;
+  const { records: lines, invalid: invalidLines, lastLineInvalid: lastInvalid } = parseJsonLines(input.transcript ?? '');
+  for (const record of lines) {
     records.push(record);
     const blocks = arr(obj(record.message)?.content).map(obj);
     if (record.role === 'user') {
@@ -119,13 +90,13 @@ export function summarizeCursorSession(input: CursorSessionInput): CursorSummary
   const perModel = new Map<string, { usage: UsageTotals; turns: TurnUsage[] }>();
   let unmodelled = 0;
   for (const turn of input.turns) {
-    add(totals, turn);
+    addTurn(totals, turn);
     if (turn.model === undefined) {
       unmodelled++;
       continue;
     }
     const entry = perModel.get(turn.model) ?? { usage: emptyTotals(), turns: [] };
-    add(entry.usage, turn);
+    addTurn(entry.usage, turn);
     entry.turns.push(turn);
     perModel.set(turn.model, entry);
   }
@@ -137,7 +108,7 @@ export function summarizeCursorSession(input: CursorSessionInput): CursorSummary
     let modelCost = 0;
     let priced = true;
     for (const turn of entry.turns) {
-      const estimate = estimateCost(model, tokenUsage(turn));
+      const estimate = estimateCost(model, turnTokenUsage(turn));
       if (estimate.warning !== undefined) warn(estimate.warning);
       if (estimate.usd === undefined) priced = false;
       else modelCost += estimate.usd;

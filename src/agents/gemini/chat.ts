@@ -17,6 +17,7 @@
 // the history as it stands.
 import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
 import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
+import { parseJsonLines } from '../records.js';
 
 type Json = Record<string, unknown>;
 
@@ -99,21 +100,10 @@ export function parseGeminiChat(text: string): ParsedChat {
     applyRecord(chat, single);
     return chat;
   }
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      value = undefined;
-    }
-    const record = obj(value);
-    if (record === undefined) {
-      chat.invalidLines++;
-      chat.lastLineInvalid = true;
-      continue;
-    }
-    chat.lastLineInvalid = false;
+  const lines = parseJsonLines(text);
+  chat.invalidLines = lines.invalid;
+  chat.lastLineInvalid = lines.lastLineInvalid;
+  for (const record of lines.records) {
     chat.records.push(record);
     applyRecord(chat, record);
   }

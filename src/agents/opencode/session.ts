@@ -10,8 +10,9 @@
 // and counts it in 1.18: trace does not read it.) trace counts output the Anthropic
 // way (reasoning included), so its cost estimate is OpenCode's. A subagent (`task` tool) runs in a
 // child session whose `info.parentID` names the parent.
-import { estimateCost, roundUsd, type TokenUsage } from '../../core/prices.js';
+import { estimateCost, roundUsd } from '../../core/prices.js';
 import type { AgentSessionRead, ConversationEntry, TranscriptSummary, TurnUsage } from '../types.js';
+import { addTurn, emptyTotals, turnTokenUsage } from '../records.js';
 
 type UsageTotals = TranscriptSummary['usage'];
 type ModelUsageSummary = TranscriptSummary['usageByModel'][number];
@@ -24,24 +25,6 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-
-function emptyTotals(): UsageTotals {
-  return { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, cacheCreation5mInputTokens: 0, cacheCreation1hInputTokens: 0, totalTokens: 0 };
-}
-
-function add(totals: UsageTotals, turn: TurnUsage): void {
-  totals.inputTokens += turn.inputTokens;
-  totals.outputTokens += turn.outputTokens;
-  totals.cacheReadInputTokens += turn.cacheReadTokens;
-  totals.cacheCreationInputTokens += turn.cacheWriteTokens;
-  totals.cacheCreation5mInputTokens += turn.cacheWriteTokens;
-  totals.totalTokens += turn.inputTokens + turn.outputTokens + turn.cacheReadTokens + turn.cacheWriteTokens;
-}
-
-/** OpenCode reports one cache-write figure; it is priced as the short-TTL write. */
-function tokenUsage(turn: TurnUsage): TokenUsage {
-  return { input: turn.inputTokens, output: turn.outputTokens, cacheRead: turn.cacheReadTokens, cacheWrite5m: turn.cacheWriteTokens, cacheWrite1h: 0 };
-}
 
 const isEmpty = (turn: TurnUsage) => turn.inputTokens + turn.outputTokens + turn.cacheReadTokens + turn.cacheWriteTokens === 0;
 
@@ -61,7 +44,7 @@ function price(turns: TurnUsage[]): Priced {
   let usd: number | undefined;
   let complete = true;
   for (const turn of turns) {
-    add(usage, turn);
+    addTurn(usage, turn);
     if (isEmpty(turn)) continue;
     const model = turn.model ?? 'unknown';
     let entry = byModel.get(model);
@@ -74,7 +57,7 @@ function price(turns: TurnUsage[]): Priced {
     entry.outputTokens += turn.outputTokens;
     entry.cacheReadInputTokens += turn.cacheReadTokens;
     entry.cacheCreation5mInputTokens += turn.cacheWriteTokens;
-    const cost = estimateCost(model, tokenUsage(turn));
+    const cost = estimateCost(model, turnTokenUsage(turn));
     if (cost.warning) warnings.add(cost.warning);
     if (cost.usd === undefined) {
       entry.estimatedCostUsd = undefined;

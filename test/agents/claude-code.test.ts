@@ -1,11 +1,12 @@
 // Claude Code itself (pinned in test/agents/agents.json) driven by a scripted Anthropic server: its
 // real tools fire trace's installed hooks, and the pushed attestation must name its session, model,
 // lines and the usage Claude reported.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
-import { type AnthropicReply, anthropicScenario, toolResults } from './support/anthropic.js';
+import { type AnthropicReply, anthropicScenario, type MessagesRequest, toolResults } from './support/anthropic.js';
 import { type ClaudeResult, runClaude } from './support/claude-code.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 
@@ -100,5 +101,109 @@ describe('Claude Code, for real', () => {
     // …which is what the server sent, reply by reply.
     expect(sessions[0]!.usage).toMatchObject({ input_tokens: 1333, output_tokens: 138, cache_read_input_tokens: 10000, cache_creation_input_tokens: 300 });
     expect(sessions[0]!.warnings ?? []).toEqual([]);
+  });
+});
+
+describe('Claude Code, for real: more than one session, failures, subagents, slow hooks', () => {
+  it('two sessions on one repository: each file to its own session, each usage as its run reported', async () => {
+    const repo = makeRepo();
+    const { server } = await serve([
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'one.ts'), content: 'export const one = 1;\n' } }], usage: { input: 100, output: 10 } },
+      { text: 'one done', usage: { input: 5, output: 2 } },
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'two.ts'), content: 'export const two = 2;\nexport const three = 3;\n' } }], usage: { input: 200, output: 20 } },
+      { text: 'two done', usage: { input: 7, output: 3 } },
+    ]);
+    const one = await runClaude(repo, server.url, 'write one.ts');
+    const two = await runClaude(repo, server.url, 'write two.ts', { model: 'claude-opus-4-8' });
+    expect(one.result.session_id).not.toBe(two.result.session_id);
+    expect(server.unscripted).toEqual([]);
+    const commit = repo.commit('both');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { statement, sessions } = pushedSessions(repo, commit);
+    expect(linesOf(statement, 'one.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: one.result.session_id }]);
+    expect(linesOf(statement, 'two.ts')).toEqual([{ start: 1, end: 2, attribution: 'ai', session_id: two.result.session_id }]);
+    const byId = new Map(sessions.map((s) => [s.session.id, s]));
+    expect([...byId.keys()].sort()).toEqual([one.result.session_id, two.result.session_id].sort());
+    expect(byId.get(one.result.session_id)!.model!.primary).toBe('claude-sonnet-4-6');
+    expect(byId.get(two.result.session_id)!.model!.primary).toBe('claude-opus-4-8');
+    expect(byId.get(one.result.session_id)!.usage).toMatchObject(reported(one.result));
+    expect(byId.get(two.result.session_id)!.usage).toMatchObject(reported(two.result));
+    expect(byId.get(two.result.session_id)!.usage).toMatchObject({ input_tokens: 207, output_tokens: 23 });
+  });
+
+  it('failing tool calls: an Edit that finds nothing and a Bash that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'Read', input: { file_path: join(repo.dir, 'keep.ts') } }], usage: { input: 50, output: 5 } },
+      { tools: [{ name: 'Edit', input: { file_path: join(repo.dir, 'keep.ts'), old_string: 'not in the file', new_string: 'x' } }], usage: { input: 60, output: 6 } },
+      { tools: [{ name: 'Bash', input: { command: "printf 'partial\\n' > partial.txt; exit 3", description: 'Fail halfway' } }], usage: { input: 70, output: 7 } },
+      { text: 'Both failed.', usage: { input: 80, output: 8 } },
+    ]);
+    const run = await runClaude(repo, server.url, 'try it');
+    expect(run.result.is_error).toBe(false);
+    expect(server.unscripted).toEqual([]);
+    // Claude sent both failures back to the model as errors.
+    expect(toolResults(scenario.served[2]!.request)).toEqual([expect.objectContaining({ is_error: true })]);
+    expect(toolResults(scenario.served[3]!.request)).toEqual([expect.objectContaining({ is_error: true, content: expect.stringContaining('Exit code 3') as unknown })]);
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const commit = repo.commit('partial');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { statement, sessions } = pushedSessions(repo, commit);
+    // The failed Bash call still wrote the file: its line is the session's.
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+    expect(sessions[0]!.usage).toMatchObject(reported(run.result));
+  });
+
+  it('a subagent (the Agent tool): its write is the session’s, its usage counted once', async () => {
+    const repo = makeRepo();
+    const subPrompt = 'Write sub.ts with one constant.';
+    const isSubagent = (body: MessagesRequest) => JSON.stringify(body.messages[0]).includes(subPrompt);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'Agent', input: { description: 'Write sub.ts', prompt: subPrompt, subagent_type: 'general-purpose', run_in_background: false } }], usage: { input: 300, output: 30 }, accepts: (b) => !isSubagent(b) },
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'sub.ts'), content: 'export const sub = 1;\n' } }], usage: { input: 400, output: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { input: 410, output: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { input: 320, output: 12 }, accepts: (b) => !isSubagent(b) },
+    ]);
+    const run = await runClaude(repo, server.url, 'delegate it');
+    expect(server.unscripted.map((r) => r.raw.slice(0, 300))).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    const commit = repo.commit('sub');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { statement, sessions } = pushedSessions(repo, commit);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+    expect(sessions).toHaveLength(1);
+    // Everything the server was asked for, main and subagent, once.
+    expect(sessions[0]!.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86 });
+    const claudeTotals = Object.values(run.result.modelUsage).reduce((t, m) => ({ input: t.input + m.inputTokens, output: t.output + m.outputTokens }), { input: 0, output: 0 });
+    expect(claudeTotals).toEqual({ input: 1430, output: 86 });
+  });
+
+  it('a trace that hangs never stalls Claude past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    // Every hook of trace's settings gets a 2 s timeout; a `trace` first on the PATH sleeps a minute.
+    const settingsPath = join(repo.dir, '.claude', 'settings.json');
+    writeFileSync(settingsPath, readFileSync(settingsPath, 'utf8').replace(/"timeout": \d+/g, '"timeout": 2'));
+    const slowBin = join(repo.home, 'slow-bin');
+    mkdirSync(slowBin);
+    writeFileSync(join(slowBin, 'trace'), '#!/bin/sh\nsleep 60\n');
+    chmodSync(join(slowBin, 'trace'), 0o755);
+    const { server } = await serve([
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'slow.ts'), content: 'export const slow = 1;\n' } }], usage: { input: 10, output: 1 } },
+      { text: 'written', usage: { input: 10, output: 1 } },
+    ]);
+    const run = await runClaude(repo, server.url, 'write slow.ts', { env: { PATH: `${slowBin}:${repo.env.PATH ?? ''}` }, timeoutMs: 55_000 });
+    expect(run.result.is_error).toBe(false);
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    // Five hooks fire (session start, prompt, pre, post, session end): at most 2 s each, plus Claude's own time.
+    expect(run.run.ms).toBeLessThan(5 * 2_000 + 15_000);
+    // …and it did wait for them: the slow trace was the one on the PATH.
+    expect(run.run.ms).toBeGreaterThanOrEqual(3 * 2_000);
+    expect(server.unscripted).toEqual([]);
+    // No hook ran to its end, so nothing was captured: the line is not claimed for the session.
+    const commit = repo.commit('slow');
+    repo.git(['push', '-q', 'origin', 'main']);
+    const { statement } = pushedSessions(repo, commit);
+    expect(linesOf(statement, 'slow.ts')).toEqual([{ start: 1, end: 1, attribution: 'human' }]);
   });
 });

@@ -36,7 +36,8 @@ export async function runClaude(
   prompt: string,
   options: { resume?: string; model?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ run: AgentRun; result: ClaudeResult }> {
-  const args = ['-p', prompt, '--permission-mode', 'acceptEdits', '--output-format', 'json', '--model', options.model ?? 'claude-sonnet-4-6'];
+  // acceptEdits lets file tools through; Bash needs its own allowance in headless mode.
+  const args = ['-p', prompt, '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash', '--output-format', 'json', '--model', options.model ?? 'claude-sonnet-4-6'];
   if (options.resume !== undefined) args.push('--resume', options.resume);
   const run = await runAgent(agentBinary('claude-code'), args, { cwd: repo.dir, env: { ...claudeEnv(repo, serverUrl), ...options.env }, timeoutMs: options.timeoutMs ?? 120_000 });
   let result: ClaudeResult;

@@ -73,6 +73,12 @@ export function runAgent(binary: string, args: string[], options: { cwd: string;
     }, options.timeoutMs ?? 120_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // Whatever the agent left running (a hook it gave up on) goes with it.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // nothing left
+      }
       resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal, ms: Date.now() - started });
     });
   });

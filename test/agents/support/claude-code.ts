@@ -14,7 +14,7 @@ export interface ClaudeResult {
 }
 
 export function claudeEnv(repo: TestRepo, serverUrl: string): NodeJS.ProcessEnv {
-  return offlineEnv(repo, {
+  return offlineEnv(repo, serverUrl, {
     ANTHROPIC_BASE_URL: serverUrl,
     ANTHROPIC_API_KEY: 'sk-ant-scripted',
     DISABLE_TELEMETRY: '1',

@@ -2,7 +2,8 @@
 // it from the scenario, and a request no route scripted gets a 500 and lands in `unscripted`, so a
 // test fails on any call the scenario did not expect (telemetry, update checks, a surprise model call).
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -54,6 +55,14 @@ export async function startModelServer(route: Route): Promise<ModelServer> {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'unscripted', message: `not in the scenario: ${request.method} ${request.url}` } }));
       }
     });
+  });
+  // The server is also the agents' HTTP(S) proxy: a call to anywhere but 127.0.0.1 arrives here as a
+  // CONNECT (or an absolute-URL request), is refused and recorded as unscripted.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const request: RecordedRequest = { method: 'CONNECT', url: req.url ?? '', headers: req.headers, body: undefined, raw: '' };
+    requests.push(request);
+    unscripted.push(request);
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,6 @@
 // Running a real agent CLI headless: the pinned binary from the install cache, a fresh HOME (the test
 // repository's), the trace bin first on the PATH, every telemetry/update/error-report switch off and
-// proxies pointing at a closed port, so nothing but 127.0.0.1 can be reached.
+// proxies pointing at the model server, so nothing but 127.0.0.1 can be reached, and a try is seen.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -23,18 +23,19 @@ export function agentBinary(agent: AgentId): string {
   return bin;
 }
 
-/** Nothing listens on port 9 of 127.0.0.1 (discard): a proxy there refuses every connection. */
-const NOWHERE = 'http://127.0.0.1:9';
-
-export function offlineEnv(repo: TestRepo, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+/**
+ * The environment of an agent run: the repository's (fresh HOME, trace first on the PATH), and every
+ * proxy variable pointing at the model server, which refuses and records whatever is not for 127.0.0.1.
+ */
+export function offlineEnv(repo: TestRepo, proxy: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...repo.env,
-    HTTP_PROXY: NOWHERE,
-    HTTPS_PROXY: NOWHERE,
-    ALL_PROXY: NOWHERE,
-    http_proxy: NOWHERE,
-    https_proxy: NOWHERE,
-    all_proxy: NOWHERE,
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    ALL_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    all_proxy: proxy,
     NO_PROXY: '127.0.0.1,localhost',
     no_proxy: '127.0.0.1,localhost',
     DO_NOT_TRACK: '1',

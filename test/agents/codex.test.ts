@@ -1,0 +1,48 @@
+// Codex CLI itself (pinned in test/agents/agents.json) driven by a scripted Responses server.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { codexUsage, runCodex } from './support/codex.js';
+import { type ModelServer, startModelServer } from './support/model-server.js';
+import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
+
+afterAll(cleanupTemps);
+const servers: ModelServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+async function serve(replies: ResponsesReply[]) {
+  const scenario = responsesScenario(replies);
+  const server = await startModelServer(scenario.route);
+  servers.push(server);
+  return { scenario, server };
+}
+
+describe('Codex CLI, for real', () => {
+  it('apply_patch and exec_command in one session, a human edit, a resumed prompt', async () => {
+    const repo = makeRepo();
+    repo.commit('trace set up');
+    const { scenario, server } = await serve([
+      { text: 'Adding it.', tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: src/feature.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch\n' }], usage: { input: 1000, cached: 200, output: 40 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: src/feature.ts\n@@\n-export const b = 2;\n+export const b = 3;\n*** End Patch\n' }], usage: { input: 1100, cached: 900, output: 30 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'built\\n' > build.log" } }], usage: { input: 1200, cached: 1000, output: 20 } },
+      { text: 'Done.', usage: { input: 1300, cached: 1100, output: 5 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: src/feature.ts\n@@\n-export const a = 1;\n+export const a = 10;\n*** End Patch\n' }], usage: { input: 1500, cached: 1200, output: 25 } },
+      { text: 'Changed a.', usage: { input: 1600, cached: 1500, output: 4 } },
+    ]);
+    const first = await runCodex(repo, server.url, 'create src/feature.ts and build');
+    expect(repo.read('src/feature.ts')).toBe('export const a = 1;\nexport const b = 3;\n');
+    expect(repo.read('build.log')).toBe('built\n');
+    expect(scenario.served[1]!.request.model).toBe('gpt-5.5');
+    expect([...toolOutputs(scenario.served[1]!.request).keys()]).toContain(scenario.served[0]!.callIds[0]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const second = await runCodex(repo, server.url, 'set a to 10', { resume: first.threadId });
+    expect(second.threadId).toBe(first.threadId);
+    expect(repo.read('src/feature.ts')).toBe('export const a = 10;\nexport const b = 3;\n// by hand\n');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    // Codex's report is the thread's running total: the first run's four replies, then all six.
+    expect(codexUsage(first.events)).toEqual({ input: 4600, cached: 3200, output: 95 });
+    expect(codexUsage(second.events)).toEqual({ input: 7700, cached: 5900, output: 124 });
+  });
+});

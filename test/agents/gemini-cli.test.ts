@@ -1,0 +1,50 @@
+// Gemini CLI itself (pinned in test/agents/agents.json) driven by a scripted Gemini API server.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { functionResponses, type GeminiReply, geminiScenario } from './support/gemini-api.js';
+import { geminiUsage, runGemini } from './support/gemini-cli.js';
+import { type ModelServer, startModelServer } from './support/model-server.js';
+
+afterAll(cleanupTemps);
+const servers: ModelServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+async function serve(replies: GeminiReply[]) {
+  const scenario = geminiScenario(replies);
+  const server = await startModelServer(scenario.route);
+  servers.push(server);
+  return { scenario, server };
+}
+
+describe('Gemini CLI, for real', () => {
+  it('write_file, replace and run_shell_command in one session, a human edit, a resumed prompt', async () => {
+    const repo = makeRepo();
+    repo.commit('trace set up');
+    const file = join(repo.dir, 'src', 'feature.ts');
+    const { scenario, server } = await serve([
+      { text: 'Writing it.', tools: [{ name: 'write_file', args: { file_path: file, content: 'export const a = 1;\nexport const b = 2;\n' } }], usage: { prompt: 1000, candidates: 40 } },
+      { tools: [{ name: 'replace', args: { file_path: file, instruction: 'set b to 3', old_string: 'export const b = 2;', new_string: 'export const b = 3;' } }], usage: { prompt: 1100, cached: 900, candidates: 30 } },
+      { tools: [{ name: 'run_shell_command', args: { command: "printf 'built\\n' > build.log", description: 'Build' } }], usage: { prompt: 1200, cached: 1000, candidates: 20 } },
+      { text: 'Done.', usage: { prompt: 1300, cached: 1100, candidates: 5 } },
+      { tools: [{ name: 'replace', args: { file_path: file, instruction: 'set a to 10', old_string: 'export const a = 1;', new_string: 'export const a = 10;' } }], usage: { prompt: 1500, cached: 1200, candidates: 25 } },
+      { text: 'Changed a.', usage: { prompt: 1600, cached: 1500, candidates: 4 } },
+    ]);
+    const first = await runGemini(repo, server.url, 'create src/feature.ts and build');
+    expect(repo.read('src/feature.ts')).toBe('export const a = 1;\nexport const b = 3;\n');
+    expect(repo.read('build.log')).toBe('built\n');
+    expect(functionResponses(scenario.served[1]!.request).map((r) => r.name)).toEqual(['write_file']);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    expect(first.result.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    const second = await runGemini(repo, server.url, 'set a to 10', { resume: first.result.session_id! });
+    expect(second.result.session_id).toBe(first.result.session_id);
+    expect(repo.read('src/feature.ts')).toBe('export const a = 10;\nexport const b = 3;\n// by hand\n');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expect(geminiUsage(first.result)).toEqual({ prompt: 4600, cached: 3000, candidates: 95 });
+    // Gemini's report covers only the run's own calls, resumed or not.
+    expect(geminiUsage(second.result)).toEqual({ prompt: 3100, cached: 2700, candidates: 29 });
+  });
+});

@@ -59,6 +59,7 @@ export async function startModelServer(route: Route): Promise<ModelServer> {
   // The server is also the agents' HTTP(S) proxy: a call to anywhere but 127.0.0.1 arrives here as a
   // CONNECT (or an absolute-URL request), is refused and recorded as unscripted.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
     const request: RecordedRequest = { method: 'CONNECT', url: req.url ?? '', headers: req.headers, body: undefined, raw: '' };
     requests.push(request);
     unscripted.push(request);

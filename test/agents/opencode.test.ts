@@ -1,0 +1,58 @@
+// OpenCode itself (pinned in test/agents/agents.json) driven by a scripted Chat Completions server.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { type ModelServer, startModelServer } from './support/model-server.js';
+import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
+import { openCodeUsage, runOpenCode } from './support/opencode.js';
+
+afterAll(cleanupTemps);
+const servers: ModelServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+/** OpenCode names each new session by asking the model for a title, without tools. */
+const isTitleCall = (body: ChatRequest) => JSON.stringify(body.messages[0]?.content ?? '').includes('You are a title generator');
+const TITLE: ChatReply = { text: 'Scripted session', usage: { prompt: 11, completion: 3 }, accepts: isTitleCall };
+
+async function serve(replies: ChatReply[]) {
+  const scenario = chatScenario(replies, [TITLE]);
+  const server = await startModelServer(scenario.route);
+  servers.push(server);
+  return { scenario, server };
+}
+
+/** OpenCode installs @opencode-ai/plugin into its config folder from registry.npmjs.org in the background, whatever the config says. */
+const OPENCODE_OUTSIDE_CALLS = ['CONNECT registry.npmjs.org:443'];
+
+describe('OpenCode, for real', () => {
+  it('write, edit and bash in one session, a human edit, a continued prompt', async () => {
+    const repo = makeRepo();
+    repo.commit('trace set up');
+    const file = join(repo.dir, 'src', 'feature.ts');
+    const { scenario, server } = await serve([
+      { text: 'Writing it.', tools: [{ name: 'write', arguments: { filePath: file, content: 'export const a = 1;\nexport const b = 2;\n' } }], usage: { prompt: 1000, completion: 40 } },
+      { tools: [{ name: 'edit', arguments: { filePath: file, oldString: 'export const b = 2;', newString: 'export const b = 3;' } }], usage: { prompt: 1100, cached: 900, completion: 30 } },
+      { tools: [{ name: 'bash', arguments: { command: "printf 'built\\n' > build.log", description: 'Build' } }], usage: { prompt: 1200, cached: 1000, completion: 20 } },
+      { text: 'Done.', usage: { prompt: 1300, cached: 1100, completion: 5 } },
+      { tools: [{ name: 'read', arguments: { filePath: file } }], usage: { prompt: 1400, cached: 1200, completion: 10 } },
+      { tools: [{ name: 'edit', arguments: { filePath: file, oldString: 'export const a = 1;', newString: 'export const a = 10;' } }], usage: { prompt: 1500, cached: 1200, completion: 25 } },
+      { text: 'Changed a.', usage: { prompt: 1600, cached: 1500, completion: 4 } },
+    ]);
+    const first = await runOpenCode(repo, server.url, 'create src/feature.ts and build');
+    expect(repo.read('src/feature.ts')).toBe('export const a = 1;\nexport const b = 3;\n');
+    expect(repo.read('build.log')).toBe('built\n');
+    expect([...toolMessages(scenario.served[1]!.request).keys()]).toEqual([scenario.served[0]!.callIds[0]]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const second = await runOpenCode(repo, server.url, 'set a to 10', { session: first.sessionId });
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(repo.read('src/feature.ts')).toBe('export const a = 10;\nexport const b = 3;\n// by hand\n');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`).filter((r) => !OPENCODE_OUTSIDE_CALLS.includes(r))).toEqual([]);
+    // OpenCode's input excludes cache reads: 1000 + (1100-900) + (1200-1000) + (1300-1100).
+    expect(openCodeUsage(first.events)).toEqual({ input: 1600, output: 95, cacheRead: 3000 });
+    expect(openCodeUsage(second.events)).toEqual({ input: 600, output: 39, cacheRead: 3900 });
+    expect(scenario.side).toHaveLength(1); // one title, for the one session
+  });
+});

@@ -1,0 +1,49 @@
+// Copilot CLI itself (pinned in test/agents/agents.json) in its offline BYOK mode, driven by a scripted
+// Chat Completions server.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { runCopilot } from './support/copilot.js';
+import { type ModelServer, startModelServer } from './support/model-server.js';
+import { type ChatReply, chatScenario, toolMessages } from './support/openai-chat.js';
+
+afterAll(cleanupTemps);
+const servers: ModelServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+async function serve(replies: ChatReply[]) {
+  const scenario = chatScenario(replies);
+  const server = await startModelServer(scenario.route);
+  servers.push(server);
+  return { scenario, server };
+}
+
+describe('Copilot CLI, for real', () => {
+  it('create, edit and bash in one session, a human edit, a resumed prompt', async () => {
+    const repo = makeRepo();
+    repo.commit('trace set up');
+    // Copilot's create does not make parent folders.
+    const file = join(repo.dir, 'feature.ts');
+    const { scenario, server } = await serve([
+      { text: 'Writing it.', tools: [{ name: 'create', arguments: { path: file, file_text: 'export const a = 1;\nexport const b = 2;\n' } }], usage: { prompt: 1000, completion: 40 } },
+      { tools: [{ name: 'edit', arguments: { path: file, old_str: 'export const b = 2;', new_str: 'export const b = 3;' } }], usage: { prompt: 1100, cached: 900, completion: 30 } },
+      { tools: [{ name: 'bash', arguments: { command: "printf 'built\\n' > build.log", description: 'Build' } }], usage: { prompt: 1200, cached: 1000, completion: 20 } },
+      { text: 'Done.', usage: { prompt: 1300, cached: 1100, completion: 5 } },
+      { tools: [{ name: 'edit', arguments: { path: file, old_str: 'export const a = 1;', new_str: 'export const a = 10;' } }], usage: { prompt: 1500, cached: 1200, completion: 25 } },
+      { text: 'Changed a.', usage: { prompt: 1600, cached: 1500, completion: 4 } },
+    ]);
+    const first = await runCopilot(repo, server.url, 'create feature.ts and build');
+    expect(first.events.filter((e) => e.type === 'tool.execution_complete').map((e) => e.data!.success)).toEqual([true, true, true]);
+    expect(repo.read('feature.ts')).toBe('export const a = 1;\nexport const b = 3;\n');
+    expect(repo.read('build.log')).toBe('built\n');
+    expect([...toolMessages(scenario.served[1]!.request).keys()]).toEqual([scenario.served[0]!.callIds[0]]);
+    repo.write('feature.ts', `${repo.read('feature.ts')}// by hand\n`);
+    const second = await runCopilot(repo, server.url, 'set a to 10', { resume: first.sessionId });
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(repo.read('feature.ts')).toBe('export const a = 10;\nexport const b = 3;\n// by hand\n');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+  });
+});

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { SimulatedClaude } = await import(join(root, 'dist', 'simulate', 'claude.js'));
+const { SimulatedClaude } = await import(join(root, 'dist', 'agents', 'claude', 'simulator.js'));
 const { sandboxEnv } = await import(join(root, 'dist', 'simulate', 'sandbox.js'));
 const { style } = await import(join(root, 'dist', 'terminal.js'));
 // Colour only when this demo writes to a terminal and NO_COLOR is unset: piped, it is plain text.

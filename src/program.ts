@@ -1,6 +1,7 @@
 // The command registry: each command is imported only when it runs. Commands take typed options
 // (with `cwd`) and return an Outcome; this file alone prints results and decides the exit code.
 import { Command, CommanderError, Option } from 'commander';
+import { AGENT_HOOKS } from './agents/hooks.js';
 import type { InitOptions } from './commands/init.js';
 import type { VerifyCommandOptions } from './commands/verify.js';
 import { TraceError, type TraceErrorCode } from './errors.js';
@@ -65,15 +66,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run `trace <command> --help` for its options)')
     .exitOverride();
 
-  program
+  const initCommand = program
     .command('init')
     .description('install the agent hooks and git hooks in this repository')
-    .option('--claude', 'Claude Code (the default when no agent is named)')
-    .option('--cursor', 'Cursor (not supported yet)')
-    .option('--codex', 'OpenAI Codex CLI (not supported yet)')
-    .option('--gemini', 'Gemini CLI (not supported yet)')
-    .option('--copilot', 'GitHub Copilot (not supported yet)')
-    .option('--opencode', 'OpenCode (not supported yet)')
+    .addHelpText('after', '\nWithout an agent flag: Claude Code, and every other agent whose project config folder exists or whose program is on the PATH.');
+  for (const hooks of AGENT_HOOKS) initCommand.option(`--${hooks.hookName}`, `install the hooks of ${hooks.name}`);
+  initCommand
     .option('--require-trace', 'refuse pushes that cannot be attested (sets requireTrace: true)')
     .option('-y, --yes', 'ask nothing')
     .addOption(jsonOption())
@@ -265,11 +263,11 @@ export function buildProgram(): Command {
       'after',
       [
         '',
-        'Agents: claude (Claude Code, recorded as claude-code).',
-        'Events: session-start, session-end, user-prompt-submit, pre-tool-use, post-tool-use, post-tool-use-failure.',
+        `Agents: ${AGENT_HOOKS.map((hooks) => `${hooks.hookName} (recorded as ${hooks.name})`).join(', ')}.`,
+        'Events: the agent’s own, as `trace init` writes them in its hook config.',
         '',
-        '`trace init` installs these commands in the agent’s hook config (.claude/settings.json); you do not run them',
-        'by hand. Problems go to .git/chainloop-trace/log.txt; `trace status` shows them.',
+        '`trace init` installs these commands in each agent’s hook config (.claude/settings.json, .codex/hooks.json, …);',
+        'you do not run them by hand. Problems go to .git/chainloop-trace/log.txt; `trace status` shows them.',
       ].join('\n'),
     )
     .action(async (agent: string, event: string) => {

@@ -5,11 +5,12 @@ import { appendFileSync, closeSync, existsSync, linkSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import BetterSqlite3 from 'better-sqlite3';
+import type { TurnUsage } from './agents/types.js';
 import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -91,6 +92,17 @@ CREATE TABLE IF NOT EXISTS commit_files (
   PRIMARY KEY (sha, path)
 );
 CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files (path, seq);
+CREATE TABLE IF NOT EXISTS turn_usage (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  model TEXT,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turn_usage_session ON turn_usage (session_id, id);
 CREATE TABLE IF NOT EXISTS session_files (
   session_id TEXT NOT NULL,
   path TEXT NOT NULL,
@@ -102,7 +114,8 @@ CREATE TABLE IF NOT EXISTS session_files (
 /**
  * Brings a store written by an earlier version up to SCHEMA_VERSION (run once, after SCHEMA):
  * version 3 names Claude Code `claude-code` (Chainloop's name) instead of `claude`, and keeps each
- * session's edit counts in `session_files`, seeded from the changes still held.
+ * session's edit counts in `session_files`, seeded from the changes still held; version 4 adds
+ * `turn_usage`, the tokens agents report in their hooks (created by SCHEMA).
  */
 const MIGRATIONS = `
 UPDATE sessions SET agent = 'claude-code' WHERE agent = 'claude';
@@ -546,6 +559,28 @@ export class Store {
         ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
         agent: canonicalAgent(update.agent),
       });
+  }
+
+  /** Tokens an agent reported for one turn in a hook payload (agents whose own records lack them). */
+  addTurnUsage(sessionId: string, at: string, usage: TurnUsage): void {
+    this.db
+      .prepare('INSERT INTO turn_usage (session_id, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(sessionId, at, usage.model ?? null, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens);
+  }
+
+  /** The turn usage a session's hooks reported, in order. */
+  turnUsage(sessionId: string): (TurnUsage & { at: string })[] {
+    const rows = this.db
+      .prepare('SELECT at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens FROM turn_usage WHERE session_id = ? ORDER BY id')
+      .all(sessionId) as { at: string; model: string | null; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }[];
+    return rows.map((row) => ({
+      at: row.at,
+      model: row.model ?? undefined,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      cacheReadTokens: row.cache_read_tokens,
+      cacheWriteTokens: row.cache_write_tokens,
+    }));
   }
 
   addPrompt(sessionId: string, at: string, promptId: string | null, text: string): void {

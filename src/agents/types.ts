@@ -5,11 +5,9 @@
 //   hook bundle. It must import nothing heavy (no zod, no node:child_process, no node:crypto).
 // - `Agent` is everything else (install, session summary, detection), loaded by commands on demand.
 import type { Declaration } from '../core/types.js';
-import type { ConversationEntry, TranscriptSummary } from '../core/transcript/claude.js';
 import type { SessionRecord, Store } from '../store.js';
 
 export type { AgentName } from '../core/types.js';
-export type { ConversationEntry, TranscriptSummary } from '../core/transcript/claude.js';
 import type { AgentName } from '../core/types.js';
 
 /** trace's own capture events: every agent's hook payloads become these. */
@@ -156,3 +154,102 @@ export interface SimulatedAgent {
   bash(command: string): string;
   end(): void;
 }
+
+// ---- what an agent's records say of a session (every agent's summariser fills these) ----
+
+export interface ModelUsageSummary {
+  model: string;
+  /** Deduplicated API responses of this model. */
+  responses: number;
+  /** Uncached input tokens (Anthropic `input_tokens`). */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
+  /** Undefined when the model is not in the price table. */
+  estimatedCostUsd: number | undefined;
+  /** Responses in fast mode (`usage.speed: "fast"`), priced at the fast rates; absent when none. */
+  fastResponses?: number;
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  /** 5m + 1h. */
+  cacheCreationInputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
+  /** input + output + cache read + cache creation. */
+  totalTokens: number;
+}
+
+export interface ToolUsageCount {
+  /** Tool name as the agent calls it; `Task` is reported as `Agent`. */
+  name: string;
+  count: number;
+  /** Set for MCP tools (`mcp__<server>__<tool>`). */
+  mcpServer?: string;
+}
+
+export interface SubagentSummary {
+  /** The agent id (`agent-<id>.jsonl`). */
+  id: string;
+  type?: string;
+  description?: string;
+  /** The parent's `Agent`/`Task` tool_use id that spawned it, when known. */
+  toolUseId?: string;
+  /** Whether its own file (`agent-<id>.jsonl`) was read; without it, its responses come from the parent's `progress` lines. */
+  transcriptFound: boolean;
+  models: string[];
+  /**
+   * Tokens of the responses it owns (from its file and the parent's `progress` lines, deduplicated
+   * against the main thread); undefined when neither shows any, so its spend is unknown.
+   */
+  usage: UsageTotals | undefined;
+  estimatedCostUsd: number | undefined;
+}
+
+export interface TranscriptSummary {
+  sessionId?: string;
+  cwd?: string;
+  gitBranch?: string;
+  /** Claude Code version that wrote the transcript. */
+  version?: string;
+  slug?: string;
+  /** Earliest and latest line timestamps over all files, as written. */
+  startedAt?: string;
+  endedAt?: string;
+  primaryModel?: string;
+  /** Every model with at least one response, most output tokens first. */
+  modelsUsed: string[];
+  usageByModel: ModelUsageSummary[];
+  /** Totals over main and subagent files. */
+  usage: UsageTotals;
+  /** Sum over priced models, rounded to micro-dollars; undefined when nothing could be priced. */
+  estimatedCostUsd: number | undefined;
+  /** False when some usage belongs to a model without a price. */
+  costComplete: boolean;
+  /**
+   * True when some responses were written by a Claude Code version that never writes a response's final
+   * usage (2.1.7-2.1.42): output tokens and cost are then lower bounds (a warning says how many responses).
+   */
+  outputTokensLowerBound?: boolean;
+  /** Unique tool_use ids by tool name, most used first. */
+  tools: ToolUsageCount[];
+  /** MCP tool calls grouped by server, most used first. */
+  mcpServers: { server: string; count: number }[];
+  totalToolInvocations: number;
+  messages: { user: number; assistant: number; total: number };
+  subagents: SubagentSummary[];
+  /** `compact_boundary` system lines. */
+  compactions: number;
+  /** Lines that were not a JSON object (partial writes, garbage). */
+  invalidLines: number;
+  warnings: string[];
+}
+
+export type ConversationEntry =
+  | { type: 'prompt'; text: string; timestamp?: string }
+  | { type: 'tool_call'; id: string; name: string; input: unknown; timestamp?: string };

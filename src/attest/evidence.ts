@@ -3,14 +3,14 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { Attributor } from '../attribution/attribute.js';
-import { readClaudeTranscript, readRegularFile } from '../agents/claude-transcript.js';
+import { agentByName } from '../agents/index.js';
+import type { AgentSessionRead, ConversationEntry } from '../agents/types.js';
 import { interruptedWarnings } from '../capture/interrupted.js';
 import type { TraceConfig } from '../config.js';
 import { buildStatement, filesForSession, type Statement, statementIssues, unknownLineWarnings } from '../core/predicate.js';
 import { redactDeep } from '../core/redact.js';
 import { applyRetention, type PathContext, relativiseText, retainedEntry } from '../core/retention.js';
 import { buildSessionObject } from '../core/session.js';
-import { promptsAndToolCalls } from '../core/transcript/claude.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
 import { git, gitRaw } from '../git.js';
@@ -94,25 +94,13 @@ function cutRawSessions(sessions: object[]): object[] {
   });
 }
 
-/** The conversation kept for `retention`, from the transcript when it can be read, else from what the hooks stored. */
-function rawSession(store: Store, sessionId: string, retention: TraceConfig['trace']['transcripts']['retention'], transcript: string | null): Record<string, unknown[]> | undefined {
+/** The conversation kept for `retention`, from the agent's own records when they can be read, else from what the hooks stored. */
+function rawSession(store: Store, sessionId: string, retention: TraceConfig['trace']['transcripts']['retention'], read: AgentSessionRead): Record<string, unknown[]> | undefined {
   if (retention === 'none') return undefined;
-  if (transcript !== null) {
-    if (retention === 'full') {
-      const lines: unknown[] = [];
-      for (const line of transcript.split('\n')) {
-        try {
-          if (line.trim()) lines.push(JSON.parse(line));
-        } catch {
-          // a torn last line: left out
-        }
-      }
-      return { main: lines };
-    }
-    return { main: promptsAndToolCalls(transcript).map(retainedEntry) };
-  }
-  const prompts = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
-  const calls = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at }));
+  if (retention === 'full' && read.records !== null) return { main: read.records };
+  if (retention === 'prompts' && read.conversation !== null) return { main: read.conversation.map(retainedEntry) };
+  const prompts: ConversationEntry[] = store.prompts(sessionId).map((p) => ({ type: 'prompt', text: p.text, timestamp: p.at }));
+  const calls: ConversationEntry[] = store.toolCalls(sessionId).map((c) => ({ type: 'tool_call', id: c.tool_use_id, name: c.tool_name, input: c.input_json ? (JSON.parse(c.input_json) as unknown) : null, timestamp: c.started_at ?? undefined }));
   const entries = [...prompts, ...calls].sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
   return { main: retention === 'full' ? entries : entries.map(retainedEntry) };
 }
@@ -174,25 +162,19 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
       warnings.push(`session ${id} is named by a commit but was not recorded on this machine`);
       continue;
     }
-    const read = record.transcript_path ? await readClaudeTranscript(record.transcript_path) : { summary: null, warnings: ['no transcript path was recorded for this session'] };
-    let transcriptText: string | null = null;
-    if (read.summary && record.transcript_path && retention !== 'none') {
-      try {
-        // The same guarded read as the summary's: the path came from a hook payload.
-        transcriptText = await readRegularFile(record.transcript_path);
-      } catch {
-        transcriptText = null;
-      }
-    }
+    const agent = agentByName(record.agent);
+    const read: AgentSessionRead = agent
+      ? await agent.readSession(record, input.store)
+      : { summary: null, warnings: [`sessions of agent ${record.agent} cannot be read by this version of trace`], conversation: null, records: null };
     const own = attributions.filter((a) => a.session_ids.includes(id));
     sessions.push(
       buildSessionObject({
-        session: { id, agent: record.agent, agentVersion: record.agent_version, model: record.model, startedAt: record.started_at, endedAt: record.ended_at, cwd: record.cwd },
+        session: { id, agent: record.agent, agentVersion: record.agent_version, model: record.model, startedAt: record.started_at, endedAt: record.ended_at, cwd: record.cwd, prompts: input.store.prompts(id).length },
         transcript: read.summary,
         files: filesForSession(own, id),
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
         warnings: [...read.warnings, ...interruptedWarnings(input.store, id)],
-        ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, transcriptText) } : {}),
+        ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, read) } : {}),
       }),
     );
   }

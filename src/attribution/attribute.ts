@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { type AttributedText, aiRemovedCount, attributeLines, declaredSource, fromRanges, mergeRanges, ownLines, type RemovedLines, replayFile } from '../core/attribution.js';
 import { callWindows, type CallWindow, creditShellChange, overlappingCalls } from '../core/concurrency.js';
 import type { Author, CommitAttribution, FileAttribution, FileChange } from '../core/types.js';
-import { declaredWrites, shellCommand } from '../capture/claude.js';
+import { hooksByName } from '../agents/hooks.js';
+import type { AgentHooks } from '../agents/types.js';
 import { readGitBlobs } from '../capture/shell.js';
 import { gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
@@ -113,10 +114,17 @@ export class Attributor {
         return undefined;
       }
     };
+    // Each call's input is read by the agent that made it.
+    const agents = new Map<string, AgentHooks | undefined>();
+    const agentOf = (sessionId: string): AgentHooks | undefined => {
+      if (!agents.has(sessionId)) agents.set(sessionId, hooksByName(this.store.session(sessionId)?.agent ?? ''));
+      return agents.get(sessionId);
+    };
+    const declaredWrites = (window: CallWindow & { record: FileChangeRecord & CallOfChange }) => agentOf(window.sessionId)?.declaredWrites(window.record.tool_name, input(window.id), path);
     const commands = new Map<number, string>();
-    const commandOf = (window: CallWindow & { record: CallOfChange }): string | undefined => {
+    const commandOf = (window: CallWindow & { record: FileChangeRecord & CallOfChange }): string | undefined => {
       if (!window.record.shell) return undefined;
-      if (!commands.has(window.id)) commands.set(window.id, shellCommand(input(window.id)) ?? '');
+      if (!commands.has(window.id)) commands.set(window.id, agentOf(window.sessionId)?.shellCommand(window.record.tool_name, input(window.id)) ?? '');
       return commands.get(window.id);
     };
     const overlapping = overlappingCalls([...windows.values()]);
@@ -131,12 +139,12 @@ export class Attributor {
         });
         const credit = creditShellChange({ ...window, command }, shellOthers, path);
         // Lines a concurrent file tool call declared are that call's, not the shell call's that saw them appear.
-        const declaredByOthers = others.flatMap((other) => (other.record.shell ? [] : (declaredWrites(other.record.tool_name, input(other.id)) ?? [])));
+        const declaredByOthers = others.flatMap((other) => (other.record.shell ? [] : (declaredWrites(other) ?? [])));
         if (credit.kind === 'observer') result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent: true, declared: { kind: 'fragments', fragments: [] } });
         else if (concurrent || credit.author.kind !== 'ai')
           result.set(window.record.id, { author: credit.author, ...(concurrent ? { concurrent } : {}), ...(declaredByOthers.length > 0 ? { declaredByOthers } : {}) });
       } else if (concurrent) {
-        const declared = declaredWrites(window.record.tool_name, input(window.id));
+        const declared = declaredWrites(window);
         result.set(window.record.id, { author: { kind: 'ai', sessionId: window.sessionId }, concurrent, ...(declared ? { declared } : {}) });
       }
     }

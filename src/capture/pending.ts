@@ -55,6 +55,11 @@ export function callKey(sessionId: string, toolUseId: string): string {
   return `${hex(high)}${hex(low)}`;
 }
 
+/** The record of one call, or of one of its files for a file tool (a patch can write several). */
+function recordName(sessionId: string, toolUseId: string, path: string | undefined): string {
+  return callKey(sessionId, path === undefined ? toolUseId : `${toolUseId}\0${path}`);
+}
+
 /**
  * Leaves a pre hook's record; `copyFrom` is the file whose content it saw. A repeated pre hook for the
  * same call keeps the first record. The record is renamed into place last, so a reader never sees
@@ -62,7 +67,7 @@ export function callKey(sessionId: string, toolUseId: string): string {
  */
 export function writePending(repo: Repo, call: PendingCall, copyFrom?: string): void {
   const dir = pendingDir(repo);
-  const base = join(dir, callKey(call.session.id, call.toolUseId));
+  const base = join(dir, recordName(call.session.id, call.toolUseId, call.file?.path));
   if (existsSync(base + RECORD)) return;
   mkdirSync(dir, { recursive: true });
   if (copyFrom !== undefined) copyFileSync(copyFrom, base + COPY);
@@ -120,9 +125,9 @@ function listPending(dir: string, skip?: string): { files: string[]; records: { 
   return { files, records };
 }
 
-/** The pending record of one call, if its pre hook left one. */
-export function takePending(repo: Repo, sessionId: string, toolUseId: string): TakenCall | undefined {
-  return take(pendingDir(repo), callKey(sessionId, toolUseId));
+/** The pending record of one call (of one of its files, for a file tool), if its pre hook left one. */
+export function takePending(repo: Repo, sessionId: string, toolUseId: string, path?: string): TakenCall | undefined {
+  return take(pendingDir(repo), recordName(sessionId, toolUseId, path));
 }
 
 /**
@@ -131,7 +136,7 @@ export function takePending(repo: Repo, sessionId: string, toolUseId: string): T
  */
 export function takeEarlierPending(repo: Repo, sessionId: string, path: string, at: string, toolUseId: string): TakenCall[] {
   const dir = pendingDir(repo);
-  return listPending(dir, callKey(sessionId, toolUseId) + RECORD)
+  return listPending(dir, recordName(sessionId, toolUseId, path) + RECORD)
     .records.filter(({ call }) => call.session.id === sessionId && call.file?.path === path && call.at <= at)
     .flatMap(({ name, call }) => take(dir, name, call) ?? []);
 }

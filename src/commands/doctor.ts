@@ -2,13 +2,13 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { AGENTS } from '../agents/index.js';
 import { CONFIG_FILE, loadConfig, type TraceConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { errorMessage } from '../errors.js';
 import { gitRaw } from '../git.js';
 import { remoteDefault } from '../verify/remote.js';
-import { packagePath, readAsset } from '../install/assets.js';
-import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
+import { packagePath } from '../install/assets.js';
 import { GIT_HOOKS, hookManager, hooksDirectory, hooksFolderInWorkTree, hookScript, isTraceHook } from '../install/git-hooks.js';
 import { logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
@@ -129,35 +129,39 @@ function realPath(path: string): string {
   }
 }
 
-/** One agent whose hook config trace installs; more agents are more entries. */
-interface AgentHookConfig {
-  agent: string;
-  file: string;
-  check(root: string, file: string): Check;
-}
-
-const AGENT_HOOK_CONFIGS: AgentHookConfig[] = [
-  {
-    agent: 'claude-code',
-    file: '.claude/settings.json',
-    check(root, file) {
-      const id = 'agent-hooks:claude-code';
-      const path = join(root, file);
-      if (!existsSync(path)) return problem(id, 'fail', `${file} is missing: Claude Code sessions are not captured`, `run \`trace init\` and commit ${file}`);
+/**
+ * Each agent whose config file is here: its hooks must be all there and current. A config without any
+ * of trace's hooks is a warning (that agent is not captured); no agent hooks at all is a failure.
+ */
+function checkAgentHooks(root: string): Check[] {
+  const checks: Check[] = [];
+  for (const agent of AGENTS) {
+    const file = agent.configFile;
+    const path = join(root, file);
+    if (!existsSync(path)) continue;
+    const id = `agent-hooks:${agent.hooks.name}`;
+    const fix = `run \`trace init --${agent.hooks.hookName}\` and commit ${file}`;
+    try {
       const text = readFileSync(path, 'utf8');
-      let settings: ClaudeSettings;
-      try {
-        settings = parseSettings(text, file);
-      } catch (error) {
-        return problem(id, 'fail', errorMessage(error), `fix ${file}, then run \`trace init\``);
+      if (agent.hooksInstalled(text, path)) {
+        checks.push(ok(id, `${file} has trace's hooks, current`));
+        continue;
       }
-      const { settings: merged, added, upgraded } = mergeHooks(settings, JSON.parse(readAsset('claude/settings.json')) as ClaudeSettings);
-      if (added.length === 0 && upgraded.length === 0) return ok(id, `${file} has trace's hooks, current`);
-      const what = [...(added.length ? [`missing for ${added.join(', ')}`] : []), ...(upgraded.length ? [`of an older form for ${upgraded.join(', ')}`] : [])];
-      return problem(id, 'fail', `${file}: trace's hooks ${what.join('; ')}`, `run \`trace init\` and commit ${file}`, createTwoFilesPatch(`${file} (installed)`, `${file} (after trace init)`, text, formatSettings(merged, text)));
-    },
-  },
-];
+      if (agent.removeHooks(text, path).removed === 0) {
+        checks.push(problem(id, 'warn', `${file} has none of trace's hooks: ${agent.displayName} sessions are not captured`, fix));
+        continue;
+      }
+      const planned = agent.planInstall(root).text ?? text;
+      checks.push(problem(id, 'fail', `${file}: trace's hooks are incomplete or of an older form`, fix, createTwoFilesPatch(`${file} (installed)`, `${file} (after trace init)`, text, planned)));
+    } catch (error) {
+      checks.push(problem(id, 'fail', errorMessage(error), `fix ${file}, then run \`trace init --${agent.hooks.hookName}\``));
+    }
+  }
+  if (checks.length === 0) {
+    checks.push(problem('agent-hooks', 'fail', `no agent has trace's hooks (${AGENTS.map((agent) => agent.configFile).join(', ')} are all missing): no session is captured`, 'run `trace init` and commit the files it names'));
+  }
+  return checks;
+}
 
 function checkConfig(repo: Repo): { check: Check; config: TraceConfig | null } {
   if (!existsSync(join(repo.root, CONFIG_FILE))) {
@@ -299,7 +303,7 @@ export async function doctor(options: DoctorOptions): Promise<Outcome> {
   const { check: configCheck, config } = checkConfig(repo);
   const checks: Check[] = [
     await checkTraceOnPath(repo, options.env),
-    ...AGENT_HOOK_CONFIGS.map((agent) => agent.check(repo.root, agent.file)),
+    ...checkAgentHooks(repo.root),
     ...(await checkGitHooks(repo)),
     configCheck,
     await checkSigningKey(repo, config, options.env, remote),

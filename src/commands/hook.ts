@@ -4,7 +4,8 @@ import { isUtf8 } from 'node:buffer';
 import { existsSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
-import { type CaptureEvent, contentBeforeCall, isCaptureEventName, parseClaudePayload, type ToolCall } from '../capture/claude.js';
+import { hooksByHookName } from '../agents/hooks.js';
+import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { closeBeforeNextCall } from '../capture/interrupted.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
@@ -62,8 +63,21 @@ export function readStdinSync(fd = 0, limit = MAX_PAYLOAD_BYTES): { data: Buffer
   return { data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), complete };
 }
 
-/** Runs one hook; never throws. */
-export async function runHook(options: HookOptions): Promise<void> {
+/**
+ * Runs one hook; never throws. Returns what the hook must print on stdout: nothing, or the JSON answer
+ * of an agent that reads one.
+ */
+export async function runHook(options: HookOptions): Promise<string | undefined> {
+  const agent = hooksByHookName(options.agent);
+  try {
+    await capturePayload(options, agent);
+  } catch {
+    // Never: capturePayload logs its errors. A hook must not fail the agent's call whatever happens.
+  }
+  return agent?.reply?.(options.event);
+}
+
+async function capturePayload(options: HookOptions, agent: AgentHooks | undefined): Promise<void> {
   let payload: unknown;
   let parseError: string | undefined;
   try {
@@ -91,33 +105,39 @@ export async function runHook(options: HookOptions): Promise<void> {
   const logger = fileLogger(repo.stateDir, options.now);
   const where = `hook ${options.agent} ${options.event}`;
   if (parseError) return logger.log('error', `${where}: ${parseError}`);
-  if (options.agent !== 'claude') return logger.log('error', `${where}: agent "${options.agent}" is not supported yet`);
-  if (!isCaptureEventName(options.event)) return logger.log('error', `${where}: unknown event`);
-  const parsed = parseClaudePayload(options.event, payload);
+  if (!agent) return logger.log('error', `${where}: unknown agent "${options.agent}"`);
+  const parsed = agent.parse(options.event, payload);
   if (!parsed.ok) {
     if (!parsed.ignored) logger.log('error', `${where}: bad payload: ${parsed.problems.join('; ')}`);
     return;
   }
-  const context: CaptureContext = { logger, now: options.now, where, cwd: payloadCwd ?? options.cwd };
+  let store: Store | undefined;
   try {
-    const event = parsed.event;
-    // A pre hook leaves a pending record instead of opening the store (see capture/pending.ts).
-    if (event.name === 'pre-tool-use') return event.tool ? await capturePre(repo, event, event.tool, context) : undefined;
-    // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
-    const shellAfter = event.tool?.kind === 'shell' ? settle(import('../capture/shell.js').then((shell) => shell.snapshotAfterShell(repo, event.sessionId, event.tool!.useId))) : undefined;
-    const { Store } = await import('../store.js');
-    // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
-    // exits right after the hook instead (see there): every transaction is committed by then, the next
-    // connection to open the store recovers the WAL's committed frames from disk, and `trimWal` keeps
-    // the WAL small.
-    const store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
-    try {
-      await capture(store, repo, event, context, shellAfter);
-    } finally {
-      store.trimWal();
+    for (const event of parsed.events) {
+      const context: CaptureContext = { agent, logger, now: options.now, where, cwd: event.cwd ?? payloadCwd ?? options.cwd };
+      try {
+        // A pre hook leaves a pending record instead of opening the store (see capture/pending.ts).
+        if (event.name === 'pre-tool-use') {
+          if (event.tool) await capturePre(repo, event, event.tool, context);
+          continue;
+        }
+        // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
+        const shellAfter = event.tool?.kind === 'shell' ? settle(import('../capture/shell.js').then((shell) => shell.snapshotAfterShell(repo, event.sessionId, event.tool!.useId))) : undefined;
+        if (!store) {
+          const { Store } = await import('../store.js');
+          // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
+          // exits right after the hook instead (see there): every transaction is committed by then, the next
+          // connection to open the store recovers the WAL's committed frames from disk, and `trimWal` keeps
+          // the WAL small.
+          store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
+        }
+        await capture(store, repo, event, context, shellAfter);
+      } catch (error) {
+        logger.log('error', `${where} (session ${event.sessionId}): ${(error as Error).stack ?? String(error)}`);
+      }
     }
-  } catch (error) {
-    logger.log('error', `${where} (session ${parsed.event.sessionId}): ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    store?.trimWal();
   }
 }
 
@@ -156,47 +176,58 @@ function settled<T>(result: Settled<T>): T {
 }
 
 interface CaptureContext {
+  agent: AgentHooks;
   logger: Logger;
   now: () => Date;
   where: string;
   cwd: string;
 }
 
-function sessionUpdate(event: CaptureEvent, at: string): SessionUpdate {
-  return { id: event.sessionId, agent: 'claude-code', at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model };
+function sessionUpdate(event: CaptureEvent, agent: AgentHooks, at: string): SessionUpdate {
+  return { id: event.sessionId, agent: agent.name, at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model, agent_version: event.agentVersion };
 }
 
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
 async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, context: CaptureContext): Promise<void> {
   const at = context.now().toISOString();
-  const call: PendingCall = { session: sessionUpdate(event, at), toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
+  const call: PendingCall = { session: sessionUpdate(event, context.agent, at), toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
   if (tool.kind === 'shell') {
     // Loaded on demand: it pulls in node:child_process, which file tools never need.
     const { snapshotBeforeShell } = await import('../capture/shell.js');
     return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) });
   }
-  const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
-  if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
   const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
-  const absolute = join(repo.root, target.path);
-  const escape = escapesRepository(repo.root, target.path);
+  for (const filePath of tool.filePaths) {
+    const target = repoRelativePath(repo.root, context.cwd, filePath);
+    if ('error' in target) {
+      context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
+      continue;
+    }
+    preFile(repo, call, target.path, maxFileBytes, context);
+  }
+}
+
+/** A file tool's pre hook for one of its files: the file as it is, copied next to the pending record. */
+function preFile(repo: Repo, call: PendingCall, path: string, maxFileBytes: number, context: CaptureContext): void {
+  const absolute = join(repo.root, path);
+  const escape = escapesRepository(repo.root, path);
   const file: ReturnType<typeof inspectFile> = escape ? { state: 'skipped', reason: escape } : inspectFile(absolute, maxFileBytes);
   try {
-    writePending(repo, { ...call, file: { path: target.path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
+    writePending(repo, { ...call, file: { path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
   } catch (error) {
     if (file.state !== 'content') throw error;
     // The copy failed (the file went unreadable): record the call with its file skipped.
     const reason = unreadable(error);
-    context.logger.log('warn', `${context.where}: ${target.path} skipped: ${reason}`);
-    writePending(repo, { ...call, file: { path: target.path, state: 'skipped', reason, maxBytes: maxFileBytes } });
+    context.logger.log('warn', `${context.where}: ${path} skipped: ${reason}`);
+    writePending(repo, { ...call, file: { path, state: 'skipped', reason, maxBytes: maxFileBytes } });
     return;
   }
-  if (file.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${file.reason}`);
+  if (file.state === 'skipped') context.logger.log('warn', `${context.where}: ${path} skipped: ${file.reason}`);
 }
 
 async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext, shellAfter: Promise<Settled<ShellAfter | null>> | undefined): Promise<void> {
   const at = context.now().toISOString();
-  const session = sessionUpdate(event, at);
+  const session = sessionUpdate(event, context.agent, at);
   switch (event.name) {
     case 'session-start':
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
@@ -218,12 +249,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
     case 'post-tool-use-failure': {
       const tool = event.tool;
       if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
-      // The pre hook's record goes into the store in the same transaction as the call's end.
-      const pending = takePending(repo, event.sessionId, tool.useId);
-      // The size cap the pre hook applied holds for the whole call (and spares reading the config).
-      const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
-      // One write transaction per hook: the session's upsert rides along with the call's capture. When
-      // the capture writes nothing (or fails), the session is still recorded on its own.
+      // One write transaction per hook and file: the session's upsert rides along with the call's capture.
+      // When the capture writes nothing (or fails), the session is still recorded on its own.
       let sessionWritten = false;
       const write: Write = (fn) => {
         const result = store.write(() => {
@@ -234,13 +261,38 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
         return result;
       };
       try {
-        if (tool.kind === 'shell') await captureShell(store, write, event, tool, at, { pending, settings, context }, shellAfter);
-        else captureFile(store, write, repo, event, tool, at, { pending, settings, context });
+        if (tool.kind === 'shell') {
+          // The pre hook's record goes into the store in the same transaction as the call's end.
+          const pending = takePending(repo, event.sessionId, tool.useId);
+          const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
+          await captureShell(store, write, event, tool, at, { pending, settings, context }, shellAfter);
+          pending?.remove();
+        } else {
+          for (const filePath of tool.filePaths) {
+            const target = repoRelativePath(repo.root, context.cwd, filePath);
+            if ('error' in target) {
+              context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
+              continue;
+            }
+            const pending = takePending(repo, event.sessionId, tool.useId, target.path);
+            // The size cap the pre hook applied holds for the whole call (and spares reading the config).
+            const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
+            captureFile(store, write, repo, event, tool, target.path, at, { pending, settings, context });
+            pending?.remove();
+          }
+        }
       } finally {
         if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
       }
-      pending?.remove();
       return;
+    }
+    case 'turn-usage': {
+      const usage = event.usage;
+      if (!usage) return;
+      return store.write(() => {
+        store.upsertSession({ ...session, started_at: at });
+        store.addTurnUsage(event.sessionId, at, usage);
+      });
     }
   }
 }
@@ -261,9 +313,8 @@ interface PostContext {
   context: CaptureContext;
 }
 
-function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, at: string, { pending, settings, context }: PostContext): void {
-  const target = repoRelativePath(repo.root, context.cwd, tool.filePath!);
-  if ('error' in target) return context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
+function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, path: string, at: string, { pending, settings, context }: PostContext): void {
+  const target = { path };
   const snapshot = readInside(repo.root, target.path, settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
   // Calls of this session on this file whose post hook never came: their record goes in first, and
@@ -279,7 +330,7 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
       // The pre hook never ran for this call (installed mid-call, or it failed): work the before back.
       // Edits can only be undone in text that is valid UTF-8, the encoding of the payload's strings.
       const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
-      const beforeText = snapshot.state === 'skipped' ? undefined : contentBeforeCall(tool, afterText);
+      const beforeText = snapshot.state === 'skipped' ? undefined : context.agent.contentBeforeCall(tool, target.path, afterText);
       if (beforeText === null) before = { state: 'absent', oid: null };
       else if (beforeText !== undefined) {
         const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);

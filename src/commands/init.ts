@@ -1,26 +1,23 @@
 // `trace init`: install the agent hooks and the git hooks, write the config, create the local state.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDocument } from 'yaml';
+import { AGENTS } from '../agents/index.js';
+import type { Agent, InstallPlan } from '../agents/types.js';
 import { CONFIG_FILE, parseConfig, type TraceConfig } from '../config.js';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
-import { readAsset } from '../install/assets.js';
-import { type ClaudeSettings, formatSettings, mergeHooks, parseSettings } from '../install/claude-settings.js';
 import { checkGitHooks, hookManager, hooksDirectory, hooksFolderInWorkTree, installGitHooks } from '../install/git-hooks.js';
 import type { Outcome } from '../program.js';
 import { exportPublicKey } from '../signing/public-keys.js';
-import { canonicalAgent, Store } from '../store.js';
+import { Store } from '../store.js';
 import { style } from '../terminal.js';
 import { contentHash, type InstallManifest, readManifest, writeManifest } from '../install/manifest.js';
 
-export const AGENT_FLAGS = ['claude', 'cursor', 'codex', 'gemini', 'copilot', 'opencode'] as const;
-export type AgentFlag = (typeof AGENT_FLAGS)[number];
-const SUPPORTED: readonly AgentFlag[] = ['claude'];
-
-export interface InitOptions extends Partial<Record<AgentFlag, boolean>> {
+/** Agent flags are the agents' hook names (`--claude`, `--codex`, …). */
+export interface InitOptions extends Partial<Record<string, unknown>> {
   cwd: string;
   requireTrace?: boolean;
   yes?: boolean;
@@ -46,17 +43,6 @@ interface FileChange {
   text: string | undefined;
   /** The text before, when the file exists. */
   original: string | undefined;
-}
-
-function planClaude(root: string): FileChange & { status: 'installed' | 'upgraded' | 'unchanged' } {
-  const file = '.claude/settings.json';
-  const path = join(root, file);
-  const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  const settings: ClaudeSettings = original !== undefined ? parseSettings(original, path) : {};
-  const template = JSON.parse(readAsset('claude/settings.json')) as ClaudeSettings;
-  const { settings: merged, added, upgraded } = mergeHooks(settings, template);
-  if (added.length === 0 && upgraded.length === 0) return { file, text: undefined, original, status: 'unchanged' };
-  return { file, text: formatSettings(merged, original), original, status: added.length === 0 ? 'upgraded' : 'installed' };
 }
 
 function planConfig(root: string, requireTrace: boolean | undefined): FileChange & { status: 'created' | 'updated' | 'unchanged'; config: TraceConfig } {
@@ -85,8 +71,28 @@ function planConfig(root: string, requireTrace: boolean | undefined): FileChange
   return { file: CONFIG_FILE, text: updated, original, status: 'updated', config: parseConfig(updated, path) };
 }
 
+/**
+ * The agents `trace init` sets up when none is named: Claude Code, and every other agent whose project
+ * config folder exists or whose program is on the PATH.
+ */
+function agentsInUse(root: string): Agent[] {
+  return AGENTS.filter((agent, index) => index === 0 || existsSync(join(root, agent.configDir)) || onPath(agent.executable));
+}
+
+function onPath(executable: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false;
+    try {
+      accessSync(join(dir, executable), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Writes a planned change and records it in the manifest, so uninstall can undo exactly it. */
-function apply(root: string, change: FileChange, manifest: InstallManifest): void {
+function apply(root: string, change: FileChange | InstallPlan, manifest: InstallManifest): void {
   if (change.text === undefined) return;
   const path = join(root, change.file);
   mkdirSync(dirname(path), { recursive: true });
@@ -131,30 +137,27 @@ async function succeeds(args: string[], cwd: string): Promise<boolean> {
 
 export async function init(options: InitOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
-  const requested = AGENT_FLAGS.filter((agent) => options[agent]);
-  const agents = requested.length > 0 ? requested : (['claude'] as AgentFlag[]);
-  const unsupported = agents.filter((agent) => !SUPPORTED.includes(agent));
-  if (unsupported.length === agents.length) {
-    throw new TraceError('UNSUPPORTED', `${unsupported.join(', ')}: not yet supported; trace captures Claude Code today`, {
-      hint: 'run `trace init --claude`',
-    });
-  }
+  const requested = AGENTS.filter((agent) => options[agent.hooks.hookName] === true);
+  const agents = requested.length > 0 ? requested : agentsInUse(repo.root);
 
   // Validate everything first: a failed init writes nothing.
   const config = planConfig(repo.root, options.requireTrace);
-  const claude = agents.some((agent) => SUPPORTED.includes(agent)) ? planClaude(repo.root) : undefined;
+  const plans = agents.map((agent) => ({ agent, plan: agent.planInstall(repo.root) }));
   const hooksDir = await hooksDirectory(repo.root);
   checkGitHooks(hooksDir);
 
-  if (options.interactive && !(await confirm(`Install trace's hooks for ${agents.filter((a) => SUPPORTED.includes(a)).join(', ')} and git in ${repo.root}?`))) {
-    throw new TraceError('BAD_ARGUMENT', 'cancelled; nothing was changed');
+  if (options.interactive) {
+    const found = requested.length > 0 ? '' : ' (Claude Code, and the agents whose config folder is here or whose program is on your PATH; name agents with --claude, --cursor, … to choose)';
+    if (!(await confirm(`Install trace's hooks for ${agents.map((a) => a.displayName).join(', ')}${found} and git in ${repo.root}?`))) {
+      throw new TraceError('BAD_ARGUMENT', 'cancelled; nothing was changed');
+    }
   }
 
   const manifest = readManifest(repo.stateDir);
   const publicKey = await exportPublicKey(repo.root, config.config, manifest);
   mkdirSync(repo.stateDir, { recursive: true });
   apply(repo.root, config, manifest);
-  if (claude) apply(repo.root, claude, manifest);
+  for (const { plan } of plans) apply(repo.root, plan, manifest);
   const gitHooks = await installGitHooks(hooksDir);
   manifest.hooksDir = hooksDir;
   // Run by hand, init is the person's own choice: no auto-setup notice on their first push.
@@ -163,10 +166,13 @@ export async function init(options: InitOptions): Promise<Outcome> {
   writeManifest(repo.stateDir, manifest);
 
   // Printed as Chainloop spells the agents (claude-code), like every other command.
-  const agentResults: { agent: string; status: string; file?: string }[] = agents.map((agent) =>
-    SUPPORTED.includes(agent) && claude ? { agent: canonicalAgent(agent), status: claude.status, file: join(repo.root, claude.file) } : { agent: canonicalAgent(agent), status: 'not yet supported' },
-  );
-  const candidates = [...(claude ? [claude.file] : []), CONFIG_FILE, ...(publicKey ? [publicKey.file] : [])];
+  const agentResults = plans.map(({ agent, plan }) => ({
+    agent: agent.hooks.name,
+    status: plan.status,
+    file: join(repo.root, plan.file),
+    ...(agent.afterInstall ? { next_steps: agent.afterInstall } : {}),
+  }));
+  const candidates = [...plans.map(({ plan }) => plan.file), CONFIG_FILE, ...(publicKey ? [publicKey.file] : [])];
   const filesToCommit = await uncommitted(repo.root, candidates);
   const folder = hooksFolderInWorkTree(repo.root, hooksDir);
   const manager = hookManager(repo.root, hooksDir);
@@ -187,7 +193,7 @@ export async function init(options: InitOptions): Promise<Outcome> {
   const paint = style(process.stdout);
   const lines = [
     paint.ok(`trace is set up in ${repo.root}`),
-    ...agentResults.map((a) => `  ${a.agent}: ${a.status}${a.file ? ` (${relative(repo.root, a.file)})` : ''}`),
+    ...agentResults.flatMap((a) => [`  ${a.agent}: ${a.status} (${relative(repo.root, a.file)})`, ...(a.next_steps ?? []).map((step) => paint.warning(`    ${step}`))]),
     `  git hooks: ${gitHooks.map((h) => `${h.name}${h.chained ? ' (chained to your existing hook)' : ''}`).join(', ')} in ${hooksDir}`,
     ...(folder !== null
       ? [

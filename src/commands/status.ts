@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { commitsToAttest, pushedUnattested } from '../attest/plan.js';
 import { openRepo, requireInitialised } from '../context.js';
 import { commitId, dirtyPaths, git, gitRaw } from '../git.js';
-import { hasTraceHooks, parseSettings } from '../install/claude-settings.js';
+import { agentByName, AGENTS } from '../agents/index.js';
 import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hooks.js';
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
 import { openCaptureStore } from '../capture/open.js';
-import { readClaudeTranscript } from '../agents/claude-transcript.js';
 import type { Style } from '../terminal.js';
 
 export interface StatusOptions {
@@ -41,7 +40,8 @@ export interface SessionStatus {
 
 export interface StatusResult {
   repository: string;
-  hooks: { claude_code: boolean; git: Record<string, boolean> };
+  /** `agents`: each agent whose config file is here, and whether trace's hooks in it are complete and current. */
+  hooks: { agents: Record<string, boolean>; git: Record<string, boolean> };
   sessions: SessionStatus[];
   uncommitted_ai_files: string[];
   /** The remote a push would go to (null: none configured), and the commits of HEAD it would attest there. */
@@ -101,12 +101,16 @@ export async function status(options: StatusOptions): Promise<Outcome> {
   requireInitialised(repo);
   const store = openCaptureStore(repo);
   try {
-    const settingsFile = join(repo.root, '.claude', 'settings.json');
-    let claude = false;
-    try {
-      claude = existsSync(settingsFile) && hasTraceHooks(parseSettings(readFileSync(settingsFile, 'utf8'), settingsFile));
-    } catch {
-      claude = false;
+    // The agents whose config is here, and whether trace's hooks are in it.
+    const agentHooks: Record<string, boolean> = {};
+    for (const agent of AGENTS) {
+      const file = join(repo.root, agent.configFile);
+      if (!existsSync(file)) continue;
+      try {
+        agentHooks[agent.hooks.name] = agent.hooksInstalled(readFileSync(file, 'utf8'), file);
+      } catch {
+        agentHooks[agent.hooks.name] = false;
+      }
     }
     const installed = installedGitHooks(await hooksDirectory(repo.root));
     const sessions: SessionStatus[] = [];
@@ -114,7 +118,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
       const calls = store.toolCalls(session.id);
       const edits = store.sessionEdits(session.id);
       const last = Date.parse(session.updated_at);
-      const transcript = session.transcript_path ? await readClaudeTranscript(session.transcript_path) : { summary: null, warnings: ['no transcript path recorded'] };
+      const transcript = (await agentByName(session.agent)?.readSession(session, store)) ?? { summary: null, warnings: [`sessions of agent ${session.agent} cannot be read by this version of trace`] };
       const summary = transcript.summary;
       sessions.push({
         id: session.id,
@@ -155,7 +159,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
     const log = existsSync(logPath(repo.stateDir)) ? parseLog(readFileSync(logPath(repo.stateDir), 'utf8')) : [];
     const result: StatusResult = {
       repository: repo.root,
-      hooks: { claude_code: claude, git: Object.fromEntries(GIT_HOOKS.map((name) => [name, installed.includes(name)])) },
+      hooks: { agents: agentHooks, git: Object.fromEntries(GIT_HOOKS.map((name) => [name, installed.includes(name)])) },
       sessions,
       uncommitted_ai_files: [...dirty].filter((path) => captured.has(path)).sort(),
       remote,
@@ -184,10 +188,11 @@ function renderStatus(result: StatusResult, now: Date, style?: Style): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const lines: string[] = [c.bold(`trace status for ${result.repository}`), ''];
   const missingHooks = Object.entries(result.hooks.git).filter(([, ok]) => !ok).map(([name]) => name);
-  lines.push(
-    `hooks: Claude Code ${result.hooks.claude_code ? c.ok('installed') : c.failed('MISSING')}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`,
-  );
-  if (!result.hooks.claude_code || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
+  const agents = Object.entries(result.hooks.agents);
+  const agentsOk = agents.length > 0 && agents.every(([, ok]) => ok);
+  const agentText = agents.length === 0 ? `agents ${c.failed('MISSING')}` : agents.map(([name, ok]) => `${name} ${ok ? c.ok('installed') : c.failed('MISSING')}`).join(', ');
+  lines.push(`hooks: ${agentText}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`);
+  if (!agentsOk || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
   lines.push('', c.bold(`sessions (${result.sessions.length}):`));
   if (result.sessions.length === 0) lines.push('  none recorded yet');
   for (const s of result.sessions.slice(-10)) {

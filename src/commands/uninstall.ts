@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import { gitRaw } from '../git.js';
-import { formatSettings, parseSettings, removeHooks } from '../install/claude-settings.js';
+import { AGENTS } from '../agents/index.js';
 import { hooksDirectory, uninstallGitHooks } from '../install/git-hooks.js';
 import { autoInitAllowed, OPT_OUT, OPTED_OUT_MARKER } from '../install/auto-init.js';
 import { contentHash, readManifest } from '../install/manifest.js';
@@ -31,28 +31,31 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
   const changes: string[] = [];
   const kept: string[] = [];
 
-  const settingsName = '.claude/settings.json';
-  const settingsFile = join(repo.root, settingsName);
-  if (manifest.autoInit && existsSync(settingsFile)) {
-    // Set up automatically from the team's committed files: opting out is personal, the team's files stay.
-    kept.push(`${settingsName} (the team's, committed; this clone was set up from it)`);
-  } else if (existsSync(settingsFile)) {
-    const current = readFileSync(settingsFile, 'utf8');
-    const created = manifest.created.includes(settingsName);
-    const original = manifest.originals?.[settingsName];
-    const untouched = manifest.hashes?.[settingsName] === contentHash(current);
-    const { settings, removed } = removeHooks(parseSettings(current, settingsFile));
-    if (created && (untouched || (removed.length > 0 && Object.keys(settings).length === 0))) {
-      rmSync(settingsFile);
-      if (readdirSync(dirname(settingsFile)).length === 0) rmdirSync(dirname(settingsFile));
-      changes.push(`removed ${settingsName} (trace created it)`);
+  for (const agent of AGENTS) {
+    const name = agent.configFile;
+    const file = join(repo.root, name);
+    if (!existsSync(file)) continue;
+    if (manifest.autoInit) {
+      // Set up automatically from the team's committed files: opting out is personal, the team's files stay.
+      kept.push(`${name} (the team's, committed; this clone was set up from it)`);
+      continue;
+    }
+    const current = readFileSync(file, 'utf8');
+    const created = manifest.created.includes(name);
+    const original = manifest.originals?.[name];
+    const untouched = manifest.hashes?.[name] === contentHash(current);
+    const { text, removed } = agent.removeHooks(current, file);
+    if (created && (untouched || (removed > 0 && text === null))) {
+      rmSync(file);
+      removeEmptyFolders(repo.root, dirname(file));
+      changes.push(`removed ${name} (trace created it)`);
     } else if (untouched && original !== undefined) {
       // Unchanged since init wrote it: put back the exact bytes it had before.
-      writeFileSync(settingsFile, original);
-      changes.push(`restored ${settingsName} as it was before trace init`);
-    } else if (removed.length > 0) {
-      writeFileSync(settingsFile, formatSettings(settings, current));
-      changes.push(`removed trace's hooks from ${settingsName} (${removed.join(', ')})`);
+      writeFileSync(file, original);
+      changes.push(`restored ${name} as it was before trace init`);
+    } else if (removed > 0) {
+      writeFileSync(file, text ?? '');
+      changes.push(`removed trace's hooks from ${name}`);
     }
   }
 
@@ -96,4 +99,12 @@ export async function uninstall(options: UninstallOptions): Promise<Outcome> {
       ? 'trace was not installed here; nothing to remove'
       : [paint.ok(`trace is uninstalled from ${repo.root}:`), ...changes.map((c) => `  ${c}`), ...kept.map((k) => paint.dim(`  kept ${k}`))].join('\n');
   return { json: { repository: repo.root, changes, kept }, text };
+}
+
+/** Removes `dir` and its parents up to (not including) `root` while they are empty. */
+function removeEmptyFolders(root: string, dir: string): void {
+  for (let current = dir; current !== root && current.startsWith(root); current = dirname(current)) {
+    if (readdirSync(current).length > 0) return;
+    rmdirSync(current);
+  }
 }

@@ -28,6 +28,8 @@ export interface ModelPrice extends RateCard {
   provider: ModelProvider;
   /** Rates for a prompt (all input-side tokens of one request) larger than `promptTokensAbove`. */
   longContext?: { promptTokensAbove: number } & RateCard;
+  /** Rates of fast mode (`usage.speed: "fast"`), over the whole context window; absent: its price is unknown. */
+  fast?: RateCard;
   note?: string;
 }
 
@@ -56,6 +58,8 @@ const anthropic = (input: number, output: number, w5m: number, w1h: number | und
 });
 
 const OPUS_45 = anthropic(5, 25, 6.25, 10, 0.5);
+// Fast mode on Opus 5 and 4.8 is 10/50; cache writes and reads keep their multipliers on top (1.25x/2x/0.1x).
+const OPUS_45_FAST: ModelPrice = { ...OPUS_45, fast: { input: 10, output: 50, cacheWrite5m: 12.5, cacheWrite1h: 20, cacheRead: 1 } };
 const OPUS_4 = anthropic(15, 75, 18.75, 30, 1.5);
 const SONNET_5 = anthropic(2, 10, 2.5, 4, 0.2);
 const SONNET_46 = anthropic(3, 15, 3.75, 6, 0.3);
@@ -107,8 +111,8 @@ export const PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-mythos-5': anthropic(10, 50, 12.5, 20, 1),
   'claude-fable-5-1': anthropic(10, 50, 12.5, undefined, 0.25),
   'claude-opus-5-5': anthropic(4, 20, 5, 8, 0.2),
-  'claude-opus-5': OPUS_45,
-  'claude-opus-4-8': OPUS_45,
+  'claude-opus-5': OPUS_45_FAST,
+  'claude-opus-4-8': OPUS_45_FAST,
   'claude-opus-4-7': OPUS_45,
   'claude-opus-4-6': OPUS_45,
   'claude-opus-4-5': OPUS_45,
@@ -184,14 +188,21 @@ const PREFIXES = [
  * prefix, no Bedrock `-v1:0`, no Vertex `@date`, no `-YYYYMMDD` / `-YYYY-MM-DD`, no `[1m]` context tag.
  */
 export function normalizeModelId(model: string): string {
-  let id = model.trim().toLowerCase();
+  let id = withoutContextTag(model).toLowerCase();
   for (const prefix of PREFIXES) id = id.replace(prefix, '');
-  id = id.replace(/\[[^\]]*\]$/, '');
   id = id.replace(/@[\w.-]*$/, '');
   id = id.replace(/-v\d+(?::\d+)?$/, '');
   id = id.replace(/-\d{4}-\d{2}-\d{2}$/, '');
   id = id.replace(/-\d{8}$/, '');
   return id;
+}
+
+/**
+ * A model id as reported, without the context-window tag Claude Code adds to its SessionStart `model`
+ * (`claude-opus-4-7[1m]`): the tag is a setting of the session, not a model, and the transcript never has it.
+ */
+export function withoutContextTag(model: string): string {
+  return model.trim().replace(/\s*\[[^\]]*\]$/, '');
 }
 
 export interface PriceMatch {
@@ -229,17 +240,25 @@ export function modelProvider(model: string): ModelProvider | undefined {
 
 /**
  * Estimated USD cost of one model response. Sum responses, not usage totals, so that long-context
- * tiers apply per prompt. An unknown model yields no figure and a warning, never a guess.
+ * tiers apply per prompt. An unknown model, or fast mode on a model without a fast price, yields no
+ * figure and a warning, never a guess.
  */
-export function estimateCost(model: string, usage: TokenUsage): CostEstimate {
+export function estimateCost(model: string, usage: TokenUsage, options: { fast?: boolean } = {}): CostEstimate {
   const match = lookupPrice(model);
   if (match === undefined) {
     return { usd: undefined, warning: `no price for model "${model}" in the built-in table (prices as of ${PRICES_AS_OF}); cost not estimated` };
   }
   const { price } = match;
+  if (options.fast === true && price.fast === undefined) {
+    return { usd: undefined, warning: `no fast-mode price for model "${model}" in the built-in table (prices as of ${PRICES_AS_OF}); cost of its fast-mode responses not estimated` };
+  }
   const promptTokens = usage.input + usage.cacheRead + usage.cacheWrite5m + usage.cacheWrite1h;
   const rates: RateCard =
-    price.longContext !== undefined && promptTokens > price.longContext.promptTokensAbove ? price.longContext : price;
+    options.fast === true && price.fast !== undefined
+      ? price.fast
+      : price.longContext !== undefined && promptTokens > price.longContext.promptTokensAbove
+        ? price.longContext
+        : price;
   const notes: string[] = [];
   if (match.byPrefix) notes.push(`model "${model}" priced as "${match.key}" (prefix match)`);
 

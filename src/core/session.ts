@@ -1,10 +1,16 @@
 // One Chainloop "AI coding session" object (schemas/chainloop-ai-coding-session-0.1.schema.json) per
 // agent session: who, when, what it changed in the pushed commits, which models, tokens, cost, tools.
 // The schema forbids extra keys at the top level and in `agent` and `session`; elsewhere this adds a
-// few documented fields (cache split, per-model usage, price date, MCP servers, compactions).
+// few documented fields (cache split, per-model usage, price date, MCP servers, compactions, whether
+// output tokens are a lower bound, fast-mode responses).
+//
+// Times: the session's start and end are its transcript's first and last line when it has timestamps,
+// else when trace's hooks saw it start and end. The transcript is the session as the agent ran it (the
+// schema's "when the session started"); the hooks see it only once trace is installed, and SessionStart
+// runs before the first line is written. Both ends come from one source, so the duration is one span.
 
-import { PRICES_AS_OF, modelProvider } from './prices.js';
-import type { TranscriptSummary } from './transcript/claude.js';
+import { PRICES_AS_OF, modelProvider, withoutContextTag } from './prices.js';
+import type { TranscriptSummary } from '../agents/types.js';
 import type { FileAttribution, LineRange } from './types.js';
 
 export const SESSION_SCHEMA_VERSION = '0.1';
@@ -15,11 +21,13 @@ export interface SessionInfo {
   /** Chainloop's agent name: `claude-code`, `cursor`, ... (see `AgentName`); older stores said `claude`. */
   agent: string;
   agentVersion?: string | null;
-  /** Model from the hook payloads, used when there is no transcript. */
+  /** Model from the hook payloads, used when there is no transcript (a `[1m]` context tag is dropped). */
   model?: string | null;
   startedAt?: string | null;
   endedAt?: string | null;
   cwd?: string | null;
+  /** Prompts the agent's prompt hook (UserPromptSubmit) saw; the transcript counts them too, see `conversation`. */
+  prompts?: number | null;
 }
 
 export interface SessionGitContext {
@@ -97,6 +105,8 @@ export interface AiCodingSession {
     cache_creation_1h_input_tokens: number;
     estimated_cost_usd?: number;
     cost_is_estimate: true;
+    /** Set when the agent never wrote some responses' final usage: output tokens and cost are lower bounds. */
+    output_tokens_lower_bound?: true;
     prices_as_of: string;
     by_model: {
       model: string;
@@ -106,6 +116,8 @@ export interface AiCodingSession {
       cache_read_input_tokens: number;
       cache_creation_input_tokens: number;
       estimated_cost_usd?: number;
+      /** Responses in fast mode, priced at the fast rates. */
+      fast_responses?: number;
     }[];
   };
   tools_used?: {
@@ -113,13 +125,14 @@ export interface AiCodingSession {
     total_invocations: number;
     mcp_servers: { server: string; invocation_count: number }[];
   };
-  conversation?: { total_messages: number; user_messages: number; assistant_messages: number; compactions: number };
+  /** Without a transcript only `user_messages` is known (the prompts the hooks saw). */
+  conversation?: { total_messages?: number; user_messages: number; assistant_messages?: number; compactions?: number };
   subagents?: {
     id: string;
     type?: string;
     description?: string;
-    /** input = every prompt-side token (uncached + cache read + cache write), output = output tokens. */
-    tokens: { input: number; output: number };
+    /** input = every prompt-side token (uncached + cache read + cache write), output = output tokens; absent when unknown. */
+    tokens?: { input: number; output: number };
     models?: string[];
     estimated_cost_usd?: number;
     transcript_found?: false;
@@ -247,8 +260,9 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
   for (const w of transcript?.warnings ?? []) warn(w);
   for (const w of input.warnings ?? []) warn(w);
 
-  const start = pickTime([transcript?.startedAt, session.startedAt], false);
-  const end = pickTime([transcript?.endedAt, session.endedAt], true);
+  const fromTranscript = pickTime([transcript?.startedAt], false) !== undefined;
+  const start = pickTime(fromTranscript ? [transcript?.startedAt] : [session.startedAt], false);
+  const end = pickTime(fromTranscript ? [transcript?.endedAt] : [session.endedAt], true);
   let startedAt = start?.text;
   if (startedAt === undefined) {
     startedAt = end?.text ?? 'unknown';
@@ -257,6 +271,7 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
   const durationSeconds = start !== undefined && end !== undefined ? Math.max(0, Math.floor((end.ms - start.ms) / 1000)) : 0;
 
   const agentVersion = nonEmpty(session.agentVersion) ?? transcript?.version;
+  const hookPrompts = typeof session.prompts === 'number' && session.prompts > 0 ? Math.floor(session.prompts) : 0;
   const out: AiCodingSession = {
     schema_version: SESSION_SCHEMA_VERSION,
     agent: { name: AGENT_NAMES[session.agent] ?? session.agent, ...(agentVersion === undefined ? {} : { version: agentVersion }) },
@@ -281,7 +296,8 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
   if (firstCommit !== undefined) out.git_context.commit_start = firstCommit;
   if (lastCommit !== undefined) out.git_context.commit_end = lastCommit;
 
-  const primary = transcript?.primaryModel ?? nonEmpty(session.model);
+  const hookModel = nonEmpty(session.model);
+  const primary = transcript?.primaryModel ?? (hookModel === undefined ? undefined : nonEmpty(withoutContextTag(hookModel)));
   if (primary !== undefined) {
     const used = transcript !== null && transcript.modelsUsed.length > 0 ? transcript.modelsUsed : [primary];
     const provider = modelProvider(primary);
@@ -300,6 +316,7 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
       cache_creation_1h_input_tokens: u.cacheCreation1hInputTokens,
       ...(transcript.estimatedCostUsd === undefined ? {} : { estimated_cost_usd: transcript.estimatedCostUsd }),
       cost_is_estimate: true,
+      ...(transcript.outputTokensLowerBound === true ? { output_tokens_lower_bound: true as const } : {}),
       prices_as_of: PRICES_AS_OF,
       by_model: transcript.usageByModel.map((m) => ({
         model: m.model,
@@ -309,6 +326,7 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
         cache_read_input_tokens: m.cacheReadInputTokens,
         cache_creation_input_tokens: m.cacheCreation5mInputTokens + m.cacheCreation1hInputTokens,
         ...(m.estimatedCostUsd === undefined ? {} : { estimated_cost_usd: m.estimatedCostUsd }),
+        ...(m.fastResponses === undefined ? {} : { fast_responses: m.fastResponses }),
       })),
     };
     out.tools_used = {
@@ -316,9 +334,11 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
       total_invocations: transcript.totalToolInvocations,
       mcp_servers: transcript.mcpServers.map((s) => ({ server: s.server, invocation_count: s.count })),
     };
+    // Each count misses prompts the other sees (hooks installed mid-session; transcript lines lost): the larger.
+    const userMessages = Math.max(transcript.messages.user, hookPrompts);
     out.conversation = {
-      total_messages: transcript.messages.total,
-      user_messages: transcript.messages.user,
+      total_messages: userMessages + transcript.messages.assistant,
+      user_messages: userMessages,
       assistant_messages: transcript.messages.assistant,
       compactions: transcript.compactions,
     };
@@ -326,15 +346,21 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
       id: s.id,
       ...(s.type === undefined ? {} : { type: s.type }),
       ...(s.description === undefined ? {} : { description: s.description }),
-      tokens: {
-        input: s.usage.inputTokens + s.usage.cacheReadInputTokens + s.usage.cacheCreationInputTokens,
-        output: s.usage.outputTokens,
-      },
+      ...(s.usage === undefined
+        ? {}
+        : {
+            tokens: {
+              input: s.usage.inputTokens + s.usage.cacheReadInputTokens + s.usage.cacheCreationInputTokens,
+              output: s.usage.outputTokens,
+            },
+          }),
       ...(s.models.length === 0 ? {} : { models: [...s.models] }),
       ...(s.estimatedCostUsd === undefined ? {} : { estimated_cost_usd: s.estimatedCostUsd }),
       ...(s.transcriptFound ? {} : { transcript_found: false as const }),
     }));
   }
+
+  if (transcript === null && hookPrompts > 0) out.conversation = { user_messages: hookPrompts };
 
   if (input.rawSession !== undefined) out.raw_session = input.rawSession;
   return out;

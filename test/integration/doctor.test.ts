@@ -75,12 +75,12 @@ describe('trace doctor', () => {
     repo.write('.claude/settings.json', settings.replace('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi', 'trace hook claude pre-tool-use'));
     const outdated = doctor(repo);
     expect(outdated.code).toBe(1);
-    expect(find(outdated.checks, 'agent-hooks:claude-code').message).toContain('of an older form for PreToolUse');
+    expect(find(outdated.checks, 'agent-hooks:claude-code').message).toContain('incomplete or of an older form');
     expect(find(outdated.checks, 'agent-hooks:claude-code').diff).toContain('+');
     rmSync(join(repo.dir, '.claude'), { recursive: true });
     const missing = doctor(repo);
     expect(missing.code).toBe(1);
-    expect(find(missing.checks, 'agent-hooks:claude-code')).toMatchObject({ status: 'fail', message: expect.stringContaining('.claude/settings.json is missing') as unknown });
+    expect(find(missing.checks, 'agent-hooks')).toMatchObject({ status: 'fail', message: expect.stringContaining('no agent has trace') as unknown });
   });
 
   it('finds every problem of an invalid .chainloop.yml', () => {

@@ -98,17 +98,12 @@ describe('trace init', () => {
     expect(repo.read('.chainloop.yml')).toBe('# our project\nprojectName: acme # inline\ncustomKey: 1\nrequireTrace: true\n');
   });
 
-  it('says which agents are not supported yet', () => {
+  it('refuses an agent it does not know, writing nothing', () => {
     const repo = makeRepo({ init: false });
-    const only = repo.trace(['init', '--yes', '--cursor']);
-    expect(only.code).toBe(2);
-    expect(only.stderr).toContain('cursor: not yet supported');
-    const mixed = repo.trace(['init', '--yes', '--claude', '--gemini', '--json']);
-    expect(mixed.code).toBe(0);
-    expect((JSON.parse(mixed.stdout) as { agents: unknown }).agents).toEqual([
-      { agent: 'claude-code', status: 'installed', file: join(repo.dir, '.claude', 'settings.json') },
-      { agent: 'gemini', status: 'not yet supported' },
-    ]);
+    const result = repo.trace(['init', '--yes', '--windsurf']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--windsurf'");
+    expect(existsSync(join(repo.dir, '.chainloop.yml'))).toBe(false);
   });
 
   it('fails clearly outside a git repository', () => {

@@ -50,7 +50,7 @@ describe('trace status', () => {
     const result = repo.trace(['status', '--json']);
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout) as StatusResult;
-    expect(status.hooks).toEqual({ claude_code: true, git: { 'post-commit': true, 'post-rewrite': true, 'pre-push': false, 'reference-transaction': true } });
+    expect(status.hooks).toEqual({ agents: { 'claude-code': true }, git: { 'post-commit': true, 'post-rewrite': true, 'pre-push': false, 'reference-transaction': true } });
     expect(status.sessions).toHaveLength(1);
     expect(status.sessions[0]).toMatchObject({ id: agent.sessionId, agent: 'claude-code', model: 'claude-opus-4-8', active: true, prompts: 1, tool_calls: 2, file_edits: 2, files: ['a.ts', 'big.txt'] });
     // 1000 in × $5 + 2000 out × $25 + 10000 cache read × $0.50 per million tokens

@@ -1,2 +1,2 @@
-// The simulated Claude Code of src/simulate, under the name the tests use.
-export { SimulatedClaude as FakeClaude } from '../../src/simulate/claude.js';
+// The simulated Claude Code of src/agents/claude, under the name the tests use.
+export { SimulatedClaude as FakeClaude } from '../../src/agents/claude/simulator.js';

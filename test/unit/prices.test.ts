@@ -6,6 +6,7 @@ import {
   lookupPrice,
   modelProvider,
   normalizeModelId,
+  withoutContextTag,
   type TokenUsage,
 } from '../../src/core/prices.js';
 
@@ -24,6 +25,17 @@ describe('normalizeModelId', () => {
     ['GPT-5.5', 'gpt-5.5'],
   ])('%s -> %s', (raw, normalized) => {
     expect(normalizeModelId(raw)).toBe(normalized);
+  });
+});
+
+describe('withoutContextTag', () => {
+  it.each([
+    ['claude-opus-4-7[1m]', 'claude-opus-4-7'],
+    ['claude-opus-4-7 [1m]', 'claude-opus-4-7'],
+    ['Claude-Opus-4-7', 'Claude-Opus-4-7'],
+    ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929'],
+  ])('%s -> %s (spelling kept, tag dropped)', (raw, reported) => {
+    expect(withoutContextTag(raw)).toBe(reported);
   });
 });
 
@@ -121,5 +133,19 @@ describe('estimateCost', () => {
   it('prices Gemini thinking as output and cached input at the read rate', () => {
     const cost = estimateCost('gemini-2.5-flash', usage({ input: 9000, cacheRead: 1000, output: 500 }));
     expect(cost.usd).toBeCloseTo((9000 * 0.3 + 1000 * 0.03 + 500 * 2.5) / 1e6, 12);
+  });
+
+  it('prices fast mode at the fast card, the whole window, cache multipliers on top', () => {
+    const u = usage({ input: 1000, output: 2000, cacheRead: 100_000, cacheWrite5m: 10_000, cacheWrite1h: 5000 });
+    // 1000*10 + 2000*50 + 100000*1 + 10000*12.5 + 5000*20 = 435000 micro-dollars: twice the standard 0.2175.
+    expect(estimateCost('claude-opus-4-8', u, { fast: true }).usd).toBeCloseTo(0.435, 10);
+    expect(estimateCost('claude-opus-5', u, { fast: true }).usd).toBeCloseTo(0.435, 10);
+    expect(estimateCost('claude-opus-4-8', u, { fast: false }).usd).toBeCloseTo(0.2175, 10);
+  });
+
+  it('gives no figure for fast mode on a model without a fast price, and says so', () => {
+    const cost = estimateCost('claude-opus-4-6', usage({ output: 1000 }), { fast: true });
+    expect(cost.usd).toBeUndefined();
+    expect(cost.warning).toMatch(/no fast-mode price for model "claude-opus-4-6"/);
   });
 });

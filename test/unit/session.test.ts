@@ -4,7 +4,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { PRICES_AS_OF } from '../../src/core/prices.js';
 import { buildSessionObject, type BuildSessionInput, type SessionFileChange } from '../../src/core/session.js';
-import { summarizeClaudeTranscript, type TranscriptSummary } from '../../src/core/transcript/claude.js';
+import { summarizeClaudeTranscript } from '../../src/agents/claude/summary.js';
+import type { TranscriptSummary } from '../../src/agents/types.js';
 
 const SESSION = '00893aaf-19fa-41d2-8238-13269b9b3ca0';
 const AGENT = 'a4f2c1e9b07d';
@@ -136,12 +137,13 @@ describe('buildSessionObject', () => {
     // A session recorded by an earlier version (as `claude`) gets Chainloop's name too.
     const old = await fullInput();
     expect(buildSessionObject({ ...old, session: { ...old.session, agent: 'claude' } }).agent.name).toBe('claude-code');
+    // The transcript's first and last lines, not when the hooks ran (10:01:00.000 and 10:35:00.500).
     expect(s.session).toEqual({
       id: SESSION,
       slug: 'brave-purple-otter',
-      started_at: '2026-11-20T10:01:00.000Z',
-      ended_at: '2026-11-20T10:35:00.500Z',
-      duration_seconds: 2040,
+      started_at: '2026-11-20T10:01:02.123Z',
+      ended_at: '2026-11-20T10:32:00.000Z',
+      duration_seconds: 1857,
     });
     expect(s.git_context).toEqual({
       repository: 'git@github.com:ana/acme.git',

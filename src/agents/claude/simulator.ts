@@ -1,4 +1,4 @@
-// A stand-in for Claude Code, used by the tests and the demo: it reads the hooks configured in
+// A stand-in for Claude Code, used by the tests, the demo and the bench: it reads the hooks configured in
 // .claude/settings.json and runs each matching command with `sh -c`, the payload on stdin, around
 // real file edits, as Claude Code does.
 import { spawnSync } from 'node:child_process';
@@ -6,16 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import type { SimulatedAgent, Workspace } from '../types.js';
+
 export interface RunResult {
   stdout: string;
   stderr: string;
   code: number;
-}
-
-/** The work tree the simulated agent works in. */
-export interface Workspace {
-  dir: string;
-  env: NodeJS.ProcessEnv;
 }
 
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string | Buffer }): RunResult {
@@ -38,7 +34,7 @@ function matches(matcher: string | undefined, tool: string | undefined): boolean
   return new RegExp(matcher).test(tool);
 }
 
-export class SimulatedClaude {
+export class SimulatedClaude implements SimulatedAgent {
   readonly sessionId: string;
   readonly transcriptPath: string;
   private counter = 0;

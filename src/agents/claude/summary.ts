@@ -6,6 +6,13 @@
 //   usage snapshot; responses are keyed by `message.id` (else `requestId`, else the line `uuid`) across
 //   ALL files, keeping the snapshot with the most output tokens. The file that first shows a response
 //   owns it (main first, then subagents), so a subagent's tokens are deduped against the main file.
+// - Subagent responses are also embedded in the parent file as `progress` lines with
+//   `data.type: "agent_progress"` (CC 2.1.x): they count as the subagent's (`data.agentId`), deduped by
+//   `message.id` like any other line, so subagents show without their own files. An `Agent`/`Task`
+//   tool result's `usage`/`totalTokens` is the subagent's LAST API call only and is never used as its spend.
+// - Claude Code 2.1.7-2.1.42 write only the streaming-start usage of a response (output 1-8 tokens),
+//   never the final one: output tokens and cost of their responses are lower bounds, and say so.
+// - Fast mode (`usage.speed: "fast"`) is priced at the model's fast rates.
 // - `<synthetic>` responses (API-error placeholders) are skipped.
 // - Primary model: the model with the most output tokens over main-thread responses (ties: more
 //   responses, then name); over all responses when the main thread has none.
@@ -13,99 +20,13 @@
 //   compact summaries, tool results, slash-command / local-command wrappers or interruption notices,
 //   and that carry text. Assistant messages are unique main-thread responses. Total is their sum.
 
-import { estimateCost, roundUsd, type TokenUsage } from '../prices.js';
-
-export interface ModelUsageSummary {
-  model: string;
-  /** Deduplicated API responses of this model. */
-  responses: number;
-  /** Uncached input tokens (Anthropic `input_tokens`). */
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreation5mInputTokens: number;
-  cacheCreation1hInputTokens: number;
-  /** Undefined when the model is not in the price table. */
-  estimatedCostUsd: number | undefined;
-}
-
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  /** 5m + 1h. */
-  cacheCreationInputTokens: number;
-  cacheCreation5mInputTokens: number;
-  cacheCreation1hInputTokens: number;
-  /** input + output + cache read + cache creation. */
-  totalTokens: number;
-}
-
-export interface ToolUsageCount {
-  /** Tool name as the agent calls it; `Task` is reported as `Agent`. */
-  name: string;
-  count: number;
-  /** Set for MCP tools (`mcp__<server>__<tool>`). */
-  mcpServer?: string;
-}
-
-export interface SubagentSummary {
-  /** The agent id (`agent-<id>.jsonl`). */
-  id: string;
-  type?: string;
-  description?: string;
-  /** The parent's `Agent`/`Task` tool_use id that spawned it, when known. */
-  toolUseId?: string;
-  /** False when the subagent is known from the parent only; its tokens then come from the tool result and are not in the session totals. */
-  transcriptFound: boolean;
-  models: string[];
-  /** Tokens of the responses this subagent's file owns (deduplicated against the main file). */
-  usage: UsageTotals;
-  estimatedCostUsd: number | undefined;
-}
-
-export interface TranscriptSummary {
-  sessionId?: string;
-  cwd?: string;
-  gitBranch?: string;
-  /** Claude Code version that wrote the transcript. */
-  version?: string;
-  slug?: string;
-  /** Earliest and latest line timestamps over all files, as written. */
-  startedAt?: string;
-  endedAt?: string;
-  primaryModel?: string;
-  /** Every model with at least one response, most output tokens first. */
-  modelsUsed: string[];
-  usageByModel: ModelUsageSummary[];
-  /** Totals over main and subagent files. */
-  usage: UsageTotals;
-  /** Sum over priced models, rounded to micro-dollars; undefined when nothing could be priced. */
-  estimatedCostUsd: number | undefined;
-  /** False when some usage belongs to a model without a price. */
-  costComplete: boolean;
-  /** Unique tool_use ids by tool name, most used first. */
-  tools: ToolUsageCount[];
-  /** MCP tool calls grouped by server, most used first. */
-  mcpServers: { server: string; count: number }[];
-  totalToolInvocations: number;
-  messages: { user: number; assistant: number; total: number };
-  subagents: SubagentSummary[];
-  /** `compact_boundary` system lines. */
-  compactions: number;
-  /** Lines that were not a JSON object (partial writes, garbage). */
-  invalidLines: number;
-  warnings: string[];
-}
+import { estimateCost, roundUsd, withoutContextTag, type TokenUsage } from '../../core/prices.js';
+import type { ConversationEntry, ModelUsageSummary, SubagentSummary, ToolUsageCount, TranscriptSummary, UsageTotals } from '../types.js';
 
 export interface ClaudeTranscriptInput {
   main: string;
   subagents: { agentId: string; text: string; meta?: unknown }[];
 }
-
-export type ConversationEntry =
-  | { type: 'prompt'; text: string; timestamp?: string }
-  | { type: 'tool_call'; id: string; name: string; input: unknown; timestamp?: string };
 
 type Json = Record<string, unknown>;
 
@@ -215,6 +136,10 @@ interface Response {
   /** '' for the main file, else the subagent's id. */
   owner: string;
   mainThread: boolean;
+  /** `usage.speed === "fast"` on one of its lines. */
+  fast: boolean;
+  /** Versions of Claude Code that wrote its lines without the final usage (see `writesNoFinalUsage`). */
+  lowerBoundBy: string | undefined;
 }
 
 interface AgentCall {
@@ -222,7 +147,28 @@ interface AgentCall {
   type?: string;
   description?: string;
   agentId?: string;
-  resultUsage?: TokenUsage;
+}
+
+/**
+ * Claude Code 2.1.7 to 2.1.42 keep the streaming-start usage on every line of a response and never write
+ * the final one (455 real transcripts; from 2.1.77 every line has the final usage; 1.0.x and 2.0.x grow
+ * the snapshot, kept by the max-output rule).
+ */
+export function writesNoFinalUsage(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return major === 2 && minor === 1 && patch >= 7 && patch <= 42;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function emptyTotals(): UsageTotals {
@@ -258,7 +204,7 @@ function costOf(responses: Iterable<Response>, warn: (w: string) => void): { usd
   let complete = true;
   for (const r of responses) {
     if (r.model === undefined) continue;
-    const estimate = estimateCost(r.model, r.usage);
+    const estimate = estimateCost(r.model, r.usage, { fast: r.fast });
     if (estimate.warning !== undefined) warn(estimate.warning);
     if (estimate.usd === undefined) {
       complete = false;
@@ -287,10 +233,51 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
   const toolUses = new Map<string, string>();
   const agentCalls = new Map<string, AgentCall>();
   const agentIdToToolUse = new Map<string, string>();
+  /** Subagents seen in `progress` lines, with the parent's tool_use id that spawned them. */
+  const progressAgents = new Map<string, string | undefined>();
   const promptUuids = new Set<string>();
   let userMessages = 0;
   let compactions = 0;
   let invalidLines = 0;
+
+  /** One line of an API response: the response keeps the snapshot with the most output tokens. */
+  const takeResponse = (key: string, message: Json, version: string | undefined, owner: string, mainThread: boolean): void => {
+    const rawModel = str(message.model);
+    if (rawModel === '<synthetic>') return;
+    const model = rawModel === undefined ? undefined : withoutContextTag(rawModel);
+    const rawUsage = obj(message.usage);
+    const usage = readUsage(rawUsage);
+    const fast = rawUsage?.speed === 'fast';
+    const lowerBoundBy = writesNoFinalUsage(version) ? version : undefined;
+    const seen = responses.get(key);
+    if (seen === undefined) {
+      responses.set(key, { model, usage, owner, mainThread, fast, lowerBoundBy });
+    } else {
+      if (usage.output >= seen.usage.output) seen.usage = usage;
+      seen.model ??= model;
+      seen.fast ||= fast;
+      seen.lowerBoundBy ??= lowerBoundBy;
+    }
+    arr(message.content).forEach((raw, blockIndex) => {
+      const block = obj(raw);
+      if (block?.type !== 'tool_use') return;
+      const rawName = str(block.name);
+      if (rawName === undefined) return;
+      const id = str(block.id) ?? `${key}#${blockIndex}`;
+      if (toolUses.has(id)) return;
+      const name = normalizeToolName(rawName);
+      toolUses.set(id, name);
+      if (name === 'Agent') {
+        const toolInput = obj(block.input);
+        const call: AgentCall = { toolUseId: id };
+        const type = str(toolInput?.subagent_type);
+        const description = str(toolInput?.description);
+        if (type !== undefined) call.type = type;
+        if (description !== undefined) call.description = description;
+        agentCalls.set(id, call);
+      }
+    });
+  };
 
   const files = [
     { owner: MAIN, label: 'main transcript', text: input.main },
@@ -330,37 +317,22 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
       if (record.type === 'assistant') {
         const message = obj(record.message);
         if (message === undefined) return;
-        const model = str(message.model);
-        if (model === '<synthetic>') return;
-        const key =
-          str(message.id) ?? str(record.requestId) ?? str(record.uuid) ?? `${file.owner}:${index}`;
-        const usage = readUsage(obj(message.usage));
-        const seen = responses.get(key);
-        if (seen === undefined) {
-          responses.set(key, { model, usage, owner: file.owner, mainThread });
-        } else {
-          if (usage.output >= seen.usage.output) seen.usage = usage;
-          seen.model ??= model;
-        }
-        arr(message.content).forEach((raw, blockIndex) => {
-          const block = obj(raw);
-          if (block?.type !== 'tool_use') return;
-          const rawName = str(block.name);
-          if (rawName === undefined) return;
-          const id = str(block.id) ?? `${key}#${blockIndex}`;
-          if (toolUses.has(id)) return;
-          const name = normalizeToolName(rawName);
-          toolUses.set(id, name);
-          if (name === 'Agent') {
-            const toolInput = obj(block.input);
-            const call: AgentCall = { toolUseId: id };
-            const type = str(toolInput?.subagent_type);
-            const description = str(toolInput?.description);
-            if (type !== undefined) call.type = type;
-            if (description !== undefined) call.description = description;
-            agentCalls.set(id, call);
-          }
-        });
+        const key = str(message.id) ?? str(record.requestId) ?? str(record.uuid) ?? `${file.owner}:${index}`;
+        takeResponse(key, message, str(record.version), file.owner, mainThread);
+        return;
+      }
+
+      if (record.type === 'progress') {
+        // A subagent's own messages, embedded in its parent's file while it runs.
+        const data = obj(record.data);
+        const agentId = str(data?.agentId);
+        const inner = obj(data?.message);
+        if (data?.type !== 'agent_progress' || agentId === undefined) return;
+        if (progressAgents.get(agentId) === undefined) progressAgents.set(agentId, str(record.parentToolUseID));
+        const message = obj(inner?.message);
+        if (inner?.type !== 'assistant' || message === undefined) return;
+        const key = str(message.id) ?? str(inner.requestId) ?? str(inner.uuid) ?? `${file.owner}:${index}:progress`;
+        takeResponse(key, message, str(record.version), agentId, false);
         return;
       }
 
@@ -380,10 +352,16 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
 
   // Per-model usage and cost.
   const perModel = new Map<string, { usage: UsageTotals; responses: Response[] }>();
+  const lowerBoundVersions = new Set<string>();
+  let lowerBoundResponses = 0;
   const totals = emptyTotals();
   let unmodelled = 0;
   for (const r of responses.values()) {
     addUsage(totals, r.usage);
+    if (r.lowerBoundBy !== undefined) {
+      lowerBoundResponses++;
+      lowerBoundVersions.add(r.lowerBoundBy);
+    }
     if (r.model === undefined) {
       unmodelled++;
       continue;
@@ -409,6 +387,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
       anyPriced = true;
     }
     if (!cost.complete) costComplete = false;
+    const fastResponses = entry.responses.filter((r) => r.fast).length;
     usageByModel.push({
       model,
       responses: entry.responses.length,
@@ -418,12 +397,20 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
       cacheCreation5mInputTokens: entry.usage.cacheCreation5mInputTokens,
       cacheCreation1hInputTokens: entry.usage.cacheCreation1hInputTokens,
       estimatedCostUsd: cost.usd,
+      ...(fastResponses > 0 ? { fastResponses } : {}),
     });
   }
   usageByModel.sort(
     (a, b) => b.outputTokens - a.outputTokens || b.responses - a.responses || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0),
   );
   if (!costComplete && anyPriced) warn('estimated cost leaves out usage of models without a price');
+  if (lowerBoundResponses > 0) {
+    const versions = [...lowerBoundVersions].sort(compareVersions);
+    const named = versions.length === 1 ? versions[0] : `${versions[0]}-${versions[versions.length - 1]}`;
+    warn(
+      `Claude Code ${named} never writes a response's final usage, only its streaming start: output tokens and estimated cost of ${lowerBoundResponses} of ${responses.size} responses are lower bounds`,
+    );
+  }
 
   const primaryModel = pickPrimaryModel([...responses.values()]);
 
@@ -446,7 +433,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
     .sort(byCountThenName)
     .map(({ name, count: n }) => ({ server: name, count: n }));
 
-  const subagents = summarizeSubagents(input.subagents, responses, agentCalls, agentIdToToolUse, warn);
+  const subagents = summarizeSubagents(input.subagents, responses, agentCalls, agentIdToToolUse, progressAgents, warn);
 
   let assistantMessages = 0;
   for (const r of responses.values()) if (r.owner === MAIN && r.mainThread) assistantMessages++;
@@ -472,6 +459,7 @@ export function summarizeClaudeTranscript(input: ClaudeTranscriptInput): Transcr
     invalidLines,
     warnings,
   };
+  if (lowerBoundResponses > 0) summary.outputTokensLowerBound = true;
   if (earliest !== undefined) summary.startedAt = earliest.text;
   if (latest !== undefined) summary.endedAt = latest.text;
   if (primaryModel !== undefined) summary.primaryModel = primaryModel;
@@ -502,8 +490,7 @@ function linkAgentResult(record: Json, agentCalls: Map<string, AgentCall>, agent
       call.agentId = agentId;
       agentIdToToolUse.set(agentId, call.toolUseId);
     }
-    const usage = obj(result?.usage);
-    if (usage !== undefined) call.resultUsage = readUsage(usage);
+    // `result.usage` / `totalTokens` are the subagent's last API call only: never its spend.
   }
 }
 
@@ -537,31 +524,42 @@ function summarizeSubagents(
   responses: Map<string, Response>,
   agentCalls: Map<string, AgentCall>,
   agentIdToToolUse: Map<string, string>,
+  progressAgents: Map<string, string | undefined>,
   warn: (w: string) => void,
 ): SubagentSummary[] {
   const out: SubagentSummary[] = [];
   const seen = new Set<string>();
   const ignore = (): void => undefined;
+  // A call whose result is not written yet (the subagent still runs) is linked by its progress lines.
+  for (const [agentId, toolUseId] of progressAgents) {
+    if (toolUseId === undefined || agentIdToToolUse.has(agentId)) continue;
+    agentIdToToolUse.set(agentId, toolUseId);
+    const call = agentCalls.get(toolUseId);
+    if (call !== undefined) call.agentId ??= agentId;
+  }
 
-  for (const file of [...files].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))) {
-    if (seen.has(file.agentId)) continue;
-    seen.add(file.agentId);
-    const meta = obj(file.meta);
-    const toolUseId = str(meta?.toolUseId) ?? agentIdToToolUse.get(file.agentId);
+  const summarize = (id: string, transcriptFound: boolean, meta: Json | undefined): void => {
+    seen.add(id);
+    const toolUseId = str(meta?.toolUseId) ?? agentIdToToolUse.get(id);
     const call = toolUseId === undefined ? undefined : agentCalls.get(toolUseId);
-    const owned = [...responses.values()].filter((r) => r.owner === file.agentId);
-    const usage = emptyTotals();
+    const owned = [...responses.values()].filter((r) => r.owner === id);
     const models: string[] = [];
-    for (const r of owned) {
-      addUsage(usage, r.usage);
-      if (r.model !== undefined && !models.includes(r.model)) models.push(r.model);
+    let usage: UsageTotals | undefined;
+    if (transcriptFound || owned.length > 0) {
+      usage = emptyTotals();
+      for (const r of owned) {
+        addUsage(usage, r.usage);
+        if (r.model !== undefined && !models.includes(r.model)) models.push(r.model);
+      }
+    } else {
+      warn(`subagent ${id}: no transcript file and no progress lines in its parent; its tokens are unknown and not in the session totals`);
     }
     const summary: SubagentSummary = {
-      id: file.agentId,
-      transcriptFound: true,
+      id,
+      transcriptFound,
       models,
       usage,
-      estimatedCostUsd: costOf(owned, ignore).usd,
+      estimatedCostUsd: usage === undefined ? undefined : costOf(owned, ignore).usd,
     };
     const type = str(meta?.agentType) ?? call?.type;
     const description = str(meta?.description) ?? call?.description;
@@ -569,34 +567,18 @@ function summarizeSubagents(
     if (description !== undefined) summary.description = description;
     if (toolUseId !== undefined) summary.toolUseId = toolUseId;
     out.push(summary);
-  }
+  };
 
-  // Subagents the parent spawned whose transcript is missing (rotated, not yet flushed).
-  for (const call of agentCalls.values()) {
-    if (call.agentId !== undefined && seen.has(call.agentId)) continue;
-    if (out.some((s) => s.toolUseId === call.toolUseId)) continue;
-    if (call.agentId === undefined) {
-      warn(`Agent tool call ${call.toolUseId} has no linked subagent transcript; its tokens are not counted`);
-      continue;
-    }
-    seen.add(call.agentId);
-    const usage = emptyTotals();
-    if (call.resultUsage !== undefined) addUsage(usage, call.resultUsage);
-    warn(
-      `subagent ${call.agentId} transcript not found; its tokens ${call.resultUsage === undefined ? 'are unknown' : 'come from the tool result'} and are not in the session totals`,
-    );
-    const summary: SubagentSummary = {
-      id: call.agentId,
-      toolUseId: call.toolUseId,
-      transcriptFound: false,
-      models: [],
-      usage,
-      estimatedCostUsd: undefined,
-    };
-    if (call.type !== undefined) summary.type = call.type;
-    if (call.description !== undefined) summary.description = call.description;
-    out.push(summary);
+  for (const file of [...files].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))) {
+    if (!seen.has(file.agentId)) summarize(file.agentId, true, obj(file.meta));
   }
+  // Subagents without a file (Entire does not archive them; rotated; not yet flushed): from the parent's lines.
+  for (const call of agentCalls.values()) {
+    if (out.some((s) => s.toolUseId === call.toolUseId) || (call.agentId !== undefined && seen.has(call.agentId))) continue;
+    if (call.agentId === undefined) warn(`Agent tool call ${call.toolUseId} has no linked subagent; its tokens are not counted`);
+    else summarize(call.agentId, false, undefined);
+  }
+  for (const id of progressAgents.keys()) if (!seen.has(id)) summarize(id, false, undefined);
   return out;
 }
 

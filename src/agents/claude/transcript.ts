@@ -1,62 +1,42 @@
 // Reads a Claude Code transcript and its subagent files from disk and summarizes them.
 // A missing, rotated or unreadable transcript is reported as a warning, never thrown.
 
-import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { summarizeClaudeTranscript, type ClaudeTranscriptInput, type TranscriptSummary } from '../core/transcript/claude.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../errors.js';
+import { readRegularFile } from '../read-file.js';
+import type { SessionRecord } from '../../store.js';
+import type { AgentSessionRead, TranscriptSummary } from '../types.js';
+import { promptsAndToolCalls, summarizeClaudeTranscript, type ClaudeTranscriptInput } from './summary.js';
 
 /** Subagent files live at most a few levels down (`subagents/workflows/<wfId>/agent-*.jsonl`). */
 const MAX_DEPTH = 4;
 const AGENT_FILE = /^agent-(.+)\.jsonl$/;
+/** Reading every file of one session may take this long at most. */
+const READ_BUDGET_MS = 5_000;
 
 export interface ClaudeTranscriptRead {
   summary: TranscriptSummary | null;
   /** Problems reading files; problems inside the files are in `summary.warnings`. */
   warnings: string[];
+  /** The main transcript's text, when it was read. */
+  main?: string;
 }
 
-/** A transcript larger than this is not read (Claude Code's own files stay far below it). */
-export const MAX_TRANSCRIPT_BYTES = 256 * 1024 * 1024;
-/** Reading every file of one session may take this long at most. */
-const READ_BUDGET_MS = 5_000;
-
-/**
- * The text of a regular file, read with a size cap and a deadline. A transcript path comes from a
- * hook payload: a FIFO would block a plain read forever and a device (/dev/urandom) never ends, so the
- * file is opened without blocking and its type checked on the open descriptor before any read.
- */
-export async function readRegularFile(path: string, limits: { maxBytes?: number; deadline?: number } = {}): Promise<string> {
-  const maxBytes = limits.maxBytes ?? MAX_TRANSCRIPT_BYTES;
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new Error(`it is not a regular file (${fileKind(stats)}), so it was not read`);
-    if (stats.size > maxBytes) throw new Error(`it is ${stats.size} bytes, over the ${maxBytes}-byte limit for a transcript, so it was not read`);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      if (limits.deadline !== undefined && Date.now() > limits.deadline) throw new Error('reading it took too long, so it was left unread');
-      const buffer = Buffer.alloc(Math.min(4 * 1024 * 1024, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) throw new Error(`it grew past the ${maxBytes}-byte limit for a transcript while being read, so it was not read`);
-      chunks.push(buffer.subarray(0, bytesRead));
+/** A Claude Code session from its transcript: the summary, and the conversation for retention. */
+export async function readClaudeSession(session: SessionRecord): Promise<AgentSessionRead> {
+  if (!session.transcript_path) return { summary: null, warnings: ['no transcript path was recorded for this session'], conversation: null, records: null };
+  const read = await readClaudeTranscript(session.transcript_path);
+  if (read.main === undefined) return { summary: read.summary, warnings: read.warnings, conversation: null, records: null };
+  const records: unknown[] = [];
+  for (const line of read.main.split('\n')) {
+    try {
+      if (line.trim()) records.push(JSON.parse(line));
+    } catch {
+      // a torn last line: left out
     }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    await handle.close();
   }
-}
-
-function fileKind(stats: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isDirectory()) return 'a directory';
-  return 'not a file';
+  return { summary: read.summary, warnings: read.warnings, conversation: promptsAndToolCalls(read.main), records };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -101,7 +81,7 @@ export async function readClaudeTranscript(transcriptPath: string): Promise<Clau
     subagents.push(entry);
   }
 
-  return { summary: summarizeClaudeTranscript({ main, subagents }), warnings };
+  return { summary: summarizeClaudeTranscript({ main, subagents }), warnings, main };
 }
 
 async function listAgentFiles(dir: string, depth: number, warnings: string[]): Promise<string[]> {

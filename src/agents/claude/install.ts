@@ -1,5 +1,9 @@
 // Merging trace's hooks into `.claude/settings.json` and taking them out again, keeping everything else.
-import { TraceError } from '../errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TraceError } from '../../errors.js';
+import { readAsset } from '../../install/assets.js';
+import type { InstallPlan } from '../types.js';
 
 /**
  * trace's hook commands, in both forms: the old bare `trace hook claude <event>` and the current
@@ -143,4 +147,33 @@ export function jsonIndent(text: string): string {
 export function formatSettings(settings: ClaudeSettings, like?: string): string {
   const text = JSON.stringify(settings, null, like === undefined ? 2 : jsonIndent(like));
   return like === undefined || like.endsWith('\n') ? `${text}\n` : text;
+}
+
+export const SETTINGS_FILE = '.claude/settings.json';
+
+function template(): ClaudeSettings {
+  return JSON.parse(readAsset('claude/settings.json')) as ClaudeSettings;
+}
+
+/** trace's hooks merged into the project's `.claude/settings.json`. */
+export function planInstall(root: string): InstallPlan {
+  const path = join(root, SETTINGS_FILE);
+  const original = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  const settings: ClaudeSettings = original !== undefined ? parseSettings(original, path) : {};
+  const { settings: merged, added, upgraded } = mergeHooks(settings, template());
+  if (added.length === 0 && upgraded.length === 0) return { file: SETTINGS_FILE, text: undefined, original, status: 'unchanged' };
+  return { file: SETTINGS_FILE, text: formatSettings(merged, original), original, status: added.length === 0 ? 'upgraded' : 'installed' };
+}
+
+/** The settings text without trace's hooks; null when nothing else is left in it. */
+export function removeFromText(text: string, file: string): { text: string | null; removed: number } {
+  const { settings, removed } = removeHooks(parseSettings(text, file));
+  if (removed.length === 0) return { text, removed: 0 };
+  return { text: Object.keys(settings).length === 0 ? null : formatSettings(settings, text), removed: removed.length };
+}
+
+/** Whether every hook of trace's template is there, current. */
+export function hooksInstalled(text: string, file: string): boolean {
+  const { added, upgraded } = mergeHooks(parseSettings(text, file), template());
+  return added.length === 0 && upgraded.length === 0;
 }

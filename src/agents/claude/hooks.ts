@@ -1,47 +1,13 @@
-// Claude Code hook payloads → one normalized capture event. Hand-written checks rather than zod:
-// this runs on every tool call and must stay near Node's start-up time.
-import type { Declaration } from '../core/types.js';
+// Claude Code hook payloads → trace's capture events. Hand-written checks rather than zod: this runs
+// on every tool call and must stay near Node's start-up time.
+import type { Declaration } from '../../core/types.js';
+import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 
-export const CLAUDE_EVENTS = {
-  SessionStart: 'session-start',
-  SessionEnd: 'session-end',
-  UserPromptSubmit: 'user-prompt-submit',
-  PreToolUse: 'pre-tool-use',
-  PostToolUse: 'post-tool-use',
-  PostToolUseFailure: 'post-tool-use-failure',
-} as const;
+/** The events of `trace hook claude <event>`, as hooks/claude/settings.json names Claude Code's events. */
+const EVENTS: readonly string[] = ['session-start', 'session-end', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] satisfies CaptureEventName[];
 
-export type CaptureEventName = (typeof CLAUDE_EVENTS)[keyof typeof CLAUDE_EVENTS];
-
-export const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'] as const;
-export const SHELL_TOOLS = ['Bash'] as const;
-
-export interface CaptureEvent {
-  name: CaptureEventName;
-  sessionId: string;
-  cwd: string | undefined;
-  transcriptPath: string | undefined;
-  model: string | undefined;
-  source: string | undefined;
-  reason: string | undefined;
-  prompt: string | undefined;
-  promptId: string | undefined;
-  agentId: string | undefined;
-  tool: ToolCall | undefined;
-  error: string | undefined;
-}
-
-export interface ToolCall {
-  name: string;
-  useId: string;
-  kind: 'file' | 'shell';
-  input: Record<string, unknown>;
-  response: unknown;
-  /** The file a file tool writes, as given (absolute for Claude Code). */
-  filePath: string | undefined;
-}
-
-export type ParseResult = { ok: true; event: CaptureEvent } | { ok: false; ignored: boolean; problems: string[] };
+const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+const SHELL_TOOLS = ['Bash'];
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -59,12 +25,8 @@ function optionalString(payload: Record<string, unknown>, key: string, problems:
   return value;
 }
 
-export function isCaptureEventName(name: string): name is CaptureEventName {
-  return (Object.values(CLAUDE_EVENTS) as string[]).includes(name);
-}
-
 /** Validates a Claude Code payload for `event`; reports every problem at once as `field: message`. */
-export function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResult {
+function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResult {
   if (!isRecord(payload)) return { ok: false, ignored: false, problems: ['payload: expected a JSON object'] };
   // Cursor and Copilot can load Claude Code's hooks; their relayed payloads are captured by their own hooks.
   if ('cursor_version' in payload) return { ok: false, ignored: true, problems: ['payload relayed by Cursor (cursor_version)'] };
@@ -93,7 +55,7 @@ export function parseClaudePayload(name: CaptureEventName, payload: unknown): Pa
     if (error !== undefined) event.error = typeof error === 'string' ? error : JSON.stringify(error);
   }
   if (problems.length > 0) return { ok: false, ignored: false, problems };
-  return { ok: true, event };
+  return { ok: true, events: [event] };
 }
 
 function parseToolCall(payload: Record<string, unknown>, problems: string[]): ToolCall | undefined {
@@ -106,14 +68,14 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
   if (typeof name !== 'string' || typeof useId !== 'string' || !isRecord(input)) return undefined;
   const kind = (FILE_TOOLS as readonly string[]).includes(name) ? 'file' : (SHELL_TOOLS as readonly string[]).includes(name) ? 'shell' : undefined;
   if (kind === undefined) return undefined;
-  let filePath: string | undefined;
+  const filePaths: string[] = [];
   if (kind === 'file') {
     const key = name === 'NotebookEdit' ? 'notebook_path' : 'file_path';
     const value = input[key] ?? input.file_path;
     if (typeof value !== 'string' || value === '') problems.push(`tool_input.${key}: expected a path`);
-    else filePath = value;
+    else filePaths.push(value);
   }
-  return { name, useId, kind, input, response: payload.tool_response, filePath };
+  return { name, useId, kind, input, response: payload.tool_response, filePaths };
 }
 
 /**
@@ -121,7 +83,7 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
  * Claude's `originalFile` when given, else the edits undone in `after` (null: the file is gone;
  * undefined: its text is unknown). Undefined when it cannot be known.
  */
-export function contentBeforeCall(tool: ToolCall, after: string | null | undefined): string | null | undefined {
+function contentBeforeCall(tool: ToolCall, _path: string, after: string | null | undefined): string | null | undefined {
   const response = tool.response;
   if (isRecord(response)) {
     if (typeof response.originalFile === 'string') return response.originalFile;
@@ -149,7 +111,7 @@ export function contentBeforeCall(tool: ToolCall, after: string | null | undefin
  * What a file tool's input says it writes (Write `content`, Edit `new_string`, MultiEdit `edits`), in
  * the Latin-1 form stored texts use; undefined for a tool that declares nothing usable.
  */
-export function declaredWrites(toolName: string, input: unknown): Declaration | undefined {
+function declaredWrites(toolName: string, input: unknown): Declaration | undefined {
   if (!isRecord(input)) return undefined;
   const latin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
   if (toolName === 'Write' && typeof input.content === 'string') return { kind: 'content', text: latin1(input.content) };
@@ -162,6 +124,18 @@ export function declaredWrites(toolName: string, input: unknown): Declaration | 
 }
 
 /** A shell tool's command, from its input. */
-export function shellCommand(input: unknown): string | undefined {
+function shellCommand(_toolName: string, input: unknown): string | undefined {
   return isRecord(input) && typeof input.command === 'string' ? input.command : undefined;
 }
+
+export const hooks: AgentHooks = {
+  name: 'claude-code',
+  hookName: 'claude',
+  parse(event, payload) {
+    if (!EVENTS.includes(event)) return { ok: false, ignored: false, problems: [`event: unknown event "${event}"`] };
+    return parseClaudePayload(event as CaptureEventName, payload);
+  },
+  contentBeforeCall,
+  declaredWrites,
+  shellCommand,
+};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSettings, jsonIndent, mergeHooks, parseSettings, removeHooks, traceHookOf } from '../../src/install/claude-settings.js';
+import { formatSettings, jsonIndent, mergeHooks, parseSettings, removeHooks, traceHookOf } from '../../src/agents/claude/install.js';
 
 const GUARDED = (event: string) => `if command -v trace >/dev/null 2>&1; then trace hook claude ${event}; fi`;
 

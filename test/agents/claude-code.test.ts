@@ -9,6 +9,7 @@ import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
 import { type AnthropicReply, anthropicScenario, type MessagesRequest, toolResults } from './support/anthropic.js';
 import { type ClaudeResult, runClaude } from './support/claude-code.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
+import { PINS } from './support/runner.js';
 
 afterAll(cleanupTemps);
 
@@ -95,7 +96,7 @@ describe('Claude Code, for real', () => {
     ]);
     expect(sessions).toHaveLength(1);
     expect(sessions[0]!.session.id).toBe(session);
-    expect(sessions[0]!.agent.name).toBe('claude-code');
+    expect(sessions[0]!.agent).toMatchObject({ name: 'claude-code', version: PINS['claude-code'].version });
     expect(sessions[0]!.model!.primary).toBe('claude-sonnet-4-6');
     expect(sessions[0]!.usage).toMatchObject(reported(first.result, second.result));
     // …which is what the server sent, reply by reply.

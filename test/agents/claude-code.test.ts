@@ -4,8 +4,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
-import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { linesOf, pushedSessions } from './support/attested.js';
 import { type AnthropicReply, anthropicScenario, type MessagesRequest, toolResults } from './support/anthropic.js';
 import { type ClaudeResult, runClaude } from './support/claude-code.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -23,25 +23,6 @@ async function serve(replies: AnthropicReply[]) {
   const server = await startModelServer(scenario.route);
   servers.push(server);
   return { scenario, server };
-}
-
-interface SessionObject {
-  session: { id: string };
-  agent: { name: string; version?: string };
-  model?: { primary: string; models_used: string[] };
-  usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
-  warnings?: string[];
-}
-
-function pushedSessions(repo: TestRepo, commit: string) {
-  const lines = remoteNoteLines(repo, commit);
-  expect(lines).toHaveLength(1);
-  const statement = decodeStatement(lines[0]!);
-  return { statement, sessions: statement.predicate.sessions as unknown as SessionObject[] };
-}
-
-function linesOf(statement: ReturnType<typeof decodeStatement>, path: string) {
-  return statement.predicate.commits.flatMap((c) => c.files.filter((f) => f.path === path).flatMap((f) => f.lines));
 }
 
 /** Claude's own totals over one or more `-p` runs. */

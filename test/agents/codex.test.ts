@@ -1,6 +1,7 @@
 // Codex CLI itself (pinned in test/agents/agents.json) driven by a scripted Responses server.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { commitAndPush, initAgent, linesOf } from './support/attested.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
@@ -44,5 +45,42 @@ describe('Codex CLI, for real', () => {
     // Codex's report is the thread's running total: the first run's four replies, then all six.
     expect(codexUsage(first.events)).toEqual({ input: 4600, cached: 3200, output: 95 });
     expect(codexUsage(second.events)).toEqual({ input: 7700, cached: 5900, output: 124 });
+  });
+});
+
+const codexInit = initAgent('--codex');
+
+describe('Codex CLI capture, in the pushed attestation', () => {
+  it.runIf(!codexInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --codex` yet', () => {
+    expect(codexInit.stderr).toMatch(/not yet supported|unknown option '--codex'/);
+  });
+
+  it.runIf(codexInit.supported)('apply_patch lines to the Codex session, a human line to the human, usage as Codex reported', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: src/feature.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch\n' }], usage: { input: 1000, cached: 200, output: 40 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'built\\n' > build.log" } }], usage: { input: 1200, cached: 1000, output: 20 } },
+      { text: 'Done.', usage: { input: 1300, cached: 1100, output: 5 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'create src/feature.ts and build');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const { statement, sessions } = commitAndPush(repo, 'feature', ['src/feature.ts', 'build.log']);
+    expect(linesOf(statement, 'src/feature.ts')).toEqual([
+      { start: 1, end: 2, attribution: 'ai', session_id: run.threadId },
+      { start: 3, end: 3, attribution: 'human' },
+    ]);
+    expect(linesOf(statement, 'build.log')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    const session = sessions[0]!;
+    expect(session.agent).toMatchObject({ name: 'codex' });
+    expect(session.model!.primary).toBe('gpt-5.5');
+    // Codex counts cached tokens inside input; the session object counts them apart.
+    const reported = codexUsage(run.events);
+    expect(reported).toEqual({ input: 3500, cached: 2300, output: 65 });
+    expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cached, input_tokens: reported.input - reported.cached });
   });
 });

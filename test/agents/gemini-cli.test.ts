@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { commitAndPush, initAgent, linesOf } from './support/attested.js';
 import { functionResponses, type GeminiReply, geminiScenario } from './support/gemini-api.js';
 import { geminiUsage, runGemini } from './support/gemini-cli.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -46,5 +47,45 @@ describe('Gemini CLI, for real', () => {
     expect(geminiUsage(first.result)).toEqual({ prompt: 4600, cached: 3000, candidates: 95 });
     // Gemini's report covers only the run's own calls, resumed or not.
     expect(geminiUsage(second.result)).toEqual({ prompt: 3100, cached: 2700, candidates: 29 });
+  });
+});
+
+const geminiInit = initAgent('--gemini');
+
+describe('Gemini CLI capture, in the pushed attestation', () => {
+  it.runIf(!geminiInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --gemini` yet', () => {
+    expect(geminiInit.stderr).toMatch(/not yet supported|unknown option '--gemini'/);
+  });
+
+  it.runIf(geminiInit.supported)('write_file and replace lines to the Gemini session, a human line to the human, usage as Gemini reported', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const file = join(repo.dir, 'src', 'feature.ts');
+    const { server } = await serve([
+      { tools: [{ name: 'write_file', args: { file_path: file, content: 'export const a = 1;\nexport const b = 2;\n' } }], usage: { prompt: 1000, candidates: 40 } },
+      { tools: [{ name: 'replace', args: { file_path: file, instruction: 'set b to 3', old_string: 'export const b = 2;', new_string: 'export const b = 3;' } }], usage: { prompt: 1100, cached: 900, candidates: 30 } },
+      { tools: [{ name: 'run_shell_command', args: { command: "printf 'built\\n' > build.log", description: 'Build' } }], usage: { prompt: 1200, cached: 1000, candidates: 20 } },
+      { text: 'Done.', usage: { prompt: 1300, cached: 1100, candidates: 5 } },
+    ]);
+    const run = await runGemini(repo, server.url, 'create src/feature.ts and build');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    const sessionId = run.result.session_id!;
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const { statement, sessions } = commitAndPush(repo, 'feature', ['src/feature.ts', 'build.log']);
+    expect(linesOf(statement, 'src/feature.ts')).toEqual([
+      { start: 1, end: 2, attribution: 'ai', session_id: sessionId },
+      { start: 3, end: 3, attribution: 'human' },
+    ]);
+    expect(linesOf(statement, 'build.log')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([sessionId]);
+    const session = sessions[0]!;
+    expect(session.agent).toMatchObject({ name: 'gemini-cli' });
+    expect(session.model!.primary).toBe('gemini-2.5-pro');
+    // Gemini counts cached tokens inside the prompt; the session object counts them apart.
+    const reported = geminiUsage(run.result);
+    expect(reported).toEqual({ prompt: 4600, cached: 3000, candidates: 95 });
+    expect(session.usage).toMatchObject({ output_tokens: reported.candidates, cache_read_input_tokens: reported.cached, input_tokens: reported.prompt - reported.cached });
   });
 });

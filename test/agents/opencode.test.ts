@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { commitAndPush, initAgent, linesOf } from './support/attested.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
 import { openCodeUsage, runOpenCode } from './support/opencode.js';
@@ -54,5 +55,44 @@ describe('OpenCode, for real', () => {
     expect(openCodeUsage(first.events)).toEqual({ input: 1600, output: 95, cacheRead: 3000 });
     expect(openCodeUsage(second.events)).toEqual({ input: 600, output: 39, cacheRead: 3900 });
     expect(scenario.side).toHaveLength(1); // one title, for the one session
+  });
+});
+
+const openCodeInit = initAgent('--opencode');
+
+describe('OpenCode capture, in the pushed attestation', () => {
+  it.runIf(!openCodeInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --opencode` yet', () => {
+    expect(openCodeInit.stderr).toMatch(/not yet supported|unknown option '--opencode'/);
+  });
+
+  it.runIf(openCodeInit.supported)('write and edit lines to the OpenCode session, a human line to the human, usage as OpenCode reported', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--opencode', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const file = join(repo.dir, 'src', 'feature.ts');
+    const { server } = await serve([
+      { tools: [{ name: 'write', arguments: { filePath: file, content: 'export const a = 1;\nexport const b = 2;\n' } }], usage: { prompt: 1000, completion: 40 } },
+      { tools: [{ name: 'edit', arguments: { filePath: file, oldString: 'export const b = 2;', newString: 'export const b = 3;' } }], usage: { prompt: 1100, cached: 900, completion: 30 } },
+      { tools: [{ name: 'bash', arguments: { command: "printf 'built\\n' > build.log", description: 'Build' } }], usage: { prompt: 1200, cached: 1000, completion: 20 } },
+      { text: 'Done.', usage: { prompt: 1300, cached: 1100, completion: 5 } },
+    ]);
+    const run = await runOpenCode(repo, server.url, 'create src/feature.ts and build');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`).filter((r) => !OPENCODE_OUTSIDE_CALLS.includes(r))).toEqual([]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const { statement, sessions } = commitAndPush(repo, 'feature', ['src/feature.ts', 'build.log']);
+    expect(linesOf(statement, 'src/feature.ts')).toEqual([
+      { start: 1, end: 2, attribution: 'ai', session_id: run.sessionId },
+      { start: 3, end: 3, attribution: 'human' },
+    ]);
+    expect(linesOf(statement, 'build.log')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    const session = sessions[0]!;
+    expect(session.agent).toMatchObject({ name: 'opencode' });
+    expect(session.model!.primary).toContain('scripted-model');
+    // OpenCode's input already leaves cache reads out, like the session object.
+    const reported = openCodeUsage(run.events);
+    expect(reported).toEqual({ input: 1600, output: 95, cacheRead: 3000 });
+    expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cacheRead, input_tokens: reported.input });
   });
 });

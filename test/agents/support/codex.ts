@@ -57,7 +57,8 @@ export async function runCodex(
   options: { resume?: string; model?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ run: AgentRun; events: CodexEvent[]; threadId: string }> {
   writeCodexConfig(repo, serverUrl, options.model);
-  const flags = ['--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox'];
+  // Hooks of a project run once the user trusted them in Codex; the flag stands in for that one approval.
+  const flags = ['--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust'];
   const args = options.resume === undefined ? ['exec', ...flags, prompt] : ['exec', 'resume', ...flags, options.resume, prompt];
   const env = offlineEnv(repo, serverUrl, { CODEX_HOME: codexHome(repo), SCRIPTED_API_KEY: 'sk-scripted', ...options.env });
   const run = await runAgent(agentBinary('codex'), args, { cwd: repo.dir, env, timeoutMs: options.timeoutMs ?? 120_000 });

@@ -25,6 +25,8 @@ export async function runCopilot(
     // A Claude model id: Copilot then offers its create/edit tools (with a GPT id it offers apply_patch).
     COPILOT_MODEL: options.model ?? 'claude-sonnet-4.6',
     COPILOT_AUTO_UPDATE: 'false',
+    // Exactly "true" also trusts the working directory, so Copilot loads the repository's hooks.
+    COPILOT_ALLOW_ALL: 'true',
     ...options.env,
   });
   const run = await runAgent(agentBinary('copilot'), args, { cwd: repo.dir, env, timeoutMs: options.timeoutMs ?? 120_000 });

@@ -1,7 +1,6 @@
 // Claude Code itself (pinned in test/agents/agents.json) driven by a scripted Anthropic server: its
 // real tools fire trace's installed hooks, and the pushed attestation must name its session, model,
 // lines and the usage Claude reported.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
@@ -10,6 +9,7 @@ import { type AnthropicReply, anthropicScenario, type MessagesRequest, toolResul
 import { type ClaudeResult, runClaude } from './support/claude-code.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { PINS } from './support/runner.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 
 afterAll(cleanupTemps);
 
@@ -163,21 +163,17 @@ describe('Claude Code, for real: more than one session, failures, subagents, slo
 
   it('a trace that hangs never stalls Claude past the hook timeouts trace configures', async () => {
     const repo = makeRepo();
-    // Every hook of trace's settings gets a 2 s timeout; a `trace` first on the PATH sleeps a minute.
-    const settingsPath = join(repo.dir, '.claude', 'settings.json');
-    writeFileSync(settingsPath, readFileSync(settingsPath, 'utf8').replace(/"timeout": \d+/g, '"timeout": 2'));
-    const slowBin = join(repo.home, 'slow-bin');
-    mkdirSync(slowBin);
-    writeFileSync(join(slowBin, 'trace'), '#!/bin/sh\nsleep 60\n');
-    chmodSync(join(slowBin, 'trace'), 0o755);
+    shortenTimeouts(repo, '.claude/settings.json', /"timeout": \d+/g, '"timeout": 2');
+    const slow = slowTrace(repo);
     const { server } = await serve([
       { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'slow.ts'), content: 'export const slow = 1;\n' } }], usage: { input: 10, output: 1 } },
       { text: 'written', usage: { input: 10, output: 1 } },
     ]);
-    const run = await runClaude(repo, server.url, 'write slow.ts', { env: { PATH: `${slowBin}:${repo.env.PATH ?? ''}` }, timeoutMs: 55_000 });
+    const run = await runClaude(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 55_000 });
     expect(run.result.is_error).toBe(false);
     expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
-    // Five hooks fire (session start, prompt, pre, post, session end): at most 2 s each, plus Claude's own time.
+    // The hooks fired (session start, prompt, pre, post; session end as Claude exits): at most 2 s each, plus Claude's own time.
+    expect(slow.calls()).toEqual(expect.arrayContaining(['hook claude session-start', 'hook claude user-prompt-submit', 'hook claude pre-tool-use', 'hook claude post-tool-use']));
     expect(run.run.ms).toBeLessThan(5 * 2_000 + 15_000);
     // …and it did wait for them: the slow trace was the one on the PATH.
     expect(run.run.ms).toBeGreaterThanOrEqual(3 * 2_000);

@@ -2,6 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
@@ -82,5 +83,25 @@ describe('Codex CLI capture, in the pushed attestation', () => {
     const reported = codexUsage(run.events);
     expect(reported).toEqual({ input: 3500, cached: 2300, output: 65 });
     expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cached, input_tokens: reported.input - reported.cached });
+  });
+
+  it.runIf(codexInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    shortenTimeouts(repo, '.codex/hooks.json', /"timeout": \d+/g, '"timeout": 2');
+    const slow = slowTrace(repo);
+    const { server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: slow.ts\n+export const slow = 1;\n*** End Patch\n' }], usage: { input: 10, output: 1 } },
+      { text: 'written', usage: { input: 10, output: 1 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 100_000 });
+    expect(run.threadId).toBeTruthy();
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    const calls = slow.calls();
+    // At least the tool hooks fired, each waited on for at most its 2 s: never the 30 s trace installs.
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 20000);
+    expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { runCopilot } from './support/copilot.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ChatReply, chatScenario, toolMessages } from './support/openai-chat.js';
@@ -83,5 +84,27 @@ describe('Copilot CLI capture, in the pushed attestation', () => {
     expect(session.model!.primary).toBe('claude-sonnet-4.6');
     // Copilot prints no token figures in its JSON output: its events.jsonl must hold what the server sent.
     expect(session.usage).toMatchObject({ output_tokens: 95, cache_read_input_tokens: 3000, input_tokens: 4600 - 3000 });
+  });
+
+  it.runIf(copilotInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--copilot', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    shortenTimeouts(repo, '.github/hooks/trace.json', /"timeoutSec": \d+/g, '"timeoutSec": 2');
+    // Copilot also runs the Claude Code hooks of .claude/settings.json (trace init put them there), at their own timeouts.
+    shortenTimeouts(repo, '.claude/settings.json', /"timeout": \d+/g, '"timeout": 2');
+    const slow = slowTrace(repo);
+    const { server } = await serve([
+      { tools: [{ name: 'create', arguments: { path: join(repo.dir, 'slow.ts'), file_text: 'export const slow = 1;\n' } }], usage: { prompt: 10, completion: 1 } },
+      { text: 'written', usage: { prompt: 10, completion: 1 } },
+    ]);
+    const run = await runCopilot(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 100_000 });
+    expect(run.sessionId).toBeTruthy();
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    const calls = slow.calls();
+    // At least the tool hooks fired, each waited on for at most its 2 s: never the 30 s trace installs.
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 25000);
+    expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
 });

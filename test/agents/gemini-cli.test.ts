@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { functionResponses, type GeminiReply, geminiScenario } from './support/gemini-api.js';
 import { geminiUsage, runGemini } from './support/gemini-cli.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -87,5 +88,25 @@ describe('Gemini CLI capture, in the pushed attestation', () => {
     const reported = geminiUsage(run.result);
     expect(reported).toEqual({ prompt: 4600, cached: 3000, candidates: 95 });
     expect(session.usage).toMatchObject({ output_tokens: reported.candidates, cache_read_input_tokens: reported.cached, input_tokens: reported.prompt - reported.cached });
+  });
+
+  it.runIf(geminiInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    shortenTimeouts(repo, '.gemini/settings.json', /"timeout": \d+/g, '"timeout": 2000');
+    const slow = slowTrace(repo);
+    const { server } = await serve([
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'slow.ts'), content: 'export const slow = 1;\n' } }], usage: { prompt: 10, candidates: 1 } },
+      { text: 'written', usage: { prompt: 10, candidates: 1 } },
+    ]);
+    const run = await runGemini(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 100_000 });
+    expect(run.result.session_id).toBeTruthy();
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    const calls = slow.calls();
+    // At least the tool hooks fired, each waited on for at most its 2 s: never the 30 s trace installs.
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 25000);
+    expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
 import { openCodeUsage, runOpenCode } from './support/opencode.js';
@@ -94,5 +95,25 @@ describe('OpenCode capture, in the pushed attestation', () => {
     const reported = openCodeUsage(run.events);
     expect(reported).toEqual({ input: 1600, output: 95, cacheRead: 3000 });
     expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cacheRead, input_tokens: reported.input });
+  });
+
+  it.runIf(openCodeInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--opencode', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    shortenTimeouts(repo, '.opencode/plugins/trace.ts', /\b[13]0000\b/g, '2000'); // its 10 s and 30 s timeouts
+    const slow = slowTrace(repo);
+    const { server } = await serve([
+      { tools: [{ name: 'write', arguments: { filePath: join(repo.dir, 'slow.ts'), content: 'export const slow = 1;\n' } }], usage: { prompt: 10, completion: 1 } },
+      { text: 'written', usage: { prompt: 10, completion: 1 } },
+    ]);
+    const run = await runOpenCode(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 150_000 });
+    expect(run.sessionId).toBeTruthy();
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    const calls = slow.calls();
+    // At least the tool hooks fired, each waited on for at most its 2 s: never the 30 s trace installs.
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 40000);
+    expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
 });

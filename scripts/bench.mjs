@@ -12,6 +12,7 @@ const SECTIONS = {
   attribution: () => import('./bench/attribution.mjs'),
   push: () => import('./bench/push.mjs'),
   verify: () => import('./bench/verify.mjs'),
+  agents: () => import('./bench/agents.mjs'),
 };
 
 const MIN_RUNS = 21;

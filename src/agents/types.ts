@@ -72,7 +72,13 @@ export interface AgentHooks {
    * trace must not record and must not log as an error (one relayed from another agent's hooks).
    */
   parse(event: string, payload: unknown): ParseResult;
+  /**
+   * The agent sends no call id: `ToolCall.useId` is made of what its pre and post events share, so two
+   * identical calls get the same one. Each call is then stored as `<useId>#<when its pre event came>`.
+   */
+  callIdsRepeat?: boolean;
   /** What the hook prints on stdout for `event`, for agents that read a JSON answer; undefined: nothing. */
+
   reply?(event: string): string | undefined;
   /**
    * The content `path` had before `tool` ran, worked back when no pre event was seen (the agent has no

@@ -190,11 +190,11 @@ function sessionUpdate(event: CaptureEvent, agent: AgentHooks, at: string): Sess
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
 async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, context: CaptureContext): Promise<void> {
   const at = context.now().toISOString();
-  const call: PendingCall = { session: sessionUpdate(event, context.agent, at), toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
+  const call: PendingCall = { session: sessionUpdate(event, context.agent, at), toolUseId: storedCallId(context.agent, tool, at), agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
   if (tool.kind === 'shell') {
     // Loaded on demand: it pulls in node:child_process, which file tools never need.
     const { snapshotBeforeShell } = await import('../capture/shell.js');
-    return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) });
+    return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) }, undefined, tool.useId);
   }
   const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
   for (const filePath of tool.filePaths) {
@@ -203,23 +203,23 @@ async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, conte
       context.logger.log('warn', `${context.where}: ${tool.name} not captured: ${target.error}`);
       continue;
     }
-    preFile(repo, call, target.path, maxFileBytes, context);
+    preFile(repo, call, tool.useId, target.path, maxFileBytes, context);
   }
 }
 
 /** A file tool's pre hook for one of its files: the file as it is, copied next to the pending record. */
-function preFile(repo: Repo, call: PendingCall, path: string, maxFileBytes: number, context: CaptureContext): void {
+function preFile(repo: Repo, call: PendingCall, recordId: string, path: string, maxFileBytes: number, context: CaptureContext): void {
   const absolute = join(repo.root, path);
   const escape = escapesRepository(repo.root, path);
   const file: ReturnType<typeof inspectFile> = escape ? { state: 'skipped', reason: escape } : inspectFile(absolute, maxFileBytes);
   try {
-    writePending(repo, { ...call, file: { path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined);
+    writePending(repo, { ...call, file: { path, ...file, maxBytes: maxFileBytes } }, file.state === 'content' ? absolute : undefined, recordId);
   } catch (error) {
     if (file.state !== 'content') throw error;
     // The copy failed (the file went unreadable): record the call with its file skipped.
     const reason = unreadable(error);
     context.logger.log('warn', `${context.where}: ${path} skipped: ${reason}`);
-    writePending(repo, { ...call, file: { path, state: 'skipped', reason, maxBytes: maxFileBytes } });
+    writePending(repo, { ...call, file: { path, state: 'skipped', reason, maxBytes: maxFileBytes } }, undefined, recordId);
     return;
   }
   if (file.state === 'skipped') context.logger.log('warn', `${context.where}: ${path} skipped: ${file.reason}`);
@@ -265,7 +265,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
           // The pre hook's record goes into the store in the same transaction as the call's end.
           const pending = takePending(repo, event.sessionId, tool.useId);
           const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
-          await captureShell(store, write, event, tool, at, { pending, settings, context }, shellAfter);
+          const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
+          await captureShell(store, write, event, call, at, { pending, settings, context }, shellAfter);
           pending?.remove();
         } else {
           for (const filePath of tool.filePaths) {
@@ -277,7 +278,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
             const pending = takePending(repo, event.sessionId, tool.useId, target.path);
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).
             const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
-            captureFile(store, write, repo, event, tool, target.path, at, { pending, settings, context });
+            const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
+            captureFile(store, write, repo, event, call, target.path, at, { pending, settings, context });
             pending?.remove();
           }
         }
@@ -287,14 +289,23 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       return;
     }
     case 'turn-usage': {
+      // Also the end of a turn without figures: the session learns what the event says (its records' path, its model).
       const usage = event.usage;
-      if (!usage) return;
       return store.write(() => {
         store.upsertSession({ ...session, started_at: at });
-        store.addTurnUsage(event.sessionId, at, usage);
+        if (usage) store.addTurnUsage(event.sessionId, at, usage);
       });
     }
   }
+}
+
+/**
+ * The id a call is stored under: the agent's own, or for an agent that sends none (its `useId` is
+ * made of what the pre and post events share, the same for two identical calls) that id and the time
+ * the call was first seen, which the pre hook's record carries to the post hook.
+ */
+function storedCallId(agent: AgentHooks, tool: ToolCall, at: string): string {
+  return agent.callIdsRepeat ? `${tool.useId}#${at}` : tool.useId;
 }
 
 /** How a tool call ended, from the event that reports it. */

@@ -147,7 +147,7 @@ const AGENT_NAMES: Record<string, string> = {
   cursor: 'cursor',
   codex: 'codex',
   gemini: 'gemini-cli',
-  copilot: 'github-copilot',
+  copilot: 'copilot',
   opencode: 'opencode',
 };
 

@@ -137,7 +137,7 @@ describe('trace hook --help', () => {
       const result = repo.trace(args);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: trace hook [options] <agent> <event>');
-      expect(result.stdout).toContain('post-tool-use-failure');
+      expect(result.stdout).toContain('claude (recorded as claude-code), cursor (recorded as cursor)');
     }
     const missing = repo.trace(['hook', 'claude']);
     expect(missing.code).toBe(2);

@@ -2,44 +2,35 @@
 // on every tool call and must stay near Node's start-up time.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
+import { isRecord, optionalString, sessionIdOf } from '../payload.js';
 
 /** The events of `trace hook claude <event>`, as hooks/claude/settings.json names Claude Code's events. */
 const EVENTS: readonly string[] = ['session-start', 'session-end', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] satisfies CaptureEventName[];
 
+/** Claude Code's names of those events, as its payloads' `hook_event_name` gives them. */
+const HOOK_EVENT_NAMES: readonly string[] = ['SessionStart', 'SessionEnd', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure'];
+
 const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
 const SHELL_TOOLS = ['Bash'];
-
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Record<string, unknown>, key: string, problems: string[]): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${key}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
 
 /** Validates a Claude Code payload for `event`; reports every problem at once as `field: message`. */
 function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResult {
   if (!isRecord(payload)) return { ok: false, ignored: false, problems: ['payload: expected a JSON object'] };
   // Cursor and Copilot can load Claude Code's hooks; their relayed payloads are captured by their own hooks.
   if ('cursor_version' in payload) return { ok: false, ignored: true, problems: ['payload relayed by Cursor (cursor_version)'] };
+  // Gemini CLI (`gemini hooks migrate --from-claude`), Cursor and Copilot can run these commands for
+  // their own events: a payload named as none of the events trace installs for Claude Code is theirs.
+  const eventName = payload.hook_event_name;
+  if (typeof eventName === 'string' && !HOOK_EVENT_NAMES.includes(eventName)) return { ok: false, ignored: true, problems: [`payload of another agent's ${eventName} event`] };
   const problems: string[] = [];
-  const sessionId = payload.session_id;
-  if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
-  else if (!SESSION_ID.test(sessionId)) problems.push('session_id: not a plain identifier (letters, digits, . _ : -)');
+  const sessionId = sessionIdOf(payload.session_id, 'session_id', problems);
   const event: CaptureEvent = {
     name,
     sessionId: typeof sessionId === 'string' ? sessionId : '',
     cwd: optionalString(payload, 'cwd', problems),
     transcriptPath: optionalString(payload, 'transcript_path', problems),
-    model: optionalString(payload, 'model', problems),
+    // SessionStart names the 1M-context variant `claude-opus-4-7[1m]`; the model is the same (prices.ts withoutContextTag).
+    model: optionalString(payload, 'model', problems)?.trim().replace(/\s*\[[^\]]*\]$/, ''),
     source: optionalString(payload, 'source', problems),
     reason: optionalString(payload, 'reason', problems),
     prompt: optionalString(payload, 'prompt', problems),

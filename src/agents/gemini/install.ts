@@ -16,9 +16,11 @@ const SWITCHES = new Set(['enabled', 'disabled', 'notifications']);
 
 /**
  * trace's Gemini hook commands, bare or guarded (`if command -v trace …; then …; fi`, which does
- * nothing for a teammate without trace). Group 1 is the event.
+ * nothing for a teammate without trace), with or without `exec`. The template execs: Gemini CLI kills
+ * the hook's shell at the timeout but waits for its stdout to close, so a trace left as the shell's
+ * child would hold Gemini for as long as it hangs (test/agents/gemini-cli.test.ts). Group 1 is the event.
  */
-const TRACE_COMMAND = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?trace hook gemini ([a-z][a-z-]*)(?:; fi)?\s*$/;
+const TRACE_COMMAND = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?(?:exec )?trace hook gemini ([a-z][a-z-]*)(?:; fi)?\s*$/;
 
 interface Handler {
   type?: string;

@@ -1,7 +1,7 @@
 // Codex CLI itself (pinned in test/agents/agents.json) driven by a scripted Responses server.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
-import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { commitAndPush, linesOf } from './support/attested.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -49,14 +49,9 @@ describe('Codex CLI, for real', () => {
   });
 });
 
-const codexInit = initAgent('--codex');
 
 describe('Codex CLI capture, in the pushed attestation', () => {
-  it.runIf(!codexInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --codex` yet', () => {
-    expect(codexInit.stderr).toMatch(/not yet supported|unknown option '--codex'/);
-  });
-
-  it.runIf(codexInit.supported)('apply_patch lines to the Codex session, a human line to the human, usage as Codex reported', async () => {
+  it('apply_patch lines to the Codex session, a human line to the human, usage as Codex reported', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--codex', '--yes']);
     expect(init.code, init.stderr).toBe(0);
@@ -85,7 +80,7 @@ describe('Codex CLI capture, in the pushed attestation', () => {
     expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cached, input_tokens: reported.input - reported.cached });
   });
 
-  it.runIf(codexInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+  it('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--codex', '--yes']);
     expect(init.code, init.stderr).toBe(0);

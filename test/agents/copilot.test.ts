@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
-import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { commitAndPush, linesOf } from './support/attested.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { runCopilot } from './support/copilot.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -50,14 +50,9 @@ describe('Copilot CLI, for real', () => {
   });
 });
 
-const copilotInit = initAgent('--copilot');
 
 describe('Copilot CLI capture, in the pushed attestation', () => {
-  it.runIf(!copilotInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --copilot` yet', () => {
-    expect(copilotInit.stderr).toMatch(/not yet supported|unknown option '--copilot'/);
-  });
-
-  it.runIf(copilotInit.supported)('create and edit lines to the Copilot session, a human line to the human, usage as the server sent it', async () => {
+  it('create and edit lines to the Copilot session, a human line to the human, usage as the server sent it', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--copilot', '--yes']);
     expect(init.code, init.stderr).toBe(0);
@@ -86,7 +81,7 @@ describe('Copilot CLI capture, in the pushed attestation', () => {
     expect(session.usage).toMatchObject({ output_tokens: 95, cache_read_input_tokens: 3000, input_tokens: 4600 - 3000 });
   });
 
-  it.runIf(copilotInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+  it('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--copilot', '--yes']);
     expect(init.code, init.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { anthropicScenario } from './support/anthropic.js';
-import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { commitAndPush, linesOf } from './support/attested.js';
 import { runClaude } from './support/claude-code.js';
 import { runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -16,14 +16,9 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
 });
 
-const codexInit = initAgent('--codex');
 
 describe('Claude Code and Codex CLI in one commit', () => {
-  it.runIf(!codexInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --codex` yet', () => {
-    expect(codexInit.stderr).toMatch(/not yet supported|unknown option '--codex'/);
-  });
-
-  it.runIf(codexInit.supported)('each line to its own agent and session, one file edited by both', async () => {
+  it('each line to its own agent and session, one file edited by both', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--codex', '--yes']);
     expect(init.code, init.stderr).toBe(0);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
-import { commitAndPush, initAgent, linesOf } from './support/attested.js';
+import { commitAndPush, linesOf } from './support/attested.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
@@ -59,14 +59,9 @@ describe('OpenCode, for real', () => {
   });
 });
 
-const openCodeInit = initAgent('--opencode');
 
 describe('OpenCode capture, in the pushed attestation', () => {
-  it.runIf(!openCodeInit.supported)('WAITS ON CAPTURE: this build of trace cannot `trace init --opencode` yet', () => {
-    expect(openCodeInit.stderr).toMatch(/not yet supported|unknown option '--opencode'/);
-  });
-
-  it.runIf(openCodeInit.supported)('write and edit lines to the OpenCode session, a human line to the human, usage as OpenCode reported', async () => {
+  it('write and edit lines to the OpenCode session, a human line to the human, usage as OpenCode reported', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--opencode', '--yes']);
     expect(init.code, init.stderr).toBe(0);
@@ -97,7 +92,7 @@ describe('OpenCode capture, in the pushed attestation', () => {
     expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cacheRead, input_tokens: reported.input });
   });
 
-  it.runIf(openCodeInit.supported)('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+  it('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
     const repo = makeRepo();
     const init = repo.trace(['init', '--opencode', '--yes']);
     expect(init.code, init.stderr).toBe(0);

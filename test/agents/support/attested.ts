@@ -1,8 +1,7 @@
-// What a push left on the remote, read the way the agent tests assert on it; and whether this build of
-// trace can capture an agent at all (`trace init --<agent>`).
+// What a push left on the remote, read the way the agent tests assert on it.
 import { expect } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../../support/attestations.js';
-import { makeRepo, type TestRepo } from '../../support/repo.js';
+import type { TestRepo } from '../../support/repo.js';
 
 export interface SessionObject {
   session: { id: string };
@@ -30,18 +29,4 @@ export function pushedSessions(repo: TestRepo, commit: string): { statement: Sta
 
 export function linesOf(statement: Statement, path: string) {
   return statement.predicate.commits.flatMap((c) => c.files.filter((f) => f.path === path).flatMap((f) => f.lines));
-}
-
-/**
- * Runs `trace init --<flag> --yes` in a throwaway repository: the exit code and stderr. Capture of an
- * agent lands on main agent by agent; until it does, its attestation tests wait (and say so by name).
- */
-export function initAgent(flag: string): { supported: boolean; stderr: string } {
-  const repo = makeRepo({ init: false });
-  try {
-    const result = repo.trace(['init', flag, '--yes']);
-    return { supported: result.code === 0, stderr: result.stderr };
-  } finally {
-    repo.cleanup();
-  }
 }

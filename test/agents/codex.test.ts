@@ -99,4 +99,23 @@ describe('Codex CLI capture, in the pushed attestation', () => {
     expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 20000);
     expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
+
+  it('failing calls: an apply_patch on a missing file and a command that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: missing.ts\n@@\n-a\n+b\n*** End Patch\n' }], usage: { input: 100, output: 10 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'partial\\n' > partial.txt; exit 3" } }], usage: { input: 200, output: 20 } },
+      { text: 'Both failed.', usage: { input: 300, output: 3 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'try it');
+    expect(server.unscripted).toEqual([]);
+    expect(JSON.stringify(toolOutputs(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(/missing\.ts|No such file|not found/i);
+    expect(JSON.stringify(toolOutputs(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toContain('Process exited with code 3');
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+  });
 });

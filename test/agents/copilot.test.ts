@@ -102,4 +102,24 @@ describe('Copilot CLI capture, in the pushed attestation', () => {
     expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 25000);
     expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
+
+  it('failing calls: an edit that finds nothing and a command that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const init = repo.trace(['init', '--copilot', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { server } = await serve([
+      { tools: [{ name: 'edit', arguments: { path: join(repo.dir, 'keep.ts'), old_str: 'not in the file', new_str: 'x' } }], usage: { prompt: 100, completion: 10 } },
+      { tools: [{ name: 'bash', arguments: { command: "printf 'partial\\n' > partial.txt; exit 3", description: 'Fail halfway' } }], usage: { prompt: 200, completion: 20 } },
+      { text: 'Both failed.', usage: { prompt: 300, completion: 3 } },
+    ]);
+    const run = await runCopilot(repo, server.url, 'try it');
+    expect(server.unscripted).toEqual([]);
+    const completions = run.events.filter((e) => e.type === 'tool.execution_complete').map((e) => e.data!);
+    expect(completions[0]!.success).toBe(false);
+    expect(completions[1]!.shellExecution).toEqual({ exitCode: 3 });
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+  });
 });

@@ -104,4 +104,23 @@ describe('Gemini CLI capture, in the pushed attestation', () => {
     expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 25000);
     expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
+
+  it('failing calls: a replace that finds nothing and a command that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'replace', args: { file_path: join(repo.dir, 'keep.ts'), instruction: 'x', old_string: 'not in the file', new_string: 'x' } }], usage: { prompt: 100, candidates: 10 } },
+      { tools: [{ name: 'run_shell_command', args: { command: "printf 'partial\\n' > partial.txt; exit 3", description: 'Fail halfway' } }], usage: { prompt: 200, candidates: 20 } },
+      { text: 'Both failed.', usage: { prompt: 300, candidates: 3 } },
+    ]);
+    const run = await runGemini(repo, server.url, 'try it');
+    expect(server.unscripted).toEqual([]);
+    expect(JSON.stringify(functionResponses(scenario.served[1]!.request))).toMatch(/error|could not find|0 occurrences/i);
+    expect(JSON.stringify(functionResponses(scenario.served[2]!.request))).toMatch(/exit code: 3|\b3\b/i);
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+  });
 });

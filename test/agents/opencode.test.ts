@@ -111,4 +111,24 @@ describe('OpenCode capture, in the pushed attestation', () => {
     expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 40000);
     expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
   });
+
+  it('failing calls: an edit that finds nothing and a command that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const init = repo.trace(['init', '--opencode', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { server } = await serve([
+      { tools: [{ name: 'read', arguments: { filePath: join(repo.dir, 'keep.ts') } }], usage: { prompt: 50, completion: 5 } },
+      { tools: [{ name: 'edit', arguments: { filePath: join(repo.dir, 'keep.ts'), oldString: 'not in the file', newString: 'x' } }], usage: { prompt: 100, completion: 10 } },
+      { tools: [{ name: 'bash', arguments: { command: "printf 'partial\\n' > partial.txt; exit 3", description: 'Fail halfway' } }], usage: { prompt: 200, completion: 20 } },
+      { text: 'Both failed.', usage: { prompt: 300, completion: 3 } },
+    ]);
+    const run = await runOpenCode(repo, server.url, 'try it');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`).filter((r) => !OPENCODE_OUTSIDE_CALLS.includes(r))).toEqual([]);
+    const tools = run.events.filter((e) => e.type === 'tool_use').map((e) => [e.part!.tool, e.part!.state!.status]);
+    expect(tools).toEqual([['read', 'completed'], ['edit', 'error'], ['bash', 'completed']]);
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+  });
 });

@@ -40,12 +40,14 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /**
  * The event of one of trace's commands for `hookName`, in the old bare form `trace hook <agent> <event>`
- * or the current guarded one (`if command -v trace …; then …; fi`, which does nothing for a teammate
- * without trace); null for any other command.
+ * or the guarded one (`if command -v trace …; then …; fi`, which does nothing for a teammate without
+ * trace), with or without `exec` (Gemini's template execs: Gemini CLI kills the hook's shell at the
+ * timeout but waits for its stdout to close, so a trace left as the shell's child would hold it);
+ * null for any other command.
  */
 export function traceEventOf(command: unknown, hookName: string): string | null {
   if (typeof command !== 'string') return null;
-  const match = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?trace hook ([a-z][a-z-]*) ([a-z][a-z-]*)(?:; fi)?\s*$/.exec(command);
+  const match = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?(?:exec )?trace hook ([a-z][a-z-]*) ([a-z][a-z-]*)(?:; fi)?\s*$/.exec(command);
   return match && match[1] === hookName ? match[2]! : null;
 }
 

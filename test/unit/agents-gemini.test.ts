@@ -180,7 +180,7 @@ describe('install into .gemini/settings.json', () => {
     expect(installed.model).toEqual({ name: 'gemini-3-flash-preview' });
     expect(installed.hooksConfig).toEqual({ enabled: true, disabled: ['slow-hook'] });
     expect(installed.hooks.BeforeTool![0]!.hooks[0]!.command).toBe('./lint.sh');
-    expect(installed.hooks.BeforeTool![1]).toMatchObject({ matcher: '^(write_file|replace|run_shell_command)$', hooks: [{ command: 'if command -v trace >/dev/null 2>&1; then trace hook gemini before-tool; fi', timeout: 30000 }] });
+    expect(installed.hooks.BeforeTool![1]).toMatchObject({ matcher: '^(write_file|replace|run_shell_command)$', hooks: [{ command: 'if command -v trace >/dev/null 2>&1; then exec trace hook gemini before-tool; fi', timeout: 30000 }] });
     expect(Object.keys(installed.hooks).sort()).toEqual(['AfterAgent', 'AfterTool', 'BeforeAgent', 'BeforeTool', 'SessionEnd', 'SessionStart']);
     // Timeouts are milliseconds.
     for (const groups of Object.values(installed.hooks)) for (const group of groups) for (const h of group.hooks) if (h.command.includes('trace hook')) expect(h.timeout).toBeGreaterThanOrEqual(1000);
@@ -205,7 +205,15 @@ describe('install into .gemini/settings.json', () => {
     expect(plan.status).toBe('installed');
     const hooksValue = (JSON.parse(plan.text!) as { hooks: Record<string, unknown> }).hooks;
     expect(hooksValue.enabled).toBe(true);
-    expect(hooksValue.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'if command -v trace >/dev/null 2>&1; then trace hook gemini session-start; fi', timeout: 10000 }] }]);
+    expect(hooksValue.SessionStart).toEqual([{ hooks: [{ type: 'command', command: 'if command -v trace >/dev/null 2>&1; then exec trace hook gemini session-start; fi', timeout: 10000 }] }]);
+  });
+
+  it('upgrades the guarded form without exec to the one with exec', () => {
+    const old = `${JSON.stringify({ hooks: { SessionStart: [{ hooks: [{ type: 'command', command: 'if command -v trace >/dev/null 2>&1; then trace hook gemini session-start; fi', timeout: 10000 }] }] } }, null, 2)}\n`;
+    const plan = planInstall(repo(old));
+    expect(plan.status).toBe('installed');
+    const hooksValue = (JSON.parse(plan.text!) as { hooks: Record<string, { hooks: { command: string }[] }[]> }).hooks;
+    expect(hooksValue.SessionStart!.map((g) => g.hooks.map((h) => h.command))).toEqual([['if command -v trace >/dev/null 2>&1; then exec trace hook gemini session-start; fi']]);
   });
 
   it('moves trace hook out of a group whose matcher someone changed, leaving their hook where it was', () => {
@@ -214,7 +222,7 @@ describe('install into .gemini/settings.json', () => {
     const before = (JSON.parse(plan.text!) as { hooks: { BeforeTool: { matcher: string; hooks: { command: string }[] }[] } }).hooks.BeforeTool;
     expect(before.map((g) => [g.matcher, g.hooks.map((h) => h.command)])).toEqual([
       ['write_file', ['./lint.sh']],
-      ['^(write_file|replace|run_shell_command)$', ['if command -v trace >/dev/null 2>&1; then trace hook gemini before-tool; fi']],
+      ['^(write_file|replace|run_shell_command)$', ['if command -v trace >/dev/null 2>&1; then exec trace hook gemini before-tool; fi']],
     ]);
   });
 

@@ -1,0 +1,121 @@
+// Codex CLI itself (pinned in test/agents/agents.json) driven by a scripted Responses server.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupTemps, makeRepo } from '../support/repo.js';
+import { commitAndPush, linesOf } from './support/attested.js';
+import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
+import { codexUsage, runCodex } from './support/codex.js';
+import { type ModelServer, startModelServer } from './support/model-server.js';
+import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
+
+afterAll(cleanupTemps);
+const servers: ModelServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+async function serve(replies: ResponsesReply[]) {
+  const scenario = responsesScenario(replies);
+  const server = await startModelServer(scenario.route);
+  servers.push(server);
+  return { scenario, server };
+}
+
+describe('Codex CLI, for real', () => {
+  it('apply_patch and exec_command in one session, a human edit, a resumed prompt', async () => {
+    const repo = makeRepo();
+    repo.commit('trace set up');
+    const { scenario, server } = await serve([
+      { text: 'Adding it.', tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: src/feature.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch\n' }], usage: { input: 1000, cached: 200, output: 40 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: src/feature.ts\n@@\n-export const b = 2;\n+export const b = 3;\n*** End Patch\n' }], usage: { input: 1100, cached: 900, output: 30 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'built\\n' > build.log" } }], usage: { input: 1200, cached: 1000, output: 20 } },
+      { text: 'Done.', usage: { input: 1300, cached: 1100, output: 5 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: src/feature.ts\n@@\n-export const a = 1;\n+export const a = 10;\n*** End Patch\n' }], usage: { input: 1500, cached: 1200, output: 25 } },
+      { text: 'Changed a.', usage: { input: 1600, cached: 1500, output: 4 } },
+    ]);
+    const first = await runCodex(repo, server.url, 'create src/feature.ts and build');
+    expect(repo.read('src/feature.ts')).toBe('export const a = 1;\nexport const b = 3;\n');
+    expect(repo.read('build.log')).toBe('built\n');
+    expect(scenario.served[1]!.request.model).toBe('gpt-5.5');
+    expect([...toolOutputs(scenario.served[1]!.request).keys()]).toContain(scenario.served[0]!.callIds[0]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const second = await runCodex(repo, server.url, 'set a to 10', { resume: first.threadId });
+    expect(second.threadId).toBe(first.threadId);
+    expect(repo.read('src/feature.ts')).toBe('export const a = 10;\nexport const b = 3;\n// by hand\n');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    // Codex's report is the thread's running total: the first run's four replies, then all six.
+    expect(codexUsage(first.events)).toEqual({ input: 4600, cached: 3200, output: 95 });
+    expect(codexUsage(second.events)).toEqual({ input: 7700, cached: 5900, output: 124 });
+  });
+});
+
+
+describe('Codex CLI capture, in the pushed attestation', () => {
+  it('apply_patch lines to the Codex session, a human line to the human, usage as Codex reported', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: src/feature.ts\n+export const a = 1;\n+export const b = 2;\n*** End Patch\n' }], usage: { input: 1000, cached: 200, output: 40 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'built\\n' > build.log" } }], usage: { input: 1200, cached: 1000, output: 20 } },
+      { text: 'Done.', usage: { input: 1300, cached: 1100, output: 5 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'create src/feature.ts and build');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    repo.write('src/feature.ts', `${repo.read('src/feature.ts')}// by hand\n`);
+    const { statement, sessions } = commitAndPush(repo, 'feature', ['src/feature.ts', 'build.log']);
+    expect(linesOf(statement, 'src/feature.ts')).toEqual([
+      { start: 1, end: 2, attribution: 'ai', session_id: run.threadId },
+      { start: 3, end: 3, attribution: 'human' },
+    ]);
+    expect(linesOf(statement, 'build.log')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    const session = sessions[0]!;
+    expect(session.agent).toMatchObject({ name: 'codex' });
+    expect(session.model!.primary).toBe('gpt-5.5');
+    // Codex counts cached tokens inside input; the session object counts them apart.
+    const reported = codexUsage(run.events);
+    expect(reported).toEqual({ input: 3500, cached: 2300, output: 65 });
+    expect(session.usage).toMatchObject({ output_tokens: reported.output, cache_read_input_tokens: reported.cached, input_tokens: reported.input - reported.cached });
+  });
+
+  it('a trace that hangs never stalls the agent past the hook timeouts trace configures', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    shortenTimeouts(repo, '.codex/hooks.json', /"timeout": \d+/g, '"timeout": 2');
+    const slow = slowTrace(repo);
+    const { server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: slow.ts\n+export const slow = 1;\n*** End Patch\n' }], usage: { input: 10, output: 1 } },
+      { text: 'written', usage: { input: 10, output: 1 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 100_000 });
+    expect(run.threadId).toBeTruthy();
+    expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
+    const calls = slow.calls();
+    // At least the tool hooks fired, each waited on for at most its 2 s: never the 30 s trace installs.
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(run.run.ms).toBeLessThan(calls.length * 2_000 + 30_000);
+    expect(run.run.ms).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('failing calls: an apply_patch on a missing file and a command that exits 3 after writing a file', async () => {
+    const repo = makeRepo({ initialFiles: { 'keep.ts': 'export const keep = 1;\n' } });
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Update File: missing.ts\n@@\n-a\n+b\n*** End Patch\n' }], usage: { input: 100, output: 10 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: "printf 'partial\\n' > partial.txt; exit 3" } }], usage: { input: 200, output: 20 } },
+      { text: 'Both failed.', usage: { input: 300, output: 3 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'try it');
+    expect(server.unscripted).toEqual([]);
+    expect(JSON.stringify(toolOutputs(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(/missing\.ts|No such file|not found/i);
+    expect(JSON.stringify(toolOutputs(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toContain('Process exited with code 3');
+    expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
+    const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
+    expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+  });
+});

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hooks } from '../../src/agents/codex/hooks.js';
 import { agent } from '../../src/agents/codex/index.js';
 import { CONFIG_FILE, hookCommand, hooksInstalled, planInstallText, removeHooks } from '../../src/agents/codex/install.js';
-import { parsePatch, patchPaths, reverseApply } from '../../src/agents/codex/patch.js';
+import { parsePatch, patchPaths, reverseApply } from '../../src/agents/patch.js';
 import { summarizeCodexRollout } from '../../src/agents/codex/rollout.js';
 import { codexSessionFromRollout, readCodexSession } from '../../src/agents/codex/session.js';
 import { SIMULATED_REQUEST, type SimulatedCodex } from '../../src/agents/codex/simulator.js';
@@ -209,7 +209,7 @@ describe('apply_patch', () => {
 
   it('declares the + lines of each file: the whole content of an added file, the added runs of an update', () => {
     const tool = patchCall(PATCH);
-    expect(hooks.declaredWrites('apply_patch', tool.input, 'src/new.ts')).toEqual({ kind: 'content', text: 'export const a = 1;\nexport const b = 2;' });
+    expect(hooks.declaredWrites('apply_patch', tool.input, 'src/new.ts')).toEqual({ kind: 'content', text: 'export const a = 1;\nexport const b = 2;\n' });
     const cli = hooks.declaredWrites('apply_patch', tool.input, 'src/cli.ts')!;
     const afterLines = CLI_AFTER.split('\n');
     const mask = declaredLines(afterLines, cli);
@@ -219,7 +219,7 @@ describe('apply_patch', () => {
     expect(hooks.declaredWrites('Bash', { command: 'ls' }, 'src/cli.ts')).toBeUndefined();
     // UTF-8 text is declared in the Latin-1 form stored texts use.
     const utf8 = patchCall('*** Begin Patch\n*** Add File: é.txt\n+café\n*** End Patch');
-    expect(hooks.declaredWrites('apply_patch', utf8.input, 'é.txt')).toEqual({ kind: 'content', text: Buffer.from('café').toString('latin1') });
+    expect(hooks.declaredWrites('apply_patch', utf8.input, 'é.txt')).toEqual({ kind: 'content', text: Buffer.from('café\n').toString('latin1') });
   });
 
   it('a post whose patch failed (exit code ≠ 0) is a post-tool-use-failure', () => {

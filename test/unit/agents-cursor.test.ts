@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agent } from '../../src/agents/cursor/index.js';
-import { hooks, parsePatch } from '../../src/agents/cursor/hooks.js';
+import { hooks } from '../../src/agents/cursor/hooks.js';
+import { parsePatch } from '../../src/agents/patch.js';
 import { formatJson } from '../../src/agents/hook-groups.js';
 import { CONFIG_FILE, hooksInstalled, planInstall, removeHooksText, template } from '../../src/agents/cursor/install.js';
 import { readCursorSession, transcriptCandidates } from '../../src/agents/cursor/session.js';
@@ -231,7 +232,7 @@ describe('file tools', () => {
     const patchTool = { name: 'ApplyPatch', useId: 'p', kind: 'file' as const, input: { patch: '*** Begin Patch\n*** Update File: src/cli.ts\n@@\n keep\n-old one\n+new one\n+new two\n tail\n*** Add File: src/new.ts\n+hello\n*** End Patch\n' }, response: undefined, filePaths: [] };
     expect(hooks.contentBeforeCall(patchTool, 'src/cli.ts', 'head\nkeep\nnew one\nnew two\ntail\nend\n')).toBe('head\nkeep\nold one\ntail\nend\n');
     expect(hooks.contentBeforeCall(patchTool, 'src/new.ts', 'hello\n')).toBeNull();
-    expect(hooks.declaredWrites('ApplyPatch', patchTool.input, 'src/cli.ts')).toEqual({ kind: 'fragments', fragments: ['new one\nnew two'] });
+    expect(hooks.declaredWrites('ApplyPatch', patchTool.input, 'src/cli.ts')).toEqual({ kind: 'fragments', fragments: ['\nnew one\nnew two\n'] });
     expect(hooks.declaredWrites('ApplyPatch', patchTool.input, 'src/new.ts')).toEqual({ kind: 'content', text: 'hello\n' });
     expect(hooks.declaredWrites('Write', { path: 'p', contents: 'héllo' }, 'p')).toEqual({ kind: 'content', text: Buffer.from('héllo').toString('latin1') });
     expect(hooks.declaredWrites('Delete', { path: 'p' }, 'p')).toEqual({ kind: 'fragments', fragments: [] });
@@ -239,7 +240,7 @@ describe('file tools', () => {
   });
 
   it('parses moves and hunks without headers', () => {
-    expect(parsePatch('*** Update File: a.ts\n*** Move to: b.ts\n-x\n+y\n')).toEqual([{ op: 'update', path: 'a.ts', moveTo: 'b.ts', added: [], hunks: [{ old: ['x'], new: ['y'], added: [['y']] }] }]);
+    expect(parsePatch('*** Update File: a.ts\n*** Move to: b.ts\n-x\n+y\n')).toEqual([{ kind: 'update', path: 'a.ts', moveTo: 'b.ts', hunks: [{ anchor: '', oldLines: ['x'], newLines: ['y'], added: [['y']], endOfFile: false }] }]);
   });
 });
 

@@ -7,7 +7,7 @@
 // `tool_input.patch`): the files come from the patch text, one call writing several files.
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import type { Declaration } from '../../core/types.js';
-import { parsePatch, patchPaths, reverseApply, roleOf } from './patch.js';
+import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, optionalString, sessionIdOf } from '../payload.js';
 
 /** `trace hook codex <event>` as the installed config passes it → the capture event it becomes. */
@@ -128,41 +128,16 @@ function parse(event: string, payload: unknown): ParseResult {
   return { ok: true, events: [captured] };
 }
 
-/**
- * The file before the patch ran: absent for an added file or a move's target, the hunks undone in
- * `after` for an updated one (when they match exactly); unknown for a deleted file or a move's source
- * (the patch does not hold their text).
- */
+/** The content `path` had before an apply_patch call: its hunks undone in `after`. */
 function contentBeforeCall(tool: ToolCall, path: string, after: string | null | undefined): string | null | undefined {
-  if (tool.kind !== 'file') return undefined;
-  const text = patchText(tool.input);
-  if (text === undefined) return undefined;
-  const role = roleOf(parsePatch(text), path);
-  if (role === undefined) return undefined;
-  if (role.role === 'add' || role.role === 'move-target') return null;
-  if (role.role !== 'update' || typeof after !== 'string') return undefined;
-  return reverseApply(after, role.sections);
+  const text = tool.kind === 'file' ? patchText(tool.input) : undefined;
+  return text === undefined ? undefined : contentBeforePatch(text, path, after);
 }
 
-const latin1 = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
-
-/**
- * What the patch writes into `path`: an added file's lines (its whole content); an update's `+` runs,
- * each as whole lines; nothing for a deleted file or a move's source. Undefined for a pure move's
- * target (every line came with the move) or a path the patch does not name.
- */
+/** What an apply_patch call writes into `path`. */
 function declaredWrites(toolName: string, input: unknown, path: string): Declaration | undefined {
-  if (!isPatchTool(toolName)) return undefined;
-  const text = patchText(input);
-  if (text === undefined) return undefined;
-  const role = roleOf(parsePatch(text), path);
-  if (role === undefined) return undefined;
-  if (role.role === 'add') return { kind: 'content', text: latin1(role.section.lines.join('\n')) };
-  if (role.role === 'delete' || role.role === 'move-source') return { kind: 'fragments', fragments: [] };
-  const runs = role.sections.flatMap((section) => section.hunks.flatMap((hunk) => hunk.added));
-  if (role.role === 'move-target' && runs.length === 0) return undefined;
-  // Framed by newlines, so each run is matched as whole lines (see core/concurrency.ts declaredLines).
-  return { kind: 'fragments', fragments: runs.map((run) => latin1(`\n${run.join('\n')}\n`)) };
+  const text = isPatchTool(toolName) ? patchText(input) : undefined;
+  return text === undefined ? undefined : patchWrites(text, path);
 }
 
 /** The shell command: `command` as a string (Bash) or argv (`shell`), or `cmd` (exec_command). */

@@ -10,6 +10,7 @@
 //   `afterFileEdit` has neither, nor a pre event.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
+import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, optionalCount, optionalString, sessionIdOf } from '../payload.js';
 
 /**
@@ -230,7 +231,7 @@ export function filesOf(toolName: string, input: Record<string, unknown>): strin
   if (toolName === 'ApplyPatch') {
     const patch = typeof input.patch === 'string' ? input.patch : typeof input.input === 'string' ? input.input : undefined;
     if (patch === undefined) return pathOf(input) === undefined ? [] : [pathOf(input)!];
-    return [...new Set(parsePatch(patch).flatMap((file) => (file.moveTo === undefined ? [file.path] : [file.path, file.moveTo])))].map(normalizePath);
+    return patchPaths(parsePatch(patch)).map(normalizePath);
   }
   const path = pathOf(input);
   return path === undefined ? [] : [normalizePath(path)];
@@ -240,94 +241,6 @@ function pathOf(input: Record<string, unknown>): string | undefined {
   for (const key of PATH_KEYS) {
     const value = input[key];
     if (typeof value === 'string' && value !== '') return value;
-  }
-  return undefined;
-}
-
-/** One file of an apply_patch-format patch (`*** Begin Patch` … `*** End Patch`). */
-export interface PatchFile {
-  op: 'add' | 'update' | 'delete';
-  path: string;
-  moveTo: string | undefined;
-  /** Add: the file's lines. */
-  added: string[];
-  /** Update: each hunk's old and new lines (context included) and its runs of added lines. */
-  hunks: PatchHunk[];
-}
-
-export interface PatchHunk {
-  old: string[];
-  new: string[];
-  added: string[][];
-}
-
-/** Parses the apply_patch format Cursor's ApplyPatch (and Codex) use. */
-export function parsePatch(patch: string): PatchFile[] {
-  const files: PatchFile[] = [];
-  let file: PatchFile | undefined;
-  let hunk: PatchHunk | undefined;
-  let previousAdded = false;
-  const lines = patch.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  for (const line of lines) {
-    const header = /^\*\*\* (Add|Update|Delete) File: (.+?)\s*$/.exec(line);
-    if (header) {
-      file = { op: header[1]!.toLowerCase() as PatchFile['op'], path: header[2]!, moveTo: undefined, added: [], hunks: [] };
-      hunk = undefined;
-      files.push(file);
-      continue;
-    }
-    if (file === undefined) continue;
-    const move = /^\*\*\* Move to: (.+?)\s*$/.exec(line);
-    if (move) {
-      file.moveTo = move[1]!;
-      continue;
-    }
-    if (line.startsWith('*** ')) {
-      file = undefined;
-      continue;
-    }
-    if (file.op === 'add') {
-      if (line.startsWith('+')) file.added.push(line.slice(1));
-      continue;
-    }
-    if (file.op !== 'update') continue;
-    if (line.startsWith('@@')) {
-      hunk = { old: [], new: [], added: [] };
-      file.hunks.push(hunk);
-      previousAdded = false;
-      continue;
-    }
-    if (hunk === undefined) {
-      hunk = { old: [], new: [], added: [] };
-      file.hunks.push(hunk);
-    }
-    if (line.startsWith('+')) {
-      hunk.new.push(line.slice(1));
-      if (!previousAdded) hunk.added.push([]);
-      hunk.added[hunk.added.length - 1]!.push(line.slice(1));
-      previousAdded = true;
-      continue;
-    }
-    previousAdded = false;
-    if (line.startsWith('-')) hunk.old.push(line.slice(1));
-    else if (line.startsWith(' ') || line === '') {
-      hunk.old.push(line.slice(1));
-      hunk.new.push(line.slice(1));
-    }
-  }
-  return files;
-}
-
-/** The file of `patch` that `path` (repository-relative) names, by its trailing path. */
-function patchFileFor(files: PatchFile[], path: string): { file: PatchFile; moved: boolean } | undefined {
-  const same = (named: string) => {
-    const normalized = normalizePath(named).replace(/\\/g, '/');
-    return normalized === path || normalized.endsWith(`/${path}`);
-  };
-  for (const file of files) {
-    if (file.moveTo !== undefined && same(file.moveTo)) return { file, moved: true };
-    if (same(file.path)) return { file, moved: false };
   }
   return undefined;
 }
@@ -346,22 +259,7 @@ const undo = (text: string, oldString: unknown, newString: unknown, all: boolean
  */
 function contentBeforeCall(tool: ToolCall, path: string, after: string | null | undefined): string | null | undefined {
   const input = tool.input;
-  if (tool.name === 'ApplyPatch') {
-    const patch = typeof input.patch === 'string' ? input.patch : undefined;
-    const found = patch === undefined ? undefined : patchFileFor(parsePatch(patch), path);
-    if (found === undefined) return undefined;
-    const { file, moved } = found;
-    if (file.op === 'add' || moved) return null;
-    if (file.op !== 'update' || after === null || after === undefined || file.moveTo !== undefined) return undefined;
-    let text: string | undefined = after;
-    for (const hunk of [...file.hunks].reverse()) {
-      if (text === undefined) break;
-      // Whole lines: with their line ends when the hunk is followed by more text, else without.
-      const oldText = hunk.old.length > 0 ? `${hunk.old.join('\n')}\n` : '';
-      text = undo(text, oldText, `${hunk.new.join('\n')}\n`, false) ?? undo(text, hunk.old.join('\n'), hunk.new.join('\n'), false);
-    }
-    return text;
-  }
+  if (tool.name === 'ApplyPatch') return typeof input.patch === 'string' ? contentBeforePatch(input.patch, path, after) : undefined;
   if (after === null || after === undefined) return undefined;
   if (tool.name === 'StrReplace') return undo(after, input.old_string, input.new_string, input.replace_all === true);
   if (tool.name === AFTER_FILE_EDIT && Array.isArray(input.edits)) {
@@ -398,18 +296,8 @@ function declaredWrites(toolName: string, input: unknown, path: string): Declara
       const fragments = (input.edits as unknown[]).flatMap((edit) => (isRecord(edit) && typeof edit.new_string === 'string' ? [latin1(edit.new_string)] : []));
       return fragments.length === input.edits.length ? { kind: 'fragments', fragments } : undefined;
     }
-    case 'ApplyPatch': {
-      if (typeof input.patch !== 'string') return undefined;
-      const found = patchFileFor(parsePatch(input.patch), path);
-      if (found === undefined) return undefined;
-      const { file } = found;
-      if (file.op === 'add') return { kind: 'content', text: latin1(file.added.length > 0 ? `${file.added.join('\n')}\n` : '') };
-      if (file.op === 'delete') return { kind: 'fragments', fragments: [] };
-      // The added lines of each hunk, each run of them one fragment.
-      const fragments: string[] = [];
-      for (const hunk of file.hunks) for (const run of hunk.added) fragments.push(latin1(run.join('\n')));
-      return { kind: 'fragments', fragments };
-    }
+    case 'ApplyPatch':
+      return typeof input.patch === 'string' ? patchWrites(input.patch, path) : undefined;
     default:
       return undefined;
   }

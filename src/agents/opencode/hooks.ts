@@ -25,6 +25,7 @@
 // Hot path: imports nothing but types; hand-written checks report every problem as `field: message`.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
+import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, type Json, optionalString, sessionIdOf } from '../payload.js';
 
 /** Tools that write the files their input names. V1 and V2 spellings. */
@@ -61,51 +62,6 @@ function count(value: unknown, at: string, problems: string[]): number {
   return Math.floor(value);
 }
 
-/** One file a patch touches, as `*** Add|Update|Delete File:` (and `*** Move to:`) say. */
-export interface PatchFile {
-  path: string;
-  kind: 'add' | 'update' | 'delete';
-  /** The path an update moves the file to. */
-  moveTo?: string;
-  /** Added text: an added file's whole content, or each hunk's run of `+` lines of an update. */
-  added: string[];
-}
-
-/** The files of an `apply_patch` patch text (OpenCode's and Codex's `*** Begin Patch` format). */
-export function parsePatch(text: string): PatchFile[] {
-  const files: PatchFile[] = [];
-  let current: PatchFile | undefined;
-  let run: string[] | undefined;
-  const flush = () => {
-    if (current && run && run.length > 0) current.added.push(run.join('\n') + '\n');
-    run = undefined;
-  };
-  for (const line of text.split(/\r?\n/)) {
-    const header = /^\*\*\* (Add|Update|Delete) File: (.+)$/.exec(line);
-    if (header) {
-      flush();
-      current = { path: header[2]!.trim(), kind: header[1]!.toLowerCase() as PatchFile['kind'], added: [] };
-      files.push(current);
-      continue;
-    }
-    const move = /^\*\*\* Move to: (.+)$/.exec(line);
-    if (move && current) {
-      current.moveTo = move[1]!.trim();
-      continue;
-    }
-    if (!current || line.startsWith('*** ')) {
-      flush();
-      continue;
-    }
-    if (line.startsWith('+')) (run ??= []).push(line.slice(1));
-    else flush();
-  }
-  flush();
-  // An added file is one piece of content, not hunks.
-  for (const file of files) if (file.kind === 'add' && file.added.length > 1) file.added = [file.added.join('')];
-  return files;
-}
-
 /** The files a file tool's input says it writes, as given (absolute, or relative to the cwd). */
 function filePathsOf(name: string, args: Json, problems: string[]): string[] {
   if (name === 'apply_patch' || name === 'patch') {
@@ -114,9 +70,9 @@ function filePathsOf(name: string, args: Json, problems: string[]): string[] {
       problems.push('args.patchText: expected the patch text');
       return [];
     }
-    const paths = parsePatch(text).flatMap((file) => (file.moveTo ? [file.path, file.moveTo] : [file.path]));
+    const paths = patchPaths(parsePatch(text));
     if (paths.length === 0) problems.push('args.patchText: names no file (no "*** Add/Update/Delete File:" line)');
-    return [...new Set(paths)];
+    return paths;
   }
   const value = args.filePath ?? args.file_path ?? args.path;
   if (typeof value !== 'string' || value === '') {
@@ -284,9 +240,7 @@ export function contentBeforeCall(tool: ToolCall, path: string, after: string | 
   }
   if (tool.name === 'apply_patch' || tool.name === 'patch') {
     const text = tool.input.patchText;
-    const file = typeof text === 'string' ? parsePatch(text).find((entry) => samePath(entry.path, path)) : undefined;
-    if (file?.kind === 'add') return null;
-    return undefined;
+    return typeof text === 'string' ? contentBeforePatch(text, path, after) : undefined;
   }
   if (after === null || after === undefined) return undefined;
   if (tool.name === 'edit') return undo(after, tool.input.oldString, tool.input.newString, tool.input.replaceAll);
@@ -310,12 +264,7 @@ export function declaredWrites(toolName: string, input: unknown, path: string): 
     const fragments = (input.edits as unknown[]).flatMap((edit) => (isRecord(edit) && typeof edit.newString === 'string' ? [latin1(edit.newString)] : []));
     return fragments.length === input.edits.length ? { kind: 'fragments', fragments } : undefined;
   }
-  if ((toolName === 'apply_patch' || toolName === 'patch') && typeof input.patchText === 'string') {
-    const file = parsePatch(input.patchText).find((entry) => samePath(entry.moveTo ?? entry.path, path));
-    if (file === undefined || file.kind === 'delete') return undefined;
-    if (file.kind === 'add') return { kind: 'content', text: latin1(file.added[0] ?? '') };
-    return file.added.length > 0 ? { kind: 'fragments', fragments: file.added.map(latin1) } : undefined;
-  }
+  if ((toolName === 'apply_patch' || toolName === 'patch') && typeof input.patchText === 'string') return patchWrites(input.patchText, path);
   return undefined;
 }
 

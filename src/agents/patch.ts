@@ -1,5 +1,6 @@
-// Codex's `apply_patch` format: which files a patch writes, what it puts in each, and the file before
-// it ran (the hunks undone). Pure and dependency-free: it runs on the hook's hot path.
+// The `apply_patch` format (Codex's `apply_patch`, Cursor's `ApplyPatch`, OpenCode's `patch`): which
+// files a patch writes, what it puts in each, and the file before it ran (the hunks undone). Pure and
+// dependency-free: it runs on the hook's hot path.
 //
 //   *** Begin Patch
 //   *** Add File: <path>        then `+` lines: the whole new file
@@ -8,6 +9,7 @@
 //   *** Delete File: <path>
 //   *** End Patch
 // Paths are relative to the call's cwd, or absolute.
+import type { Declaration } from '../core/types.js';
 
 export interface PatchHunk {
   /** The `@@ <text>` anchor line the hunk comes after ('' when none). */
@@ -203,4 +205,37 @@ function blockAt(lines: readonly string[], block: readonly string[], at: number)
 function indexOfBlock(lines: readonly string[], block: readonly string[], from: number): number {
   for (let i = from; i + block.length <= lines.length; i++) if (blockAt(lines, block, i)) return i;
   return -1;
+}
+
+const latin1 = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
+/**
+ * The content the repository-relative `path` had before the patch `text` ran, from `after` (its text
+ * now): null for a file the patch created (or moved there), the hunks undone for an update,
+ * undefined when that cannot be known.
+ */
+export function contentBeforePatch(text: string, path: string, after: string | null | undefined): string | null | undefined {
+  const role = roleOf(parsePatch(text), path);
+  if (role === undefined) return undefined;
+  if (role.role === 'add' || role.role === 'move-target') return null;
+  // An update without hunks (a patch text cut short) says nothing of what changed.
+  if (role.role !== 'update' || typeof after !== 'string' || role.sections.every((section) => section.hunks.length === 0)) return undefined;
+  return reverseApply(after, role.sections);
+}
+
+/**
+ * What the patch `text` writes into `path`, in the Latin-1 form stored texts use: an added file's lines
+ * (its whole content); an update's `+` runs, each as whole lines; nothing for a deleted file or a
+ * move's source. Undefined for a pure move's target (every line came with the move) or a path the
+ * patch does not name.
+ */
+export function patchWrites(text: string, path: string): Declaration | undefined {
+  const role = roleOf(parsePatch(text), path);
+  if (role === undefined) return undefined;
+  if (role.role === 'add') return { kind: 'content', text: latin1(role.section.lines.map((line) => `${line}\n`).join('')) };
+  if (role.role === 'delete' || role.role === 'move-source') return { kind: 'fragments', fragments: [] };
+  const runs = role.sections.flatMap((section) => section.hunks.flatMap((hunk) => hunk.added));
+  if (role.role === 'move-target' && runs.length === 0) return undefined;
+  // Framed by newlines, so each run is matched as whole lines (see core/concurrency.ts declaredLines).
+  return { kind: 'fragments', fragments: runs.map((run) => latin1(`\n${run.join('\n')}\n`)) };
 }

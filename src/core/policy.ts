@@ -24,7 +24,7 @@ export {
 
 const share = z.number().min(0).max(1);
 
-const regexSource = z
+export const regexSource = z
   .string()
   .min(1)
   .superRefine((source, ctx) => {

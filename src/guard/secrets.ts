@@ -1,0 +1,11 @@
+// The secret check of the guard: trace's own redaction detectors and the config's patterns, without
+// secretlint (too slow to load on every call) and without the entropy detector (commands are full of
+// hashes and ids). The hook, `trace guard test` and the tests use this one function.
+import { createRedactor } from '../core/redact.js';
+
+const NO_SCANNER = { ruleIds: [] as string[], scan: () => [] };
+
+export async function commandSecretDetector(patterns: readonly { id: string; pattern: string }[]): Promise<(text: string) => { ruleId: string }[]> {
+  const redactor = await createRedactor({ extraPatterns: [...patterns], entropy: false, scanner: NO_SCANNER });
+  return (text) => redactor.redactText(text).findings;
+}

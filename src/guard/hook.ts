@@ -2,7 +2,7 @@
 // neither can break the other. It decides one pre-tool call and answers in the agent's format: nothing
 // for allow, a deny or ask with the rule's reason, a note for warn. It fails closed only where that is
 // what the config asks for: an invalid config or a crash in `enforce` mode denies the call.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepo, type Repo } from '../repo.js';
 import { fileLogger } from '../log.js';
@@ -40,6 +40,25 @@ export interface DecisionRecord {
 
 export const DECISIONS_DIR = 'guard';
 export const DECISIONS_FILE = 'decisions.jsonl';
+/** `<state>/guard/sessions/<session>.<mode>`: empty files saying the guard ran in that mode in that session. */
+export const SESSIONS_DIR = 'sessions';
+
+export function sessionMarker(stateDir: string, sessionId: string, mode: 'warn' | 'enforce'): string {
+  return join(stateDir, DECISIONS_DIR, SESSIONS_DIR, `${sessionId.replace(/[^A-Za-z0-9._:-]/g, '_')}.${mode}`);
+}
+
+/** Marks that the guard ran in `mode` in the session: one stat per call, one small write per session. */
+function markSession(stateDir: string | undefined, sessionId: string, mode: 'warn' | 'enforce'): void {
+  if (stateDir === undefined || sessionId === '') return;
+  const marker = sessionMarker(stateDir, sessionId, mode);
+  if (existsSync(marker)) return;
+  try {
+    mkdirSync(join(stateDir, DECISIONS_DIR, SESSIONS_DIR), { recursive: true });
+    writeFileSync(marker, '');
+  } catch {
+    // The decision matters more than the mark.
+  }
+}
 
 /** Whether nobody can answer an ask: a headless Claude Code run (`claude -p`, the SDK), CI, or TRACE_GUARD_HEADLESS=1. */
 export function isHeadless(payload: unknown, env: NodeJS.ProcessEnv): boolean {
@@ -92,6 +111,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
       if (!loaded.enforce) return { exitCode: 0 };
       const reason = `trace guard config invalid: ${loaded.error.replace(/\s*\n\s*/g, '; ')} — fix .chainloop.yml (run \`trace guard check\`)`;
       const parsed = guardCallOf(adapter, payload);
+      if (typeof parsed !== 'string') markSession(stateDir, parsed.sessionId, 'enforce');
       if (typeof parsed !== 'string') record(repo, decisionLine(options, adapter, parsed, 'enforce', { decision: 'deny', rule: 'config-invalid', message: reason, hits: [] }, 'deny', false));
       return adapter.answer({ kind: 'deny', reason });
     }
@@ -105,6 +125,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
       if (!enforce) return { exitCode: 0 };
       return adapter.answer({ kind: 'deny', reason: `trace guard: cannot read the tool call (${parsed})` });
     }
+    markSession(stateDir, parsed.sessionId, mode);
     let detectSecrets: ((text: string) => { ruleId: string }[]) | undefined;
     if (parsed.call.command !== undefined && settings.guard.builtin.secretsInCommands) {
       const { commandSecretDetector } = await import('./secrets.js');

@@ -4,8 +4,9 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
+import type { Predicate } from '../core/predicate.js';
 import type { Store } from '../store.js';
-import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord } from './hook.js';
+import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord, sessionMarker } from './hook.js';
 
 export interface GuardDecisionRow {
   at: string;
@@ -103,4 +104,31 @@ export function guardDecisions(store: Store, sessions?: readonly string[]): Guar
       ? (store.db.prepare('SELECT * FROM guard_decisions ORDER BY at, id').all() as Row[])
       : sessions.flatMap((s) => store.db.prepare('SELECT * FROM guard_decisions WHERE session_id = ? ORDER BY at, id').all(s) as Row[]);
   return rows.map(({ rules_json, headless, ...rest }) => ({ ...rest, rules: JSON.parse(rules_json) as string[], headless: headless === 1 }));
+}
+
+/** The modes the guard ran in during a session, from the hook's session marks. */
+export function guardModes(repo: Repo, sessionId: string): ('warn' | 'enforce')[] {
+  return (['warn', 'enforce'] as const).filter((mode) => existsSync(sessionMarker(repo.stateDir, sessionId, mode)));
+}
+
+/**
+ * The attestation's `guard` block for these sessions: the modes and the decisions (messages only when
+ * some transcript content is retained; the caller redacts them). Undefined when the guard never ran in any.
+ */
+export function guardEvidence(store: Store, repo: Repo, sessionIds: readonly string[], withMessages: boolean): NonNullable<Predicate['guard']> | undefined {
+  ingestGuardDecisions(store, repo);
+  const sessions = sessionIds.map((id) => ({
+    session_id: id,
+    modes: guardModes(repo, id),
+    decisions: guardDecisions(store, [id]).map((d) => ({
+      at: d.at,
+      tool_use_id: d.tool_use_id,
+      tool: d.tool,
+      rule: d.rule,
+      decision: d.decision === 'deny' ? ('deny' as const) : ('ask' as const),
+      outcome: (['ask', 'deny', 'warn', 'allow'] as const).find((o) => o === d.outcome) ?? 'warn',
+      ...(withMessages ? { message: d.message } : {}),
+    })),
+  }));
+  return sessions.some((s) => s.modes.length > 0 || s.decisions.length > 0) ? { sessions } : undefined;
 }

@@ -282,11 +282,17 @@ const ROOT_TARGET = /^\/+(?:\.\/*)?\*?$/;
 const HOME_TARGET = /^(?:~|\$HOME|\$\{HOME\})\/*\*?$/;
 const isRootOrHome = (w: string): boolean => ROOT_TARGET.test(w) || HOME_TARGET.test(w);
 
+let lastRead: { text: string; commands: SimpleCommand[] } | undefined;
+
+/** The simple commands of a command; the last one read is kept, as every rule reads the same command in turn. */
 export function commandsOf(command: string | readonly string[]): SimpleCommand[] {
-  if (typeof command === 'string') return simpleCommands(command);
+  if (typeof command === 'string') {
+    if (lastRead?.text !== command) lastRead = { text: command, commands: simpleCommands(command) };
+    return lastRead.commands;
+  }
   // An argv (codex: ["bash", "-lc", "..."]): one simple command, its arguments read as usual.
   const quoted = command.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  return simpleCommands(quoted);
+  return commandsOf(quoted);
 }
 
 function eachCommand(command: string | readonly string[], f: (name: string, args: string[], cmd: SimpleCommand, all: SimpleCommand[]) => string | undefined): string | undefined {

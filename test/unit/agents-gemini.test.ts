@@ -215,6 +215,7 @@ describe('install into .gemini/settings.json', () => {
     expect(before.map((g) => [g.matcher, g.hooks.map((h) => h.command)])).toEqual([
       ['write_file', ['./lint.sh']],
       ['^(write_file|replace|run_shell_command)$', ['if command -v trace >/dev/null 2>&1; then trace hook gemini before-tool; fi']],
+      ['^(write_file|replace|run_shell_command|mcp_.+)$', ['if command -v trace >/dev/null 2>&1; then trace hook gemini guard; fi']],
     ]);
   });
 

@@ -17,6 +17,8 @@ const EVENTS: readonly { event: string; arg: string; matcher?: string; timeout: 
   { event: 'SessionEnd', arg: 'session-end', timeout: 3 },
   { event: 'UserPromptSubmit', arg: 'user-prompt-submit', timeout: 10 },
   { event: 'PreToolUse', arg: 'pre-tool-use', matcher: TOOL_MATCHER, timeout: 30 },
+  // The guard: its own entry, so capture and guard cannot break each other (Codex can only deny).
+  { event: 'PreToolUse', arg: 'guard', matcher: TOOL_MATCHER, timeout: 10 },
   { event: 'PostToolUse', arg: 'post-tool-use', matcher: TOOL_MATCHER, timeout: 30 },
 ];
 
@@ -57,7 +59,7 @@ export function traceHooks(): CodexHooksConfig {
   const hooks: Record<string, HookGroup[]> = {};
   for (const { event, arg, matcher, timeout } of EVENTS) {
     const handler: HookHandler = { type: 'command', command: hookCommand(arg), timeout };
-    hooks[event] = [matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] }];
+    (hooks[event] ??= []).push(matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] });
   }
   return { hooks };
 }

@@ -70,6 +70,14 @@ export const policiesSchema = z
       .optional()
       .describe('Paths (globs: *, ?, **; a pattern without / matches at any depth; a directory covers its contents) that must hold no AI-written line.'),
     noUnredactedSecrets: z.boolean().default(true).describe('Fail when a session object or warning of the attestation still holds a secret.'),
+    guardRequired: z
+      .boolean()
+      .default(false)
+      .describe("Every agent session must have run with the guard enforcing (trace.guard.mode: enforce and its hook installed): the attestation's guard record must show the session in enforce mode only."),
+    allowedMcpServers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('MCP servers agent sessions may call (names; * as wildcard), from the session objects\' tools_used.mcp_servers and the guard\'s record. Absent: any server.'),
   })
   .prefault({});
 
@@ -384,6 +392,52 @@ export function checkForbiddenCommands(statement: Statement, policies: Policies)
 }
 
 // ---------------------------------------------------------------------------------------------
+// The guard (src/guard/) and MCP servers
+
+type GuardSession = NonNullable<Predicate['guard']>['sessions'][number];
+
+function guardSessionOf(statement: Statement, id: string): GuardSession | undefined {
+  return statement.predicate.guard?.sessions.find((g) => g.session_id === id);
+}
+
+export function checkGuardRequired(statement: Statement, policies: Policies): Violation[] {
+  if (!policies.guardRequired) return [];
+  const out: Violation[] = [];
+  for (const s of sessionsOf(statement)) {
+    const modes = guardSessionOf(statement, s.id)?.modes ?? [];
+    if (modes.length === 1 && modes[0] === 'enforce') continue;
+    const evidence = modes.length === 0 ? 'guard never ran' : `guard modes: ${modes.join(', ')}`;
+    const what = modes.length === 0 ? 'the session ran without the guard (its hook not installed, or trace.guard.mode off)' : `the session ran with the guard in ${modes.join(' and ')} mode, not enforce only`;
+    out.push(sessionViolation(s, 'guardRequired', evidence, what));
+  }
+  return out;
+}
+
+export function checkAllowedMcpServers(statement: Statement, policies: Policies): Violation[] {
+  const allowed = policies.allowedMcpServers;
+  if (allowed === undefined) return [];
+  const list = allowed.join(', ') || 'none';
+  const out: Violation[] = [];
+  for (const s of sessionsOf(statement)) {
+    const used = new Set<string>();
+    const servers = obj(s.raw.tools_used)?.mcp_servers;
+    for (const entry of Array.isArray(servers) ? servers : []) {
+      const server = str(obj(entry)?.server);
+      if (server !== undefined) used.add(server);
+    }
+    // Calls the guard saw (also the ones it denied: the agent tried them).
+    for (const d of guardSessionOf(statement, s.id)?.decisions ?? []) {
+      const m = /^mcp__(.+?)__/.exec(d.tool);
+      if (m !== null) used.add(m[1]!);
+    }
+    for (const server of used) {
+      if (!allowed.some((pattern) => wildcardMatches(pattern, server))) out.push(sessionViolation(s, 'allowedMcpServers', server, `MCP server ${server} is not allowed (allowed: ${list})`));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Secrets
 
 /** Scans every string value (not keys, not the places redaction leaves alone) of the session objects and warnings; the evidence names the rule and place, never the secret. */
@@ -427,6 +481,8 @@ export function evaluatePolicies(statements: readonly Statement[], policies: Pol
       ...checkMaxAiSharePerCommit(statement, policies),
       ...checkAiForbiddenPaths(statement, policies),
       ...checkForbiddenCommands(statement, policies),
+      ...checkGuardRequired(statement, policies),
+      ...checkAllowedMcpServers(statement, policies),
       ...(detectSecrets === undefined ? [] : checkNoUnredactedSecrets(statement, policies, detectSecrets)),
     );
   }

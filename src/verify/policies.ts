@@ -50,6 +50,10 @@ export function violationFix(rule: string): string {
       return `write those lines by hand (amend or rebase the commits before pushing), or ask the team to change ${policy}`;
     case 'forbiddenCommands':
       return `check what the command did; CI fails on it whatever happened, so rewrite the commits without that session or ask the team to change ${policy}`;
+    case 'guardRequired':
+      return `set trace.guard.mode: enforce, run \`trace init\` so the guard's hook is installed, and redo the work; or ask the team to change ${policy}`;
+    case 'allowedMcpServers':
+      return `redo the work without that MCP server, or ask the team to add it to ${policy}`;
     case 'noUnredactedSecrets':
       return 'rotate the secret, add a pattern for it under trace.redaction.patterns, then run `trace attest` again';
     default:

@@ -1,6 +1,6 @@
 // The guard through the hook `trace init` installs: Claude Code (FakeClaude reads the hooks from
 // .claude/settings.json and honours their decisions as Claude Code does), its record, and the attestation.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
@@ -130,6 +130,30 @@ describe('guard: Claude Code', () => {
         },
       ],
     });
+  });
+});
+
+describe('guard: trace verify', () => {
+  it('guardRequired passes a session guarded in enforce mode and flags one in warn mode', () => {
+    const { repo, agent } = guarded();
+    const base = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    repo.git(['push', '-q', 'origin', 'main']);
+    agent.write('a.ts', 'export const a = 1;\n');
+    const enforced = repo.commit('enforced');
+    repo.write('.chainloop.yml', 'trace:\n  guard:\n    mode: warn\n');
+    const other = new FakeClaude(repo);
+    other.start();
+    other.write('b.ts', 'export const b = 1;\n');
+    const warned = repo.commit('warned', ['b.ts']);
+    expect(repo.git(['push', 'origin', 'main']).code).toBe(0);
+    const policy = join(repo.home, 'policy.yml');
+    writeFileSync(policy, 'guardRequired: true\nallowedMcpServers: [github]\n');
+    const run = repo.trace(['verify', `${base}..HEAD`, '--no-fetch', '--policy', policy, '--json']);
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { violations: { rule: string; commit?: string; session?: string; evidence: string; message: string }[] };
+    expect(result.violations.map((v) => [v.rule, v.commit, v.session, v.evidence])).toEqual([['guardRequired', warned, other.sessionId, 'guard modes: warn']]);
+    expect(result.violations[0]!.message).toContain('the session ran with the guard in warn mode, not enforce only');
+    expect(enforced).not.toBe(warned);
   });
 });
 

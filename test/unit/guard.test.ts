@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policiesSchema } from '../../src/core/policy.js';
-import { checkForbiddenCommands } from '../../src/core/policy.js';
+import { checkAllowedMcpServers, checkForbiddenCommands, checkGuardRequired } from '../../src/core/policy.js';
 import { PREDICATE_TYPE, STATEMENT_TYPE, type Statement } from '../../src/core/predicate.js';
 import { guardAdapter, guardCallOf, mcpOf } from '../../src/guard/agents.js';
 import { type Decision, evaluateGuard, type GuardCall, type GuardSettings, shellWrites } from '../../src/guard/engine.js';
@@ -233,5 +233,41 @@ describe('guard calls from payloads', () => {
     expect(mcpOf('mcp__my_server__do_it', {})).toEqual({ server: 'my_server', tool: 'do_it' });
     expect(mcpOf('search', { mcp_context: { server_name: 'docs', tool_name: 'search' } })).toEqual({ server: 'docs', tool: 'search' });
     expect(mcpOf('Read', {})).toBeUndefined();
+  });
+});
+
+describe('policies over the guard record', () => {
+  const statement = (guard: unknown, toolsUsed?: unknown): Statement =>
+    ({
+      _type: STATEMENT_TYPE,
+      subject: [],
+      predicateType: PREDICATE_TYPE,
+      predicate: {
+        commits: [{ sha: 'a'.repeat(40), session_ids: ['s1'], files: [] }],
+        warnings: [],
+        sessions: [{ session: { id: 's1' }, ...(toolsUsed === undefined ? {} : { tools_used: toolsUsed }) }],
+        ...(guard === undefined ? {} : { guard }),
+      },
+    }) as unknown as Statement;
+
+  it('guardRequired: a session must show the guard in enforce mode only', () => {
+    const policies = policiesSchema.parse({ guardRequired: true });
+    expect(checkGuardRequired(statement({ sessions: [{ session_id: 's1', modes: ['enforce'], decisions: [] }] }), policies)).toEqual([]);
+    const none = checkGuardRequired(statement(undefined), policies);
+    expect(none).toHaveLength(1);
+    expect(none[0]!.message).toBe('commit aaaaaaa, session s1: the session ran without the guard (its hook not installed, or trace.guard.mode off) (trace.policies.guardRequired)');
+    const warn = checkGuardRequired(statement({ sessions: [{ session_id: 's1', modes: ['warn', 'enforce'], decisions: [] }] }), policies);
+    expect(warn[0]!.evidence).toBe('guard modes: warn, enforce');
+    expect(checkGuardRequired(statement(undefined), policiesSchema.parse({}))).toEqual([]);
+  });
+
+  it('allowedMcpServers: servers the transcript and the guard saw', () => {
+    const policies = policiesSchema.parse({ allowedMcpServers: ['github', 'linear-*'] });
+    const used = { summary: [], total_invocations: 3, mcp_servers: [{ server: 'github', invocation_count: 2 }, { server: 'slack', invocation_count: 1 }] };
+    const guard = { sessions: [{ session_id: 's1', modes: ['enforce'], decisions: [{ at: 'x', tool_use_id: null, tool: 'mcp__filesystem__write', rule: 'mcp-allowlist', decision: 'deny', outcome: 'deny' }] }] };
+    const violations = checkAllowedMcpServers(statement(guard, used), policies);
+    expect(violations.map((v) => v.evidence)).toEqual(['slack', 'filesystem']);
+    expect(violations[0]!.message).toBe('commit aaaaaaa, session s1: MCP server slack is not allowed (allowed: github, linear-*) (trace.policies.allowedMcpServers)');
+    expect(checkAllowedMcpServers(statement(undefined, { ...used, mcp_servers: [{ server: 'linear-eu', invocation_count: 1 }] }), policies)).toEqual([]);
   });
 });

@@ -77,7 +77,7 @@ export const policiesSchema = z
     allowedMcpServers: z
       .array(z.string().min(1))
       .optional()
-      .describe('MCP servers agent sessions may call (names; * as wildcard), from the session objects\' tools_used.mcp_servers and the guard\'s record. Absent: any server.'),
+      .describe('MCP servers agent sessions may call or have configured (names; * as wildcard), from the session objects\' tools_used.mcp_servers and the guard\'s record (servers its MCP configs declared, calls it saw). Absent: any server.'),
   })
   .prefault({});
 
@@ -425,7 +425,8 @@ export function checkAllowedMcpServers(statement: Statement, policies: Policies)
       const server = str(obj(entry)?.server);
       if (server !== undefined) used.add(server);
     }
-    // Calls the guard saw (also the ones it denied: the agent tried them).
+    // Servers the session's MCP configs declared (config evidence), and calls the guard saw (also denied ones).
+    for (const declared of guardSessionOf(statement, s.id)?.config?.mcp_servers ?? []) used.add(declared.name);
     for (const d of guardSessionOf(statement, s.id)?.decisions ?? []) {
       const m = /^mcp__(.+?)__/.exec(d.tool);
       if (m !== null) used.add(m[1]!);

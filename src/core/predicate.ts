@@ -79,6 +79,13 @@ export const predicateSchema = z.strictObject({
         z.strictObject({
           session_id: z.string(),
           modes: z.array(z.enum(['warn', 'enforce'])).describe('The guard modes its hook ran in during the session; empty: the guard never ran (not installed, or mode off).'),
+          config: z
+            .strictObject({
+              files: z.array(z.strictObject({ path: z.string(), kind: z.string(), size: z.number().int().min(0), digest: z.string() })),
+              mcp_servers: z.array(z.strictObject({ name: z.string(), source: z.string(), command: z.string().optional(), url: z.string().optional() })),
+            })
+            .optional()
+            .describe("The agent configuration at the session's first guarded call: instruction files, MCP configs and agent settings (path, size, git blob id) and the MCP servers they declare."),
           decisions: z.array(
             z.strictObject({
               at: z.string(),

@@ -47,14 +47,24 @@ export function sessionMarker(stateDir: string, sessionId: string, mode: 'warn' 
   return join(stateDir, DECISIONS_DIR, SESSIONS_DIR, `${sessionId.replace(/[^A-Za-z0-9._:-]/g, '_')}.${mode}`);
 }
 
-/** Marks that the guard ran in `mode` in the session: one stat per call, one small write per session. */
-function markSession(stateDir: string | undefined, sessionId: string, mode: 'warn' | 'enforce'): void {
+/** `<state>/guard/sessions/<session>.config.json`: the agent configuration the session started with (config-evidence.ts). */
+export function sessionConfigFile(stateDir: string, sessionId: string): string {
+  return join(stateDir, DECISIONS_DIR, SESSIONS_DIR, `${sessionId.replace(/[^A-Za-z0-9._:-]/g, '_')}.config.json`);
+}
+
+/**
+ * Marks that the guard ran in `mode` in the session: one stat per call, one small write per session;
+ * at the session's first guarded call, its agent configuration is recorded too.
+ */
+async function markSession(root: string, stateDir: string | undefined, sessionId: string, mode: 'warn' | 'enforce'): Promise<void> {
   if (stateDir === undefined || sessionId === '') return;
   const marker = sessionMarker(stateDir, sessionId, mode);
   if (existsSync(marker)) return;
   try {
     mkdirSync(join(stateDir, DECISIONS_DIR, SESSIONS_DIR), { recursive: true });
     writeFileSync(marker, '');
+    const { recordConfigEvidence } = await import('./config-evidence.js');
+    recordConfigEvidence(root, sessionConfigFile(stateDir, sessionId));
   } catch {
     // The decision matters more than the mark.
   }
@@ -111,7 +121,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
       if (!loaded.enforce) return { exitCode: 0 };
       const reason = `trace guard config invalid: ${loaded.error.replace(/\s*\n\s*/g, '; ')} — fix .chainloop.yml (run \`trace guard check\`)`;
       const parsed = guardCallOf(adapter, payload);
-      if (typeof parsed !== 'string') markSession(stateDir, parsed.sessionId, 'enforce');
+      if (typeof parsed !== 'string') await markSession(repo.root, stateDir, parsed.sessionId, 'enforce');
       if (typeof parsed !== 'string') record(repo, decisionLine(options, adapter, parsed, 'enforce', { decision: 'deny', rule: 'config-invalid', message: reason, hits: [] }, 'deny', false));
       return adapter.answer({ kind: 'deny', reason });
     }
@@ -125,7 +135,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
       if (!enforce) return { exitCode: 0 };
       return adapter.answer({ kind: 'deny', reason: `trace guard: cannot read the tool call (${parsed})` });
     }
-    markSession(stateDir, parsed.sessionId, mode);
+    await markSession(repo.root, stateDir, parsed.sessionId, mode);
     let detectSecrets: ((text: string) => { ruleId: string }[]) | undefined;
     if (parsed.call.command !== undefined && settings.guard.builtin.secretsInCommands) {
       const { commandSecretDetector } = await import('./secrets.js');

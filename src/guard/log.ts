@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 import type { Predicate } from '../core/predicate.js';
 import type { Store } from '../store.js';
-import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord, sessionMarker } from './hook.js';
+import type { ConfigEvidence } from './config-evidence.js';
+import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord, sessionConfigFile, sessionMarker } from './hook.js';
 
 export interface GuardDecisionRow {
   at: string;
@@ -120,6 +121,7 @@ export function guardEvidence(store: Store, repo: Repo, sessionIds: readonly str
   const sessions = sessionIds.map((id) => ({
     session_id: id,
     modes: guardModes(repo, id),
+    ...configOf(repo, id),
     decisions: guardDecisions(store, [id]).map((d) => ({
       at: d.at,
       tool_use_id: d.tool_use_id,
@@ -131,4 +133,13 @@ export function guardEvidence(store: Store, repo: Repo, sessionIds: readonly str
     })),
   }));
   return sessions.some((s) => s.modes.length > 0 || s.decisions.length > 0) ? { sessions } : undefined;
+}
+
+function configOf(repo: Repo, sessionId: string): { config?: ConfigEvidence } {
+  try {
+    const config = JSON.parse(readFileSync(sessionConfigFile(repo.stateDir, sessionId), 'utf8')) as ConfigEvidence;
+    return Array.isArray(config.files) && Array.isArray(config.mcp_servers) ? { config } : {};
+  } catch {
+    return {};
+  }
 }

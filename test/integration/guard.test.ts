@@ -113,8 +113,14 @@ describe('guard: Claude Code', () => {
     expect(agent.denied).toEqual([]);
   });
 
-  it('carries the modes and decisions in the attestation', () => {
-    const { repo, agent } = guarded();
+  it('carries the modes, decisions and agent configuration in the attestation', () => {
+    const repo = makeRepo();
+    repo.write('.chainloop.yml', ENFORCE);
+    repo.write('CLAUDE.md', '# Rules\nRun the tests.\n');
+    repo.write('.mcp.json', JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['gh-mcp'] }, docs: { url: 'https://docs.example/mcp' } } }));
+    repo.commit('guard config and agent instructions');
+    const agent = new FakeClaude(repo);
+    agent.start();
     agent.bash('git push --force origin main');
     agent.write('feature.ts', 'export const a = 1;\n');
     const sha = repo.commit('ai work');
@@ -126,6 +132,17 @@ describe('guard: Claude Code', () => {
         {
           session_id: agent.sessionId,
           modes: ['enforce'],
+          config: {
+            files: [
+              { path: 'CLAUDE.md', kind: 'instructions', size: 23, digest: `gitoid:blob:sha1:${repo.git(['hash-object', 'CLAUDE.md']).stdout.trim()}` },
+              { path: '.mcp.json', kind: 'mcp', size: repo.read('.mcp.json').length, digest: `gitoid:blob:sha1:${repo.git(['hash-object', '.mcp.json']).stdout.trim()}` },
+              { path: '.claude/settings.json', kind: 'settings', size: repo.read('.claude/settings.json').length, digest: `gitoid:blob:sha1:${repo.git(['hash-object', '.claude/settings.json']).stdout.trim()}` },
+            ],
+            mcp_servers: [
+              { name: 'github', source: '.mcp.json', command: 'npx gh-mcp' },
+              { name: 'docs', source: '.mcp.json', url: 'https://docs.example/mcp' },
+            ],
+          },
           decisions: [expect.objectContaining({ rule: 'force-push-protected', decision: 'deny', outcome: 'deny', tool: 'Bash' }) as unknown],
         },
       ],

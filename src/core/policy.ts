@@ -74,6 +74,10 @@ export const policiesSchema = z
       .boolean()
       .default(false)
       .describe("Every agent session must have run with the guard enforcing (trace.guard.mode: enforce and its hook installed): the attestation's guard record must show the session in enforce mode only."),
+    forbiddenInstructions: z
+      .array(regexSource)
+      .optional()
+      .describe("Patterns (JavaScript regular expressions) that must not appear in the agent configuration a session ran with (instruction files, agent settings, skills; from the guard's config evidence), e.g. disableAllHooks. Judged on the files whose content the repository holds (their git blob id)."),
     allowedMcpServers: z
       .array(z.string().min(1))
       .optional()
@@ -97,6 +101,8 @@ export interface Violation {
 export type DetectSecrets = (text: string) => { ruleId: string }[];
 
 export interface EvaluateOptions {
+  /** A git blob's text by its id, undefined when the repository does not hold it (for forbiddenInstructions). */
+  readBlob?: (oid: string) => string | undefined;
   /** Required when `noUnredactedSecrets` is on (the default): normally the redactor of src/core/redact.ts. */
   detectSecrets?: DetectSecrets;
 }
@@ -438,6 +444,26 @@ export function checkAllowedMcpServers(statement: Statement, policies: Policies)
   return out;
 }
 
+export function checkForbiddenInstructions(statement: Statement, policies: Policies, readBlob: (oid: string) => string | undefined): Violation[] {
+  const patterns = policies.forbiddenInstructions;
+  if (patterns === undefined || patterns.length === 0) return [];
+  const regexes = patterns.map((source) => ({ source, re: new RegExp(source) }));
+  const out: Violation[] = [];
+  for (const s of sessionsOf(statement)) {
+    for (const file of guardSessionOf(statement, s.id)?.config?.files ?? []) {
+      if (file.kind === 'mcp') continue;
+      const oid = /^gitoid:blob:sha1:([0-9a-f]{40})$/.exec(file.digest)?.[1];
+      const text = oid === undefined ? undefined : readBlob(oid);
+      if (text === undefined) continue;
+      for (const { source, re } of regexes) {
+        const m = re.exec(text);
+        if (m !== null) out.push(sessionViolation(s, 'forbiddenInstructions', `${file.path}: ${clip(m[0], 80)}`, `the session ran with ${file.path} holding \`${clip(m[0], 80)}\`, which matches the forbidden pattern /${source}/`));
+      }
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
@@ -484,6 +510,7 @@ export function evaluatePolicies(statements: readonly Statement[], policies: Pol
       ...checkForbiddenCommands(statement, policies),
       ...checkGuardRequired(statement, policies),
       ...checkAllowedMcpServers(statement, policies),
+      ...(options.readBlob === undefined ? [] : checkForbiddenInstructions(statement, policies, options.readBlob)),
       ...(detectSecrets === undefined ? [] : checkNoUnredactedSecrets(statement, policies, detectSecrets)),
     );
   }

@@ -149,6 +149,7 @@ describe('policiesSchema', () => {
       'aiForbiddenPaths',
       'noUnredactedSecrets',
       'guardRequired',
+      'forbiddenInstructions',
       'allowedMcpServers',
     ]);
   });

@@ -284,3 +284,14 @@ describe('policies over the guard record', () => {
     expect(checkAllowedMcpServers(statement(undefined, { ...used, mcp_servers: [{ server: 'linear-eu', invocation_count: 1 }] }), policies)).toEqual([]);
   });
 });
+
+describe('the secret check', () => {
+  it('skips commands no detector could match, and scans the rest', async () => {
+    const { mayHoldSecret } = await import('../../src/guard/secrets.js');
+    expect(mayHoldSecret('npm test && git status')).toBe(false);
+    for (const text of ['mysql -pHunter2 db', 'curl -H "Authorization: x"', 'git clone https://u:p@h/r', 'export GITHUB_TOKEN=x', 'AKIAABCDEFGHIJKLMNOP']) expect(mayHoldSecret(text), text).toBe(true);
+    const plain = await commandSecretDetector([]);
+    expect(plain('deploy ghp_0123456789abcdefghijABCDEFGHIJ012345').map((f) => f.ruleId).length).toBeGreaterThan(0);
+    expect(plain('ls -la')).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_FILE_BYTES } from './capture/limits.js';
 import { gitRaw } from './git.js';
 import { policiesSchema } from './core/policy.js';
 import { TraceError } from './errors.js';
+import { guardSchema } from './guard/schema.js';
 
 export const CONFIG_FILE = '.chainloop.yml';
 
@@ -91,6 +92,7 @@ export const configSchema = z.looseObject({
       redaction: redactionSchema,
       verify: verifySchema,
       policies: policiesSchema.describe('Policies trace verify enforces, read at the base of the verified range.'),
+      guard: guardSchema.describe('The guard: the same rules checked before an agent\'s tool runs (trace guard check prints them).'),
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

@@ -51,6 +51,13 @@ type VerifyFlags = Omit<VerifyCommandOptions, 'cwd' | 'range' | 'env' | 'allComm
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The options of `keys` that were given (exactOptionalPropertyTypes: no key set to undefined). */
+function pick<T extends object, K extends keyof T>(options: T, keys: readonly K[]): { [P in K]?: Exclude<T[P], undefined> } {
+  const out: { [P in K]?: Exclude<T[P], undefined> } = {};
+  for (const key of keys) if (options[key] !== undefined) out[key] = options[key] as Exclude<T[K], undefined>;
+  return out;
+}
+
 const jsonOption = () => new Option('--json', 'print the result as JSON on stdout');
 
 /** Errors in how trace was called or configured exit 2; failures of the work itself exit 1. */
@@ -217,6 +224,45 @@ export function buildProgram(): Command {
       run(async (_options: { json?: boolean }, args: string[]) => {
         const { keysRemove } = await import('./commands/keys.js');
         return keysRemove({ cwd: process.cwd(), prefix: args[0]!, env: process.env });
+      }),
+    );
+
+  const guard = program.command('guard').description('the guard: the same rules as verify, checked before an agent’s tool runs');
+  guard
+    .command('check')
+    .description('validate trace.guard in .chainloop.yml and print the rules the hook applies')
+    .addOption(jsonOption())
+    .action(
+      run(async () => {
+        const { guardCheck } = await import('./commands/guard.js');
+        return guardCheck({ cwd: process.cwd() });
+      }),
+    );
+  guard
+    .command('test')
+    .description('decide one tool call as the guard hook would (exit 0 allow, 1 deny, 3 ask)')
+    .option('--tool <name>', 'the tool (default Bash with --command, Write with --path); mcp__<server>__<tool> for an MCP call')
+    .option('--command <text>', 'the shell command')
+    .option('--path <path>', 'a file the tool writes (repeatable)', collect, [])
+    .option('--mcp-server <name>', 'the MCP server of the call')
+    .option('--branch <name>', 'the current branch (default: HEAD’s)')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { tool?: string; command?: string; path: string[]; mcpServer?: string; branch?: string; json?: boolean }) => {
+        const { guardTest } = await import('./commands/guard.js');
+        return guardTest({ cwd: process.cwd(), path: options.path, ...pick(options, ['tool', 'command', 'mcpServer', 'branch']) });
+      }),
+    );
+  guard
+    .command('log')
+    .description('the guard’s recorded decisions (every deny, ask and warning), oldest first')
+    .option('--session <id>', 'only this session (an id or its prefix)')
+    .option('--limit <n>', 'only the last n', (v) => Number.parseInt(v, 10))
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { session?: string; limit?: number; json?: boolean }) => {
+        const { guardLog } = await import('./commands/guard.js');
+        return guardLog({ cwd: process.cwd(), ...pick(options, ['session', 'limit']) });
       }),
     );
 

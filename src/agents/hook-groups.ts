@@ -141,10 +141,11 @@ export function mergeHookGroups(config: HookGroupsConfig, template: HookGroupsCo
   return { config: { ...config, hooks }, added: [...added], upgraded: [...upgraded] };
 }
 
-/** Removes trace's handlers (and the groups and events they leave empty); returns the events it touched. */
-export function removeHookGroups(config: HookGroupsConfig, hookName: string): { config: HookGroupsConfig; removed: string[] } {
-  if (!isObject(config.hooks)) return { config, removed: [] };
+/** Removes trace's handlers (and the groups and events they leave empty); returns the events it touched and how many handlers it took out. */
+export function removeHookGroups(config: HookGroupsConfig, hookName: string): { config: HookGroupsConfig; removed: string[]; handlers: number } {
+  if (!isObject(config.hooks)) return { config, removed: [], handlers: 0 };
   const removed = new Set<string>();
+  let count = 0;
   const hooks: Record<string, unknown> = {};
   for (const [event, groups] of Object.entries(config.hooks)) {
     if (!Array.isArray(groups)) {
@@ -156,14 +157,15 @@ export function removeHookGroups(config: HookGroupsConfig, hookName: string): { 
       const handlers = Array.isArray(group.hooks) ? group.hooks : [];
       const remaining = handlers.filter((handler) => traceEventOf(handler.command, hookName) === null);
       if (remaining.length !== handlers.length) removed.add(event);
+      count += handlers.length - remaining.length;
       if (remaining.length > 0 || handlers.length === 0) kept.push(remaining.length === handlers.length ? group : { ...group, hooks: remaining });
     }
     if (kept.length > 0 || groups.length === 0) hooks[event] = kept;
   }
-  if (removed.size === 0) return { config, removed: [] };
+  if (removed.size === 0) return { config, removed: [], handlers: 0 };
   const result: HookGroupsConfig = { ...config, hooks };
   if (Object.keys(hooks).length === 0) delete result.hooks;
-  return { config: result, removed: [...removed] };
+  return { config: result, removed: [...removed], handlers: count };
 }
 
 /** The indentation of a JSON text (two spaces when it has none to copy). */
@@ -207,9 +209,9 @@ export function hookGroupsInstaller(format: HookGroupsFormat): {
       return planInstallText(readConfigText(path), path);
     },
     removeHooks: (text, file) => {
-      const { config, removed } = removeHookGroups(parseHookGroups(text, file, format), format.hookName);
-      if (removed.length === 0) return { text, removed: 0 };
-      return { text: Object.keys(config).length === 0 ? null : formatJson(config, text), removed: removed.length };
+      const { config, handlers } = removeHookGroups(parseHookGroups(text, file, format), format.hookName);
+      if (handlers === 0) return { text, removed: 0 };
+      return { text: Object.keys(config).length === 0 ? null : formatJson(config, text), removed: handlers };
     },
     hooksInstalled: (text, file) => {
       const { added, upgraded } = mergeHookGroups(parseHookGroups(text, file, format), format.template(), format.hookName);

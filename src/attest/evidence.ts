@@ -183,12 +183,17 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
   const retained = applyRetention({ sessions, warnings }, retention, paths);
   phase('sessions');
 
+  // The guard's record of these sessions (src/guard/); its messages are redacted below like the rest.
+  const { guardEvidence } = await import('../guard/log.js');
+  let guard = guardEvidence(input.store, input.repo, sessionIds, retention !== 'none');
+
   // Secrets never leave the machine: every free-text field is redacted before anything is signed.
   let redacted: { value: { sessions: object[]; warnings: string[] }; report: { total: number; rules: { ruleId: string; count: number }[] } };
   try {
     const { createRedactor } = await import('../core/redact.js');
     const redactor = await createRedactor({ extraPatterns: input.config.trace.redaction.patterns, entropy: input.config.trace.redaction.entropy });
     redacted = redactDeep(retained, redactor);
+    if (guard !== undefined) guard = redactDeep(guard, redactor).value;
   } catch (cause) {
     if (cause instanceof TraceError && cause.code === 'BAD_CONFIG') throw cause;
     throw new TraceError('REDACTION_FAILED', `redaction failed, so nothing was signed or uploaded: ${(cause as Error).message}`, { cause });
@@ -205,6 +210,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     sessions: retention === 'prompts' ? cutRawSessions(redacted.value.sessions) : redacted.value.sessions,
     redaction: redacted.report,
     warnings: redacted.value.warnings,
+    ...(guard === undefined ? {} : { guard }),
   });
   const problems = statementIssues(statement);
   for (const [index, session] of statement.predicate.sessions.entries()) {

@@ -73,6 +73,35 @@ export const predicateSchema = z.strictObject({
     'One Chainloop CHAINLOOP_AI_CODING_SESSION object per contributing session (schemas/chainloop-ai-coding-session-0.1.schema.json).',
   ),
   warnings: z.array(z.string()),
+  guard: z
+    .strictObject({
+      sessions: z.array(
+        z.strictObject({
+          session_id: z.string(),
+          modes: z.array(z.enum(['warn', 'enforce'])).describe('The guard modes its hook ran in during the session; empty: the guard never ran (not installed, or mode off).'),
+          config: z
+            .strictObject({
+              files: z.array(z.strictObject({ path: z.string(), kind: z.string(), size: z.number().int().min(0), digest: z.string() })),
+              mcp_servers: z.array(z.strictObject({ name: z.string(), source: z.string(), command: z.string().optional(), url: z.string().optional() })),
+            })
+            .optional()
+            .describe("The agent configuration at the session's first guarded call: instruction files, MCP configs and agent settings (path, size, git blob id) and the MCP servers they declare."),
+          decisions: z.array(
+            z.strictObject({
+              at: z.string(),
+              tool_use_id: z.string().nullable(),
+              tool: z.string(),
+              rule: z.string(),
+              decision: z.enum(['ask', 'deny']),
+              outcome: z.enum(['ask', 'deny', 'warn', 'allow']),
+              message: z.string().optional(),
+            }),
+          ),
+        }),
+      ),
+    })
+    .optional()
+    .describe("The guard's record of each session: the modes it ran in and every deny, ask and warning (src/guard/)."),
 });
 
 export type Predicate = z.output<typeof predicateSchema>;
@@ -130,6 +159,7 @@ export interface StatementInput {
   sessions: readonly object[];
   redaction: Predicate['redaction'];
   warnings: readonly string[];
+  guard?: Predicate['guard'];
 }
 
 export function buildStatement(input: StatementInput): Statement {
@@ -147,6 +177,7 @@ export function buildStatement(input: StatementInput): Statement {
       commits: input.commits.map(predicateCommit),
       sessions: input.sessions as Predicate['sessions'],
       warnings: [...input.warnings],
+      ...(input.guard === undefined ? {} : { guard: input.guard }),
     },
   };
 }

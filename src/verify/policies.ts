@@ -1,5 +1,6 @@
 // Policies for trace verify: from `--policy FILE` (a YAML file of `trace.policies` keys) or
 // `trace.policies` of `.chainloop.yml` at the base of the range. The rules are pure (core/policy.ts).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { TraceConfig } from '../config.js';
@@ -21,7 +22,15 @@ export function loadPolicyFile(file: string): Policies {
   return result.data;
 }
 
-export async function evaluateRangePolicies(input: { statements: Statement[]; config: TraceConfig; policyFile?: string }): Promise<Violation[]> {
+/** A git blob's text from the repository at `cwd`, for forbiddenInstructions. */
+function blobReader(cwd: string): (oid: string) => string | undefined {
+  return (oid) => {
+    const shown = spawnSync('git', ['cat-file', 'blob', oid], { cwd, maxBuffer: 8 * 1024 * 1024 });
+    return shown.status === 0 ? shown.stdout.toString('utf8') : undefined;
+  };
+}
+
+export async function evaluateRangePolicies(input: { statements: Statement[]; config: TraceConfig; policyFile?: string; cwd?: string }): Promise<Violation[]> {
   const policies = input.policyFile ? loadPolicyFile(input.policyFile) : input.config.trace.policies;
   if (input.statements.length === 0) return [];
   let detectSecrets: ((text: string) => { ruleId: string }[]) | undefined;
@@ -30,7 +39,7 @@ export async function evaluateRangePolicies(input: { statements: Statement[]; co
     const redactor = await createRedactor({ extraPatterns: input.config.trace.redaction.patterns, entropy: input.config.trace.redaction.entropy });
     detectSecrets = (text) => redactor.redactText(text).findings;
   }
-  return evaluatePolicies(input.statements, policies, detectSecrets ? { detectSecrets } : {});
+  return evaluatePolicies(input.statements, policies, { ...(detectSecrets ? { detectSecrets } : {}), ...(input.cwd === undefined ? {} : { readBlob: blobReader(input.cwd) }) });
 }
 
 /** What to do about a violation of `rule`: change the work, or (for the team) the policy. */
@@ -50,6 +59,12 @@ export function violationFix(rule: string): string {
       return `write those lines by hand (amend or rebase the commits before pushing), or ask the team to change ${policy}`;
     case 'forbiddenCommands':
       return `check what the command did; CI fails on it whatever happened, so rewrite the commits without that session or ask the team to change ${policy}`;
+    case 'guardRequired':
+      return `set trace.guard.mode: enforce, run \`trace init\` so the guard's hook is installed, and redo the work; or ask the team to change ${policy}`;
+    case 'forbiddenInstructions':
+      return `remove that text from the agent's configuration and redo the work, or ask the team to change ${policy}`;
+    case 'allowedMcpServers':
+      return `redo the work without that MCP server, or ask the team to add it to ${policy}`;
     case 'noUnredactedSecrets':
       return 'rotate the secret, add a pattern for it under trace.redaction.patterns, then run `trace attest` again';
     default:
@@ -76,5 +91,5 @@ export async function previewPolicies(input: { cwd: string; remote: string; stat
   // and can only find something when CI's redaction settings differ from the ones it was redacted with.
   const sameRedaction = JSON.stringify(config.trace.redaction) === JSON.stringify(input.redactedWith);
   const checked = sameRedaction ? { ...config, trace: { ...config.trace, policies: { ...config.trace.policies, noUnredactedSecrets: false } } } : config;
-  return { source, violations: await evaluateRangePolicies({ statements: [input.statement], config: checked }) };
+  return { source, violations: await evaluateRangePolicies({ statements: [input.statement], config: checked, cwd: input.cwd }) };
 }

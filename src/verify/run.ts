@@ -354,7 +354,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
   }
 
   const { evaluateRangePolicies } = await import('./policies.js');
-  const violations = await evaluateRangePolicies({ statements: [...statementsInRange.values()], config, ...(options.policyFile ? { policyFile: options.policyFile } : {}) });
+  const violations = await evaluateRangePolicies({ statements: [...statementsInRange.values()], config, cwd, ...(options.policyFile ? { policyFile: options.policyFile } : {}) });
   result.violations = violations;
   for (const violation of violations) {
     const verdict = result.commits.find((c) => c.sha === violation.commit);

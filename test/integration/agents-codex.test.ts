@@ -35,7 +35,11 @@ describe('trace init --codex', () => {
     expect(`${init.stdout}${init.stderr}`).toMatch(/\/hooks/);
     const merged = JSON.parse(repo.read('.codex/hooks.json')) as { hooks: Record<string, { hooks: { command: string }[] }[]> };
     expect(merged.hooks.Stop).toEqual([{ hooks: [{ type: 'command', command: 'notify-send done' }] }]);
-    expect(merged.hooks.PreToolUse!.map((group) => group.hooks[0]!.command)).toEqual(['./scripts/guard.sh', 'if command -v trace >/dev/null 2>&1; then trace hook codex pre-tool-use; fi']);
+    expect(merged.hooks.PreToolUse!.map((group) => group.hooks[0]!.command)).toEqual([
+      './scripts/guard.sh',
+      'if command -v trace >/dev/null 2>&1; then trace hook codex pre-tool-use; fi',
+      'if command -v trace >/dev/null 2>&1; then trace hook codex guard; fi',
+    ]);
     const installed = repo.read('.codex/hooks.json');
     expect(repo.trace(['init', '--codex', '--yes']).code).toBe(0);
     expect(repo.read('.codex/hooks.json')).toBe(installed);

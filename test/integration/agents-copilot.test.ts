@@ -38,7 +38,11 @@ describe('trace init --copilot', () => {
     const installed = repo.read(CONFIG);
     expect(agent.hooksInstalled(installed, CONFIG)).toBe(true);
     const hooks = (JSON.parse(installed) as { hooks: Record<string, { bash?: string }[]> }).hooks;
-    expect(hooks.preToolUse!.map((entry) => entry.bash)).toEqual(['./scripts/policy.sh', 'if command -v trace >/dev/null 2>&1; then trace hook copilot pre-tool-use; fi']);
+    expect(hooks.preToolUse!.map((entry) => entry.bash)).toEqual([
+      './scripts/policy.sh',
+      'if command -v trace >/dev/null 2>&1; then trace hook copilot pre-tool-use; fi',
+      'if command -v trace >/dev/null 2>&1; then trace hook copilot guard; fi',
+    ]);
     expect(repo.trace(['init', '--copilot', '--yes']).code).toBe(0);
     expect(repo.read(CONFIG)).toBe(installed);
     const removed = repo.trace(['uninstall', '--yes']);

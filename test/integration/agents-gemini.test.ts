@@ -36,7 +36,8 @@ describe('trace init --gemini', () => {
     const init = repo.trace(['init', '--gemini', '--yes']);
     expect(init.code, init.stderr).toBe(0);
     const merged = JSON.parse(repo.read('.gemini/settings.json')) as { hooks: Record<string, { hooks: { command: string; timeout: number }[] }[]> };
-    expect(merged.hooks.BeforeTool).toHaveLength(2);
+    // Theirs, capture's and the guard's.
+    expect(merged.hooks.BeforeTool).toHaveLength(3);
     expect(merged.hooks.AfterTool![0]!.hooks[0]).toEqual(expect.objectContaining({ command: 'if command -v trace >/dev/null 2>&1; then exec trace hook gemini after-tool; fi', timeout: 30000 }));
     expect(repo.trace(['init', '--gemini', '--yes']).code).toBe(0);
     expect(JSON.parse(repo.read('.gemini/settings.json'))).toEqual(merged);

@@ -66,7 +66,8 @@ describe('trace init', () => {
     expect(merged.permissions).toEqual(mine.permissions);
     expect(merged.hooks.Stop).toEqual(mine.hooks.Stop);
     expect(merged.hooks.PreToolUse![0]).toEqual(mine.hooks.PreToolUse[0]);
-    expect(merged.hooks.PreToolUse).toHaveLength(2);
+    // Theirs, capture's pre hook and the guard.
+    expect(merged.hooks.PreToolUse).toHaveLength(3);
     expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
     expect(settings(repo.dir)).toEqual(mine);
   });
@@ -206,7 +207,8 @@ describe('the installed agent hook commands', () => {
     const env = { ...repo.env, PATH: '/usr/bin:/bin' };
     expect(run('sh', ['-c', 'command -v trace'], { cwd: repo.dir, env }).code).not.toBe(0);
     const all = commands(repo.dir);
-    expect(all).toHaveLength(EVENTS.length);
+    // One command per event, and the guard's own PreToolUse entry.
+    expect(all).toHaveLength(EVENTS.length + 1);
     for (const command of all) {
       const result = run('sh', ['-c', command], { cwd: repo.dir, env, input: '{"session_id":"s","hook_event_name":"PreToolUse"}' });
       expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -238,9 +240,10 @@ describe('the installed agent hook commands', () => {
     const result = repo.trace(['init', '--yes', '--json']);
     expect(result.code).toBe(0);
     const hooks = settings(repo.dir).hooks;
-    expect(hooks.PreToolUse).toHaveLength(2);
+    expect(hooks.PreToolUse).toHaveLength(3);
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
     expect(hooks.PreToolUse![1]!.hooks[0]!.command).toBe('./check.sh');
+    expect(hooks.PreToolUse![2]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude guard; fi');
     expect(hooks.SessionEnd).toHaveLength(1);
     expect(commands(repo.dir).filter((c) => c.startsWith('trace hook'))).toEqual([]);
     // An old entry left by hand next to the new ones is trace's too.

@@ -263,13 +263,13 @@ describe('install', () => {
     expect(hooksInstalled(plan.text!, CONFIG_FILE)).toBe(true);
     expect(hooksInstalled(OTHER, CONFIG_FILE)).toBe(false);
     expect(planInstallText(plan.text)).toMatchObject({ status: 'unchanged', text: undefined });
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: OTHER, removed: 5 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: OTHER, removed: 6 });
   });
 
   it('a file trace created is left with nothing: null', () => {
     const plan = planInstallText(undefined);
     expect(plan.status).toBe('installed');
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 5 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 6 });
   });
 
   it('upgrades the bare command of an older install in place', () => {
@@ -426,7 +426,10 @@ describe('SimulatedCodex', () => {
     expect(readFileSync(join(work, 'c.txt'), 'utf8')).toBe('hi\n');
     expect(sim.results.every((result) => result.code === 0)).toBe(true);
 
-    const calls = jsonl(log);
+    // The guard's own PreToolUse entry runs for each call too (test/integration/guard-agents.test.ts).
+    const all = jsonl(log);
+    const calls = all.filter((call) => (call.args as string[])[2] !== 'guard');
+    expect(all.length - calls.length).toBe(3);
     expect(calls.map((call) => (call.args as string[]).join(' '))).toEqual([
       'hook codex session-start',
       'hook codex user-prompt-submit',

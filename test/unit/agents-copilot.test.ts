@@ -202,6 +202,7 @@ describe('install into .github/hooks/trace.json', () => {
     expect(merged.hooks.preToolUse).toEqual([
       { type: 'command', bash: './scripts/policy.sh', powershell: './scripts/policy.ps1', timeoutSec: 15 },
       { type: 'command', bash: 'if command -v trace >/dev/null 2>&1; then trace hook copilot pre-tool-use; fi', timeoutSec: 30 },
+      { type: 'command', bash: 'if command -v trace >/dev/null 2>&1; then trace hook copilot guard; fi', timeoutSec: 10 },
     ]);
     expect(merged.hooks.sessionEnd).toHaveLength(2);
     expect(Object.keys(merged.hooks).sort()).toEqual(['agentStop', 'postToolUse', 'postToolUseFailure', 'preToolUse', 'sessionEnd', 'sessionStart', 'userPromptSubmitted']);
@@ -212,14 +213,14 @@ describe('install into .github/hooks/trace.json', () => {
 
     writeFileSync(join(root, CONFIG_FILE), plan.text!);
     expect(planInstall(root)).toMatchObject({ text: undefined, status: 'unchanged' });
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: others, removed: 7 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: others, removed: 8 });
   });
 
   it('creates the file when there is none, and removing leaves nothing', () => {
     rmSync(join(root, CONFIG_FILE));
     const plan = planInstall(root);
     expect(plan.original).toBeUndefined();
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 7 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 8 });
   });
 
   it('upgrades a bare trace command in place, keeping its other keys', () => {
@@ -351,6 +352,8 @@ describe('SimulatedCopilot', () => {
     const log = join(dir, 'payloads.log');
     // The installed config, with each command replaced by one that records the event and its payload.
     const installed = JSON.parse(planInstall(dir).text!) as { hooks: Record<string, { bash: string }[]> };
+    // The guard's entry answers; its payloads are the pre-tool-use ones (test/integration/guard-agents.test.ts).
+    installed.hooks.preToolUse = installed.hooks.preToolUse!.filter((entry) => !entry.bash.includes('copilot guard'));
     for (const [event, entries] of Object.entries(installed.hooks)) {
       for (const entry of entries) entry.bash = `printf '%s\\t' ${event} >> ${log}; cat >> ${log}; echo >> ${log}`;
     }

@@ -273,7 +273,7 @@ describe('install', () => {
     writeFileSync(join(dir, CONFIG_FILE), plan.text!);
     expect(planInstall(dir)).toMatchObject({ status: 'unchanged', text: undefined });
     const removed = removeHooksText(plan.text!, CONFIG_FILE);
-    expect(removed).toEqual({ text: original, removed: 7 });
+    expect(removed).toEqual({ text: original, removed: 8 });
     expect(agent.removeHooks(original, CONFIG_FILE)).toEqual({ text: original, removed: 0 });
   });
 
@@ -282,7 +282,7 @@ describe('install', () => {
     const plan = planInstall(dir);
     expect(plan).toMatchObject({ status: 'installed', original: undefined });
     expect(JSON.parse(plan.text!)).toEqual(template());
-    expect(removeHooksText(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 7 });
+    expect(removeHooksText(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 8 });
   });
 
   it('upgrades a bare command in place, keeping the entry where it was and its other keys', () => {
@@ -418,6 +418,8 @@ describe('simulator', () => {
     try {
       // Every trace command replaced by one that records its event argument and payload.
       const withEvents = template();
+      // The guard's entry answers; its payloads are the pre-tool-use ones (test/integration/guard-agents.test.ts).
+      withEvents.hooks!.preToolUse = withEvents.hooks!.preToolUse!.filter((entry) => !entry.command!.includes('cursor guard'));
       for (const entries of Object.values(withEvents.hooks!)) {
         for (const entry of entries) {
           const arg = /trace hook cursor ([a-z-]+);/.exec(entry.command!)![1]!;

@@ -189,14 +189,14 @@ describe('install into .gemini/settings.json', () => {
 
     writeFileSync(join(dir, CONFIG_FILE), plan.text!);
     expect(planInstall(dir)).toMatchObject({ status: 'unchanged', text: undefined });
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: theirs, removed: 5 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: theirs, removed: 6 });
     expect(removeHooks(theirs, CONFIG_FILE)).toEqual({ text: theirs, removed: 0 });
   });
 
   it('creates the file when there is none, and removing leaves nothing', () => {
     const plan = planInstall(repo());
     expect(plan).toMatchObject({ status: 'installed', original: undefined });
-    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 5 });
+    expect(removeHooks(plan.text!, CONFIG_FILE)).toEqual({ text: null, removed: 6 });
   });
 
   it('upgrades a bare command to the guarded form and keeps switches inside hooks', () => {
@@ -223,6 +223,7 @@ describe('install into .gemini/settings.json', () => {
     expect(before.map((g) => [g.matcher, g.hooks.map((h) => h.command)])).toEqual([
       ['write_file', ['./lint.sh']],
       ['^(write_file|replace|run_shell_command)$', ['if command -v trace >/dev/null 2>&1; then exec trace hook gemini before-tool; fi']],
+      ['^(write_file|replace|run_shell_command|mcp_.+)$', ['if command -v trace >/dev/null 2>&1; then exec trace hook gemini guard; fi']],
     ]);
   });
 

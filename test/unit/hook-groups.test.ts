@@ -48,7 +48,7 @@ describe('mergeHookGroups', () => {
 describe('removeHookGroups', () => {
   it('removes both forms and the groups and events they leave empty, nothing else', () => {
     const config = { hooks: { A: [{ hooks: [{ command: 'trace hook claude a' }] }], B: [{ hooks: [{ command: GUARDED('b') }, { command: 'x' }] }], enabled: true, C: [] } };
-    expect(removeHookGroups(config, 'claude')).toEqual({ config: { hooks: { B: [{ hooks: [{ command: 'x' }] }], enabled: true, C: [] } }, removed: ['A', 'B'] });
+    expect(removeHookGroups(config, 'claude')).toEqual({ config: { hooks: { B: [{ hooks: [{ command: 'x' }] }], enabled: true, C: [] } }, removed: ['A', 'B'], handlers: 2 });
   });
 });
 

@@ -119,6 +119,7 @@ describe('policiesSchema', () => {
     expect(policies()).toEqual({
       forbiddenCommands: { builtin: true, patterns: [], protectedBranches: ['main', 'master'] },
       noUnredactedSecrets: true,
+      guardRequired: false,
     });
   });
 
@@ -147,6 +148,9 @@ describe('policiesSchema', () => {
       'forbiddenCommands',
       'aiForbiddenPaths',
       'noUnredactedSecrets',
+      'guardRequired',
+      'forbiddenInstructions',
+      'allowedMcpServers',
     ]);
   });
 

@@ -34,11 +34,36 @@ function matches(matcher: string | undefined, tool: string | undefined): boolean
   return new RegExp(matcher).test(tool);
 }
 
+/**
+ * The decision of PreToolUse hooks as Claude Code reads it: exit 2 (reason on stderr) or
+ * `hookSpecificOutput.permissionDecision` deny/ask; deny wins. Undefined: the call runs.
+ */
+function preToolDecision(results: RunResult[], onAsk: 'allow' | 'deny'): { decision: 'deny' | 'ask'; reason: string } | undefined {
+  let ask: { decision: 'ask'; reason: string } | undefined;
+  for (const result of results) {
+    if (result.code === 2) return { decision: 'deny', reason: result.stderr.trim() };
+    let output: { hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string } } | undefined;
+    try {
+      output = result.stdout.trim() === '' ? undefined : (JSON.parse(result.stdout) as typeof output);
+    } catch {
+      continue;
+    }
+    const specific = output?.hookSpecificOutput;
+    if (specific?.permissionDecision === 'deny') return { decision: 'deny', reason: specific.permissionDecisionReason ?? '' };
+    if (specific?.permissionDecision === 'ask') ask = { decision: 'ask', reason: specific.permissionDecisionReason ?? '' };
+  }
+  return ask !== undefined && onAsk === 'deny' ? ask : undefined;
+}
+
 export class SimulatedClaude implements SimulatedAgent {
   readonly sessionId: string;
   readonly transcriptPath: string;
   private counter = 0;
   readonly results: RunResult[] = [];
+  /** Calls a PreToolUse hook denied (or asked about, and `onAsk` refused), with the reason. */
+  readonly denied: { toolUseId: string; decision: 'deny' | 'ask'; reason: string }[] = [];
+  /** What the person answers when a hook asks: Claude Code then runs the call or not. */
+  onAsk: 'allow' | 'deny' = 'deny';
 
   constructor(
     readonly repo: Workspace,
@@ -94,7 +119,12 @@ export class SimulatedClaude implements SimulatedAgent {
   tool(name: string, input: Record<string, unknown>, effect: () => unknown, extra: Record<string, unknown> = {}): string {
     const toolUseId = `toolu_${String(++this.counter).padStart(4, '0')}_${randomUUID().slice(0, 8)}`;
     const base = { tool_name: name, tool_input: input, tool_use_id: toolUseId, ...extra };
-    this.fire('PreToolUse', base);
+    const decision = preToolDecision(this.fire('PreToolUse', base), this.onAsk);
+    if (decision !== undefined) {
+      // Claude Code does not run a denied call (nor an ask the person refused); no PostToolUse follows.
+      this.denied.push({ toolUseId, ...decision });
+      return toolUseId;
+    }
     try {
       const response = effect();
       this.fire('PostToolUse', { ...base, tool_response: response ?? { success: true } });

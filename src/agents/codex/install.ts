@@ -14,6 +14,8 @@ const EVENTS: readonly { event: string; arg: string; matcher?: string; timeout: 
   { event: 'SessionEnd', arg: 'session-end', timeout: 3 },
   { event: 'UserPromptSubmit', arg: 'user-prompt-submit', timeout: 10 },
   { event: 'PreToolUse', arg: 'pre-tool-use', matcher: TOOL_MATCHER, timeout: 30 },
+  // The guard: its own entry, so capture and guard cannot break each other (Codex can only deny).
+  { event: 'PreToolUse', arg: 'guard', matcher: TOOL_MATCHER, timeout: 10 },
   { event: 'PostToolUse', arg: 'post-tool-use', matcher: TOOL_MATCHER, timeout: 30 },
 ];
 
@@ -27,7 +29,7 @@ export function traceHooks(): HookGroupsConfig {
   const hooks: Record<string, unknown> = {};
   for (const { event, arg, matcher, timeout } of EVENTS) {
     const handler = { type: 'command', command: hookCommand(arg), timeout };
-    hooks[event] = [matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] }];
+    hooks[event] = [...((hooks[event] as unknown[] | undefined) ?? []), matcher === undefined ? { hooks: [handler] } : { matcher, hooks: [handler] }];
   }
   return { hooks };
 }

@@ -16,6 +16,8 @@ const EVENTS: readonly { event: string; hook: string; timeoutSec: number }[] = [
   { event: 'sessionEnd', hook: 'session-end', timeoutSec: 5 },
   { event: 'userPromptSubmitted', hook: 'user-prompt-submit', timeoutSec: 10 },
   { event: 'preToolUse', hook: 'pre-tool-use', timeoutSec: 30 },
+  // The guard: its own entry (a Copilot hook failure never blocks, so the guard cannot fail closed here).
+  { event: 'preToolUse', hook: 'guard', timeoutSec: 10 },
   { event: 'postToolUse', hook: 'post-tool-use', timeoutSec: 30 },
   // Newer builds send failed calls here instead of to postToolUse; older builds ignore the key.
   { event: 'postToolUseFailure', hook: 'post-tool-use-failure', timeoutSec: 30 },

@@ -24,6 +24,13 @@ export interface AttributeOptions {
   now: () => Date;
   /** Store the result (default true). */
   save?: boolean;
+  /** The commit a cherry-pick or rebase copied, as CHERRY_PICK_HEAD named it when the commit was made (default: read it now). */
+  picked?: readonly string[];
+}
+
+export interface AttributorOptions {
+  /** Only captured changes stored by then (ISO) count: later ones were made after the commit (see queue.ts). */
+  asOf?: string;
 }
 
 /** A path's captured changes replayed: its lines with their authors, and what agents removed. */
@@ -49,6 +56,7 @@ export class Attributor {
   constructor(
     readonly repo: Repo,
     readonly store: Store,
+    private readonly options: AttributorOptions = {},
   ) {}
 
   private replayOf(path: string): Replayed {
@@ -61,7 +69,10 @@ export class Attributor {
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
-      const stored = this.store.changesForPath(path);
+      const asOf = this.options.asOf;
+      const all = this.store.changesForPath(path);
+      // A change is stored when its call ends (its start for one still running).
+      const stored = asOf === undefined ? all : all.filter((record) => (record.call_ended_at ?? record.call_started_at ?? '') <= asOf);
       for (const record of stored) {
         if (record.skipped && record.session_id !== '') {
           uncaptured = record.skipped;
@@ -226,7 +237,7 @@ export class Attributor {
     }
     const diff = this.diffs.get(info.sha) ?? (await commitDiff(this.repo.root, info.parents[0] ?? null, info.sha));
     const generated = this.prefetched ? this.generated : await generatedPaths(this.repo.root, diff.map((file) => file.path));
-    const explicit = [...(options.rewrittenFrom ?? []), ...cherryPickSource(this.repo)].filter((s) => s !== info.sha);
+    const explicit = [...(options.rewrittenFrom ?? []), ...(options.picked ?? cherryPickSource(this.repo))].filter((s) => s !== info.sha);
     const textBlobs = readGitBlobs(
       this.repo,
       diff.filter((file) => !file.binary && !file.special && file.blob && file.addedLines.length > 0 && this.hasSources(file, explicit)).map((file) => file.blob!),

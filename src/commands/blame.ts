@@ -105,7 +105,7 @@ export async function blame(options: BlameOptions): Promise<Outcome> {
     throw new TraceError('BAD_ARGUMENT', `cannot blame ${options.file} at ${revName}: ${reason}`);
   }
   const origins = parseBlamePorcelain(result.stdout.toString('utf8'));
-  const store = openStoreForReading(repo);
+  const store = await openStoreForReading(repo);
   const distinct = new Set(origins.map((origin) => origin.commit)).size;
   const shown = options.progress?.('blame: attributing commits', distinct);
   try {

@@ -14,6 +14,7 @@ const SECTIONS = {
   verify: () => import('./bench/verify.mjs'),
   agents: () => import('./bench/agents.mjs'),
   git: () => import('./bench/git.mjs'),
+  'git-large': () => import('./bench/git-large.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -56,8 +56,10 @@ can_queue() {
   [ -d "$queue" ] || mkdir -p "$queue" 2>/dev/null
 }
 settle_detached() {
+  # At the lowest priority: git (and what the developer runs next) goes first.
   (
     trap '' HUP INT
+    if command -v nice >/dev/null 2>&1; then exec nice -n 19 trace git-hook settle; fi
     exec trace git-hook settle
   ) </dev/null >/dev/null 2>&1 &
 }
@@ -91,7 +93,16 @@ if [ "$hook" = post-commit ]; then
     resume_hooks
   fi
   if [ "$run_trace" = yes ] && can_queue; then
-    sha=$(git rev-parse HEAD 2>/dev/null)
+    # HEAD read from its files when it can be (a loose ref), else asked of git.
+    sha=
+    if read -r head_ref <"$git_dir/HEAD"; then
+      case "$head_ref" in
+        "ref: refs/"*) [ -f "$common_dir/${head_ref#ref: }" ] && read -r sha <"$common_dir/${head_ref#ref: }" ;;
+        *) sha=$head_ref ;;
+      esac
+    fi
+    case "$sha" in *[!0-9a-f]*) sha= ;; esac
+    if [ "${#sha}" -ne 40 ] && [ "${#sha}" -ne 64 ]; then sha=$(git rev-parse HEAD 2>/dev/null); fi
     picked=-
     if [ -f "$git_dir/CHERRY_PICK_HEAD" ]; then read -r picked <"$git_dir/CHERRY_PICK_HEAD" || picked=-; fi
     if [ -n "$sha" ] && printf 'post-commit %s %s\n%s\nend\n' "$sha" "$picked" "$PWD" >"$queue/$sha.$$"; then

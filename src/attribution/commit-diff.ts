@@ -71,12 +71,13 @@ export async function commitDiff(cwd: string, parent: string | null, sha: string
  * The diffs of many commits in two git processes (`diff-tree --stdin`), so verifying a thousand
  * commits does not start three thousand processes.
  */
-export async function commitDiffs(cwd: string, items: readonly { sha: string; parent: string | null }[]): Promise<Map<string, DiffFile[]>> {
+export async function commitDiffs(cwd: string, items: readonly { sha: string; parent: string | null }[], paths?: readonly string[]): Promise<Map<string, DiffFile[]>> {
   const input = `${items.map((item) => (item.parent ? `${item.sha} ${item.parent}` : item.sha)).join('\n')}\n`;
+  const pathspec = paths === undefined ? [] : ['--', ...paths.map((path) => `:(literal)${path}`)];
   const common = ['diff-tree', '--stdin', '--always', '--root', ...DIFF_OPTIONS];
   const [summary, patch] = await Promise.all([
-    gitRaw([...common, '-z', '--raw', '--numstat'], { cwd, input }),
-    gitRaw([...common, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/'], { cwd, input }),
+    gitRaw([...common, '-z', '--raw', '--numstat', ...pathspec], { cwd, input }),
+    gitRaw([...common, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/', ...pathspec], { cwd, input }),
   ]);
   const shas = items.map((item) => item.sha);
   const summaries = splitSummaries(summary.stdout.toString('utf8'), shas);
@@ -91,6 +92,26 @@ export async function commitDiffs(cwd: string, items: readonly { sha: string; pa
     result.set(sha, entries.map((entry, i) => toDiffFile(entry, counts[i]!, sections[i]!)));
   }
   return result;
+}
+
+/**
+ * The paths `paths` were renamed from in each commit (rename detection needs the whole commit; only
+ * names are listed, no content is diffed).
+ */
+export async function renamedFrom(cwd: string, items: readonly { sha: string; parent: string | null }[], paths: ReadonlySet<string>): Promise<string[]> {
+  if (items.length === 0) return [];
+  const input = `${items.map((item) => (item.parent ? `${item.sha} ${item.parent}` : item.sha)).join('\n')}\n`;
+  const out = (await gitRaw(['diff-tree', '--stdin', '--root', ...DIFF_OPTIONS, '-z', '--name-status', '--diff-filter=R'], { cwd, input })).stdout.toString('utf8');
+  const fields = out.split('\0');
+  const olds = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    // `R<score>` then the old and the new path; commit headers stand alone.
+    if (/^R\d*$/.test(fields[i]!) && i + 2 < fields.length) {
+      if (paths.has(fields[i + 2]!)) olds.add(fields[i + 1]!);
+      i += 2;
+    }
+  }
+  return [...olds];
 }
 
 function toDiffFile(entry: RawEntry, count: NumstatEntry, section: PatchSection): DiffFile {

@@ -159,3 +159,42 @@ describe('git rebase', () => {
     expect(ranges(repo, 'f1.txt')).toEqual([{ start: 2, end: 2, attribution: 'human' }]);
   });
 });
+
+describe('trace blame in a history with a large commit made without capture', () => {
+  interface Line {
+    line: number;
+    attribution: string;
+    session_id: string | null;
+    captured: boolean;
+  }
+  const blameOf = (repo: TestRepo, path: string) => {
+    const result = repo.trace(['blame', path, '--json']);
+    if (result.code !== 0) throw new Error(result.stderr);
+    return (JSON.parse(result.stdout) as { lines: Line[] }).lines;
+  };
+
+  it('attributes the lines of the blamed file, renamed in that commit too, as a whole attribution would', () => {
+    const repo = makeRepo({ initialFiles: { 'old.ts': lines('one', 'two') } });
+    const agent = new FakeClaude(repo);
+    agent.start();
+    // Made without trace's hooks: a rename with an agent line, an agent file, and many other files.
+    repo.git(['mv', 'old.ts', 'renamed.ts']);
+    agent.edit('renamed.ts', 'two\n', 'two\nagent three\n');
+    agent.write('small.ts', lines('agent a', 'agent b'));
+    for (let i = 0; i < 300; i++) repo.write(`vendor/v${i}.ts`, lines(`export const v${i} = ${i};`));
+    repo.git(['add', '-A']);
+    repo.git(['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'large, without capture']);
+    const whole = show(repo);
+    expect(whole.captured).toBe(false);
+    for (const path of ['renamed.ts', 'small.ts']) {
+      const ranges = whole.files.find((f) => f.path === path)!.lines;
+      const blamed = blameOf(repo, path);
+      for (const line of blamed) {
+        if (line.attribution === 'ai') expect(ranges.some((r) => r.attribution === 'ai' && r.start <= line.line && line.line <= r.end)).toBe(true);
+      }
+      expect(blamed.filter((l) => l.attribution === 'ai').length).toBe(path === 'small.ts' ? 2 : 1);
+    }
+    expect(blameOf(repo, 'renamed.ts').map((l) => l.attribution)).toEqual(['human', 'human', 'ai']);
+    expect(blameOf(repo, 'small.ts').every((l) => l.session_id === agent.sessionId && !l.captured)).toBe(true);
+  });
+});

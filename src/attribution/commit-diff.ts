@@ -77,7 +77,8 @@ export async function commitDiffs(cwd: string, items: readonly { sha: string; pa
   const common = ['diff-tree', '--stdin', '--always', '--root', ...DIFF_OPTIONS];
   const [summary, patch] = await Promise.all([
     gitRaw([...common, '-z', '--raw', '--numstat', ...pathspec], { cwd, input }),
-    gitRaw([...common, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/', ...pathspec], { cwd, input }),
+    // A created file's added lines are all of them: its patch (most of a large vendoring commit) is not read.
+    gitRaw([...common, '-U0', '--patch', '--diff-filter=a', '--src-prefix=a/', '--dst-prefix=b/', ...pathspec], { cwd, input }),
   ]);
   const shas = items.map((item) => item.sha);
   const summaries = splitSummaries(summary.stdout.toString('utf8'), shas);
@@ -86,10 +87,19 @@ export async function commitDiffs(cwd: string, items: readonly { sha: string; pa
   for (const sha of shas) {
     const { entries, counts } = summaries.get(sha) ?? { entries: [], counts: [] };
     const sections = patches.get(sha) ?? [];
-    if (counts.length !== entries.length || sections.length !== entries.length) {
+    const patched = entries.filter((entry) => entry.status !== 'A').length;
+    if (counts.length !== entries.length || sections.length !== patched) {
       throw new Error(`git diff-tree disagreed with itself on ${sha} (${entries.length}/${counts.length}/${sections.length} files)`);
     }
-    result.set(sha, entries.map((entry, i) => toDiffFile(entry, counts[i]!, sections[i]!)));
+    let next = 0;
+    result.set(
+      sha,
+      entries.map((entry, i) => {
+        const count = counts[i]!;
+        const section = entry.status === 'A' ? { addedLines: Array.from({ length: count.added }, (_, n) => n + 1), removedLines: [] } : sections[next++]!;
+        return toDiffFile(entry, count, section);
+      }),
+    );
   }
   return result;
 }
@@ -181,38 +191,52 @@ function splitSummaries(out: string, shas: readonly string[]): Map<string, { ent
   return result;
 }
 
-/** `-U0 --patch` output of several commits: each starts with the commit id on a line of its own. */
+/**
+ * `-U0 --patch` output of several commits: each starts with the commit id on a line of its own.
+ * Scanned in place: only hunk headers and removed lines are cut out of it, so a commit adding a
+ * million lines does not become a million strings.
+ */
 function splitPatches(out: string, shas: readonly string[]): Map<string, PatchSection[]> {
   const result = new Map<string, PatchSection[]>();
   let sections: PatchSection[] | undefined;
   let current: PatchSection | undefined;
   let inHunk = false;
   let next = 0;
-  for (const line of out.split('\n')) {
-    if (line === shas[next]) {
+  let at = 0;
+  while (at <= out.length) {
+    let end = out.indexOf('\n', at);
+    if (end === -1) end = out.length;
+    const first = out.charCodeAt(at);
+    const lineAt = at;
+    at = end + 1;
+    // Added lines ('+') and context are skipped without being read.
+    if (first === 0x2b /* + */) continue;
+    if (next < shas.length && end - lineAt === shas[next]!.length && out.startsWith(shas[next]!, lineAt)) {
       sections = [];
-      result.set(line, sections);
+      result.set(shas[next]!, sections);
       current = undefined;
       next++;
       continue;
     }
     if (!sections) continue;
-    if (line.startsWith('diff --git ')) {
+    if (out.startsWith('diff --git ', lineAt)) {
       current = { addedLines: [], removedLines: [] };
       sections.push(current);
       inHunk = false;
       continue;
     }
     if (!current) continue;
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (hunk) {
-      const start = Number(hunk[1]);
-      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
-      for (let n = 0; n < count; n++) current.addedLines.push(start + n);
-      inHunk = true;
-      continue;
+    if (first === 0x40 /* @ */) {
+      const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(out.slice(lineAt, Math.min(end, lineAt + 200)));
+      if (hunk) {
+        const start = Number(hunk[1]);
+        const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+        for (let n = 0; n < count; n++) current.addedLines.push(start + n);
+        inHunk = true;
+        continue;
+      }
     }
-    if (inHunk && line.startsWith('-')) current.removedLines.push(line.slice(1));
+    if (inHunk && first === 0x2d /* - */) current.removedLines.push(out.slice(lineAt + 1, end));
   }
   return result;
 }

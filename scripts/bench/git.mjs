@@ -229,11 +229,13 @@ async function commitFigures(context, { id, files: fileCount, lines: lineCount, 
   }
 }
 
+/** BENCH_GIT=rebase,squash,commit (the default: all) picks the figures of this section. */
 export async function run(context) {
+  const parts = new Set((process.env.BENCH_GIT ?? 'rebase,squash,commit').split(','));
   return [
-    ...(await rebaseFigures(context)),
-    ...(await squashFigures(context)),
-    ...(await commitFigures(context, { id: 'commit.typical', files: 5, lines: 200, target: COMMIT_TARGETS_MS.typical })),
-    ...(await commitFigures(context, { id: 'commit.20_files', files: 20, lines: 2000, target: COMMIT_TARGETS_MS.large })),
+    ...(parts.has('rebase') ? await rebaseFigures(context) : []),
+    ...(parts.has('squash') ? await squashFigures(context) : []),
+    ...(parts.has('commit') ? await commitFigures(context, { id: 'commit.typical', files: 5, lines: 200, target: COMMIT_TARGETS_MS.typical }) : []),
+    ...(parts.has('commit') ? await commitFigures(context, { id: 'commit.20_files', files: 20, lines: 2000, target: COMMIT_TARGETS_MS.large }) : []),
   ];
 }

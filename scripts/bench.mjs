@@ -14,6 +14,8 @@ const SECTIONS = {
   verify: () => import('./bench/verify.mjs'),
   agents: () => import('./bench/agents.mjs'),
   guard: () => import('./bench/guard.mjs'),
+  git: () => import('./bench/git.mjs'),
+  'git-large': () => import('./bench/git-large.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -11,7 +11,7 @@ import { readGitBlobs } from '../capture/shell.js';
 import { gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
 import type { CallOfChange, FileChangeRecord, Store } from '../store.js';
-import { commitDiff, commitDiffs, commitInfo, commitInfos, type CommitInfo, type DiffFile } from './commit-diff.js';
+import { commitDiff, commitDiffs, commitInfo, commitInfos, type CommitInfo, type DiffFile, renamedFrom } from './commit-diff.js';
 
 /** How many earlier AI commits of a path are searched for lines a commit carries (cherry-pick, squash, revert). */
 const EARLIER_COMMITS_SEARCHED = 20;
@@ -24,6 +24,13 @@ export interface AttributeOptions {
   now: () => Date;
   /** Store the result (default true). */
   save?: boolean;
+  /** The commit a cherry-pick or rebase copied, as CHERRY_PICK_HEAD named it when the commit was made (default: read it now). */
+  picked?: readonly string[];
+}
+
+export interface AttributorOptions {
+  /** Only captured changes stored by then (ISO) count: later ones were made after the commit (see queue.ts). */
+  asOf?: string;
 }
 
 /** A path's captured changes replayed: its lines with their authors, and what agents removed. */
@@ -44,11 +51,14 @@ export class Attributor {
   private readonly infos = new Map<string, CommitInfo>();
   private readonly diffs = new Map<string, DiffFile[]>();
   private readonly generated = new Set<string>();
+  /** Commits whose prefetched diff holds only some of their files. */
+  private readonly partial = new Set<string>();
   private prefetched = false;
 
   constructor(
     readonly repo: Repo,
     readonly store: Store,
+    private readonly options: AttributorOptions = {},
   ) {}
 
   private replayOf(path: string): Replayed {
@@ -61,7 +71,10 @@ export class Attributor {
       let previousOid: string | null = null;
       // Most calls start from the content the previous one left: decode each version once.
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
-      const stored = this.store.changesForPath(path);
+      const asOf = this.options.asOf;
+      const all = this.store.changesForPath(path);
+      // A change is stored when its call ends (its start for one still running).
+      const stored = asOf === undefined ? all : all.filter((record) => (record.call_ended_at ?? record.call_started_at ?? '') <= asOf);
       for (const record of stored) {
         if (record.skipped && record.session_id !== '') {
           uncaptured = record.skipped;
@@ -194,13 +207,23 @@ export class Attributor {
     }
   }
 
-  /** Reads what attributing many commits needs in a few git processes instead of several per commit. */
-  async prefetch(shas: readonly string[]): Promise<void> {
+  /**
+   * Reads what attributing many commits needs in a few git processes instead of several per commit.
+   * With `paths`, only those files (and the files they were renamed from) are diffed and attributed:
+   * what `trace blame` needs of a commit, however large it is. Such attributions are partial: never saved.
+   */
+  async prefetch(shas: readonly string[], options: { paths?: readonly string[] } = {}): Promise<void> {
     if (shas.length === 0) return;
     const infos = await commitInfos(this.repo.root, shas);
     for (const info of infos) this.infos.set(info.sha, info);
     const single = infos.filter((info) => info.parents.length <= 1);
-    for (const [sha, diff] of await commitDiffs(this.repo.root, single.map((info) => ({ sha: info.sha, parent: info.parents[0] ?? null })))) this.diffs.set(sha, diff);
+    const items = single.map((info) => ({ sha: info.sha, parent: info.parents[0] ?? null }));
+    let pathspec: string[] | undefined;
+    if (options.paths) {
+      pathspec = [...new Set([...options.paths, ...(await renamedFrom(this.repo.root, items, new Set(options.paths)))])];
+      for (const info of single) this.partial.add(info.sha);
+    }
+    for (const [sha, diff] of await commitDiffs(this.repo.root, items, pathspec)) this.diffs.set(sha, diff);
     const paths = [...new Set([...this.diffs.values()].flatMap((diff) => diff.map((file) => file.path)))];
     for (const path of await generatedPaths(this.repo.root, paths)) this.generated.add(path);
     this.prefetched = true;
@@ -224,9 +247,10 @@ export class Attributor {
       if (options.save !== false) this.store.saveCommit(merge, blobs, options.now().toISOString());
       return merge;
     }
+    if (this.partial.has(info.sha) && options.save !== false) throw new Error(`attribution of ${info.sha} is partial (prefetched for some paths): it cannot be saved`);
     const diff = this.diffs.get(info.sha) ?? (await commitDiff(this.repo.root, info.parents[0] ?? null, info.sha));
     const generated = this.prefetched ? this.generated : await generatedPaths(this.repo.root, diff.map((file) => file.path));
-    const explicit = [...(options.rewrittenFrom ?? []), ...cherryPickSource(this.repo)].filter((s) => s !== info.sha);
+    const explicit = [...(options.rewrittenFrom ?? []), ...(options.picked ?? cherryPickSource(this.repo))].filter((s) => s !== info.sha);
     const textBlobs = readGitBlobs(
       this.repo,
       diff.filter((file) => !file.binary && !file.special && file.blob && file.addedLines.length > 0 && this.hasSources(file, explicit)).map((file) => file.blob!),

@@ -71,12 +71,14 @@ export async function commitDiff(cwd: string, parent: string | null, sha: string
  * The diffs of many commits in two git processes (`diff-tree --stdin`), so verifying a thousand
  * commits does not start three thousand processes.
  */
-export async function commitDiffs(cwd: string, items: readonly { sha: string; parent: string | null }[]): Promise<Map<string, DiffFile[]>> {
+export async function commitDiffs(cwd: string, items: readonly { sha: string; parent: string | null }[], paths?: readonly string[]): Promise<Map<string, DiffFile[]>> {
   const input = `${items.map((item) => (item.parent ? `${item.sha} ${item.parent}` : item.sha)).join('\n')}\n`;
+  const pathspec = paths === undefined ? [] : ['--', ...paths.map((path) => `:(literal)${path}`)];
   const common = ['diff-tree', '--stdin', '--always', '--root', ...DIFF_OPTIONS];
   const [summary, patch] = await Promise.all([
-    gitRaw([...common, '-z', '--raw', '--numstat'], { cwd, input }),
-    gitRaw([...common, '-U0', '--patch', '--src-prefix=a/', '--dst-prefix=b/'], { cwd, input }),
+    gitRaw([...common, '-z', '--raw', '--numstat', ...pathspec], { cwd, input }),
+    // A created file's added lines are all of them: its patch (most of a large vendoring commit) is not read.
+    gitRaw([...common, '-U0', '--patch', '--diff-filter=a', '--src-prefix=a/', '--dst-prefix=b/', ...pathspec], { cwd, input }),
   ]);
   const shas = items.map((item) => item.sha);
   const summaries = splitSummaries(summary.stdout.toString('utf8'), shas);
@@ -85,12 +87,41 @@ export async function commitDiffs(cwd: string, items: readonly { sha: string; pa
   for (const sha of shas) {
     const { entries, counts } = summaries.get(sha) ?? { entries: [], counts: [] };
     const sections = patches.get(sha) ?? [];
-    if (counts.length !== entries.length || sections.length !== entries.length) {
+    const patched = entries.filter((entry) => entry.status !== 'A').length;
+    if (counts.length !== entries.length || sections.length !== patched) {
       throw new Error(`git diff-tree disagreed with itself on ${sha} (${entries.length}/${counts.length}/${sections.length} files)`);
     }
-    result.set(sha, entries.map((entry, i) => toDiffFile(entry, counts[i]!, sections[i]!)));
+    let next = 0;
+    result.set(
+      sha,
+      entries.map((entry, i) => {
+        const count = counts[i]!;
+        const section = entry.status === 'A' ? { addedLines: Array.from({ length: count.added }, (_, n) => n + 1), removedLines: [] } : sections[next++]!;
+        return toDiffFile(entry, count, section);
+      }),
+    );
   }
   return result;
+}
+
+/**
+ * The paths `paths` were renamed from in each commit (rename detection needs the whole commit; only
+ * names are listed, no content is diffed).
+ */
+export async function renamedFrom(cwd: string, items: readonly { sha: string; parent: string | null }[], paths: ReadonlySet<string>): Promise<string[]> {
+  if (items.length === 0) return [];
+  const input = `${items.map((item) => (item.parent ? `${item.sha} ${item.parent}` : item.sha)).join('\n')}\n`;
+  const out = (await gitRaw(['diff-tree', '--stdin', '--root', ...DIFF_OPTIONS, '-z', '--name-status', '--diff-filter=R'], { cwd, input })).stdout.toString('utf8');
+  const fields = out.split('\0');
+  const olds = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    // `R<score>` then the old and the new path; commit headers stand alone.
+    if (/^R\d*$/.test(fields[i]!) && i + 2 < fields.length) {
+      if (paths.has(fields[i + 2]!)) olds.add(fields[i + 1]!);
+      i += 2;
+    }
+  }
+  return [...olds];
 }
 
 function toDiffFile(entry: RawEntry, count: NumstatEntry, section: PatchSection): DiffFile {
@@ -160,38 +191,52 @@ function splitSummaries(out: string, shas: readonly string[]): Map<string, { ent
   return result;
 }
 
-/** `-U0 --patch` output of several commits: each starts with the commit id on a line of its own. */
+/**
+ * `-U0 --patch` output of several commits: each starts with the commit id on a line of its own.
+ * Scanned in place: only hunk headers and removed lines are cut out of it, so a commit adding a
+ * million lines does not become a million strings.
+ */
 function splitPatches(out: string, shas: readonly string[]): Map<string, PatchSection[]> {
   const result = new Map<string, PatchSection[]>();
   let sections: PatchSection[] | undefined;
   let current: PatchSection | undefined;
   let inHunk = false;
   let next = 0;
-  for (const line of out.split('\n')) {
-    if (line === shas[next]) {
+  let at = 0;
+  while (at <= out.length) {
+    let end = out.indexOf('\n', at);
+    if (end === -1) end = out.length;
+    const first = out.charCodeAt(at);
+    const lineAt = at;
+    at = end + 1;
+    // Added lines ('+') and context are skipped without being read.
+    if (first === 0x2b /* + */) continue;
+    if (next < shas.length && end - lineAt === shas[next]!.length && out.startsWith(shas[next]!, lineAt)) {
       sections = [];
-      result.set(line, sections);
+      result.set(shas[next]!, sections);
       current = undefined;
       next++;
       continue;
     }
     if (!sections) continue;
-    if (line.startsWith('diff --git ')) {
+    if (out.startsWith('diff --git ', lineAt)) {
       current = { addedLines: [], removedLines: [] };
       sections.push(current);
       inHunk = false;
       continue;
     }
     if (!current) continue;
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (hunk) {
-      const start = Number(hunk[1]);
-      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
-      for (let n = 0; n < count; n++) current.addedLines.push(start + n);
-      inHunk = true;
-      continue;
+    if (first === 0x40 /* @ */) {
+      const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(out.slice(lineAt, Math.min(end, lineAt + 200)));
+      if (hunk) {
+        const start = Number(hunk[1]);
+        const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+        for (let n = 0; n < count; n++) current.addedLines.push(start + n);
+        inHunk = true;
+        continue;
+      }
     }
-    if (inHunk && line.startsWith('-')) current.removedLines.push(line.slice(1));
+    if (inHunk && first === 0x2d /* - */) current.removedLines.push(out.slice(lineAt + 1, end));
   }
   return result;
 }

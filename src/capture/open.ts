@@ -19,3 +19,19 @@ export function openCaptureStore(repo: Repo, options: { report?: (line: string) 
   }
   return store;
 }
+
+/**
+ * The store as commands that read attributions open it: with the attributions git's hooks queued
+ * done first (see attribution/queue.ts; the detached process may not be done yet).
+ */
+export async function openSettledStore(repo: Repo, options: { report?: (line: string) => void } = {}): Promise<Store> {
+  const store = openCaptureStore(repo, options);
+  try {
+    const { settleAttributions } = await import('../attribution/queue.js');
+    await settleAttributions(repo, store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
+}

@@ -14,7 +14,7 @@ import { fileLogger, type Logger } from '../log.js';
 import type { Outcome } from '../program.js';
 import type { Repo } from '../repo.js';
 import type { Store } from '../store.js';
-import { openCaptureStore } from '../capture/open.js';
+import { openSettledStore } from '../capture/open.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 
 export interface AttestResult {
@@ -143,7 +143,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     alreadyAttested = listed.filter((sha) => notes.has(sha));
   } else {
     const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
-    const store = openCaptureStore(repo);
+    const store = await openSettledStore(repo);
     try {
       ({ commits, alreadyAttested, pushedUnattested } = await commitsToAttest(repo.root, remote ?? '', [{ localRef: 'HEAD', localSha: head, remoteRef: 'refs/heads/(attest)', remoteSha: '0'.repeat(40) }], store));
     } finally {
@@ -155,7 +155,7 @@ export async function attest(options: AttestOptions): Promise<Outcome> {
     const result: AttestResult = { commits: [], already_attested: alreadyAttested, pushed_unattested: [], dry_run: false, output: exported.file, exported_bundles: exported.bundles, timings: {} };
     return { json: result, text: `nothing new to attest; wrote the ${exported.bundles} bundle(s) of ${alreadyAttested.length} already-attested commit(s) from ${NOTES_REF} to ${exported.file}` };
   }
-  const store = openCaptureStore(repo);
+  const store = await openSettledStore(repo);
   const progressLine = await attributionProgress();
   try {
     const result = await attestCommits({

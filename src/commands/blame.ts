@@ -105,7 +105,7 @@ export async function blame(options: BlameOptions): Promise<Outcome> {
     throw new TraceError('BAD_ARGUMENT', `cannot blame ${options.file} at ${revName}: ${reason}`);
   }
   const origins = parseBlamePorcelain(result.stdout.toString('utf8'));
-  const store = openStoreForReading(repo);
+  const store = await openStoreForReading(repo);
   const distinct = new Set(origins.map((origin) => origin.commit)).size;
   const shown = options.progress?.('blame: attributing commits', distinct);
   try {
@@ -115,7 +115,9 @@ export async function blame(options: BlameOptions): Promise<Outcome> {
     const unrecorded = [...new Set(origins.map((origin) => origin.commit))].filter((sha) => !store.commit(sha));
     const noted = await readNotes(repo.root, unrecorded, NOTES_REF);
     const toCompute = unrecorded.filter((sha) => !noted.has(sha));
-    if (toCompute.length > 1) await attributor.prefetch(toCompute);
+    // Only the file's lines are asked of each commit: its path there, not the commit's other files
+    // (a large commit made without capture would otherwise be attributed whole).
+    if (toCompute.length > 0) await attributor.prefetch(toCompute, { paths: [...new Set(origins.map((origin) => origin.path))] });
     const commits = new Map<string, KnownAttribution>();
     const lines: BlameLine[] = [];
     for (const [index, origin] of origins.entries()) {

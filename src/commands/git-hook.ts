@@ -2,12 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Attributor } from '../attribution/attribute.js';
+import { closeInterruptedCalls, parseRewrites, settleAttributions } from '../attribution/queue.js';
 import { openRepo } from '../context.js';
 import { git } from '../git.js';
-import { fileLogger, type Logger } from '../log.js';
+import { fileLogger } from '../log.js';
 import type { Outcome } from '../program.js';
-import { isInitialised, type Repo } from '../repo.js';
-import type { Store } from '../store.js';
+import { isInitialised } from '../repo.js';
 import { openCaptureStore } from '../capture/open.js';
 
 export interface GitHookOptions {
@@ -21,16 +21,7 @@ export interface GitHookOptions {
 
 const NOTHING: Outcome = { json: null, text: '' };
 
-/** The `<old> <new>` pairs of post-rewrite's stdin, grouped by new commit (a squash has several olds), newest old first. */
-export function parseRewrites(input: string): { newSha: string; olds: string[] }[] {
-  const byNew = new Map<string, string[]>();
-  for (const line of input.split('\n')) {
-    const [oldSha, newSha] = line.trim().split(/\s+/);
-    if (!oldSha || !newSha || !/^[0-9a-f]{40,64}$/.test(oldSha) || !/^[0-9a-f]{40,64}$/.test(newSha)) continue;
-    byNew.set(newSha, [oldSha, ...(byNew.get(newSha) ?? [])]);
-  }
-  return [...byNew].map(([newSha, olds]) => ({ newSha, olds }));
-}
+export { parseRewrites } from '../attribution/queue.js';
 
 /**
  * `git stash` resets the work tree too, but keeps what it removed: its lines come back with
@@ -78,14 +69,6 @@ export function readStandardInput(): string {
   }
 }
 
-/** Ends the tool calls whose post hook never came at this observation of the work tree (see capture/interrupted.ts). */
-async function closeInterruptedCalls(repo: Repo, store: Store, observation: 'commit' | 'reset', now: () => Date, logger: Logger): Promise<void> {
-  const { closeAtObservation } = await import('../capture/interrupted.js');
-  const { captureSettings } = await import('../capture/config-cache.js');
-  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, logger);
-  closeAtObservation(store, repo, { at: now().toISOString(), maxBytes: maxFileBytes, observation, logger });
-}
-
 export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const now = options.now ?? (() => new Date());
   const repo = await openRepo(options.cwd);
@@ -98,10 +81,14 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
   const input = ['post-rewrite', 'pre-push', 'reference-transaction'].includes(options.name) ? options.readInput() : '';
   const store = openCaptureStore(repo);
   try {
+    // What the hooks queued comes first (they run in order); `settle` is the detached process they start.
+    if (options.name !== 'reference-transaction') await settleAttributions(repo, store, { logger, now });
     const attributor = new Attributor(repo, store);
     switch (options.name) {
+      case 'settle':
+        return NOTHING;
       case 'post-commit': {
-        await closeInterruptedCalls(repo, store, 'commit', now, logger);
+        await closeInterruptedCalls(repo, store, 'commit', now().toISOString(), logger);
         const { observeDiscards } = await import('../capture/observe.js');
         observeDiscards(repo, store, now().toISOString(), logger, new Set());
         const head = (await git(['rev-parse', 'HEAD'], { cwd: repo.root })).trim();
@@ -109,7 +96,7 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
         return NOTHING;
       }
       case 'post-rewrite': {
-        await closeInterruptedCalls(repo, store, 'commit', now, logger);
+        await closeInterruptedCalls(repo, store, 'commit', now().toISOString(), logger);
         const rewrites = parseRewrites(input);
         await attributor.prefetch(rewrites.map((r) => r.newSha));
         for (const { newSha, olds } of rewrites) {
@@ -127,7 +114,7 @@ export async function gitHook(options: GitHookOptions): Promise<Outcome> {
       case 'reference-transaction': {
         if (options.args[0] !== 'committed' || stashJustWritten(repo.gitDir, now())) return NOTHING;
         if (!isResetOfThisWorkTree(repo.gitDir, input)) return NOTHING;
-        await closeInterruptedCalls(repo, store, 'reset', now, logger);
+        await closeInterruptedCalls(repo, store, 'reset', now().toISOString(), logger);
         const { observeWorkTree } = await import('../capture/observe.js');
         observeWorkTree(repo, store, now().toISOString(), logger);
         return NOTHING;

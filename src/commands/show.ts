@@ -8,7 +8,7 @@ import { TraceError } from '../errors.js';
 import { commitId, gitRaw } from '../git.js';
 import type { Outcome } from '../program.js';
 import { canonicalAgent, Store } from '../store.js';
-import { openCaptureStore } from '../capture/open.js';
+import { openSettledStore } from '../capture/open.js';
 import type { Style } from '../terminal.js';
 
 export interface ShowOptions {
@@ -50,8 +50,8 @@ export async function commitAttribution(attributor: Attributor, sha: string, hin
 }
 
 /** The store where trace is set up; an empty one in memory where it is not (a fresh clone reading attestations). */
-export function openStoreForReading(repo: Repo): Store {
-  return isInitialised(repo) ? openCaptureStore(repo) : Store.openInMemory();
+export async function openStoreForReading(repo: Repo): Promise<Store> {
+  return isInitialised(repo) ? await openSettledStore(repo) : Store.openInMemory();
 }
 
 /** The commit's subject (first line of its message). */
@@ -63,7 +63,7 @@ async function commitSubject(cwd: string, sha: string): Promise<string> {
 export async function show(options: ShowOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   const sha = await resolveCommit(repo.root, options.commit ?? 'HEAD');
-  const store = openStoreForReading(repo);
+  const store = await openStoreForReading(repo);
   try {
     const known = await commitAttribution(new Attributor(repo, store), sha);
     const subject = await commitSubject(repo.root, sha);

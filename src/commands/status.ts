@@ -8,7 +8,7 @@ import { agentByName, AGENTS } from '../agents/index.js';
 import { GIT_HOOKS, hooksDirectory, installedGitHooks } from '../install/git-hooks.js';
 import { type LogEntry, logPath, parseLog } from '../log.js';
 import type { Outcome } from '../program.js';
-import { openCaptureStore } from '../capture/open.js';
+import { openSettledStore } from '../capture/open.js';
 import type { Style } from '../terminal.js';
 
 export interface StatusOptions {
@@ -99,7 +99,7 @@ export function ago(then: Date, now: Date): string {
 export async function status(options: StatusOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
   requireInitialised(repo);
-  const store = openCaptureStore(repo);
+  const store = await openSettledStore(repo);
   try {
     // The agents whose config is here, and whether trace's hooks are in it.
     const agentHooks: Record<string, boolean> = {};

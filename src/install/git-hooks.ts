@@ -9,6 +9,8 @@ import { readAsset } from './assets.js';
 export const GIT_HOOKS = ['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction'] as const;
 export const HOOK_MARKER = 'chainloop-trace managed hook';
 export const CHAINED_SUFFIX = '.pre-trace';
+/** Where hook.sh sets trace's reference-transaction hook aside while a rebase runs (git skips it). */
+export const PAUSED_SUFFIX = '.paused';
 
 export interface HookInstall {
   name: string;
@@ -69,6 +71,11 @@ export async function installGitHooks(dir: string): Promise<HookInstall[]> {
   return GIT_HOOKS.map((name) => {
     const path = join(dir, name);
     const script = hookScript(name);
+    // A hook set aside by a rebase that never ended comes back as installed now.
+    if (isTraceHook(path + PAUSED_SUFFIX)) {
+      if (existsSync(path)) rmSync(path + PAUSED_SUFFIX);
+      else renameSync(path + PAUSED_SUFFIX, path);
+    }
     const chainedPath = path + CHAINED_SUFFIX;
     if (isTraceHook(path)) {
       const changed = readFileSync(path, 'utf8') !== script;
@@ -94,6 +101,10 @@ export async function installGitHooks(dir: string): Promise<HookInstall[]> {
 export function uninstallGitHooks(dir: string): { name: string; removed: boolean; restored: boolean }[] {
   return GIT_HOOKS.map((name) => {
     const path = join(dir, name);
+    if (isTraceHook(path + PAUSED_SUFFIX)) {
+      if (existsSync(path)) rmSync(path + PAUSED_SUFFIX);
+      else renameSync(path + PAUSED_SUFFIX, path);
+    }
     if (!isTraceHook(path)) return { name, removed: false, restored: false };
     rmSync(path);
     const chainedPath = path + CHAINED_SUFFIX;
@@ -104,5 +115,5 @@ export function uninstallGitHooks(dir: string): { name: string; removed: boolean
 }
 
 export function installedGitHooks(dir: string): string[] {
-  return GIT_HOOKS.filter((name) => isTraceHook(join(dir, name)));
+  return GIT_HOOKS.filter((name) => isTraceHook(join(dir, name)) || isTraceHook(join(dir, name + PAUSED_SUFFIX)));
 }

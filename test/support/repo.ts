@@ -1,6 +1,6 @@
 // Real git repositories in temporary directories, with a bare remote, and the real bin/trace.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT, sandboxEnv } from '../../src/simulate/sandbox.js';
@@ -40,6 +40,17 @@ export function tempDir(prefix = 'trace-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   temps.push(dir);
   return dir;
+}
+
+/**
+ * Waits until the detached `trace git-hook settle` a git hook started is done: the queue is empty
+ * and nobody holds its lock (see src/attribution/queue.ts).
+ */
+export function waitForAttributions(dir: string, timeoutMs = 60_000): void {
+  const state = join(dir, '.git', 'chainloop-trace');
+  const busy = () => existsSync(join(state, 'queue.lock')) || (existsSync(join(state, 'queue')) && readdirSync(join(state, 'queue')).length > 0);
+  const until = Date.now() + timeoutMs;
+  while (busy() && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
 export function cleanupTemps(): void {
@@ -92,6 +103,8 @@ export function makeRepo(options: { init?: boolean; initialFiles?: Record<string
     commit(message, paths = ['-A']) {
       repo.git(['add', ...paths]);
       repo.git(['commit', '-q', '-m', message]);
+      // As before attribution ran detached: the commit is attributed when this returns.
+      waitForAttributions(dir);
       return repo.git(['rev-parse', 'HEAD']).stdout.trim();
     },
     read(path) {

@@ -1,11 +1,19 @@
 // Looks into a test repository's capture store.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { openCaptureStore } from '../../src/capture/open.js';
 import { findRepo } from '../../src/repo.js';
 import type { Store } from '../../src/store.js';
 import type { TestRepo } from './repo.js';
 
 export function withStore<T>(repo: TestRepo, fn: (store: Store) => T): T {
-  // As a command opens it: with the records pre hooks left pending taken in.
+  // As a command opens it: with the records pre hooks left pending taken in, and the attributions
+  // git's hooks queued done (by trace itself: this helper stays synchronous).
+  const queue = join(repo.dir, '.git', 'chainloop-trace', 'queue');
+  if (existsSync(queue) && readdirSync(queue).length > 0) {
+    const settled = repo.trace(['git-hook', 'settle']);
+    if (settled.code !== 0) throw new Error(`trace git-hook settle failed: ${settled.stderr}`);
+  }
   const store = openCaptureStore(findRepo(repo.dir)!);
   try {
     return fn(store);

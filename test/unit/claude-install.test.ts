@@ -28,6 +28,25 @@ describe('mergeHooks', () => {
     expect(settings.hooks.PreToolUse[0]!.hooks[1]!.command).toBe('trace hook claude pre-tool-use');
   });
 
+  it('moves a hook installed under an older matcher to the current one, in its group when the group is only trace\'s', () => {
+    const settings = { hooks: { PreToolUse: [{ matcher: 'Write|Edit|Bash', hooks: [{ type: 'command', command: GUARDED('pre-tool-use'), timeout: 30 }] }] } };
+    const { settings: merged, added, upgraded } = mergeHooks(settings, template);
+    expect([added, upgraded]).toEqual([[], ['PreToolUse']]);
+    expect(merged.hooks?.PreToolUse).toEqual([{ matcher: 'Bash', hooks: [{ type: 'command', command: GUARDED('pre-tool-use'), timeout: 30 }] }]);
+    expect(settings.hooks.PreToolUse[0]!.matcher).toBe('Write|Edit|Bash');
+    expect(mergeHooks(merged, template).settings).toBe(merged);
+  });
+
+  it("takes the hook out of an older matcher's group shared with other handlers, which keep their matcher", () => {
+    const settings = { hooks: { PreToolUse: [{ matcher: 'Write|Edit|Bash', hooks: [{ type: 'command', command: './a.sh' }, { type: 'command', command: 'trace hook claude pre-tool-use' }] }] } };
+    const { settings: merged, upgraded } = mergeHooks(settings, template);
+    expect(upgraded).toEqual(['PreToolUse']);
+    expect(merged.hooks?.PreToolUse).toEqual([
+      { matcher: 'Write|Edit|Bash', hooks: [{ type: 'command', command: './a.sh' }] },
+      { matcher: 'Bash', hooks: [{ type: 'command', command: GUARDED('pre-tool-use') }] },
+    ]);
+  });
+
   it('returns the same object when nothing changes', () => {
     const settings = structuredClone(template);
     expect(mergeHooks(settings, template).settings).toBe(settings);

@@ -93,6 +93,22 @@ export function mergeHooks(settings: ClaudeSettings, template: ClaudeSettings): 
         const which = traceHookOf(wanted.command);
         const holder = existing.find((other) => other.matcher === group.matcher && other.hooks.some((handler) => traceHookOf(handler.command) === which));
         if (!holder) {
+          // The hook under an older matcher (PreToolUse once matched the file tools too): it moves to
+          // the current one, so it neither runs twice nor for tools it no longer needs.
+          const stale = existing.find((other) => other.hooks.some((handler) => traceHookOf(handler.command) === which));
+          if (stale) {
+            if (stale.hooks.every((handler) => traceHookOf(handler.command) === which)) {
+              if (group.matcher === undefined) delete stale.matcher;
+              else stale.matcher = group.matcher;
+              stale.hooks = stale.hooks.map((handler) => ({ ...handler, command: wanted.command }));
+            } else {
+              // The group holds someone else's handlers too: theirs keep their matcher.
+              stale.hooks = stale.hooks.filter((handler) => traceHookOf(handler.command) !== which);
+              existing.push({ ...structuredClone(group), hooks: [structuredClone(wanted)] });
+            }
+            upgraded.push(event);
+            continue;
+          }
           existing.push({ ...structuredClone(group), hooks: [structuredClone(wanted)] });
           added.push(event);
           continue;

@@ -95,11 +95,12 @@ export class SimulatedClaude implements SimulatedAgent {
     const toolUseId = `toolu_${String(++this.counter).padStart(4, '0')}_${randomUUID().slice(0, 8)}`;
     const base = { tool_name: name, tool_input: input, tool_use_id: toolUseId, ...extra };
     this.fire('PreToolUse', base);
+    const started = Date.now();
     try {
       const response = effect();
-      this.fire('PostToolUse', { ...base, tool_response: response ?? { success: true } });
+      this.fire('PostToolUse', { ...base, tool_response: response ?? { success: true }, duration_ms: Date.now() - started });
     } catch (error) {
-      this.fire('PostToolUseFailure', { ...base, error: (error as Error).message, is_interrupt: false });
+      this.fire('PostToolUseFailure', { ...base, error: (error as Error).message, is_interrupt: false, duration_ms: Date.now() - started });
     }
     return toolUseId;
   }
@@ -107,9 +108,10 @@ export class SimulatedClaude implements SimulatedAgent {
   write(path: string, content: string): string {
     const file = join(this.repo.dir, path);
     return this.tool('Write', { file_path: file, content }, () => {
-      const existed = existsSync(file);
+      // Claude Code 2.1.197's response: the file's text before the call (null for a new file).
+      const originalFile = existsSync(file) ? readFileSync(file, 'utf8') : null;
       this.writeFile(path, content);
-      return { type: existed ? 'update' : 'create', filePath: file, content };
+      return { type: originalFile === null ? 'create' : 'update', filePath: file, content, structuredPatch: [], originalFile, userModified: false };
     });
   }
 
@@ -119,7 +121,7 @@ export class SimulatedClaude implements SimulatedAgent {
       const text = readFileSync(file, 'utf8');
       if (!text.includes(oldString)) throw new Error(`old_string not found in ${path}`);
       this.writeFile(path, replaceAll ? text.split(oldString).join(newString) : text.replace(oldString, () => newString));
-      return { filePath: file, oldString, newString, replaceAll };
+      return { filePath: file, oldString, newString, originalFile: text, structuredPatch: [], userModified: false, replaceAll };
     });
   }
 

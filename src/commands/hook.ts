@@ -358,6 +358,8 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
     const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: start });
     const existing = store.fileChange(callId, target.path);
     let before: { state: ContentState; oid: string | null } = { state: 'unknown', oid: null };
+    // The before content in hand (from the payload), so storing the after as a delta of it decodes nothing.
+    let reportedContent: Buffer | undefined;
     if (!existing) {
       // No pre hook ran for this call: the agent reports the content before it in the post payload
       // (the normal path for such tools), or the pre hook was missed (installed mid-call, or it
@@ -373,6 +375,7 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
         const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);
         const result = storeSnapshot(store, checked, store.lastAfter(target.path)?.oid ?? null);
         before = { state: result.state, oid: result.oid };
+        if (checked.state === 'content') reportedContent = checked.content;
       }
       // Recorded as a pre hook records it, so a change between the last capture and this call is a gap.
       if (before.state !== 'unknown') store.recordBefore(callId, target.path, before.state, before.oid, escape ?? null);
@@ -388,7 +391,7 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
     if (closeBeforeNextCall(store, { sessionId: event.sessionId, path: target.path, callId, before, at }) > 0) {
       context.logger.log('warn', `${context.where}: an earlier call on ${target.path} never got its post-tool-use hook; its change is credited to it`);
     }
-    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : undefined;
+    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : reportedContent;
     const after = storeSnapshot(store, snapshot, before.oid, baseContent);
     store.recordAfter(callId, target.path, after, before, after.skipped);
     store.finishToolCall(callId, callStatus(event), at, event.error ?? null);

@@ -1,6 +1,7 @@
 // The capture hot path: `trace hook claude …` as Claude Code runs it on every tool call, timed from
 // the caller's side against bare `node -e 0` measured in the same run, plus the store's growth.
 import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -362,6 +363,9 @@ function editFigures(context) {
 /** `count` small committed source files (a multiple of 1,000): top dirs of 10 subdirs of 100 files. */
 function populateFiles(count) {
   return (dir) => {
+    // No automatic gc left running in the background of the timed hooks: the initial commit's loose
+    // objects would start one.
+    execFileSync('git', ['config', 'gc.auto', '0'], { cwd: dir });
     let n = 0;
     for (let top = 0; top < count / 1000; top++) {
       for (let sub = 0; sub < 10; sub++) {
@@ -429,7 +433,7 @@ function storeFigures(context) {
   repo.git(['commit', '-q', '-m', 'add large file']);
   const fileBytes = Buffer.byteLength(text(lines));
   try {
-    log(`${formatCount(edits)} Edit calls (pre + post) on a ${formatCount(lines.length)}-line file (${formatBytes(fileBytes)}), each replacing 2 lines at a seeded random place${quick ? ' (--quick)' : ''}`);
+    log(`${formatCount(edits)} Edit calls (the hooks Claude Code runs for each) on a ${formatCount(lines.length)}-line file (${formatBytes(fileBytes)}), each replacing 2 lines at a seeded random place${quick ? ' (--quick)' : ''}`);
     const started = performance.now();
     for (let call = 0; call < edits; call++) {
       const at = Math.floor(rand() * (lines.length - 1));

@@ -295,6 +295,16 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
               continue;
             }
             const pending = takePending(repo, event.sessionId, tool.useId, target.path);
+            if (!pending && event.name === 'post-tool-use-failure' && context.agent.reportsContentBefore) {
+              // A failed call of a tool that runs no pre hook (Claude Code's Write, Edit): it wrote
+              // nothing its payload shows, so it is recorded as a failed call with no file change.
+              const id = storedCallId(context.agent, tool, at);
+              write(() => {
+                const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: id, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: startWithoutPre(tool, at, context) });
+                store.finishToolCall(callId, 'failed', at, event.error ?? null);
+              });
+              continue;
+            }
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).
             const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
             const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };

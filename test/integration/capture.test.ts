@@ -62,6 +62,17 @@ describe('capture of file tools', () => {
     for (const call of calls) expect(Date.parse(call.ended_at!) - Date.parse(call.started_at!)).toBeGreaterThanOrEqual(1000);
   });
 
+  it('records a failed Edit, which ran no pre hook, as a failed call that changed nothing', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'not there', 'x');
+    expect(agent.results).toHaveLength(1);
+    const calls = withStore(repo, (store) => store.toolCalls(agent.sessionId).map((call) => [call.tool_name, call.status, call.error]));
+    expect(calls).toEqual([['Edit', 'failed', expect.stringContaining('old_string not found')]]);
+    expect(changes(repo, 'a.txt')).toEqual([]);
+    expect(log(repo)).toBe('');
+  });
+
   it('a human change before a Write or Edit without a pre hook is a gap, as with one', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
     const agent = new FakeClaude(repo);

@@ -7,12 +7,12 @@ export { SimulatedClaude as FakeClaude } from '../../src/agents/claude/simulator
 export const LEGACY_TOOL_MATCHER = 'Write|Edit|MultiEdit|NotebookEdit|Bash';
 
 /**
- * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before: PreToolUse and
- * PostToolUseFailure for every file tool too (installs made then keep working; pending records).
+ * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before: PreToolUse for every
+ * file tool too (installs made then keep working; pending records).
  */
 export function useLegacyClaudeSettings(dir: string): void {
   const path = join(dir, '.claude', 'settings.json');
   const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { matcher?: string }[]> };
-  for (const event of ['PreToolUse', 'PostToolUseFailure']) for (const group of settings.hooks[event] ?? []) group.matcher = LEGACY_TOOL_MATCHER;
+  for (const group of settings.hooks.PreToolUse ?? []) group.matcher = LEGACY_TOOL_MATCHER;
   writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
 }

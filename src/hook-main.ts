@@ -13,7 +13,9 @@ export async function hookMain(argv: string[]): Promise<void> {
     // An unreadable or oversized payload is handled like a malformed one.
     payload = Buffer.from('\0');
   }
-  const reply = await runHook({ agent: argv[0] ?? '', event: argv[1] ?? '', payload, cwd: process.cwd(), now: () => new Date(), sqliteAddon: sqliteAddon() });
+  // When this process started: the agent ended the tool call before it (a call without a pre hook starts earlier still).
+  const startedAt = new Date(performance.timeOrigin);
+  const reply = await runHook({ agent: argv[0] ?? '', event: argv[1] ?? '', payload, cwd: process.cwd(), now: () => new Date(), sqliteAddon: sqliteAddon(), startedAt });
   // Only agents that read a JSON answer get one; for the others stdout stays empty.
   if (reply !== undefined) process.stdout.write(reply);
 }

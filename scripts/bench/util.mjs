@@ -60,7 +60,8 @@ export function tempDir(prefix = 'trace-bench-') {
 }
 
 export function removeTemp(dir) {
-  rmSync(dir, { recursive: true, force: true });
+  // Retried: a commit of many files leaves git's automatic gc running in the background, writing packs.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
   temps.delete(dir);
 }
 

@@ -56,6 +56,11 @@ export interface ToolCall {
   response: unknown;
   /** The files a file tool writes (one or more: a patch can touch several), absolute or relative to the event's cwd. Empty for a shell call. */
   filePaths: string[];
+  /**
+   * How long the call ran, in milliseconds, when the post event says (Claude Code's `duration_ms`):
+   * a call seen only by its post hook started at most this long before the hook.
+   */
+  durationMs?: number | undefined;
 }
 
 export type ParseResult = { ok: true; events: CaptureEvent[] } | { ok: false; ignored: boolean; problems: string[] };
@@ -86,6 +91,12 @@ export interface AgentHooks {
    * `after` is the file's text now (null: absent; undefined: not text).
    */
   contentBeforeCall(tool: ToolCall, path: string, after: string | null | undefined): string | null | undefined;
+  /**
+   * Whether this post event of a file tool carries the content its file had before the call (Claude
+   * Code's `tool_response.originalFile`): such a tool needs no pre hook, `trace init` installs none
+   * for it, and the post hook takes the before content from the payload without a warning.
+   */
+  reportsContentBefore?(tool: ToolCall): boolean;
   /** What a file tool's input says it writes into `path` (repository-relative), in Latin-1 form; undefined when it declares nothing usable. */
   declaredWrites(toolName: string, input: unknown, path: string): Declaration | undefined;
   /** A shell tool's command, from its input. */

@@ -23,7 +23,19 @@ export interface HookOptions {
   now: () => Date;
   /** better-sqlite3's compiled addon, when the caller knows where it is (see `Store.open`). */
   sqliteAddon?: string | undefined;
+  /** When the hook's process started (the agent ended the call before it); `now()` when unknown. */
+  startedAt?: Date | undefined;
 }
+
+/**
+ * A file tool call seen only by its post hook (the agent reports the content before it, so no pre
+ * hook runs) started before the hook's process by the call's duration and by the time the agent took
+ * to start the hook: that delay is not reported, so a generous bound is taken (a window too wide only
+ * makes calls concurrent that were not, which the concurrency rules handle; one too narrow would hide
+ * a real overlap). Without a duration, the call's own run time is bounded too.
+ */
+export const HOOK_START_SLACK_MS = 1000;
+export const UNKNOWN_DURATION_MS = 10_000;
 
 export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLOAD_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -114,7 +126,7 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
   let store: Store | undefined;
   try {
     for (const event of parsed.events) {
-      const context: CaptureContext = { agent, logger, now: options.now, where, cwd: event.cwd ?? payloadCwd ?? options.cwd };
+      const context: CaptureContext = { agent, logger, now: options.now, where, cwd: event.cwd ?? payloadCwd ?? options.cwd, startedAt: options.startedAt };
       try {
         // A pre hook leaves a pending record instead of opening the store (see capture/pending.ts).
         if (event.name === 'pre-tool-use') {
@@ -181,6 +193,13 @@ interface CaptureContext {
   now: () => Date;
   where: string;
   cwd: string;
+  startedAt: Date | undefined;
+}
+
+/** The earliest time a call seen only by its post hook (at `at`) can have started: see HOOK_START_SLACK_MS. */
+function startWithoutPre(tool: ToolCall, at: string, context: CaptureContext): string {
+  const hookStart = Math.min(context.startedAt?.getTime() ?? Infinity, Date.parse(at));
+  return new Date(hookStart - (tool.durationMs ?? UNKNOWN_DURATION_MS) - HOOK_START_SLACK_MS).toISOString();
 }
 
 function sessionUpdate(event: CaptureEvent, agent: AgentHooks, at: string): SessionUpdate {
@@ -276,6 +295,16 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
               continue;
             }
             const pending = takePending(repo, event.sessionId, tool.useId, target.path);
+            if (!pending && event.name === 'post-tool-use-failure' && context.agent.reportsContentBefore) {
+              // A failed call of a tool that runs no pre hook (Claude Code's Write, Edit): it wrote
+              // nothing its payload shows, so it is recorded as a failed call with no file change.
+              const id = storedCallId(context.agent, tool, at);
+              write(() => {
+                const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: id, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: startWithoutPre(tool, at, context) });
+                store.finishToolCall(callId, 'failed', at, event.error ?? null);
+              });
+              continue;
+            }
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).
             const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
             const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
@@ -330,25 +359,41 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
   // Calls of this session on this file whose post hook never came: their record goes in first, and
   // what this call found before it is what they left.
-  const earlier = takeEarlierPending(repo, event.sessionId, target.path, pending?.call.at ?? at, tool.useId);
+  // Without a pre hook the call's start is worked back from the post's (the window must hold the write).
+  const start = pending?.call.at ?? startWithoutPre(tool, at, context);
+  const earlier = takeEarlierPending(repo, event.sessionId, target.path, start, tool.useId);
   write(() => {
     for (const one of earlier) applyPending(store, one);
     const applied = pending && applyPending(store, pending);
-    const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
+    const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: start });
     const existing = store.fileChange(callId, target.path);
     let before: { state: ContentState; oid: string | null } = { state: 'unknown', oid: null };
+    // The before content in hand (from the payload), so storing the after as a delta of it decodes nothing.
+    let reportedContent: Buffer | undefined;
     if (!existing) {
-      // The pre hook never ran for this call (installed mid-call, or it failed): work the before back.
-      // Edits can only be undone in text that is valid UTF-8, the encoding of the payload's strings.
+      // No pre hook ran for this call: the agent reports the content before it in the post payload
+      // (the normal path for such tools), or the pre hook was missed (installed mid-call, or it
+      // failed) and the before is worked back. Edits can only be undone in text that is valid UTF-8,
+      // the encoding of the payload's strings.
       const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
       const beforeText = snapshot.state === 'skipped' ? undefined : context.agent.contentBeforeCall(tool, target.path, afterText);
-      if (beforeText === null) before = { state: 'absent', oid: null };
+      const escape = escapesRepository(repo.root, target.path);
+      // A path outside the repository is skipped before the call as after it, as a pre hook finds it.
+      if (escape) before = { state: 'skipped', oid: null };
+      else if (beforeText === null) before = { state: 'absent', oid: null };
       else if (beforeText !== undefined) {
         const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);
         const result = storeSnapshot(store, checked, store.lastAfter(target.path)?.oid ?? null);
         before = { state: result.state, oid: result.oid };
+        if (checked.state === 'content') reportedContent = checked.content;
       }
-      context.logger.log('warn', `${context.where}: no pre-tool-use capture for ${tool.useId} (${target.path}); before content ${before.state}`);
+      // Recorded as a pre hook records it, so a change between the last capture and this call is a gap.
+      if (before.state !== 'unknown') store.recordBefore(callId, target.path, before.state, before.oid, escape ?? null);
+      const reported = context.agent.reportsContentBefore?.(tool) === true;
+      if (!reported) context.logger.log('warn', `${context.where}: no pre-tool-use capture for ${tool.useId} (${target.path}); before content ${before.state}`);
+      else if (before.state === 'unknown' && snapshot.state !== 'skipped') {
+        context.logger.log('warn', `${context.where}: ${tool.useId} (${target.path}): the content before the call the agent reports is not what the file held (not UTF-8, or line endings changed since); before content unknown`);
+      }
     } else {
       before = { state: existing.before_state, oid: existing.before_oid };
     }
@@ -356,7 +401,7 @@ function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent
     if (closeBeforeNextCall(store, { sessionId: event.sessionId, path: target.path, callId, before, at }) > 0) {
       context.logger.log('warn', `${context.where}: an earlier call on ${target.path} never got its post-tool-use hook; its change is credited to it`);
     }
-    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : undefined;
+    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : reportedContent;
     const after = storeSnapshot(store, snapshot, before.oid, baseContent);
     store.recordAfter(callId, target.path, after, before, after.skipped);
     store.finishToolCall(callId, callStatus(event), at, event.error ?? null);

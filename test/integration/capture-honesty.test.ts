@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
-import { FakeClaude } from '../support/claude.js';
+import { FakeClaude, useLegacyClaudeSettings } from '../support/claude.js';
 import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
 import { withStore } from '../support/store.js';
 
@@ -42,11 +42,15 @@ async function writeWithKilledPost(agent: FakeClaude, repo: TestRepo, path: stri
   expect(await exited).toBe('SIGKILL');
 }
 
+// A pre hook's record is what credits a call whose post hook never came: these run with the pre hook
+// on Write and Edit, as installs made before those tools lost it (current installs keep it for
+// MultiEdit, NotebookEdit and Bash).
 describe('a post hook that never came', () => {
   for (const post of [{ killAfterMs: 0 }, 'never'] as const) {
     it(`credits the call's change to its session and warns (post hook ${post === 'never' ? 'never run' : 'killed with SIGKILL'})`, async () => {
       const repo = makeRepo();
       repo.git(['push', '-q', 'origin', 'main']);
+      useLegacyClaudeSettings(repo.dir);
       const agent = new FakeClaude(repo);
       agent.start();
       await writeWithKilledPost(agent, repo, 'big.txt', lines(2000, 'agent'), post);
@@ -64,6 +68,7 @@ describe('a post hook that never came', () => {
 
   it('ends the killed call at the next call of the session on that file, which keeps its own change', async () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'kept\n' } });
+    useLegacyClaudeSettings(repo.dir);
     const agent = new FakeClaude(repo);
     agent.start();
     await writeWithKilledPost(agent, repo, 'a.txt', 'kept\n' + lines(3, 'first'), { killAfterMs: 0 });

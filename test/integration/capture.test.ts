@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeClaude } from '../support/claude.js';
+import { FakeClaude, useLegacyClaudeSettings } from '../support/claude.js';
 import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
 import { blobText, withStore } from '../support/store.js';
 
@@ -44,6 +44,78 @@ describe('capture of file tools', () => {
       { session: agent.sessionId, before: 'const a = 2;\nconst b = 3;\n', after: 'let a = 2;\nlet b = 3;\n', skipped: null, human_gap: 0 },
     ]);
     expect(log(repo)).toBe('');
+  });
+
+  it('runs no pre hook for Write and Edit: the post hook takes the content before from the payload, without a warning', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.write('new.txt', 'fresh\n');
+    agent.edit('a.txt', 'one', 'one\ntwo');
+    // One hook process per call: the post hook.
+    expect(agent.results).toHaveLength(2);
+    expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'pending')) ? readdirSync(join(repo.dir, '.git', 'chainloop-trace', 'pending')) : []).toEqual([]);
+    expect(changes(repo, 'new.txt')).toEqual([{ session: agent.sessionId, before: 'absent', after: 'fresh\n', skipped: null, human_gap: 0 }]);
+    expect(changes(repo, 'a.txt')).toEqual([{ session: agent.sessionId, before: 'one\n', after: 'one\ntwo\n', skipped: null, human_gap: 0 }]);
+    expect(log(repo)).toBe('');
+    // The window reaches back from the post hook over the call's run (duration_ms) and the agent's start of the hook.
+    const calls = withStore(repo, (store) => store.toolCalls(agent.sessionId));
+    for (const call of calls) expect(Date.parse(call.ended_at!) - Date.parse(call.started_at!)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('records a failed Edit, which ran no pre hook, as a failed call that changed nothing', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'not there', 'x');
+    expect(agent.results).toHaveLength(1);
+    const calls = withStore(repo, (store) => store.toolCalls(agent.sessionId).map((call) => [call.tool_name, call.status, call.error]));
+    expect(calls).toEqual([['Edit', 'failed', expect.stringContaining('old_string not found')]]);
+    expect(changes(repo, 'a.txt')).toEqual([]);
+    expect(log(repo)).toBe('');
+  });
+
+  it('a human change before a Write or Edit without a pre hook is a gap, as with one', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    const agent = new FakeClaude(repo);
+    agent.edit('a.txt', 'one', 'one\ntwo');
+    repo.write('a.txt', 'one\ntwo\nmine\n');
+    agent.write('a.txt', 'one\ntwo\nmine\nthree\n');
+    expect(changes(repo, 'a.txt').map((change) => [change.before, change.human_gap])).toEqual([
+      ['one\n', 0],
+      ['one\ntwo\nmine\n', 1],
+    ]);
+  });
+
+  it("takes Claude Code's originalFile back to the file's CRLF line endings", () => {
+    const repo = makeRepo({ initialFiles: { 'w.txt': 'one\r\ntwo\r\n' } });
+    const agent = new FakeClaude(repo);
+    const file = join(repo.dir, 'w.txt');
+    // Claude Code reads the file with LF line endings and writes it back with CRLF.
+    repo.write('w.txt', 'one\r\nTWO\r\n');
+    agent.fire('PostToolUse', {
+      tool_name: 'Edit',
+      tool_use_id: 'toolu_crlf',
+      tool_input: { file_path: file, old_string: 'two', new_string: 'TWO' },
+      tool_response: { filePath: file, oldString: 'two', newString: 'TWO', originalFile: 'one\ntwo\n', structuredPatch: [], userModified: false, replaceAll: false },
+      duration_ms: 4,
+    });
+    expect(changes(repo, 'w.txt')).toEqual([{ session: agent.sessionId, before: 'one\r\ntwo\r\n', after: 'one\r\nTWO\r\n', skipped: null, human_gap: 0 }]);
+    expect(log(repo)).toBe('');
+  });
+
+  it('records the content before as unknown, with a warning, when the reported one cannot be the bytes of a file that is not UTF-8', () => {
+    const repo = makeRepo({ initialFiles: { 'l.txt': 'x\n' } });
+    const agent = new FakeClaude(repo);
+    const file = join(repo.dir, 'l.txt');
+    writeFileSync(file, Buffer.from('CAF\xc9\n', 'latin1'));
+    agent.fire('PostToolUse', {
+      tool_name: 'Edit',
+      tool_use_id: 'toolu_latin1',
+      tool_input: { file_path: file, old_string: 'café', new_string: 'CAFÉ' },
+      tool_response: { filePath: file, oldString: 'café', newString: 'CAFÉ', originalFile: 'café\n', structuredPatch: [], userModified: false, replaceAll: false },
+      duration_ms: 4,
+    });
+    expect(changes(repo, 'l.txt').map((change) => change.before)).toEqual(['unknown']);
+    expect(log(repo)).toMatch(/toolu_latin1 \(l\.txt\): the content before the call the agent reports is not what the file held/);
   });
 
   it('captures NotebookEdit by its notebook_path', () => {
@@ -107,7 +179,13 @@ describe('capture of file tools', () => {
   });
 });
 
+// Pending records, as installs made before Write and Edit lost their pre hook still make them for
+// every file tool (and current ones for MultiEdit, NotebookEdit and Bash).
 describe('pre hooks left pending', () => {
+  const legacyAgent = (repo: TestRepo) => {
+    useLegacyClaudeSettings(repo.dir);
+    return new FakeClaude(repo);
+  };
   const pendingDir = (repo: TestRepo) => join(repo.dir, '.git', 'chainloop-trace', 'pending');
   const rawToolCalls = (repo: TestRepo) => {
     const db = new Database(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'), { readonly: true });
@@ -126,7 +204,7 @@ describe('pre hooks left pending', () => {
 
   it('leaves the record and a copy of the file without opening the store; the post hook takes them in', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
-    const agent = new FakeClaude(repo);
+    const agent = legacyAgent(repo);
     agent.fire('PreToolUse', editCall(repo, 'toolu_pending'));
     expect(readdirSync(pendingDir(repo)).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{16}\.before$/), expect.stringMatching(/^[0-9a-f]{16}\.json$/)]);
     expect(rawToolCalls(repo)).toBe(0);
@@ -140,7 +218,7 @@ describe('pre hooks left pending', () => {
 
   it('hands a call whose post hook never came to the next command that opens the store', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
-    const agent = new FakeClaude(repo);
+    const agent = legacyAgent(repo);
     agent.fire('PreToolUse', editCall(repo, 'toolu_interrupted'));
     const status = JSON.parse(repo.trace(['status', '--json']).stdout) as { sessions: { id: string }[] };
     expect(status.sessions.map((session) => session.id)).toEqual([agent.sessionId]);
@@ -165,7 +243,7 @@ describe('pre hooks left pending', () => {
 
   it('keeps the first record when a pre hook runs twice for one call', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
-    const agent = new FakeClaude(repo);
+    const agent = legacyAgent(repo);
     agent.fire('PreToolUse', editCall(repo, 'toolu_twice'));
     repo.write('a.txt', 'one\nhalf\n');
     agent.fire('PreToolUse', editCall(repo, 'toolu_twice'));
@@ -176,7 +254,7 @@ describe('pre hooks left pending', () => {
 
   it('takes pending calls in the order their pre hooks ran, judging the gaps between them', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
-    const agent = new FakeClaude(repo);
+    const agent = legacyAgent(repo);
     agent.edit('a.txt', 'one', 'two');
     repo.write('a.txt', 'two\nmine\n');
     agent.fire('PreToolUse', editCall(repo, 'toolu_first'));

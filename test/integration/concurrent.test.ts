@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CommitAttribution, FileAttribution } from '../../src/core/types.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+import { withStore } from '../support/store.js';
 
 afterAll(cleanupTemps);
 
@@ -126,7 +127,8 @@ function editCall(repo: TestRepo, sessionId: string, path: string, oldString: st
     effect: () => {
       const text = readFileSync(file, 'utf8');
       writeFileSync(file, text.replace(oldString, () => newString));
-      return { filePath: file, oldString, newString };
+      // Claude Code's response carries the file as the tool read it: no pre hook runs for Edit.
+      return { filePath: file, oldString, newString, originalFile: text, structuredPatch: [], userModified: false, replaceAll: false };
     },
   };
 }
@@ -254,6 +256,27 @@ describe('a shell call and a file tool at once', () => {
     await runAtOnce(repo, [editCall(repo, editor, 'app.txt', 'one\n', 'one\nadded by the edit\n'), bashCall(repo, runner, 'sh -c "true"')], { postsInOrder: true });
     repo.commit('edit during a command');
     expect(fileOf(repo, 'app.txt').lines).toEqual([{ start: 2, end: 2, attribution: 'ai', session_id: editor }]);
+  }, 60_000);
+
+  // No pre hook runs for Edit: its window starts before its post hook by the call's duration and a
+  // slack, so an edit made while the command ran overlaps it even when the command's post hook ran first.
+  it("an Edit whose post hook comes after the shell call's overlaps it: its window reaches back over the command", () => {
+    const repo = makeRepo({ initialFiles: { 'app.txt': 'one\n' } });
+    const editor = new FakeClaude(repo);
+    const runner = new FakeClaude(repo);
+    const file = join(repo.dir, 'app.txt');
+    const bash = { tool_name: 'Bash', tool_input: { command: 'sh -c "true"', description: 'run' }, tool_use_id: 'toolu_runner' };
+    expect(runner.fire('PreToolUse', bash).map((r) => r.code)).toEqual([0]);
+    const edit = { tool_name: 'Edit', tool_input: { file_path: file, old_string: 'one\n', new_string: 'one\nadded by the edit\n' }, tool_use_id: 'toolu_editor' };
+    expect(editor.fire('PreToolUse', edit)).toEqual([]);
+    writeFileSync(file, 'one\nadded by the edit\n');
+    runner.fire('PostToolUse', { ...bash, tool_response: { stdout: '', stderr: '', interrupted: false }, duration_ms: 20 });
+    editor.fire('PostToolUse', { ...edit, tool_response: { filePath: file, originalFile: 'one\n', structuredPatch: [], userModified: false }, duration_ms: 3 });
+    // The windows overlap: the Edit's starts before the command's post hook.
+    const [edited, ran] = withStore(repo, (store) => [store.toolCalls(editor.sessionId)[0]!, store.toolCalls(runner.sessionId)[0]!]);
+    expect(edited.started_at! < ran.ended_at!).toBe(true);
+    repo.commit('edit during a command, stored after it');
+    expect(fileOf(repo, 'app.txt').lines).toEqual([{ start: 2, end: 2, attribution: 'ai', session_id: editor.sessionId }]);
   }, 60_000);
 });
 

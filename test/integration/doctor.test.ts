@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { useLegacyClaudeSettings } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
 
 afterAll(cleanupTemps);
@@ -77,6 +78,14 @@ describe('trace doctor', () => {
     expect(outdated.code).toBe(1);
     expect(find(outdated.checks, 'agent-hooks:claude-code').message).toContain('incomplete or of an older form');
     expect(find(outdated.checks, 'agent-hooks:claude-code').diff).toContain('+');
+    // Settings from before Write and Edit lost their pre hook: still working, and `trace init` moves them on.
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    useLegacyClaudeSettings(repo.dir);
+    const legacy = find(doctor(repo).checks, 'agent-hooks:claude-code');
+    expect(legacy.message).toContain('incomplete or of an older form');
+    expect(legacy.diff).toContain('+        "matcher": "MultiEdit|NotebookEdit|Bash",');
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    expect(find(doctor(repo).checks, 'agent-hooks:claude-code').status).toBe('ok');
     rmSync(join(repo.dir, '.claude'), { recursive: true });
     const missing = doctor(repo);
     expect(missing.code).toBe(1);

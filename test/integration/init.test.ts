@@ -23,9 +23,10 @@ describe('trace init', () => {
     expect(result.stdout).toContain('git add .chainloop.yml');
     const hooks = settings(repo.dir).hooks;
     expect(Object.keys(hooks).sort()).toEqual([...EVENTS].sort());
-    for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) {
-      expect(hooks[event]![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
-    }
+    // Write and Edit need no pre hook: their post payload carries the file before the call.
+    expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit|Bash');
+    expect(hooks.PostToolUse![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    expect(hooks.PostToolUseFailure![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
     expect(hooks.SessionEnd![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude session-end; fi');
     for (const name of ['post-commit', 'post-rewrite', 'pre-push']) {
@@ -242,6 +243,8 @@ describe('the installed agent hook commands', () => {
     const hooks = settings(repo.dir).hooks;
     expect(hooks.PreToolUse).toHaveLength(3);
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
+    // The pre hook no longer runs for Write and Edit: its group's matcher is upgraded too.
+    expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit|Bash');
     expect(hooks.PreToolUse![1]!.hooks[0]!.command).toBe('./check.sh');
     expect(hooks.PreToolUse![2]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude guard; fi');
     expect(hooks.SessionEnd).toHaveLength(1);

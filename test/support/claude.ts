@@ -1,2 +1,18 @@
 // The simulated Claude Code of src/agents/claude, under the name the tests use.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 export { SimulatedClaude as FakeClaude } from '../../src/agents/claude/simulator.js';
+
+/** The file tools Claude Code's pre hook matched before Write and Edit's post payloads were trusted for the content before them. */
+export const LEGACY_TOOL_MATCHER = 'Write|Edit|MultiEdit|NotebookEdit|Bash';
+
+/**
+ * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before: PreToolUse for every
+ * file tool too (installs made then keep working; pending records).
+ */
+export function useLegacyClaudeSettings(dir: string): void {
+  const path = join(dir, '.claude', 'settings.json');
+  const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { matcher?: string }[]> };
+  for (const group of settings.hooks.PreToolUse ?? []) group.matcher = LEGACY_TOOL_MATCHER;
+  writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
+}

@@ -66,7 +66,11 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
     if (typeof value !== 'string' || value === '') problems.push(`tool_input.${key}: expected a path`);
     else filePaths.push(value);
   }
-  return { name, useId, kind, input, response: payload.tool_response, filePaths };
+  const duration = payload.duration_ms;
+  let durationMs: number | undefined;
+  if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) durationMs = duration;
+  else if (duration !== undefined && duration !== null) problems.push('duration_ms: expected a number of milliseconds');
+  return { name, useId, kind, input, response: payload.tool_response, filePaths, durationMs };
 }
 
 /**
@@ -77,7 +81,7 @@ function parseToolCall(payload: Record<string, unknown>, problems: string[]): To
 function contentBeforeCall(tool: ToolCall, _path: string, after: string | null | undefined): string | null | undefined {
   const response = tool.response;
   if (isRecord(response)) {
-    if (typeof response.originalFile === 'string') return response.originalFile;
+    if (typeof response.originalFile === 'string') return asOnDisk(response.originalFile, after);
     if (response.type === 'create' && response.originalFile === null) return null;
   }
   if (after === null || after === undefined) return undefined;
@@ -96,6 +100,26 @@ function contentBeforeCall(tool: ToolCall, _path: string, after: string | null |
     return text;
   }
   return undefined;
+}
+
+/**
+ * `originalFile` as the file held it. Claude Code reads a file with its line endings made LF and
+ * writes it back with the ending it found (CRLF for the whole file), in the encoding it found: a
+ * file written back with CRLF only had its LFs made CRLF again, and one that is not UTF-8 (`after`
+ * undefined: Latin-1, UTF-16) cannot be rebuilt byte for byte, so its content before is unknown.
+ */
+function asOnDisk(originalFile: string, after: string | null | undefined): string | undefined {
+  if (after === undefined) return undefined;
+  if (after === null || originalFile.includes('\r') || !after.includes('\r\n')) return originalFile;
+  // Written back with CRLF: every line break of `after` is one, or the file is not what Claude wrote.
+  if (after.split('\r\n').some((piece) => piece.includes('\n'))) return undefined;
+  return originalFile.split('\n').join('\r\n');
+}
+
+/** Claude Code's Write and Edit send the file's content before the call back in their response (`originalFile`; null for a new file). */
+function reportsContentBefore(tool: ToolCall): boolean {
+  const response = tool.response;
+  return tool.kind === 'file' && isRecord(response) && (typeof response.originalFile === 'string' || (response.type === 'create' && response.originalFile === null));
 }
 
 /**
@@ -127,6 +151,7 @@ export const hooks: AgentHooks = {
     return parseClaudePayload(event as CaptureEventName, payload);
   },
   contentBeforeCall,
+  reportsContentBefore,
   declaredWrites,
   shellCommand,
 };

@@ -125,11 +125,12 @@ export class SimulatedClaude implements SimulatedAgent {
       this.denied.push({ toolUseId, ...decision });
       return toolUseId;
     }
+    const started = Date.now();
     try {
       const response = effect();
-      this.fire('PostToolUse', { ...base, tool_response: response ?? { success: true } });
+      this.fire('PostToolUse', { ...base, tool_response: response ?? { success: true }, duration_ms: Date.now() - started });
     } catch (error) {
-      this.fire('PostToolUseFailure', { ...base, error: (error as Error).message, is_interrupt: false });
+      this.fire('PostToolUseFailure', { ...base, error: (error as Error).message, is_interrupt: false, duration_ms: Date.now() - started });
     }
     return toolUseId;
   }
@@ -137,9 +138,10 @@ export class SimulatedClaude implements SimulatedAgent {
   write(path: string, content: string): string {
     const file = join(this.repo.dir, path);
     return this.tool('Write', { file_path: file, content }, () => {
-      const existed = existsSync(file);
+      // Claude Code 2.1.197's response: the file's text before the call (null for a new file).
+      const originalFile = existsSync(file) ? readFileSync(file, 'utf8') : null;
       this.writeFile(path, content);
-      return { type: existed ? 'update' : 'create', filePath: file, content };
+      return { type: originalFile === null ? 'create' : 'update', filePath: file, content, structuredPatch: [], originalFile, userModified: false };
     });
   }
 
@@ -149,7 +151,7 @@ export class SimulatedClaude implements SimulatedAgent {
       const text = readFileSync(file, 'utf8');
       if (!text.includes(oldString)) throw new Error(`old_string not found in ${path}`);
       this.writeFile(path, replaceAll ? text.split(oldString).join(newString) : text.replace(oldString, () => newString));
-      return { filePath: file, oldString, newString, replaceAll };
+      return { filePath: file, oldString, newString, originalFile: text, structuredPatch: [], userModified: false, replaceAll };
     });
   }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeClaude, useLegacyClaudeSettings } from '../support/claude.js';
+import { FakeClaude, useLegacyClaudeSettings, withoutGuardHooks } from '../support/claude.js';
 import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
 import { blobText, withStore } from '../support/store.js';
 
@@ -48,6 +48,7 @@ describe('capture of file tools', () => {
 
   it('runs no pre hook for Write and Edit: the post hook takes the content before from the payload, without a warning', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    withoutGuardHooks(repo.dir);
     const agent = new FakeClaude(repo);
     agent.write('new.txt', 'fresh\n');
     agent.edit('a.txt', 'one', 'one\ntwo');
@@ -64,6 +65,7 @@ describe('capture of file tools', () => {
 
   it('records a failed Edit, which ran no pre hook, as a failed call that changed nothing', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'one\n' } });
+    withoutGuardHooks(repo.dir);
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'not there', 'x');
     expect(agent.results).toHaveLength(1);

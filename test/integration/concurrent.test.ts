@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommitAttribution, FileAttribution } from '../../src/core/types.js';
-import { FakeClaude } from '../support/claude.js';
+import { FakeClaude, withoutGuardHooks } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
 import { withStore } from '../support/store.js';
 
@@ -262,6 +262,7 @@ describe('a shell call and a file tool at once', () => {
   // slack, so an edit made while the command ran overlaps it even when the command's post hook ran first.
   it("an Edit whose post hook comes after the shell call's overlaps it: its window reaches back over the command", () => {
     const repo = makeRepo({ initialFiles: { 'app.txt': 'one\n' } });
+    withoutGuardHooks(repo.dir);
     const editor = new FakeClaude(repo);
     const runner = new FakeClaude(repo);
     const file = join(repo.dir, 'app.txt');

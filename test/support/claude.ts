@@ -16,3 +16,16 @@ export function useLegacyClaudeSettings(dir: string): void {
   for (const group of settings.hooks.PreToolUse ?? []) group.matcher = LEGACY_TOOL_MATCHER;
   writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
 }
+
+/**
+ * Takes trace's guard entries out of `.claude/settings.json`, for tests that count the capture hook
+ * processes a call runs (the guard is a hook process of its own, before every guarded call).
+ */
+export function withoutGuardHooks(dir: string): void {
+  const path = join(dir, '.claude', 'settings.json');
+  const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { hooks?: { command?: string }[] }[]> };
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    settings.hooks[event] = groups.filter((group) => !(group.hooks ?? []).some((handler) => / guard; fi$/.test(handler.command ?? '')));
+  }
+  writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
+}

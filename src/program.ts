@@ -57,13 +57,15 @@ const jsonOption = () => new Option('--json', 'print the result as JSON on stdou
 const USAGE_ERRORS = new Set<TraceErrorCode>(['BAD_ARGUMENT', 'BAD_CONFIG', 'NOT_A_REPOSITORY', 'NOT_INITIALISED', 'UNSUPPORTED']);
 
 /** Commands that set up trace's local part first in a clone of a traced repository (auto-setup). */
-const AUTO_INIT_COMMANDS = new Set(['status', 'show', 'blame', 'attest', 'fetch']);
+const AUTO_INIT_COMMANDS = new Set(['status', 'show', 'blame', 'attest', 'fetch', 'sessions', 'list', 'why']);
 
 export function buildProgram(): Command {
   const program = new Command('trace')
     .description('Attribute every committed line to an AI agent session or a human, and sign it.')
     .version('0.1.0')
     .showHelpAfterError('(run `trace <command> --help` for its options)')
+    // Needed by `trace sessions`, which has flags of its own and subcommands with theirs.
+    .enablePositionalOptions()
     .exitOverride();
 
   const initCommand = program
@@ -163,9 +165,53 @@ export function buildProgram(): Command {
       }),
     );
 
+  const sessions = program
+    .command('sessions')
+    .description('list the agent sessions recorded here (newest activity first), show one as threads, stats, export, prune')
+    // The list's flags (--json, filters) belong to the subcommand when one is named.
+    .enablePositionalOptions();
+  const filterOptions = (command: Command): Command =>
+    command
+      .option('--agent <name>', 'only sessions of this agent (claude-code, cursor, codex, gemini, copilot)')
+      .option('--model <model>', 'only sessions that used this model (exact, or a prefix with a trailing *)')
+      .option('--author <email>', 'only sessions run by this git identity (email or name; `me` for yours)')
+      .option('--branch <name>', 'only sessions on this branch')
+      .option('--commit <sha>', 'only sessions with lines in this commit (4+ hex digits)')
+      .option('--file <path>', 'only sessions that edited this file (repository-relative)')
+      .option('--since <time>', 'last active at or after: RFC 3339, a date (2026-11-20) or a span (7d, 24h)')
+      .option('--until <time>', 'last active before: RFC 3339, a date (the whole day counts) or a span')
+      .option('--id <prefix>', 'only sessions whose id starts with this')
+      .option('--has <what>', 'only sessions that have errors, denied, unpriced or commits (repeatable)', collect, [])
+      .option('--search <text>', 'only sessions whose prompts, tool inputs or errors contain this');
+  const listAction = run(async (options: Record<string, unknown>) => {
+    const { sessionsList } = await import('./commands/sessions.js');
+    return sessionsList({ ...(options as object), cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
+  });
+  const listOptions = (command: Command): Command =>
+    filterOptions(command)
+      .option('--limit <n>', `sessions per page (default 25, at most 500)`)
+      .option('--after <cursor>', 'the page after this cursor (printed under each page)')
+      .option('--offset <n>', 'skip this many sessions (not with --after)')
+      .addOption(jsonOption());
+  listOptions(sessions).action(listAction);
+  listOptions(sessions.command('list', { isDefault: false }).description('list sessions, newest activity first (the default)')).action(listAction);
+  sessions
+    .command('show <id>')
+    .description('one session (id or unique prefix): header, then each thread: prompt, model responses, tool calls')
+    .option('--thread <n>', 'only this thread')
+    .option('--diffs', 'add each edit as a unified diff of the stored contents')
+    .option('--full', 'whole prompts and tool inputs, and the thinking the transcript holds')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { thread?: string; diffs?: boolean; full?: boolean; json?: boolean }, args: string[]) => {
+        const { sessionsShow } = await import('./commands/sessions.js');
+        return sessionsShow({ cwd: process.cwd(), now: new Date(), style: (await terminal()).style, id: args[0]!, ...options });
+      }),
+    );
+
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default) or of the attestation predicate (predicate)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {

@@ -125,6 +125,9 @@ CREATE TABLE IF NOT EXISTS session_summaries (
   threads INTEGER NOT NULL DEFAULT 0,
   tool_calls INTEGER NOT NULL DEFAULT 0,
   tool_errors INTEGER NOT NULL DEFAULT 0,
+  -- What the agent's records count (prompts and tool calls hooks may not see), when they were read.
+  records_threads INTEGER,
+  records_tool_calls INTEGER,
   input_tokens INTEGER NOT NULL DEFAULT 0,
   cache_read_tokens INTEGER NOT NULL DEFAULT 0,
   cache_write_tokens INTEGER NOT NULL DEFAULT 0,

@@ -59,7 +59,7 @@ export async function refreshSummaries(store: Store, options: { agentByName: (na
     store.db
       .prepare(
         `UPDATE session_summaries SET models_json = @models, input_tokens = @input, cache_read_tokens = @cacheRead, cache_write_tokens = @cacheWrite,
-           output_tokens = @output, cost_micros = @cost, unpriced = @unpriced, branch = coalesce(@branch, branch),
+           output_tokens = @output, records_threads = @threads, records_tool_calls = @tools, cost_micros = @cost, unpriced = @unpriced, branch = coalesce(@branch, branch),
            author_name = coalesce(author_name, @authorName), author_email = coalesce(author_email, @authorEmail),
            refreshed_at = @now, dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END
          WHERE session_id = @id`,
@@ -72,6 +72,8 @@ export async function refreshSummaries(store: Store, options: { agentByName: (na
         cacheRead: summary?.usage.cacheReadInputTokens ?? 0,
         cacheWrite: summary?.usage.cacheCreationInputTokens ?? 0,
         output: summary?.usage.outputTokens ?? 0,
+        threads: summary?.messages.user ?? null,
+        tools: summary?.totalToolInvocations ?? null,
         cost: cost === undefined ? null : Math.round(cost * 1e6),
         unpriced: summary !== null && !summary.costComplete ? 1 : 0,
         branch: summary?.gitBranch ?? null,

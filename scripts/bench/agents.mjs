@@ -1,22 +1,51 @@
-// Every agent's edit hook pair, driven the way the agent drives it: its simulator (src/agents/<agent>/
-// simulator.ts) runs the commands `trace init --<agent>` installed, with the agent's own payloads,
-// around a real edit. Measured against the same shell running bare `node -e 0` as many times.
-import { spawnSync } from 'node:child_process';
+// Every agent's edit hook pair, per call against bare `node -e 0`, as the Claude figure of the capture
+// section is measured. Each agent's simulator (src/agents/<agent>/simulator.ts) first runs the hook
+// commands `trace init --<agent>` installed, with the agent's own payloads, against a `trace` on the
+// PATH that only records them; the bench then replays each recorded pre and post hook through the real
+// bin/trace around the same file change, interleaved with bare node given the same stdin.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { formatMs, formatRatio, makeRepo, median, PACKAGE_ROOT } from './util.mjs';
+import { bareNode, formatMs, formatRatio, makeRepo, median, PACKAGE_ROOT } from './util.mjs';
 
 export const name = 'agents';
-export const description = "each agent's edit (pre + post hooks, as its simulator runs them) against sh -c 'node -e 0' twice";
+export const description = "each agent's edit hooks (its own payloads, replayed through bin/trace) per call against bare node -e 0";
 
 const EDIT_TARGET = 1.5;
 
-/** Two `sh -c 'node -e 0'` runs: what an edit's two hook processes cost at the least. */
-function baselinePair(repo) {
-  const started = performance.now();
-  for (let i = 0; i < 2; i++) spawnSync('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0`], { cwd: repo.dir, env: repo.env, input: '{}' });
-  return performance.now() - started;
+/** A `trace` that writes each call's arguments and stdin to `dir`, numbered in call order. */
+function recordingTrace(dir) {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const script = `#!/bin/sh
+n=$(ls "${dir}/calls" 2>/dev/null | wc -l)
+mkdir -p "${dir}/calls"
+f="${dir}/calls/$(printf %06d "$n")"
+printf '%s\\n' "$@" > "$f.args"
+cat > "$f.json"
+`;
+  writeFileSync(join(bin, 'trace'), script);
+  chmodSync(join(bin, 'trace'), 0o755);
+  return bin;
 }
+
+function recordedCalls(dir) {
+  const calls = join(dir, 'calls');
+  let names;
+  try {
+    names = readdirSync(calls).filter((name) => name.endsWith('.args')).sort();
+  } catch {
+    return [];
+  }
+  const result = names.map((name) => {
+    const base = join(calls, name.slice(0, -'.args'.length));
+    return { args: readFileSync(`${base}.args`, 'utf8').split('\n').filter(Boolean), input: readFileSync(`${base}.json`) };
+  });
+  rmSync(calls, { recursive: true, force: true });
+  return result;
+}
+
+const lineOf = (i) => `export const v${i} = ${i};`;
+const editedLine = (i, run) => `export const v${i} = ${i}; // edited ${run}`;
 
 function agentFigure(agent, runs, log) {
   const hookName = agent.hooks.hookName;
@@ -25,56 +54,82 @@ function agentFigure(agent, runs, log) {
     const init = repo.trace(['init', '--yes', `--${hookName}`]);
     if (init.code !== 0) throw new Error(`trace init --${hookName} failed: ${init.stderr}`);
     const path = 'src/module.ts';
-    let text = Array.from({ length: 200 }, (_, i) => `export const v${i} = ${i};`).join('\n') + '\n';
-    repo.write(path, text);
-    const simulated = agent.simulate({ dir: repo.dir, env: repo.env }, { sessionId: `bench-${hookName}-0001` });
+    const lines = Array.from({ length: 200 }, (_, i) => lineOf(i));
+    repo.write(path, `${lines.join('\n')}\n`);
+
+    // Record: the simulator's session start, prompt and `runs` edits, each edit's calls apart.
+    const recordDir = join(repo.base, 'record');
+    const recordEnv = { ...repo.env, PATH: `${recordingTrace(recordDir)}:${repo.env.PATH}` };
+    const simulated = agent.simulate({ dir: repo.dir, env: recordEnv }, { sessionId: `bench-${hookName}-0001` });
     simulated.start();
     simulated.prompt('bench');
+    const setup = recordedCalls(recordDir);
     const edits = [];
-    const baselines = [];
     for (let run = 0; run < runs; run++) {
-      const before = `export const v${run % 200} = ${run % 200};`;
-      const after = `export const v${run % 200} = ${run % 200}; // edited ${run}`;
-      const edit = () => {
-        const started = performance.now();
-        simulated.edit(path, before, after);
-        edits.push(performance.now() - started);
-        text = text.replace(before, after);
-        // Back to the line as it was, outside the timing, so the next run finds it.
-        repo.write(path, text.replace(after, before));
-        text = text.replace(after, before);
+      const at = run % lines.length;
+      const before = [...lines];
+      simulated.edit(path, lines[at], editedLine(at, run));
+      lines[at] = editedLine(at, run);
+      const calls = recordedCalls(recordDir);
+      if (calls.length !== 2) throw new Error(`${agent.hooks.name}: an edit ran ${calls.length} hook commands, expected a pre and a post`);
+      edits.push({ before: `${before.join('\n')}\n`, after: `${lines.join('\n')}\n`, calls });
+    }
+
+    // Replay through bin/trace: the session's start and prompt, then each edit interleaved with bare node.
+    for (const call of setup) repo.trace(call.args, call.input);
+    const hook = [];
+    const node = [];
+    for (const [index, edit] of edits.entries()) {
+      repo.write(path, edit.before);
+      const measure = () => {
+        const pre = repo.trace(edit.calls[0].args, edit.calls[0].input);
+        repo.write(path, edit.after);
+        const post = repo.trace(edit.calls[1].args, edit.calls[1].input);
+        if (pre.code !== 0 || post.code !== 0) throw new Error(`${agent.hooks.name}: hook failed: ${pre.stderr}${post.stderr}`);
+        hook.push((pre.ms + post.ms) / 2);
       };
-      if (run % 2 === 0) {
-        edit();
-        baselines.push(baselinePair(repo));
+      const baseline = () => node.push((bareNode({ cwd: repo.dir, env: repo.env, input: edit.calls[0].input }).ms + bareNode({ cwd: repo.dir, env: repo.env, input: edit.calls[1].input }).ms) / 2);
+      if (index % 2 === 0) {
+        measure();
+        baseline();
       } else {
-        baselines.push(baselinePair(repo));
-        edit();
+        baseline();
+        measure();
       }
     }
-    simulated.end();
-    const perEdit = median(edits);
-    const baseline = median(baselines);
-    const ratio = perEdit / baseline;
-    log(`${agent.hooks.name.padEnd(12)} edit ${formatMs(perEdit)} vs ${formatMs(baseline)} (${formatRatio(ratio)}), n=${runs}`);
+    const captured = capturedEdits(repo, edits.length);
+    const perCall = median(hook);
+    const nodePerCall = median(node);
+    const ratio = perCall / nodePerCall;
+    log(`${agent.hooks.name.padEnd(12)} ${formatMs(perCall)} per hook vs ${formatMs(nodePerCall)} bare node (${formatRatio(ratio)}), n=${edits.length}; ${captured} of ${edits.length} edits in the store`);
     return {
       section: name,
       id: `edit.${agent.hooks.name}`,
-      label: `${agent.displayName} edit hooks, per call vs node -e 0`,
+      label: `${agent.displayName} edit pre/post, per call vs node -e 0`,
       value: Number(ratio.toFixed(3)),
       unit: 'x',
-      result: `${formatRatio(ratio)} (${formatMs(perEdit / 2)} vs ${formatMs(baseline / 2)} per hook, n=${runs})`,
+      result: `${formatRatio(ratio)} (${formatMs(perCall)} vs ${formatMs(nodePerCall)}, n=${edits.length})`,
       target: `<= ${EDIT_TARGET}x`,
       met: ratio <= EDIT_TARGET,
-      details: { runs, perEditMs: perEdit, baselinePairMs: baseline },
+      captured: captured === edits.length,
+      details: { runs: edits.length, perCallMs: perCall, nodePerCallMs: nodePerCall, captured },
     };
   } finally {
     repo.cleanup();
   }
 }
 
+/** How many file changes the store holds for the bench's file: a hook that bails out early is fast. */
+function capturedEdits(repo, expected) {
+  const status = repo.trace(['status', '--json']);
+  if (status.code !== 0) return 0;
+  const sessions = JSON.parse(status.stdout).sessions ?? [];
+  const edits = sessions.reduce((sum, session) => sum + (session.file_edits ?? 0), 0);
+  return Math.min(edits, expected);
+}
+
 export async function run(context) {
   const { AGENTS } = await import(join(PACKAGE_ROOT, 'dist', 'agents', 'index.js'));
-  context.log('each edit: the simulator runs the installed pre and post hook commands (sh -c) around the file write; baseline: sh -c "node -e 0" twice');
+  context.log("each agent's simulator records its pre and post hook payloads; each is replayed through bin/trace, interleaved with bare node -e 0 on the same stdin");
   return AGENTS.map((agent) => agentFigure(agent, context.runs, context.log));
 }

@@ -5,9 +5,10 @@ import { hooks as cursor } from './cursor/hooks.js';
 import { hooks as codex } from './codex/hooks.js';
 import { hooks as gemini } from './gemini/hooks.js';
 import { hooks as copilot } from './copilot/hooks.js';
+import { hooks as opencode } from './opencode/hooks.js';
 import type { AgentHooks } from './types.js';
 
-export const AGENT_HOOKS: readonly AgentHooks[] = [claude, cursor, codex, gemini, copilot];
+export const AGENT_HOOKS: readonly AgentHooks[] = [claude, cursor, codex, gemini, copilot, opencode];
 
 /** The agent of `trace hook <hookName>`. */
 export function hooksByHookName(hookName: string): AgentHooks | undefined {

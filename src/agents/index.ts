@@ -6,9 +6,10 @@ import { agent as cursor } from './cursor/index.js';
 import { agent as codex } from './codex/index.js';
 import { agent as gemini } from './gemini/index.js';
 import { agent as copilot } from './copilot/index.js';
+import { agent as opencode } from './opencode/index.js';
 import type { Agent } from './types.js';
 
-export const AGENTS: readonly Agent[] = [claude, cursor, codex, gemini, copilot];
+export const AGENTS: readonly Agent[] = [claude, cursor, codex, gemini, copilot, opencode];
 
 /** The agent a session was recorded by (its Chainloop name). */
 export function agentByName(name: string): Agent | undefined {

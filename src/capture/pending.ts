@@ -5,6 +5,7 @@
 // small write instead of loading SQLite and hashing, while nothing it saw can be lost.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stableHash } from '../agents/payload.js';
 import type { Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
 import { checkContent, type Snapshot } from './snapshot.js';
@@ -38,21 +39,9 @@ function pendingDir(repo: Repo): string {
   return join(repo.stateDir, 'pending');
 }
 
-/**
- * A short name for one tool call, the same in its pre and post hooks. A plain 64-bit string hash
- * rather than node:crypto, which would cost a hook ~3 ms to load.
- */
+/** A short name for one tool call, the same in its pre and post hooks. */
 export function callKey(sessionId: string, toolUseId: string): string {
-  const key = `${sessionId}\0${toolUseId}`;
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    high = Math.imul(high ^ code, 0x01000193);
-    low = Math.imul(low ^ code, 0x5bd1e995);
-  }
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-  return `${hex(high)}${hex(low)}`;
+  return stableHash(`${sessionId}\0${toolUseId}`);
 }
 
 /** The record of one call, or of one of its files for a file tool (a patch can write several). */

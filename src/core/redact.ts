@@ -328,9 +328,10 @@ export function isHighEntropySecret(token: string): boolean {
 
 /**
  * Ids with a known prefix: Anthropic's tool-use, message, request and file ids, OpenAI's call and
- * response ids. They make a session readable and authorise nothing.
+ * response ids, OpenCode's session and part ids (`ses_30bfbb6f4ffeJ2960akRy1tOR3`). They make a
+ * session readable and authorise nothing.
  */
-const STRUCTURAL_ID = /^(?:toolu|srvtoolu|msg|msgbatch|req|file|call|resp|chatcmpl|run|thread|asst|step)_[A-Za-z0-9]+$|^chatcmpl-[A-Za-z0-9]+$/;
+const STRUCTURAL_ID = /^(?:toolu|srvtoolu|msg|msgbatch|req|file|call|resp|chatcmpl|run|thread|asst|step|ses|prt)_[A-Za-z0-9]+$|^chatcmpl-[A-Za-z0-9]+$/;
 /** Known hash formats: SRI / npm integrity (`sha512-…`). */
 const HASH_PREFIX = /^(?:sha1|sha224|sha256|sha384|sha512|md5)-/i;
 /** What stands right before a hash or an encoded payload: Go sums (`h1:`), digests, data URLs. */

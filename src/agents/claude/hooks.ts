@@ -2,6 +2,7 @@
 // on every tool call and must stay near Node's start-up time.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
+import { isRecord, optionalString, sessionIdOf } from '../payload.js';
 
 /** The events of `trace hook claude <event>`, as hooks/claude/settings.json names Claude Code's events. */
 const EVENTS: readonly string[] = ['session-start', 'session-end', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] satisfies CaptureEventName[];
@@ -11,22 +12,6 @@ const HOOK_EVENT_NAMES: readonly string[] = ['SessionStart', 'SessionEnd', 'User
 
 const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
 const SHELL_TOOLS = ['Bash'];
-
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Record<string, unknown>, key: string, problems: string[]): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${key}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
 
 /** Validates a Claude Code payload for `event`; reports every problem at once as `field: message`. */
 function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResult {
@@ -38,9 +23,7 @@ function parseClaudePayload(name: CaptureEventName, payload: unknown): ParseResu
   const eventName = payload.hook_event_name;
   if (typeof eventName === 'string' && !HOOK_EVENT_NAMES.includes(eventName)) return { ok: false, ignored: true, problems: [`payload of another agent's ${eventName} event`] };
   const problems: string[] = [];
-  const sessionId = payload.session_id;
-  if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
-  else if (!SESSION_ID.test(sessionId)) problems.push('session_id: not a plain identifier (letters, digits, . _ : -)');
+  const sessionId = sessionIdOf(payload.session_id, 'session_id', problems);
   const event: CaptureEvent = {
     name,
     sessionId: typeof sessionId === 'string' ? sessionId : '',

@@ -8,6 +8,7 @@
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import type { Declaration } from '../../core/types.js';
 import { parsePatch, patchPaths, reverseApply, roleOf } from './patch.js';
+import { isRecord, optionalString, sessionIdOf } from '../payload.js';
 
 /** `trace hook codex <event>` as the installed config passes it → the capture event it becomes. */
 const EVENTS: Readonly<Record<string, CaptureEventName>> = {
@@ -22,22 +23,6 @@ const EVENTS: Readonly<Record<string, CaptureEventName>> = {
 export const PATCH_TOOLS = ['apply_patch', 'functions.apply_patch'] as const;
 /** The shell tool: `Bash` in hooks since 0.13x; the model-side names older builds and git-ai saw. */
 export const SHELL_TOOLS = ['Bash', 'exec_command', 'functions.exec_command', 'shell', 'shell_command', 'local_shell'] as const;
-
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Record<string, unknown>, key: string, problems: string[]): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${key}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
 
 const isPatchTool = (name: string): boolean => (PATCH_TOOLS as readonly string[]).includes(name);
 const isShellTool = (name: string): boolean => (SHELL_TOOLS as readonly string[]).includes(name);
@@ -112,9 +97,7 @@ function parse(event: string, payload: unknown): ParseResult {
     if (toolKind(payload.tool_name) === undefined) return { ok: true, events: [] };
   }
   const problems: string[] = [];
-  const sessionId = payload.session_id;
-  if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
-  else if (!SESSION_ID.test(sessionId)) problems.push('session_id: not a plain identifier (letters, digits, . _ : -)');
+  const sessionId = sessionIdOf(payload.session_id, 'session_id', problems);
   const captured: CaptureEvent = {
     name,
     sessionId: typeof sessionId === 'string' ? sessionId : '',

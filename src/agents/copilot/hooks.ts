@@ -7,6 +7,7 @@
 // - only agentStop names the session's record (`transcriptPath`, its events.jsonl); no payload names a model.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
+import { isRecord, type Json, optionalString, sessionIdOf, stableHash } from '../payload.js';
 
 /** The second argument of `trace hook copilot <event>` (as installed) → trace's event; `agent-stop`/`error-occurred` are Copilot's own. */
 const EVENTS: Record<string, CaptureEventName | 'agent-stop' | 'error-occurred'> = {
@@ -33,24 +34,6 @@ const EVENTS: Record<string, CaptureEventName | 'agent-stop' | 'error-occurred'>
 export const FILE_TOOLS: readonly string[] = ['create', 'edit'];
 export const SHELL_TOOLS: readonly string[] = ['bash', 'powershell'];
 
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Json, key: string, problems: string[], at = key): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${at}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
-
 /** JSON with object keys sorted, so the same arguments give the same text whichever way they were written. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -69,16 +52,7 @@ function canonicalJson(value: unknown): string {
  * hook ~3 ms to load). Two calls with the same name and arguments in one session get the same id.
  */
 export function pairKey(toolName: string, args: Json): string {
-  const key = `${toolName}\0${canonicalJson(args)}`;
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    high = Math.imul(high ^ code, 0x01000193);
-    low = Math.imul(low ^ code, 0x5bd1e995);
-  }
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-  return `copilot-${toolName}-${hex(high)}${hex(low)}`;
+  return `copilot-${toolName}-${stableHash(`${toolName}\0${canonicalJson(args)}`)}`;
 }
 
 /** A tool's arguments: an object (postToolUse) or a JSON string of one (preToolUse's `toolCalls[].args`). */
@@ -133,9 +107,7 @@ function parse(eventArg: string, payload: unknown): ParseResult {
   const foreign = foreignFormat(payload);
   if (foreign !== undefined) return { ok: false, ignored: true, problems: [foreign] };
   const problems: string[] = [];
-  const sessionId = payload.sessionId;
-  if (typeof sessionId !== 'string') problems.push('sessionId: expected a string');
-  else if (!SESSION_ID.test(sessionId)) problems.push('sessionId: not a plain identifier (letters, digits, . _ : -)');
+  const sessionId = sessionIdOf(payload.sessionId, 'sessionId', problems);
   const cwd = optionalString(payload, 'cwd', problems);
   const base: CaptureEvent = {
     name: 'session-start',

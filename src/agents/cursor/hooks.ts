@@ -10,6 +10,7 @@
 //   `afterFileEdit` has neither, nor a pre event.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
+import { isRecord, optionalCount, optionalString, sessionIdOf } from '../payload.js';
 
 /**
  * The events of `trace hook cursor <event>`: Cursor's own event names in kebab case, as
@@ -52,32 +53,6 @@ export const SHELL_TOOLS = ['Shell'] as const;
 const PATH_KEYS = ['file_path', 'path', 'filePath', 'target_notebook'] as const;
 /** The name trace records for an `afterFileEdit` event, which is not a tool call of its own. */
 export const AFTER_FILE_EDIT = 'afterFileEdit';
-
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Record<string, unknown>, key: string, problems: string[]): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${key}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
-
-function optionalCount(payload: Record<string, unknown>, key: string, problems: string[]): number | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    problems.push(`${key}: expected a non-negative number`);
-    return undefined;
-  }
-  return Math.floor(value);
-}
 
 /** The concrete model: `model_id` unless it is Cursor's "default" (Auto), else `model` unless "default". */
 export function concreteModel(payload: Record<string, unknown>): string | undefined {
@@ -141,10 +116,7 @@ function parse(event: string, payload: unknown): ParseResult {
     if (!(FILE_TOOLS as readonly string[]).includes(toolName) && !(SHELL_TOOLS as readonly string[]).includes(toolName)) return { ok: true, events: [] };
   }
 
-  const rawSession = payload.conversation_id ?? payload.session_id;
-  if (typeof rawSession !== 'string') problems.push('conversation_id: expected a string');
-  else if (!SESSION_ID.test(rawSession)) problems.push('conversation_id: not a plain identifier (letters, digits, . _ : -)');
-  const sessionId = typeof rawSession === 'string' ? rawSession : '';
+  const sessionId = sessionIdOf(payload.conversation_id ?? payload.session_id, 'conversation_id', problems);
   const roots = Array.isArray(payload.workspace_roots) ? payload.workspace_roots.filter((root): root is string => typeof root === 'string' && root !== '').map(normalizePath) : [];
   if (payload.workspace_roots !== undefined && !Array.isArray(payload.workspace_roots)) problems.push('workspace_roots: expected an array of paths');
   const payloadCwd = optionalString(payload, 'cwd', problems);

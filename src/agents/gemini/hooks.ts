@@ -12,6 +12,7 @@
 //   `returnDisplay` is a FileDiff `{originalContent, newContent, isNewFile}`: the before-content.
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
+import { isRecord, type Json, optionalString, sessionIdOf, stableHash } from '../payload.js';
 
 /** `trace hook gemini <event>`: the installed config passes Gemini's event names in kebab case. */
 export const GEMINI_EVENTS = {
@@ -34,24 +35,6 @@ export const SHELL_TOOLS = ['run_shell_command'] as const;
 /** Event names of the agents whose payloads could reach these hooks relayed (Claude-format hooks). */
 const FOREIGN_EVENTS = new Set(['PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'UserPromptSubmit', 'Stop', 'SubagentStop', 'PreCompact', 'preToolUse', 'postToolUse', 'sessionStart', 'sessionEnd', 'beforeSubmitPrompt', 'stop']);
 
-const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(payload: Json, key: string, problems: string[]): string | undefined {
-  const value = payload[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    problems.push(`${key}: expected a string`);
-    return undefined;
-  }
-  return value;
-}
-
 const kebab = new Map<string, string>(Object.entries(GEMINI_EVENTS));
 const known = new Set<string>(Object.values(GEMINI_EVENTS));
 
@@ -64,21 +47,6 @@ const CAPTURED: Partial<Record<string, CaptureEventName>> = {
   'after-tool': 'post-tool-use',
 };
 
-/**
- * A stable 64-bit hash (hex) of a call's identifying text: the same in BeforeTool and AfterTool.
- * Not node:crypto, which costs a hook ~3 ms to load.
- */
-function callHash(text: string): string {
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    high = Math.imul(high ^ code, 0x01000193);
-    low = Math.imul(low ^ code, 0x5bd1e995);
-  }
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-  return `${hex(high)}${hex(low)}`;
-}
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
@@ -88,7 +56,7 @@ export function geminiCallId(toolName: string, input: Json): string {
   if (toolName === 'write_file') identity = `${text(input.file_path)}\0${text(input.ai_proposed_content ?? input.content)}`;
   else if (toolName === 'replace') identity = `${text(input.file_path)}\0${text(input.ai_proposed_content ?? input.new_string)}`;
   else identity = `${text(input.command)}\0${text(input.dir_path ?? input.directory)}\0${text(input.description)}`;
-  return `gemini-${toolName}-${callHash(identity)}`;
+  return `gemini-${toolName}-${stableHash(identity)}`;
 }
 
 function toolError(response: unknown): string | undefined {
@@ -131,9 +99,7 @@ export function parseGeminiPayload(event: string, payload: unknown): ParseResult
   if (captured === undefined) return { ok: true, events: [] };
 
   const problems: string[] = [];
-  const sessionId = payload.session_id;
-  if (typeof sessionId !== 'string') problems.push('session_id: expected a string');
-  else if (!SESSION_ID.test(sessionId)) problems.push('session_id: not a plain identifier (letters, digits, . _ : -)');
+  const sessionId = sessionIdOf(payload.session_id, 'session_id', problems);
   const transcriptPath = optionalString(payload, 'transcript_path', problems);
   const captureEvent: CaptureEvent = {
     name: captured,

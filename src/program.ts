@@ -144,6 +144,18 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('why <target>')
+    .description('who wrote <file>:<line>[-<line>]: the commit, and for AI lines the session, prompt, tool call and model')
+    .option('--rev <rev>', 'the revision to read the lines at', 'HEAD')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { rev: string; json?: boolean }, args: string[]) => {
+        const { why } = await import('./commands/why.js');
+        return why({ cwd: process.cwd(), target: args[0]!, rev: options.rev, style: (await terminal()).style });
+      }),
+    );
+
+  program
     .command('attest [range]')
     .description('attest commits by hand: sign and upload what pre-push would (default: commits not on the remote yet)')
     .option('--dry-run', 'print the in-toto statement without signing or uploading')

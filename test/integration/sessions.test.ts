@@ -272,3 +272,26 @@ describe('trace sessions show', () => {
     expect(thread.stderr).toContain('has 2 thread(s)');
   });
 });
+
+describe('trace why', () => {
+  it('names the session, thread prompt, tool call and model of AI lines, and the commit and author of human ones', () => {
+    const ai = json<{ lines: { line: number; attribution: string; commit: string; session: { id: string; agent: string } | null; thread: { idx: number; prompt: string } | null; tool_call: { tool: string } | null; source: string }[] }>(['why', 'src/a.ts:1-2']);
+    expect(ai.lines.map((l) => [l.line, l.attribution, l.commit, l.session?.id, l.session?.agent, l.thread?.prompt, l.tool_call?.tool, l.source])).toEqual([
+      [1, 'ai', commit, A, 'claude-code', 'pull entire/sessions automatically on resume', 'Write', 'local'],
+      [2, 'ai', commit, A, 'claude-code', 'pull entire/sessions automatically on resume', 'Write', 'local'],
+    ]);
+    const text = repo.trace(['why', 'src/a.ts:1-2']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('lines 1-2: AI, claude-code');
+    expect(text.stdout).toContain(`session ${A}`);
+    expect(text.stdout).toContain('thread 1');
+    expect(text.stdout).toContain('tool call Write');
+    const human = repo.trace(['why', 'README.md:1']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/line 1: human, in commit [0-9a-f]{12} by /);
+    for (const bad of ['src/a.ts', 'src/a.ts:0', 'src/a.ts:3-1', 'src/a.ts:99']) {
+      const result = repo.trace(['why', bad]);
+      expect(result.code, bad).toBe(2);
+    }
+  });
+});

@@ -207,6 +207,23 @@ export function buildProgram(): Command {
       .addOption(jsonOption());
   listOptions(sessions).action(listAction);
   listOptions(sessions.command('list', { isDefault: false }).description('list sessions, newest activity first (the default)')).action(listAction);
+  filterOptions(sessions.command('stats').description('totals of a period (default the last 7 days) with the change against the period before, and a breakdown'))
+    .option('--by <what>', 'a breakdown by day, week, agent, model or author')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: Record<string, unknown>) => {
+        const { sessionsStats } = await import('./commands/sessions-stats.js');
+        return sessionsStats({ ...(options as object), cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
+      }),
+    );
+  filterOptions(sessions.command('export').description('every matching session, one per line, redacted as the attestation is (stdout)'))
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .action(
+      run(async (options: Record<string, unknown>) => {
+        const { sessionsExport } = await import('./commands/sessions-export.js');
+        return sessionsExport({ ...(options as object), cwd: process.cwd(), now: new Date(), write: (chunk) => io.stdout(chunk) });
+      }),
+    );
   sessions
     .command('show <id>')
     .description('one session (id or unique prefix): header, then each thread: prompt, model responses, tool calls')

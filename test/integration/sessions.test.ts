@@ -295,3 +295,50 @@ describe('trace why', () => {
     }
   });
 });
+
+describe('trace sessions stats and export', () => {
+  it('gives the period’s figures with the change against the period before, and a breakdown', () => {
+    const page = json<Page>(['sessions']);
+    const oldest = page.sessions.map((s) => s.last_active_at).sort();
+    // Current period: the six quick sessions; the one before it (as long) holds A and B.
+    const since = oldest[2]!;
+    const until = new Date(Date.now() + 60_000).toISOString();
+    type Stats = { current: { sessions: number; tool_calls: number; tool_errors: number; ai_lines_added: number; token_usage: { output: number } }; previous: { sessions: number; tool_errors: number; ai_lines_added: number; token_usage: { output: number } }; change: Record<string, number | null>; breakdown: { key: string; sessions: number }[] };
+    const stats = json<Stats>(['sessions', 'stats', '--since', since, '--until', until, '--by', 'model']);
+    expect(stats.current.sessions).toBe(6);
+    expect(stats.previous.sessions).toBe(2);
+    expect(stats.change.sessions).toBe(2);
+    expect(stats.previous.tool_errors).toBe(1);
+    expect(stats.previous.ai_lines_added).toBe(2);
+    const a = page.sessions.find((s) => s.id === A)!;
+    const b = page.sessions.find((s) => s.id === B)!;
+    expect(stats.previous.token_usage.output).toBe(a.token_usage.output + b.token_usage.output);
+    expect(stats.breakdown.length).toBe(0); // the quick sessions have no model
+    const byModel = json<Stats>(['sessions', 'stats', '--since', '2020-01-01', '--by', 'model']);
+    expect(byModel.breakdown.map((r) => [r.key, r.sessions])).toEqual(expect.arrayContaining([['claude-sonnet-4-5', 1], ['claude-opus-4-5-20251101', 1]]));
+    const text = repo.trace(['sessions', 'stats', '--since', since, '--until', until]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/sessions\s+6\s+\+200%/);
+    expect(repo.trace(['sessions', 'stats', '--by', 'planet']).code).toBe(2);
+  });
+
+  it('exports JSON Lines and CSV, redacting prompts and neutralising formulas', () => {
+    const secret = ['sk', '-', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0'].join('');
+    new FakeClaude(repo, { sessionId: QUICK[0]! }).prompt(`=HYPERLINK("http://evil") use ${secret}`);
+    const jsonl = repo.trace(['sessions', 'export', '--format', 'jsonl']);
+    expect(jsonl.code).toBe(0);
+    const rows = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as Row);
+    expect(rows).toHaveLength(8);
+    expect(rows[0]!.id).toBe(QUICK[0]);
+    expect(rows[0]!.last_prompt).not.toContain(secret);
+    expect(rows[0]!.last_prompt).toContain('[REDACTED');
+    const csv = repo.trace(['sessions', 'export', '--format', 'csv', '--agent', 'claude-code']);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^id,agent,agent_version,models,/);
+    expect(lines).toHaveLength(9);
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"") use [REDACTED`);
+    expect(csv.stdout).not.toContain(secret);
+    expect(repo.trace(['sessions', 'export', '--format', 'xml']).code).toBe(2);
+  });
+});

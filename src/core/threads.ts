@@ -240,3 +240,35 @@ export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookTool
   }
   return threads;
 }
+
+/** One thread's figures as the attestation carries them (`usage.by_thread`): a few numbers, nothing to redact. */
+export interface ThreadUsage {
+  idx: number;
+  prompt_at: string | null;
+  models: string[];
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+  estimated_cost_usd?: number;
+  /** Some of its usage is of a model without a price. */
+  unpriced?: true;
+  tool_calls: number;
+  tool_errors: number;
+}
+
+export function threadUsage(threads: readonly ThreadJson[]): ThreadUsage[] {
+  return threads.map((t) => ({
+    idx: t.idx,
+    prompt_at: t.prompt_at,
+    models: [...t.models],
+    input_tokens: t.token_usage.input,
+    output_tokens: t.token_usage.output,
+    cache_read_input_tokens: t.token_usage.cache_read,
+    cache_creation_input_tokens: t.token_usage.cache_write,
+    ...(t.cost.usd === null ? {} : { estimated_cost_usd: t.cost.usd }),
+    ...(t.cost.unpriced ? { unpriced: true as const } : {}),
+    tool_calls: t.tool_calls.total,
+    tool_errors: t.tool_calls.errors,
+  }));
+}

@@ -4,7 +4,7 @@
 import { createTwoFilesPatch, diffLines } from 'diff';
 import type { Agent } from '../agents/types.js';
 import { buildThreads, type HookToolCall, type StepFile, type ThreadJson } from '../core/threads.js';
-import type { Store } from '../store.js';
+import type { Store, ToolCallRecord } from '../store.js';
 import { readRecords } from './refresh.js';
 import { summaryRow, type SessionRow } from './query.js';
 
@@ -49,8 +49,10 @@ export function fileDiff(store: Store, file: StepFile): string | null {
   return createTwoFilesPatch(file.before === null ? '/dev/null' : `a/${file.path}`, file.after === null ? '/dev/null' : `b/${file.path}`, before, after, undefined, undefined, { context: 3 });
 }
 
-function hookCalls(store: Store, sessionId: string): HookToolCall[] {
+/** The hooks' calls of a session; `withFiles: false` skips the file changes (and their diffs). */
+export function hookCalls(store: Store, sessionId: string, options: { withFiles?: boolean } = {}): HookToolCall[] {
   const calls = store.toolCalls(sessionId);
+  if (options.withFiles === false) return calls.map((call) => toHookCall(call, []));
   const changes = store.db
     .prepare(
       `SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
@@ -72,25 +74,17 @@ function hookCalls(store: Store, sessionId: string): HookToolCall[] {
     list.push({ path: change.path, lines_added: added, lines_removed: removed, before: change.before_state === 'content' ? change.before_oid : null, after: change.after_state === 'content' ? change.after_oid : null });
     byCall.set(change.tool_call_id, list);
   }
-  return calls.map((call) => {
-    let input: unknown = null;
-    try {
-      input = call.input_json === null ? null : JSON.parse(call.input_json);
-    } catch {
-      input = call.input_json;
-    }
-    return {
-      toolUseId: call.tool_use_id,
-      agentId: call.agent_id,
-      tool: call.tool_name,
-      input,
-      startedAt: call.started_at,
-      endedAt: call.ended_at,
-      status: call.status,
-      error: call.error,
-      files: byCall.get(call.id) ?? [],
-    };
-  });
+  return calls.map((call) => toHookCall(call, byCall.get(call.id) ?? []));
+}
+
+function toHookCall(call: ToolCallRecord, files: StepFile[]): HookToolCall {
+  let input: unknown = null;
+  try {
+    input = call.input_json === null ? null : JSON.parse(call.input_json);
+  } catch {
+    input = call.input_json;
+  }
+  return { toolUseId: call.tool_use_id, agentId: call.agent_id, tool: call.tool_name, input, startedAt: call.started_at, endedAt: call.ended_at, status: call.status, error: call.error, files };
 }
 
 export async function sessionDetail(store: Store, id: string, agent: Agent | undefined): Promise<SessionDetail> {

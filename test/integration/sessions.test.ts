@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionShowSchema, sessionsListSchema } from '../../src/sessions/schema.js';
+import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, tempDir, type TestRepo } from '../support/repo.js';
 
@@ -340,5 +341,27 @@ describe('trace sessions stats and export', () => {
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"") use [REDACTED`);
     expect(csv.stdout).not.toContain(secret);
     expect(repo.trace(['sessions', 'export', '--format', 'xml']).code).toBe(2);
+  });
+});
+
+describe('per-turn usage in the attestation, and why in a fresh clone', () => {
+  it('pushes usage.by_thread equal to show’s threads, and answers why from the notes in a fresh clone', () => {
+    const push = repo.git(['push', 'origin', 'main']);
+    expect(push.stderr).toContain('trace: attested');
+    const statement = decodeStatement(remoteNoteLines(repo, commit)[0]!);
+    const session = statement.predicate.sessions.find((s) => (s as unknown as { session: { id: string } }).session.id === A) as unknown as { usage: { by_thread: { idx: number; input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; tool_calls: number }[] } };
+    const show = json<Show>(['sessions', 'show', A]);
+    expect(session.usage.by_thread.map((t) => [t.idx, t.input_tokens, t.cache_read_input_tokens, t.cache_creation_input_tokens, t.output_tokens])).toEqual(
+      show.threads.map((t) => [t.idx, t.token_usage.input, t.token_usage.cache_read, t.token_usage.cache_write, t.token_usage.output]),
+    );
+    expect(session.usage.by_thread).toHaveLength(4);
+
+    const clone = join(tempDir('trace-sessions-clone-'), 'clone');
+    repo.git(['clone', '-q', repo.remote, clone]);
+    repo.git(['fetch', '-q', 'origin', 'refs/notes/chainloop-trace:refs/notes/chainloop-trace'], { cwd: clone });
+    const why = repo.trace(['why', 'src/a.ts:1', '--json'], { cwd: clone });
+    expect(why.code, why.stderr).toBe(0);
+    const line = (JSON.parse(why.stdout) as { lines: { attribution: string; source: string; session: { id: string; agent: string } | null }[] }).lines[0]!;
+    expect(line).toMatchObject({ attribution: 'ai', source: 'attestation', session: { id: A, agent: 'claude-code' } });
   });
 });

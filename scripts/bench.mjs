@@ -13,6 +13,7 @@ const SECTIONS = {
   push: () => import('./bench/push.mjs'),
   verify: () => import('./bench/verify.mjs'),
   agents: () => import('./bench/agents.mjs'),
+  sessions: () => import('./bench/sessions.mjs'),
 };
 
 const MIN_RUNS = 21;

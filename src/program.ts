@@ -57,7 +57,7 @@ const jsonOption = () => new Option('--json', 'print the result as JSON on stdou
 const USAGE_ERRORS = new Set<TraceErrorCode>(['BAD_ARGUMENT', 'BAD_CONFIG', 'NOT_A_REPOSITORY', 'NOT_INITIALISED', 'UNSUPPORTED']);
 
 /** Commands that set up trace's local part first in a clone of a traced repository (auto-setup). */
-const AUTO_INIT_COMMANDS = new Set(['status', 'show', 'blame', 'attest', 'fetch', 'sessions', 'list', 'why']);
+const AUTO_INIT_COMMANDS = new Set(['status', 'show', 'blame', 'attest', 'fetch']);
 
 export function buildProgram(): Command {
   const program = new Command('trace')
@@ -363,7 +363,7 @@ export function buildProgram(): Command {
 
   // In a clone of a traced repository, the first trace command sets up the local part.
   program.hook('preAction', async (_program, action) => {
-    if (!AUTO_INIT_COMMANDS.has(action.name())) return;
+    if (!AUTO_INIT_COMMANDS.has(action.name()) || action.parent?.name() === 'sessions') return;
     try {
       await import('./context.js').then(async (context) => context.openRepoSettingUp(process.cwd()));
     } catch {

@@ -145,6 +145,17 @@ CREATE TABLE IF NOT EXISTS session_summaries (
 CREATE INDEX IF NOT EXISTS session_summaries_recent ON session_summaries (last_active_at DESC, session_id DESC);
 CREATE INDEX IF NOT EXISTS session_summaries_agent ON session_summaries (agent, last_active_at DESC, session_id DESC);
 CREATE INDEX IF NOT EXISTS session_summaries_dirty ON session_summaries (dirty) WHERE dirty > 0;
+CREATE INDEX IF NOT EXISTS session_summaries_author ON session_summaries (author_email, last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_branch ON session_summaries (branch, last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_errors ON session_summaries (last_active_at DESC, session_id DESC) WHERE tool_errors > 0;
+CREATE INDEX IF NOT EXISTS session_summaries_unpriced ON session_summaries (last_active_at DESC, session_id DESC) WHERE unpriced = 1;
+CREATE INDEX IF NOT EXISTS session_summaries_commits ON session_summaries (last_active_at DESC, session_id DESC) WHERE commits > 0;
+CREATE TABLE IF NOT EXISTS session_models (
+  session_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  PRIMARY KEY (session_id, model)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_models_model ON session_models (model, session_id);
 CREATE INDEX IF NOT EXISTS prompts_session ON prompts (session_id, id);
 CREATE TABLE IF NOT EXISTS session_commits (
   session_id TEXT NOT NULL,

@@ -177,7 +177,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
         warnings: [...read.warnings, ...interruptedWarnings(input.store, id)],
         // Per-turn usage travels in the attestation, so another clone sees it after the transcript is gone.
-        ...(read.steps ? { threads: threadUsage(buildThreads({ prompts: input.store.prompts(id), toolCalls: hookCalls(input.store, id, { withFiles: false }), agentSteps: read.steps })) } : {}),
+        ...(read.steps ? { threads: threadUsage(buildThreads({ prompts: input.store.prompts(id), toolCalls: await hookCalls(input.store, id, { withFiles: false }), agentSteps: read.steps })) } : {}),
         ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, read) } : {}),
       }),
     );

@@ -1,14 +1,15 @@
 // `trace sessions [list]` and `trace sessions show`: every agent session recorded here, newest activity
 // first, and one session as threads of prompts, model responses and tool calls.
+import { AGENT_HOOKS } from '../agents/hooks.js';
 import type { Agent } from '../agents/types.js';
 import { openCaptureStore } from '../capture/open.js';
-import { openRepo, requireInitialised } from '../context.js';
+import { requireInitialised } from '../context.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
 import { gitRaw } from '../git.js';
 import type { Outcome } from '../program.js';
-import type { Repo } from '../repo.js';
-import { fileDiff, sessionDetail, type SessionDetail } from '../sessions/detail.js';
+import { findRepo, type Repo } from '../repo.js';
+import type { SessionDetail } from '../sessions/detail.js';
 import { filterArgs, parseFilters, type FilterFlags } from '../sessions/filters.js';
 import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
 import { refreshSummaries, type Identity } from '../sessions/refresh.js';
@@ -35,16 +36,19 @@ export async function gitIdentity(root: string): Promise<Identity> {
 }
 
 /** The store with its summary rows brought up to date (see sessions/refresh.ts), for a sessions command. */
-export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Agent | undefined; names: string[] } }> {
-  const repo = await openRepo(cwd);
+export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: string[] } }> {
+  // Found without running git: a page of sessions must cost little more than starting node.
+  const repo = findRepo(cwd);
+  if (!repo) throw new TraceError('NOT_A_REPOSITORY', `${cwd} is not inside a git work tree`, { hint: 'run trace inside your repository' });
   requireInitialised(repo);
   const store = openCaptureStore(repo);
+  // The agents' cold side (install code, parsers) is loaded only when records must be read.
+  const byName = async (name: string) => (await import('../agents/index.js')).agentByName(name);
   try {
-    const { AGENTS, agentByName } = await import('../agents/index.js');
     const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
     const me = dirty ? await gitIdentity(repo.root) : { name: null, email: null };
-    if (dirty) await refreshSummaries(store, { agentByName, author: me, now });
-    return { repo, store, me, agents: { byName: agentByName, names: AGENTS.map((a) => a.hooks.name) } };
+    if (dirty) await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: me, now });
+    return { repo, store, me, agents: { byName, names: AGENT_HOOKS.map((hooks) => hooks.name) } };
   } catch (error) {
     store.close();
     throw error;
@@ -183,7 +187,8 @@ export async function sessionsShow(options: SessionsShowOptions): Promise<Outcom
   const { store, agents } = await openSessions(options.cwd, options.now);
   try {
     const id = resolveSessionId(store, options.id);
-    const detail: SessionShow = await sessionDetail(store, id, agents.byName(store.session(id)?.agent ?? ''));
+    const { fileDiff, sessionDetail } = await import('../sessions/detail.js');
+    const detail: SessionShow = await sessionDetail(store, id, agents.byName);
     if (options.thread !== undefined) {
       const n = parseCount('thread', options.thread, 1, Number.MAX_SAFE_INTEGER, '2');
       const thread = detail.threads.find((t) => t.idx === n);
@@ -194,7 +199,7 @@ export async function sessionsShow(options: SessionsShowOptions): Promise<Outcom
       detail.diffs = {};
       for (const step of detail.threads.flatMap((t) => t.steps)) {
         if (step.kind !== 'tool_call') continue;
-        for (const file of step.files) detail.diffs[`${step.tool_use_id}:${file.path}`] = fileDiff(store, file);
+        for (const file of step.files) detail.diffs[`${step.tool_use_id}:${file.path}`] = await fileDiff(store, file);
       }
     }
     if (!options.full) {

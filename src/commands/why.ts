@@ -132,7 +132,7 @@ export async function why(options: WhyOptions): Promise<Outcome> {
         let byCall = models.get(session.id);
         if (!byCall) {
           byCall = new Map();
-          const read = await readRecords(store, session, agentByName(session.agent));
+          const read = await readRecords(store, session, agentByName);
           let model: string | undefined;
           for (const step of read.steps ?? []) {
             if (step.kind === 'assistant') model = step.model;

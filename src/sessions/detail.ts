@@ -1,7 +1,6 @@
 // One session in full for `trace sessions show`: its summary row, its threads (core/threads.ts) built
 // from the hooks' prompts and calls and the agent's records (cached, see refresh.ts), its commits,
 // subagents and warnings. Diffs of edits are built from the blobs the capture store holds.
-import { createTwoFilesPatch, diffLines } from 'diff';
 import type { Agent } from '../agents/types.js';
 import { buildThreads, type HookToolCall, type StepFile, type ThreadJson } from '../core/threads.js';
 import type { Store, ToolCallRecord } from '../store.js';
@@ -31,7 +30,10 @@ function blobText(store: Store, oid: string | null): string | undefined {
   }
 }
 
-function lineCounts(before: string, after: string): { added: number; removed: number } {
+/** The `diff` package, loaded when a session has edits to count or show. */
+type DiffModule = typeof import('diff');
+
+function lineCounts(diffLines: DiffModule['diffLines'], before: string, after: string): { added: number; removed: number } {
   let added = 0;
   let removed = 0;
   for (const change of diffLines(before, after)) {
@@ -42,15 +44,16 @@ function lineCounts(before: string, after: string): { added: number; removed: nu
 }
 
 /** The unified diff of one file change, from the stored contents; null when a side is not held. */
-export function fileDiff(store: Store, file: StepFile): string | null {
+export async function fileDiff(store: Store, file: StepFile): Promise<string | null> {
   const before = blobText(store, file.before);
   const after = blobText(store, file.after);
   if (before === undefined || after === undefined) return null;
+  const { createTwoFilesPatch } = await import('diff');
   return createTwoFilesPatch(file.before === null ? '/dev/null' : `a/${file.path}`, file.after === null ? '/dev/null' : `b/${file.path}`, before, after, undefined, undefined, { context: 3 });
 }
 
 /** The hooks' calls of a session; `withFiles: false` skips the file changes (and their diffs). */
-export function hookCalls(store: Store, sessionId: string, options: { withFiles?: boolean } = {}): HookToolCall[] {
+export async function hookCalls(store: Store, sessionId: string, options: { withFiles?: boolean } = {}): Promise<HookToolCall[]> {
   const calls = store.toolCalls(sessionId);
   if (options.withFiles === false) return calls.map((call) => toHookCall(call, []));
   const changes = store.db
@@ -60,6 +63,7 @@ export function hookCalls(store: Store, sessionId: string, options: { withFiles?
     )
     .all(sessionId) as { tool_call_id: number; path: string; before_state: string; before_oid: string | null; after_state: string; after_oid: string | null }[];
   const byCall = new Map<number, StepFile[]>();
+  const { diffLines } = changes.length > 0 ? await import('diff') : { diffLines: undefined };
   for (const change of changes) {
     const known = (state: string, oid: string | null) => (state === 'content' && oid !== null) || state === 'absent';
     if (change.before_oid === change.after_oid && change.before_state === change.after_state) continue;
@@ -68,7 +72,7 @@ export function hookCalls(store: Store, sessionId: string, options: { withFiles?
     if (known(change.before_state, change.before_oid) && known(change.after_state, change.after_oid)) {
       const before = blobText(store, change.before_state === 'absent' ? null : change.before_oid);
       const after = blobText(store, change.after_state === 'absent' ? null : change.after_oid);
-      if (before !== undefined && after !== undefined) ({ added, removed } = lineCounts(before, after));
+      if (before !== undefined && after !== undefined && diffLines) ({ added, removed } = lineCounts(diffLines, before, after));
     }
     const list = byCall.get(change.tool_call_id) ?? [];
     list.push({ path: change.path, lines_added: added, lines_removed: removed, before: change.before_state === 'content' ? change.before_oid : null, after: change.after_state === 'content' ? change.after_oid : null });
@@ -87,17 +91,17 @@ function toHookCall(call: ToolCallRecord, files: StepFile[]): HookToolCall {
   return { toolUseId: call.tool_use_id, agentId: call.agent_id, tool: call.tool_name, input, startedAt: call.started_at, endedAt: call.ended_at, status: call.status, error: call.error, files };
 }
 
-export async function sessionDetail(store: Store, id: string, agent: Agent | undefined): Promise<SessionDetail> {
+export async function sessionDetail(store: Store, id: string, loadAgent: (name: string) => Promise<Agent | undefined>): Promise<SessionDetail> {
   const session = store.session(id);
   const row = summaryRow(store, id);
   if (!session || !row) throw new Error(`session ${id} is not in the store`);
-  const read = await readRecords(store, session, agent);
+  const read = await readRecords(store, session, loadAgent);
   const prompts = store.prompts(id).map((p) => ({ at: p.at, text: p.text }));
-  const threads = buildThreads({ prompts, toolCalls: hookCalls(store, id), agentSteps: read.steps });
+  const threads = buildThreads({ prompts, toolCalls: await hookCalls(store, id), agentSteps: read.steps });
   const warnings = [...read.warnings, ...(read.summary?.warnings ?? [])];
   if (!read.steps) {
     warnings.push(
-      `${agent?.displayName ?? session.agent}: threads are the prompts and tool calls trace's hooks saw; the agent's records give no per-response steps, so threads carry no model responses, tokens or cost (the session totals come from its records)`,
+      `${session.agent}: threads are the prompts and tool calls trace's hooks saw; the agent's records give no per-response steps, so threads carry no model responses, tokens or cost (the session totals come from its records)`,
     );
   } else {
     const seen = threads.filter((t) => t.prompt !== null).length;

@@ -1,7 +1,6 @@
 // The session list: filters, keyset paging and the row shape, shared by `trace sessions` (list, stats,
 // export) and the servers to come. Every read is one range scan of `session_summaries` in
 // (last_active_at DESC, session_id DESC) order plus filters; nothing is grouped from raw rows.
-import { createHash } from 'node:crypto';
 import { TraceError } from '../errors.js';
 import { costJson, type CostJson, type TokenUsageJson } from '../core/threads.js';
 import type { Store } from '../store.js';
@@ -10,6 +9,8 @@ export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 500;
 /** Counts stop here: "10,000+" (an exact count of a huge store costs a full scan). */
 export const COUNT_CAP = 10_000;
+/** A text search checks every prompt and tool input of each session it counts: its count stops sooner. */
+export const SEARCH_COUNT_CAP = 1_000;
 
 export const HAS_VALUES = ['errors', 'denied', 'unpriced', 'commits'] as const;
 export type HasValue = (typeof HAS_VALUES)[number];
@@ -130,15 +131,19 @@ export function filterSql(filters: SessionFilters): { where: string[]; params: u
     params.push(filters.agent);
   }
   if (filters.model !== undefined) {
-    const prefix = filters.model.endsWith('*');
-    const value = prefix ? `${likeEscape(filters.model.slice(0, -1))}%` : filters.model;
-    const test = prefix ? "m.value LIKE ? ESCAPE '\\'" : 'm.value = ?';
-    where.push(`EXISTS (SELECT 1 FROM json_each(coalesce(s.models_json, json_array(s.hook_model))) m WHERE ${test})`);
-    params.push(value);
+    if (filters.model.endsWith('*')) {
+      const prefix = filters.model.slice(0, -1);
+      where.push("EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model >= ? AND m.model < ? || '\uffff')");
+      params.push(prefix, prefix);
+    } else {
+      where.push('EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model = ?)');
+      params.push(filters.model);
+    }
   }
   if (filters.author !== undefined) {
-    where.push('(s.author_email = ? COLLATE NOCASE OR s.author_name = ?)');
-    params.push(filters.author, filters.author);
+    // One column, so its index serves: an email, else a name.
+    where.push(filters.author.includes('@') ? 's.author_email = ?' : 's.author_name = ?');
+    params.push(filters.author);
   }
   if (filters.branch !== undefined) {
     where.push('s.branch = ?');
@@ -190,7 +195,13 @@ const DENIED_SQL = "(t.error LIKE '%denied%' OR t.error LIKE '%doesn''t want to 
  */
 export function queryKey(query: object): string {
   const canonical = JSON.stringify(Object.entries(query).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
+  // FNV-1a, twice with different seeds: binds a cursor to its query (not a security measure).
+  const fnv = (seed: number) => {
+    let h = seed >>> 0;
+    for (let i = 0; i < canonical.length; i++) h = Math.imul(h ^ canonical.charCodeAt(i), 0x01000193) >>> 0;
+    return h.toString(36);
+  };
+  return `${fnv(0x811c9dc5)}${fnv(0x2b992ddf)}`;
 }
 
 interface Cursor {
@@ -239,7 +250,8 @@ export function listSessions(store: Store, filters: SessionFilters, page: PageRe
     throw new TraceError('BAD_ARGUMENT', '--after and --offset page in two ways: give one of them', { hint: 'e.g. `trace sessions --after <cursor>` or `trace sessions --offset 50`' });
   }
   const { where, params } = filterSql(filters);
-  const count = (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM session_summaries s${whereText(where)} LIMIT ${COUNT_CAP + 1})`).get(...params) as { n: number }).n;
+  const cap = filters.search === undefined ? COUNT_CAP : SEARCH_COUNT_CAP;
+  const count = (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM session_summaries s${whereText(where)} LIMIT ${cap + 1})`).get(...params) as { n: number }).n;
   const pageWhere = [...where];
   const pageParams = [...params];
   let offset = 0;
@@ -253,16 +265,19 @@ export function listSessions(store: Store, filters: SessionFilters, page: PageRe
     offset = page.offset;
     skip = ` OFFSET ${Math.trunc(page.offset)}`;
   }
+  // Few matches: find them by the filter's own index and sort them (the `|| ''` keeps SQLite from walking
+  // the whole recency index looking for them); many: walk the recency index, which stops after a page.
+  const order = count <= cap && where.length > 0 ? "s.last_active_at || '' DESC, s.session_id || '' DESC" : 's.last_active_at DESC, s.session_id DESC';
   const rows = store.db
-    .prepare(`${SELECT}${whereText(pageWhere)} ORDER BY s.last_active_at DESC, s.session_id DESC LIMIT ${page.limit + 1}${skip}`)
+    .prepare(`${SELECT}${whereText(pageWhere)} ORDER BY ${order} LIMIT ${page.limit + 1}${skip}`)
     .all(...pageParams) as SummaryRecord[];
   const hasNext = rows.length > page.limit;
   const sessions = rows.slice(0, page.limit).map(toRow);
   const last = sessions.at(-1);
   return {
     sessions,
-    count: Math.min(count, COUNT_CAP),
-    count_is_capped: count > COUNT_CAP,
+    count: Math.min(count, cap),
+    count_is_capped: count > cap,
     offset,
     has_next_page: hasNext,
     next_cursor: hasNext && last ? encodeCursor({ t: last.last_active_at, id: last.id, f: key, o: offset + sessions.length }) : null,

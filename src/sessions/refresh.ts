@@ -22,8 +22,7 @@ function recordsKey(store: Store, session: SessionRecord): string {
 }
 
 /** The session as its agent's records show it, from the cache when the records have not changed. */
-export async function readRecords(store: Store, session: SessionRecord, agent: Agent | undefined): Promise<CachedRead> {
-  if (!agent) return { summary: null, warnings: [`unknown agent "${session.agent}": its records are not read`] };
+export async function readRecords(store: Store, session: SessionRecord, loadAgent: (name: string) => Agent | undefined | Promise<Agent | undefined>): Promise<CachedRead> {
   let key: string;
   try {
     key = recordsKey(store, session);
@@ -32,6 +31,9 @@ export async function readRecords(store: Store, session: SessionRecord, agent: A
   }
   const cached = store.db.prepare('SELECT key, read_json FROM transcript_cache WHERE session_id = ?').get(session.id) as { key: string; read_json: string } | undefined;
   if (cached?.key === key) return JSON.parse(cached.read_json) as CachedRead;
+  // The agent's code is loaded only on a cache miss.
+  const agent = await loadAgent(session.agent);
+  if (!agent) return { summary: null, warnings: [`unknown agent "${session.agent}": its records are not read`] };
   let read: AgentSessionRead;
   try {
     read = await agent.readSession(session, store);
@@ -52,7 +54,7 @@ export async function refreshSummaries(store: Store, options: { agentByName: (na
   for (const row of rows) {
     const session = store.session(row.session_id);
     if (!session) continue;
-    const read = await readRecords(store, session, options.agentByName(session.agent));
+    const read = await readRecords(store, session, options.agentByName);
     const summary = read.summary;
     const models = summary && summary.modelsUsed.length > 0 ? summary.modelsUsed : session.model ? [session.model] : [];
     const cost = summary?.estimatedCostUsd;
@@ -81,6 +83,9 @@ export async function refreshSummaries(store: Store, options: { agentByName: (na
         authorEmail: options.author.email,
         now: options.now.toISOString(),
       });
+    store.db.prepare('DELETE FROM session_models WHERE session_id = ?').run(row.session_id);
+    const insert = store.db.prepare('INSERT OR IGNORE INTO session_models (session_id, model) VALUES (?, ?)');
+    for (const model of models) insert.run(row.session_id, model);
   }
   return rows.length;
 }

@@ -31,7 +31,7 @@ export const sessionRowSchema = z.object({
 
 export const sessionsListSchema = z.object({
   sessions: z.array(sessionRowSchema),
-  count: z.number().int().describe('Matching sessions, at most 10,000 (see count_is_capped)'),
+  count: z.number().int().describe('Matching sessions, counted up to 10,000 (1,000 with a text search); see count_is_capped'),
   count_is_capped: z.boolean(),
   offset: z.number().int().describe('Position of the first session of this page among all matches'),
   has_next_page: z.boolean(),

@@ -66,7 +66,7 @@ const GROUP_KEY: Record<StatsBy, string> = {
   day: 'substr(s.last_active_at, 1, 10)',
   week: "strftime('%Y-W%W', s.last_active_at)",
   agent: 's.agent',
-  model: 'm.value',
+  model: 'm.model',
   author: "coalesce(s.author_email, s.author_name, '(unknown)')",
 };
 
@@ -101,7 +101,7 @@ export function sessionStats(store: Store, filters: SessionFilters, period: { si
   const previous = run(previousPeriod);
   let breakdown: StatsResult['breakdown'] = [];
   if (by) {
-    const from = by === 'model' ? "session_summaries s, json_each(coalesce(s.models_json, json_array(s.hook_model))) m" : 'session_summaries s';
+    const from = by === 'model' ? 'session_summaries s JOIN session_models m ON m.session_id = s.session_id' : 'session_summaries s';
     const rows = store.db
       .prepare(`SELECT ${GROUP_KEY[by]} AS grp, ${FIGURES_SQL} FROM ${from} WHERE ${[...where, 's.last_active_at >= ?', 's.last_active_at < ?'].join(' AND ')} GROUP BY grp ORDER BY ${by === 'day' || by === 'week' ? 'grp' : 'sessions DESC, grp'}`)
       .all(...params, period.since, period.until) as (FigureRow & { grp: string | null })[];

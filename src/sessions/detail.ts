@@ -1,6 +1,7 @@
 // One session in full for `trace sessions show`: its summary row, its threads (core/threads.ts) built
 // from the hooks' prompts and calls and the agent's records (cached, see refresh.ts), its commits,
 // subagents and warnings. Diffs of edits are built from the blobs the capture store holds.
+import type * as Diff from 'diff';
 import type { Agent } from '../agents/types.js';
 import { buildThreads, type HookToolCall, type StepFile, type ThreadJson } from '../core/threads.js';
 import type { Store, ToolCallRecord } from '../store.js';
@@ -31,7 +32,7 @@ function blobText(store: Store, oid: string | null): string | undefined {
 }
 
 /** The `diff` package, loaded when a session has edits to count or show. */
-type DiffModule = typeof import('diff');
+type DiffModule = typeof Diff;
 
 function lineCounts(diffLines: DiffModule['diffLines'], before: string, after: string): { added: number; removed: number } {
   let added = 0;

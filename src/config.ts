@@ -78,6 +78,17 @@ const verifySchema = z
   })
   .prefault({});
 
+const retentionSchema = z
+  .strictObject({
+    days: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Local captured data (prompts, tool inputs, file contents) of sessions inactive this many days is deleted by `trace sessions prune`; 0 (the default) keeps everything forever. Session figures and commits stay.'),
+  })
+  .prefault({});
+
 export const configSchema = z.looseObject({
   projectName: z.string().min(1).optional().describe('Project name (Chainloop-compatible).'),
   organization: z.string().min(1).optional().describe('Organization (Chainloop-compatible).'),
@@ -91,6 +102,7 @@ export const configSchema = z.looseObject({
       redaction: redactionSchema,
       verify: verifySchema,
       policies: policiesSchema.describe('Policies trace verify enforces, read at the base of the verified range.'),
+      retention: retentionSchema,
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

@@ -225,6 +225,18 @@ export function buildProgram(): Command {
       }),
     );
   sessions
+    .command('prune')
+    .description('delete the captured prompts, tool inputs and file contents of old sessions (trace.retention.days, or --older-than); figures stay')
+    .option('--older-than <age>', 'sessions inactive longer than this: 90d, 12w, 36h (default: trace.retention.days)')
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+        const { sessionsPrune } = await import('./commands/sessions-prune.js');
+        return sessionsPrune({ cwd: process.cwd(), now: new Date(), ...(options.olderThan !== undefined ? { olderThan: options.olderThan } : {}), ...(options.dryRun ? { dryRun: true } : {}) });
+      }),
+    );
+  sessions
     .command('show <id>')
     .description('one session (id or unique prefix): header, then each thread: prompt, model responses, tool calls')
     .option('--thread <n>', 'only this thread')

@@ -133,10 +133,11 @@ export function filterSql(filters: SessionFilters): { where: string[]; params: u
   if (filters.model !== undefined) {
     if (filters.model.endsWith('*')) {
       const prefix = filters.model.slice(0, -1);
-      where.push("EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model >= ? AND m.model < ? || '\uffff')");
+      // `+`: seek by the session (a handful of models each), never scan the model index per session.
+      where.push("EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND +m.model >= ? AND +m.model < ? || '\uffff')");
       params.push(prefix, prefix);
     } else {
-      where.push('EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND m.model = ?)');
+      where.push('EXISTS (SELECT 1 FROM session_models m WHERE m.session_id = s.session_id AND +m.model = ?)');
       params.push(filters.model);
     }
   }

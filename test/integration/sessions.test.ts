@@ -1,6 +1,7 @@
 // `trace sessions` and `trace sessions show` over sessions driven through the installed Claude Code
 // hooks, with real transcripts (../shared/fixtures) and one written to match the hooks' calls.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -363,5 +364,38 @@ describe('per-turn usage in the attestation, and why in a fresh clone', () => {
     expect(why.code, why.stderr).toBe(0);
     const line = (JSON.parse(why.stdout) as { lines: { attribution: string; source: string; session: { id: string; agent: string } | null }[] }).lines[0]!;
     expect(line).toMatchObject({ attribution: 'ai', source: 'attestation', session: { id: A, agent: 'claude-code' } });
+  });
+});
+
+describe('trace sessions prune', () => {
+  it('keeps everything at retention 0, refuses an age of 0, and deletes old sessions’ captured data but not their figures', () => {
+    const keep = repo.trace(['sessions', 'prune']);
+    expect(keep.code).toBe(0);
+    expect(keep.stdout).toContain('Nothing pruned');
+    expect(repo.trace(['sessions', 'prune', '--older-than', '0d']).code).toBe(2);
+    // Nothing is older than 90 days here.
+    const none = JSON.parse(repo.trace(['sessions', 'prune', '--older-than', '90d', '--json']).stdout) as { sessions: string[] };
+    expect(none.sessions).toEqual([]);
+    // Age every session by a year (as time would): B's uncommitted edit of src/b.ts must be kept.
+    const store = new BetterSqlite3(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'));
+    store.prepare("UPDATE session_summaries SET last_active_at = '2025-01-01T00:00:00.000Z' WHERE session_id IN (?, ?)").run(A, B);
+    store.close();
+    const before = json<Page>(['sessions', '--id', 'bbbb']).sessions[0]!;
+    const dry = JSON.parse(repo.trace(['sessions', 'prune', '--older-than', '90d', '--dry-run', '--json']).stdout) as { sessions: string[]; prompts: number; kept_for_pending: number; pruned: boolean };
+    expect(dry.sessions.sort()).toEqual([A, B].sort());
+    expect(dry.pruned).toBe(false);
+    expect(dry.kept_for_pending).toBe(2); // B's two edits of the uncommitted src/b.ts
+    expect(json<Show>(['sessions', 'show', B]).session.last_prompt).toBe(before.last_prompt);
+    const done = repo.trace(['sessions', 'prune', '--older-than', '90d']);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('deleted');
+    const after = json<Page>(['sessions', '--id', 'bbbb']).sessions[0]!;
+    expect(after.last_prompt).toBeNull();
+    expect(after.token_usage).toEqual(before.token_usage);
+    expect(after.tool_calls).toEqual(before.tool_calls);
+    expect(json<Page>(['sessions', '--search', 'fix the bug']).sessions).toEqual([]);
+    // The edits a later commit of src/b.ts needs are still there.
+    const b = json<Show>(['sessions', 'show', B]);
+    expect(b.threads.flatMap((t) => t.steps).filter((s) => s.files?.length).map((s) => s.files![0]!.path)).toEqual(['src/b.ts', 'src/b.ts']);
   });
 });

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bareNode, formatCount, formatMs, makeRepo, median, PACKAGE_ROOT, prng, TRACE_BIN, timedSpawn } from './util.mjs';
+import { bareNode, formatCount, formatMs, makeRepo, median, PACKAGE_ROOT, TRACE_BIN, timedSpawn } from './util.mjs';
 
 export const name = 'sessions';
 export const description = 'trace sessions over 200,000 sessions / 2,000,000 tool calls: page query per filter, whole process, show of 200 threads, cursor walk';
@@ -24,58 +24,59 @@ function figure(id, label, fields) {
 
 const iso = (ms) => new Date(ms).toISOString();
 
-/** Fills the store: sessions, summary rows, prompts, tool calls, session_commits and session_files. */
+/**
+ * Fills the store in SQL (recursive CTEs, one transaction, no journal): sessions, summary rows as the
+ * hooks keep them, prompts, tool calls (3% failed), commits (30% of sessions), files and models.
+ * Values are spread by multiplicative hashing of the row number, so every run makes the same store.
+ */
 export function generateStore(store, { sessions = SESSIONS, toolCalls = TOOL_CALLS, now = Date.parse('2026-12-01T00:00:00Z') } = {}) {
-  const rand = prng(7);
   const db = store.db;
-  const insertSession = db.prepare('INSERT INTO sessions (id, agent, model, started_at, updated_at) VALUES (?, ?, ?, ?, ?)');
-  const insertSummary = db.prepare(
-    `INSERT INTO session_summaries (session_id, agent, hook_model, models_json, author_name, author_email, branch, started_at, last_active_at, threads, tool_calls, tool_errors,
-       input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, cost_micros, unpriced, commits, lines_added, ai_lines_added, last_prompt, dirty, refreshed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-  );
-  const insertPrompt = db.prepare('INSERT INTO prompts (session_id, at, text) VALUES (?, ?, ?)');
-  const insertCall = db.prepare("INSERT INTO tool_calls (session_id, tool_use_id, tool_name, input_json, started_at, ended_at, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  const insertCommit = db.prepare('INSERT INTO session_commits (session_id, sha, lines_added, ai_lines_added) VALUES (?, ?, ?, ?)');
-  const insertFile = db.prepare('INSERT INTO session_files (session_id, path, edits) VALUES (?, ?, 1)');
-  const insertModel = db.prepare('INSERT INTO session_models (session_id, model) VALUES (?, ?)');
-  const perSession = toolCalls / sessions;
-  const ids = [];
-  // One transaction, no journal: a generated store, remade on every run.
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
+  const perSession = Math.round(toolCalls / sessions);
+  const models = `json_array(${MODELS.map((m) => `'${m}'`).join(', ')})`;
+  const agents = `json_array(${AGENTS.map((a) => `'${a}'`).join(', ')})`;
+  // Session i: id, start (one a minute, oldest first), its model, agent, threads, calls.
+  const base = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${sessions - 1}),
+    g AS (SELECT i, printf('%08x-%04x-4000-8000-000000000000', i, (i * 2654435761) % 65536) AS id,
+      strftime('%Y-%m-%dT%H:%M:%fZ', (${now} - (${sessions} - i) * 60000 - (i * 7919) % 30000) / 1000.0, 'unixepoch') AS start,
+      json_extract(${models}, '$[' || ((i * 48271) % ${MODELS.length}) || ']') AS model,
+      json_extract(${agents}, '$[' || (i % ${AGENTS.length}) || ']') AS agent,
+      1 + (i * 16807) % 5 AS threads,
+      ${perSession} AS calls,
+      CASE WHEN (i * 69621) % 100 < 30 THEN 1 ELSE 0 END AS committed,
+      CASE WHEN (i * 31337) % 100 < 2 THEN 1 ELSE 0 END AS unpriced
+    FROM n)`;
   db.transaction(() => {
-    for (let i = 0; i < sessions; i++) {
-      // Ids in insertion order keep every index append-mostly (random UUIDs would take several times longer to insert).
-      const id = `${i.toString(16).padStart(8, '0')}-${((i * 2654435761) >>> 16).toString(16).padStart(4, '0').slice(-4)}-4000-8000-000000000000`;
-      ids.push(id);
-      const agent = AGENTS[i % AGENTS.length];
-      const model = MODELS[Math.floor(rand() * MODELS.length)];
-      const start = now - (sessions - i) * 60_000 - Math.floor(rand() * 30_000);
-      const threads = 1 + Math.floor(rand() * 5);
-      const calls = Math.max(1, Math.round(perSession * (0.5 + rand())));
-      let errors = 0;
-      for (let t = 0; t < threads; t++) insertPrompt.run(id, iso(start + t * 1000), `task ${i} step ${t}: make the ${['parser', 'cache', 'router', 'schema'][t % 4]} faster`);
-      for (let c = 0; c < calls; c++) {
-        const failed = rand() < 0.03;
-        if (failed) errors++;
-        insertCall.run(id, `toolu_${i}_${c}`, c % 3 === 0 ? 'Bash' : 'Edit', c % 3 === 0 ? `{"command":"npm test -- ${c}"}` : `{"file_path":"src/m${c % 50}.ts"}`, iso(start + c * 500), iso(start + c * 500 + 200), failed ? 'failed' : 'done', failed ? 'exit 1' : null);
-      }
-      const committed = rand() < 0.3;
-      const sha = committed ? (i * 40503 >>> 0).toString(16).padStart(8, '0') + 'a'.repeat(32) : null;
-      if (committed) insertCommit.run(id, sha, 20, 15);
-      insertFile.run(id, `src/m${i % 500}.ts`);
-      const unpriced = rand() < 0.02 ? 1 : 0;
-      const author = i % 20;
-      insertSession.run(id, agent, model, iso(start), iso(start + calls * 500));
-      insertModel.run(id, model);
-      insertSummary.run(id, agent, model, JSON.stringify([model]), `Dev ${author}`, `dev${author}@example.com`, `feature/${i % 50}`, iso(start), iso(start + calls * 500), threads, calls, errors,
-        1000 + i % 997, 50_000 + i, 2000, 3000 + i % 1000, unpriced ? null : 100_000 + i, unpriced, committed ? 1 : 0, committed ? 20 : 0, committed ? 15 : 0, `task ${i} step ${threads - 1}`, iso(now));
-    }
+    db.exec(`CREATE TEMP TABLE gen AS ${base} SELECT * FROM g`);
+    db.exec("INSERT INTO sessions (id, agent, model, started_at, updated_at) SELECT id, agent, model, start, start FROM gen");
+    db.exec("INSERT INTO session_models (session_id, model) SELECT id, model FROM gen");
+    db.exec(`INSERT INTO prompts (session_id, at, text)
+      SELECT g.id, g.start, 'task ' || g.i || ' step ' || t.value || ': make the ' || json_extract('["parser","cache","router","schema"]', '$[' || (t.value % 4) || ']') || ' faster'
+      FROM gen g, json_each('[0,1,2,3,4]') t WHERE t.value < g.threads`);
+    db.exec(`WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < ${perSession - 1})
+      INSERT INTO tool_calls (session_id, tool_use_id, tool_name, input_json, started_at, ended_at, status, error)
+      SELECT g.id, 'toolu_' || g.i || '_' || c.k, CASE WHEN c.k % 3 = 0 THEN 'Bash' ELSE 'Edit' END,
+        CASE WHEN c.k % 3 = 0 THEN '{"command":"npm test -- ' || c.k || '"}' ELSE '{"file_path":"src/m' || (c.k % 50) || '.ts"}' END,
+        g.start, g.start, CASE WHEN (g.i * 31 + c.k * 17) % 100 < 3 THEN 'failed' ELSE 'done' END,
+        CASE WHEN (g.i * 31 + c.k * 17) % 100 < 3 THEN 'exit 1' END
+      FROM gen g, c ORDER BY g.id, c.k`);
+    db.exec("INSERT INTO session_commits (session_id, sha, lines_added, ai_lines_added) SELECT id, printf('%08x', (i * 40503) % 4294967296) || substr('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 1, 32), 20, 15 FROM gen WHERE committed = 1");
+    db.exec("INSERT INTO session_files (session_id, path, edits) SELECT id, 'src/m' || (i % 500) || '.ts', 1 FROM gen");
+    db.exec(`INSERT INTO session_summaries (session_id, agent, hook_model, models_json, author_name, author_email, branch, started_at, last_active_at, threads, tool_calls, tool_errors,
+        input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, cost_micros, unpriced, commits, lines_added, ai_lines_added, last_prompt, dirty, refreshed_at)
+      SELECT id, agent, model, json_array(model), 'Dev ' || (i % 20), 'dev' || (i % 20) || '@example.com', 'feature/' || (i % 50), start,
+        strftime('%Y-%m-%dT%H:%M:%fZ', julianday(start) + calls * 0.5 / 86400.0), threads, calls,
+        (SELECT count(*) FROM tool_calls t WHERE t.session_id = gen.id AND t.status = 'failed'),
+        1000 + i % 997, 50000 + i, 2000, 3000 + i % 1000, CASE WHEN unpriced = 1 THEN NULL ELSE 100000 + i END, unpriced,
+        committed, committed * 20, committed * 15, 'task ' || i || ' step ' || (threads - 1), 0, '${new Date(now).toISOString()}'
+      FROM gen`);
+    db.exec('DROP TABLE gen');
   })();
   db.pragma('journal_mode = WAL');
-  return ids;
+  const first = (i) => db.prepare("SELECT printf('%08x-%04x-4000-8000-000000000000', ?, (? * 2654435761) % 65536) AS id").get(i, i).id;
+  return { count: sessions, idAt: first };
 }
 
 /** A Claude transcript of `threads` prompts, each followed by 3 responses with a tool call each. */
@@ -102,7 +103,7 @@ export async function run(context) {
   try {
     const store = Store.open(repo.stateDir);
     const started = performance.now();
-    const ids = generateStore(store);
+    const generated = generateStore(store);
     const genMs = performance.now() - started;
     // The 200-thread session: newest, with a transcript.
     const bigId = 'ffffffff-big0-4000-8000-000000000000';
@@ -112,7 +113,8 @@ export async function run(context) {
     for (let t = 0; t < 200; t++) store.addPrompt(bigId, iso(Date.parse('2026-12-01T01:00:00Z') + t * 7000), null, `prompt ${t}: refactor module ${t}`);
     store.db.exec('ANALYZE');
     store.close();
-    log(`generated ${formatCount(SESSIONS)} sessions, ${formatCount(TOOL_CALLS)} tool calls (±), prompts, commits and files in ${formatMs(genMs)} (direct SQLite inserts)`);
+    const counts = store.db.prepare('SELECT (SELECT count(*) FROM session_summaries) AS sessions, (SELECT count(*) FROM tool_calls) AS calls').get();
+    log(`generated ${formatCount(counts.sessions)} sessions, ${formatCount(counts.calls)} tool calls, prompts, commits and files in ${formatMs(genMs)} (SQL inserts)`);
 
     // The first command reads the big session's transcript into its summary row (it is dirty); not timed.
     const first = repo.trace(['sessions', '--json', '--limit', '1']);
@@ -129,7 +131,7 @@ export async function run(context) {
       commit: { commit: someCommit.slice(0, 8) },
       file: { file: 'src/m42.ts' },
       since: { since: '2026-11-20T00:00:00.000Z' },
-      id: { id: ids[123_456].slice(0, 8) },
+      id: { id: generated.idAt(123_456).slice(0, 8) },
       'has errors': { has: ['errors'] },
       'has unpriced': { has: ['unpriced'] },
       'has commits': { has: ['commits'] },

@@ -75,8 +75,9 @@ export function generateStore(store, { sessions = SESSIONS, toolCalls = TOOL_CAL
     db.exec('DROP TABLE gen');
   })();
   db.pragma('journal_mode = WAL');
-  const first = (i) => db.prepare("SELECT printf('%08x-%04x-4000-8000-000000000000', ?, (? * 2654435761) % 65536) AS id").get(i, i).id;
-  return { count: sessions, idAt: first };
+  // The id SQL gave session i (the product stays below 2^53, so it is exact here too).
+  const idAt = (i) => `${i.toString(16).padStart(8, '0')}-${((i * 2654435761) % 65536).toString(16).padStart(4, '0')}-4000-8000-000000000000`;
+  return { count: sessions, idAt };
 }
 
 /** A Claude transcript of `threads` prompts, each followed by 3 responses with a tool call each. */
@@ -112,8 +113,8 @@ export async function run(context) {
     store.upsertSession({ id: bigId, agent: 'claude-code', at: '2026-12-01T01:00:00.000Z', started_at: '2026-12-01T01:00:00.000Z', transcript_path: transcript });
     for (let t = 0; t < 200; t++) store.addPrompt(bigId, iso(Date.parse('2026-12-01T01:00:00Z') + t * 7000), null, `prompt ${t}: refactor module ${t}`);
     store.db.exec('ANALYZE');
-    store.close();
     const counts = store.db.prepare('SELECT (SELECT count(*) FROM session_summaries) AS sessions, (SELECT count(*) FROM tool_calls) AS calls').get();
+    store.close();
     log(`generated ${formatCount(counts.sessions)} sessions, ${formatCount(counts.calls)} tool calls, prompts, commits and files in ${formatMs(genMs)} (SQL inserts)`);
 
     // The first command reads the big session's transcript into its summary row (it is dirty); not timed.

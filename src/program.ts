@@ -184,7 +184,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   const filterOptions = (command: Command): Command =>
     command
-      .option('--agent <name>', 'only sessions of this agent (claude-code, cursor, codex, gemini, copilot)')
+      .option('--agent <name>', `only sessions of this agent (${AGENT_HOOKS.map((hooks) => hooks.name).join(', ')})`)
       .option('--model <model>', 'only sessions that used this model (exact, or a prefix with a trailing *)')
       .option('--author <email>', 'only sessions run by this git identity (email or name; `me` for yours)')
       .option('--branch <name>', 'only sessions on this branch')

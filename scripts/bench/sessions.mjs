@@ -150,7 +150,7 @@ export async function run(context) {
       perFilter.push({ label, ms: median(times), count: page.count, capped: page.count_is_capped, rows: page.sessions.length });
     }
     const worst = perFilter.reduce((a, b) => (b.ms > a.ms ? b : a));
-    log(`page of 25, query time per filter (median of ${runs}): ${perFilter.map((p) => `${p.label} ${p.ms.toFixed(1)} ms (${p.capped ? '10,000+' : formatCount(p.count)})`).join('; ')}`);
+    log(`page of 25, query time per filter (median of ${runs}): ${perFilter.map((p) => `${p.label} ${p.ms.toFixed(1)} ms (${formatCount(p.count)}${p.capped ? '+' : ''})`).join('; ')}`);
 
     // Cursor walk: 40 pages of 25, every session once and in order.
     const walked = [];

@@ -44,7 +44,7 @@ export async function sessionsExport(options: SessionsExportOptions): Promise<Ou
   const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
   try {
     const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
-    const filters = parseFilters(options, { now: options.now, agents: agents.names, me: () => email });
+    const filters = parseFilters(options, { now: options.now, agents: await agents.names(), me: () => email });
     const config = loadConfig(repo.root);
     const { createRedactor } = await import('../core/redact.js');
     const redactor = await createRedactor({ extraPatterns: config.trace.redaction.patterns, entropy: config.trace.redaction.entropy });

@@ -24,7 +24,7 @@ export async function sessionsStats(options: SessionsStatsOptions): Promise<Outc
   const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
   try {
     const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
-    const filters = parseFilters(options, { now: options.now, agents: agents.names, me: () => email });
+    const filters = parseFilters(options, { now: options.now, agents: await agents.names(), me: () => email });
     const until = filters.until ?? options.now.toISOString();
     const since = filters.since ?? new Date(Date.parse(until) - DEFAULT_SPAN_MS).toISOString();
     if (since >= until) throw new TraceError('BAD_ARGUMENT', '--since must come before --until', { hint: 'e.g. --since 2026-11-01 --until 2026-11-30' });

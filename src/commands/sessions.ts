@@ -1,14 +1,11 @@
 // `trace sessions [list]` and `trace sessions show`: every agent session recorded here, newest activity
 // first, and one session as threads of prompts, model responses and tool calls.
-import { AGENT_HOOKS } from '../agents/hooks.js';
 import type { Agent } from '../agents/types.js';
 import { openCaptureStore } from '../capture/open.js';
-import { requireInitialised } from '../context.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
-import { gitRaw } from '../git.js';
 import type { Outcome } from '../program.js';
-import { findRepo, type Repo } from '../repo.js';
+import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { SessionDetail } from '../sessions/detail.js';
 import { filterArgs, parseFilters, type FilterFlags } from '../sessions/filters.js';
 import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
@@ -26,6 +23,7 @@ export interface SessionsListOptions extends FilterFlags {
 }
 
 export async function gitIdentity(root: string): Promise<Identity> {
+  const { gitRaw } = await import('../git.js');
   const read = async (key: string) => {
     const result = await gitRaw(['config', '--get', key], { cwd: root, okCodes: [1] });
     const value = result.stdout.toString('utf8').trim();
@@ -36,11 +34,11 @@ export async function gitIdentity(root: string): Promise<Identity> {
 }
 
 /** The store with its summary rows brought up to date (see sessions/refresh.ts), for a sessions command. */
-export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: string[] } }> {
+export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: () => Promise<string[]> } }> {
   // Found without running git: a page of sessions must cost little more than starting node.
   const repo = findRepo(cwd);
   if (!repo) throw new TraceError('NOT_A_REPOSITORY', `${cwd} is not inside a git work tree`, { hint: 'run trace inside your repository' });
-  requireInitialised(repo);
+  if (!isInitialised(repo)) throw new TraceError('NOT_INITIALISED', `trace is not set up in ${repo.root}`, { hint: 'run `trace init` in the repository' });
   const store = openCaptureStore(repo);
   // The agents' cold side (install code, parsers) is loaded only when records must be read.
   const byName = async (name: string) => (await import('../agents/index.js')).agentByName(name);
@@ -48,7 +46,8 @@ export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo
     const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
     const me = dirty ? await gitIdentity(repo.root) : { name: null, email: null };
     if (dirty) await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: me, now });
-    return { repo, store, me, agents: { byName, names: AGENT_HOOKS.map((hooks) => hooks.name) } };
+    const names = async () => (await import('../agents/hooks.js')).AGENT_HOOKS.map((hooks) => hooks.name);
+    return { repo, store, me, agents: { byName, names } };
   } catch (error) {
     store.close();
     throw error;
@@ -73,7 +72,7 @@ export async function sessionsList(options: SessionsListOptions): Promise<Outcom
   try {
     const flags: FilterFlags = pickFlags(options);
     const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
-    const filters = parseFilters(flags, { now: options.now, agents: agents.names, me: () => email });
+    const filters = parseFilters(flags, { now: options.now, agents: flags.agent !== undefined ? await agents.names() : [], me: () => email });
     const page = listSessions(store, filters, { limit, after: options.after, offset }, queryKey(flags));
     return { json: page, text: renderList(page, flags, options) };
   } finally {

@@ -252,7 +252,7 @@ export function listSessions(store: Store, filters: SessionFilters, page: PageRe
   }
   const { where, params } = filterSql(filters);
   const cap = filters.search === undefined ? COUNT_CAP : SEARCH_COUNT_CAP;
-  const count = (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM session_summaries s${whereText(where)} LIMIT ${cap + 1})`).get(...params) as { n: number }).n;
+  const count = countSessions(store, filters, cap, where, params);
   const pageWhere = [...where];
   const pageParams = [...params];
   let offset = 0;
@@ -283,6 +283,23 @@ export function listSessions(store: Store, filters: SessionFilters, page: PageRe
     has_next_page: hasNext,
     next_cursor: hasNext && last ? encodeCursor({ t: last.last_active_at, id: last.id, f: key, o: offset + sessions.length }) : null,
   };
+}
+
+/**
+ * Matches, counted up to `cap + 1`. With a model filter the count walks the model index and joins the
+ * summary rows (a third of the work of checking every session's models, measured on the bench store).
+ */
+function countSessions(store: Store, filters: SessionFilters, cap: number, where: string[], params: unknown[]): number {
+  if (filters.model === undefined) {
+    return (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM session_summaries s${whereText(where)} LIMIT ${cap + 1})`).get(...params) as { n: number }).n;
+  }
+  const rest = filterSql({ ...filters, model: undefined });
+  const prefix = filters.model.endsWith('*');
+  const model = prefix ? filters.model.slice(0, -1) : filters.model;
+  const test = prefix ? "m.model >= ? AND m.model < ? || '\uffff'" : 'm.model = ?';
+  const sql = `SELECT count(*) AS n FROM (SELECT DISTINCT s.session_id FROM session_models m JOIN session_summaries s ON s.session_id = m.session_id
+    WHERE ${[test, ...rest.where].join(' AND ')} LIMIT ${cap + 1})`;
+  return (store.db.prepare(sql).get(...(prefix ? [model, model] : [model]), ...rest.params) as { n: number }).n;
 }
 
 /** Every matching session, newest first, a batch at a time (export, stats). */

@@ -16,6 +16,7 @@ const SECTIONS = {
   guard: () => import('./bench/guard.mjs'),
   git: () => import('./bench/git.mjs'),
   'git-large': () => import('./bench/git-large.mjs'),
+  sessions: () => import('./bench/sessions.mjs'),
 };
 
 const MIN_RUNS = 21;

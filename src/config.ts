@@ -79,6 +79,17 @@ const verifySchema = z
   })
   .prefault({});
 
+const retentionSchema = z
+  .strictObject({
+    days: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Local captured data (prompts, tool inputs, file contents) of sessions inactive this many days is deleted by `trace sessions prune`; 0 (the default) keeps everything forever. Session figures and commits stay.'),
+  })
+  .prefault({});
+
 export const configSchema = z.looseObject({
   projectName: z.string().min(1).optional().describe('Project name (Chainloop-compatible).'),
   organization: z.string().min(1).optional().describe('Organization (Chainloop-compatible).'),
@@ -93,6 +104,7 @@ export const configSchema = z.looseObject({
       verify: verifySchema,
       policies: policiesSchema.describe('Policies trace verify enforces, read at the base of the verified range.'),
       guard: guardSchema.describe('The guard: the same rules checked before an agent\'s tool runs (trace guard check prints them).'),
+      retention: retentionSchema,
     })
     .prefault({})
     .describe("Settings of the trace tool itself."),

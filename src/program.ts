@@ -71,6 +71,8 @@ export function buildProgram(): Command {
     .description('Attribute every committed line to an AI agent session or a human, and sign it.')
     .version('0.1.0')
     .showHelpAfterError('(run `trace <command> --help` for its options)')
+    // Needed by `trace sessions`, which has flags of its own and subcommands with theirs.
+    .enablePositionalOptions()
     .exitOverride();
 
   const initCommand = program
@@ -149,6 +151,18 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('why <target>')
+    .description('who wrote <file>:<line>[-<line>]: the commit, and for AI lines the session, prompt, tool call and model')
+    .option('--rev <rev>', 'the revision to read the lines at', 'HEAD')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { rev: string; json?: boolean }, args: string[]) => {
+        const { why } = await import('./commands/why.js');
+        return why({ cwd: process.cwd(), target: args[0]!, rev: options.rev, style: (await terminal()).style });
+      }),
+    );
+
+  program
     .command('attest [range]')
     .description('attest commits by hand: sign and upload what pre-push would (default: commits not on the remote yet)')
     .option('--dry-run', 'print the in-toto statement without signing or uploading')
@@ -170,9 +184,82 @@ export function buildProgram(): Command {
       }),
     );
 
+  const sessions = program
+    .command('sessions')
+    .description('list the agent sessions recorded here (newest activity first), show one as threads, stats, export, prune')
+    // The list's flags (--json, filters) belong to the subcommand when one is named.
+    .enablePositionalOptions();
+  const filterOptions = (command: Command): Command =>
+    command
+      .option('--agent <name>', `only sessions of this agent (${AGENT_HOOKS.map((hooks) => hooks.name).join(', ')})`)
+      .option('--model <model>', 'only sessions that used this model (exact, or a prefix with a trailing *)')
+      .option('--author <email>', 'only sessions run by this git identity (email or name; `me` for yours)')
+      .option('--branch <name>', 'only sessions on this branch')
+      .option('--commit <sha>', 'only sessions with lines in this commit (4+ hex digits)')
+      .option('--file <path>', 'only sessions that edited this file (repository-relative)')
+      .option('--since <time>', 'last active at or after: RFC 3339, a date (2026-11-20) or a span (7d, 24h)')
+      .option('--until <time>', 'last active before: RFC 3339, a date (the whole day counts) or a span')
+      .option('--id <prefix>', 'only sessions whose id starts with this')
+      .option('--has <what>', 'only sessions that have errors, denied, unpriced or commits (repeatable)', collect, [])
+      .option('--search <text>', 'only sessions whose prompts, tool inputs or errors contain this');
+  const listAction = run(async (options: Record<string, unknown>) => {
+    const { sessionsList } = await import('./commands/sessions.js');
+    return sessionsList({ ...(options as object), cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
+  });
+  const listOptions = (command: Command): Command =>
+    filterOptions(command)
+      .option('--limit <n>', `sessions per page (default 25, at most 500)`)
+      .option('--after <cursor>', 'the page after this cursor (printed under each page)')
+      .option('--offset <n>', 'skip this many sessions (not with --after)')
+      .addOption(jsonOption());
+  listOptions(sessions).action(listAction);
+  listOptions(sessions.command('list', { isDefault: false }).description('list sessions, newest activity first (the default)')).action(listAction);
+  filterOptions(sessions.command('stats').description('totals of a period (default the last 7 days) with the change against the period before, and a breakdown'))
+    .option('--by <what>', 'a breakdown by day, week, agent, model or author')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: Record<string, unknown>) => {
+        const { sessionsStats } = await import('./commands/sessions-stats.js');
+        return sessionsStats({ ...(options as object), cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
+      }),
+    );
+  filterOptions(sessions.command('export').description('every matching session, one per line, redacted as the attestation is (stdout)'))
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .action(
+      run(async (options: Record<string, unknown>) => {
+        const { sessionsExport } = await import('./commands/sessions-export.js');
+        return sessionsExport({ ...(options as object), cwd: process.cwd(), now: new Date(), write: (chunk) => io.stdout(chunk) });
+      }),
+    );
+  sessions
+    .command('prune')
+    .description('delete the captured prompts, tool inputs and file contents of old sessions (trace.retention.days, or --older-than); figures stay')
+    .option('--older-than <age>', 'sessions inactive longer than this: 90d, 12w, 36h (default: trace.retention.days)')
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+        const { sessionsPrune } = await import('./commands/sessions-prune.js');
+        return sessionsPrune({ cwd: process.cwd(), now: new Date(), ...(options.olderThan !== undefined ? { olderThan: options.olderThan } : {}), ...(options.dryRun ? { dryRun: true } : {}) });
+      }),
+    );
+  sessions
+    .command('show <id>')
+    .description('one session (id or unique prefix): header, then each thread: prompt, model responses, tool calls')
+    .option('--thread <n>', 'only this thread')
+    .option('--diffs', 'add each edit as a unified diff of the stored contents')
+    .option('--full', 'whole prompts and tool inputs, and the thinking the transcript holds')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { thread?: string; diffs?: boolean; full?: boolean; json?: boolean }, args: string[]) => {
+        const { sessionsShow } = await import('./commands/sessions.js');
+        return sessionsShow({ cwd: process.cwd(), now: new Date(), style: (await terminal()).style, id: args[0]!, ...options });
+      }),
+    );
+
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default) or of the attestation predicate (predicate)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {
@@ -334,7 +421,7 @@ export function buildProgram(): Command {
 
   // In a clone of a traced repository, the first trace command sets up the local part.
   program.hook('preAction', async (_program, action) => {
-    if (!AUTO_INIT_COMMANDS.has(action.name())) return;
+    if (!AUTO_INIT_COMMANDS.has(action.name()) || action.parent?.name() === 'sessions') return;
     try {
       await import('./context.js').then(async (context) => context.openRepoSettingUp(process.cwd()));
     } catch {

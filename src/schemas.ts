@@ -1,8 +1,10 @@
 // The JSON Schemas that are generated from zod schemas, by file name in schemas/.
 import { configJsonSchema } from './config.js';
 import { PREDICATE_TYPE, predicateJsonSchema } from './core/predicate.js';
+import { sessionsJsonSchemas } from './sessions/schema.js';
 
 export function generatedSchemas(): Record<string, object> {
+  const sessions = sessionsJsonSchemas();
   return {
     'chainloop-config.schema.json': {
       $id: 'urn:chainloop-trace:schema:config:v1',
@@ -14,5 +16,7 @@ export function generatedSchemas(): Record<string, object> {
       title: 'trace AI line attribution predicate (in-toto predicateType ' + PREDICATE_TYPE + ')',
       ...predicateJsonSchema(),
     },
+    'sessions-list.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-list:v1', title: 'trace sessions --json', ...sessions.list },
+    'sessions-show.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-show:v1', title: 'trace sessions show --json', ...sessions.show },
   };
 }

@@ -10,7 +10,7 @@ import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -109,13 +109,77 @@ CREATE TABLE IF NOT EXISTS session_files (
   edits INTEGER NOT NULL,
   PRIMARY KEY (session_id, path)
 );
+CREATE INDEX IF NOT EXISTS session_files_path ON session_files (path, session_id);
+CREATE TABLE IF NOT EXISTS session_summaries (
+  session_id TEXT PRIMARY KEY,
+  agent TEXT NOT NULL,
+  agent_version TEXT,
+  hook_model TEXT,
+  models_json TEXT,
+  author_name TEXT,
+  author_email TEXT,
+  branch TEXT,
+  started_at TEXT,
+  ended_at TEXT,
+  last_active_at TEXT NOT NULL,
+  threads INTEGER NOT NULL DEFAULT 0,
+  tool_calls INTEGER NOT NULL DEFAULT 0,
+  tool_errors INTEGER NOT NULL DEFAULT 0,
+  -- What the agent's records count (prompts and tool calls hooks may not see), when they were read.
+  records_threads INTEGER,
+  records_tool_calls INTEGER,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_micros INTEGER,
+  unpriced INTEGER NOT NULL DEFAULT 0,
+  commits INTEGER NOT NULL DEFAULT 0,
+  lines_added INTEGER NOT NULL DEFAULT 0,
+  ai_lines_added INTEGER NOT NULL DEFAULT 0,
+  last_prompt TEXT,
+  -- Writes since the agent's records were last read into this row (0: up to date).
+  dirty INTEGER NOT NULL DEFAULT 1,
+  refreshed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS session_summaries_recent ON session_summaries (last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_agent ON session_summaries (agent, last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_dirty ON session_summaries (dirty) WHERE dirty > 0;
+CREATE INDEX IF NOT EXISTS session_summaries_author ON session_summaries (author_email, last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_branch ON session_summaries (branch, last_active_at DESC, session_id DESC);
+CREATE INDEX IF NOT EXISTS session_summaries_errors ON session_summaries (last_active_at DESC, session_id DESC) WHERE tool_errors > 0;
+CREATE INDEX IF NOT EXISTS session_summaries_unpriced ON session_summaries (last_active_at DESC, session_id DESC) WHERE unpriced = 1;
+CREATE INDEX IF NOT EXISTS session_summaries_commits ON session_summaries (last_active_at DESC, session_id DESC) WHERE commits > 0;
+CREATE TABLE IF NOT EXISTS session_models (
+  session_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  PRIMARY KEY (session_id, model)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_models_model ON session_models (model, session_id);
+CREATE INDEX IF NOT EXISTS prompts_session ON prompts (session_id, id);
+CREATE TABLE IF NOT EXISTS session_commits (
+  session_id TEXT NOT NULL,
+  sha TEXT NOT NULL,
+  lines_added INTEGER NOT NULL,
+  ai_lines_added INTEGER NOT NULL,
+  PRIMARY KEY (session_id, sha)
+);
+CREATE INDEX IF NOT EXISTS session_commits_sha ON session_commits (sha);
+CREATE TABLE IF NOT EXISTS transcript_cache (
+  session_id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  read_json TEXT NOT NULL
+);
 `;
 
 /**
  * Brings a store written by an earlier version up to SCHEMA_VERSION (run once, after SCHEMA):
  * version 3 names Claude Code `claude-code` (Chainloop's name) instead of `claude`, and keeps each
  * session's edit counts in `session_files`, seeded from the changes still held; version 4 adds
- * `turn_usage`, the tokens agents report in their hooks (created by SCHEMA).
+ * `turn_usage`, the tokens agents report in their hooks (created by SCHEMA); version 5 adds the
+ * per-session summary rows `trace sessions` lists (kept up to date by every write, filled here once
+ * from the rows already held and marked dirty so the first command reads the agents' records) and
+ * `session_commits` (filled from the stored attributions by `fillSessionCommits`).
  */
 const MIGRATIONS = `
 UPDATE sessions SET agent = 'claude-code' WHERE agent = 'claude';
@@ -123,7 +187,61 @@ INSERT OR IGNORE INTO session_files (session_id, path, edits)
   SELECT t.session_id, f.path, count(*) FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
   WHERE f.after_state != 'pending' AND (t.status = 'done' OR f.before_state != f.after_state OR f.before_oid IS NOT f.after_oid)
   GROUP BY t.session_id, f.path;
+INSERT OR IGNORE INTO session_summaries (session_id, agent, agent_version, hook_model, started_at, ended_at, last_active_at, threads, tool_calls, tool_errors, last_prompt, dirty)
+  SELECT s.id, s.agent, s.agent_version, s.model, s.started_at, s.ended_at,
+    coalesce(nullif(max(coalesce((SELECT max(at) FROM prompts p WHERE p.session_id = s.id), ''), coalesce((SELECT max(coalesce(ended_at, started_at)) FROM tool_calls t WHERE t.session_id = s.id), '')), ''), s.started_at, s.updated_at),
+    (SELECT count(*) FROM prompts p WHERE p.session_id = s.id),
+    (SELECT count(*) FROM tool_calls t WHERE t.session_id = s.id),
+    (SELECT count(*) FROM tool_calls t WHERE t.session_id = s.id AND t.status = 'failed'),
+    (SELECT text FROM prompts p WHERE p.session_id = s.id ORDER BY id DESC LIMIT 1),
+    1
+  FROM sessions s;
 `;
+
+/** `session_commits` from the attributions stored before version 5 (JSON, so in code rather than SQL). */
+function fillSessionCommits(db: BetterSqlite3.Database): void {
+  const rows = db.prepare('SELECT attribution FROM commits').all() as { attribution: string }[];
+  const sessions = new Set<string>();
+  for (const row of rows) {
+    const attribution = JSON.parse(row.attribution) as CommitAttribution;
+    for (const id of insertSessionCommits(db, attribution)) sessions.add(id);
+  }
+  for (const id of sessions) recountSessionCode(db, id);
+}
+
+/** This commit's lines per session: the AI lines of its ranges, and all added lines of the files it has AI lines in. */
+export function sessionLines(attribution: CommitAttribution): Map<string, { linesAdded: number; aiLinesAdded: number }> {
+  const out = new Map<string, { linesAdded: number; aiLinesAdded: number }>();
+  for (const id of attribution.session_ids) out.set(id, { linesAdded: 0, aiLinesAdded: 0 });
+  for (const file of attribution.files) {
+    const inFile = new Set<string>();
+    for (const range of file.lines) {
+      if (range.attribution !== 'ai' || range.session_id === undefined) continue;
+      const entry = out.get(range.session_id) ?? { linesAdded: 0, aiLinesAdded: 0 };
+      entry.aiLinesAdded += range.end - range.start + 1;
+      out.set(range.session_id, entry);
+      inFile.add(range.session_id);
+    }
+    for (const id of inFile) out.get(id)!.linesAdded += file.lines_added;
+  }
+  return out;
+}
+
+function insertSessionCommits(db: BetterSqlite3.Database, attribution: CommitAttribution): string[] {
+  const insert = db.prepare('INSERT OR REPLACE INTO session_commits (session_id, sha, lines_added, ai_lines_added) VALUES (?, ?, ?, ?)');
+  const lines = sessionLines(attribution);
+  for (const [id, entry] of lines) insert.run(id, attribution.sha, entry.linesAdded, entry.aiLinesAdded);
+  return [...lines.keys()];
+}
+
+/** A session's code figures, from its few `session_commits` rows (written with the commit, not at read time). */
+function recountSessionCode(db: BetterSqlite3.Database, sessionId: string): void {
+  db.prepare(
+    `UPDATE session_summaries SET (commits, lines_added, ai_lines_added) =
+       (SELECT count(*), coalesce(sum(lines_added), 0), coalesce(sum(ai_lines_added), 0) FROM session_commits WHERE session_id = ?)
+     WHERE session_id = ?`,
+  ).run(sessionId, sessionId);
+}
 
 /** Agent names as Chainloop spells them; the names earlier versions stored are read as these. */
 const AGENT_ALIASES: Readonly<Record<string, string>> = { claude: 'claude-code' };
@@ -406,8 +524,10 @@ export class Store {
         // WAL is a property of the database file: set once here, not on every (hook) open.
         db.pragma('journal_mode = WAL');
         db.transaction(() => {
+          const before = db.pragma('user_version', { simple: true }) as number;
           db.exec(SCHEMA);
           db.exec(MIGRATIONS);
+          if (before > 0 && before < 5) fillSessionCommits(db);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
       } else {
@@ -559,6 +679,34 @@ export class Store {
         ...Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
         agent: canonicalAgent(update.agent),
       });
+    // The summary row: created with the session, marked dirty (its agent's records changed) on every write.
+    this.db
+      .prepare(
+        `INSERT INTO session_summaries (session_id, agent, agent_version, hook_model, started_at, ended_at, last_active_at)
+         VALUES (@id, @agent, @agent_version, @model, @started_at, @ended_at, coalesce(@started_at, @at))
+         ON CONFLICT (session_id) DO UPDATE SET
+           agent_version = coalesce(excluded.agent_version, agent_version),
+           hook_model = coalesce(excluded.hook_model, hook_model),
+           started_at = coalesce(started_at, excluded.started_at),
+           ended_at = coalesce(excluded.ended_at, ended_at),
+           dirty = dirty + 1`,
+      )
+      .run({
+        id: update.id,
+        agent: canonicalAgent(update.agent),
+        agent_version: update.agent_version ?? null,
+        model: update.model ?? null,
+        started_at: update.started_at ?? null,
+        ended_at: update.ended_at ?? null,
+        at: update.at,
+      });
+  }
+
+  /** A prompt or tool call at `at`: the session's last activity, unless a later one is known. */
+  private touchSummary(sessionId: string, at: string, set = ''): void {
+    this.db
+      .prepare(`UPDATE session_summaries SET last_active_at = max(last_active_at, ?), dirty = dirty + 1${set} WHERE session_id = ?`)
+      .run(at, sessionId);
   }
 
   /** Tokens an agent reported for one turn in a hook payload (agents whose own records lack them). */
@@ -566,6 +714,7 @@ export class Store {
     this.db
       .prepare('INSERT INTO turn_usage (session_id, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(sessionId, at, usage.model ?? null, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens);
+    this.db.prepare('UPDATE session_summaries SET dirty = dirty + 1 WHERE session_id = ?').run(sessionId);
   }
 
   /** The turn usage a session's hooks reported, in order. */
@@ -585,6 +734,9 @@ export class Store {
 
   addPrompt(sessionId: string, at: string, promptId: string | null, text: string): void {
     this.db.prepare('INSERT INTO prompts (session_id, prompt_id, at, text) VALUES (?, ?, ?, ?)').run(sessionId, promptId, at, text);
+    this.db
+      .prepare('UPDATE session_summaries SET last_active_at = max(last_active_at, ?), threads = threads + 1, last_prompt = ?, dirty = dirty + 1 WHERE session_id = ?')
+      .run(at, text, sessionId);
   }
 
   session(id: string): SessionRecord | undefined {
@@ -609,12 +761,13 @@ export class Store {
 
   /** Records the start of a tool call; a repeated pre hook for the same call keeps the first record. */
   startToolCall(call: { sessionId: string; toolUseId: string; agentId: string | null; toolName: string; inputJson: string | null; at: string; treeBefore?: string | null }): number {
-    this.db
+    const inserted = this.db
       .prepare(
         `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, agent_id, tool_name, input_json, started_at, status, tree_before)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
       )
-      .run(call.sessionId, call.toolUseId, call.agentId, call.toolName, call.inputJson, call.at, call.treeBefore ?? null);
+      .run(call.sessionId, call.toolUseId, call.agentId, call.toolName, call.inputJson, call.at, call.treeBefore ?? null).changes > 0;
+    if (inserted) this.touchSummary(call.sessionId, call.at, ', tool_calls = tool_calls + 1');
     return this.toolCall(call.sessionId, call.toolUseId)!.id;
   }
 
@@ -629,7 +782,12 @@ export class Store {
    * which a push prunes.
    */
   finishToolCall(id: number, status: 'done' | 'failed', at: string, error: string | null): void {
+    const previous = this.db.prepare('SELECT session_id, status FROM tool_calls WHERE id = ?').get(id) as { session_id: string; status: ToolCallRecord['status'] } | undefined;
     const first = this.db.prepare("UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'pending'").run(status, at, error, id).changes > 0;
+    if (previous) {
+      const errors = (status === 'failed' ? 1 : 0) - (previous.status === 'failed' ? 1 : 0);
+      this.touchSummary(previous.session_id, at, errors === 0 ? '' : `, tool_errors = tool_errors + ${errors}`);
+    }
     if (!first) {
       this.db.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
       return;
@@ -747,6 +905,11 @@ export class Store {
       for (const file of attribution.files) {
         insert.run(attribution.sha, file.path, blobs.get(file.path) ?? null, file.ai_lines_added > 0 ? 1 : 0, seq);
       }
+      // The sessions' code figures: those it named before (an amend) and those it names now.
+      const before = (this.db.prepare('SELECT session_id FROM session_commits WHERE sha = ?').all(attribution.sha) as { session_id: string }[]).map((row) => row.session_id);
+      this.db.prepare('DELETE FROM session_commits WHERE sha = ?').run(attribution.sha);
+      const now = insertSessionCommits(this.db, attribution);
+      for (const id of new Set([...before, ...now])) recountSessionCode(this.db, id);
     });
   }
 

@@ -124,7 +124,27 @@ export interface AgentSessionRead {
   conversation: ConversationEntry[] | null;
   /** The agent's records as they are (parsed JSON values), for `full` retention; null: use what the hooks stored. */
   records: unknown[] | null;
+  /**
+   * The session step by step as the agent's records show it (prompts, each model response with its
+   * tokens, tool calls), in order; absent when the agent's records do not give responses (then
+   * `trace sessions show` builds threads from the prompts and tool calls the hooks saw, and says so).
+   */
+  steps?: AgentStep[];
 }
+
+/** Tokens of one model response: four numbers (input excludes cache reads and writes). */
+export interface StepTokens {
+  input: number;
+  cacheRead: number;
+  cacheWrite: number;
+  output: number;
+}
+
+/** One step of a session in the agent's own records. `subagent`: the subagent that took it. */
+export type AgentStep =
+  | { kind: 'prompt'; at?: string; text: string }
+  | { kind: 'assistant'; at?: string; id: string; model?: string; tokens: StepTokens; costUsd?: number; unpriced: boolean; thinking?: string; subagent?: string }
+  | { kind: 'tool_call'; at?: string; id: string; name: string; input: unknown; mcpServer?: string; error?: string; subagent?: string };
 
 /** The cold side of one agent. */
 export interface Agent {

@@ -11,11 +11,13 @@ import { buildStatement, filesForSession, type Statement, statementIssues, unkno
 import { redactDeep } from '../core/redact.js';
 import { applyRetention, type PathContext, relativiseText, retainedEntry } from '../core/retention.js';
 import { buildSessionObject } from '../core/session.js';
+import { buildThreads, threadUsage } from '../core/threads.js';
 import type { CommitAttribution } from '../core/types.js';
 import { TraceError } from '../errors.js';
 import { git, gitRaw } from '../git.js';
 import { packagePath } from '../install/assets.js';
 import type { Repo } from '../repo.js';
+import { hookCalls } from '../sessions/detail.js';
 import type { Store } from '../store.js';
 
 export const GENERATOR = { name: 'chainloop-trace', version: '0.1.0' };
@@ -174,6 +176,8 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
         files: filesForSession(own, id),
         git: { ...(url ? { repository: url } : {}), branch, commits: own.map((a) => a.sha) },
         warnings: [...read.warnings, ...interruptedWarnings(input.store, id)],
+        // Per-turn usage travels in the attestation, so another clone sees it after the transcript is gone.
+        ...(read.steps ? { threads: threadUsage(buildThreads({ prompts: input.store.prompts(id), toolCalls: await hookCalls(input.store, id, { withFiles: false }), agentSteps: read.steps })) } : {}),
         ...(retention !== 'none' ? { rawSession: rawSession(input.store, id, retention, read) } : {}),
       }),
     );

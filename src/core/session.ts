@@ -11,6 +11,7 @@
 
 import { PRICES_AS_OF, modelProvider, withoutContextTag } from './prices.js';
 import type { TranscriptSummary } from '../agents/types.js';
+import type { ThreadUsage } from './threads.js';
 import type { FileAttribution, LineRange } from './types.js';
 
 export const SESSION_SCHEMA_VERSION = '0.1';
@@ -52,6 +53,8 @@ export interface BuildSessionInput {
   warnings?: string[];
   /** Retained conversation keyed by thread name (e.g. `{ main: [...] }`), already redacted. */
   rawSession?: Record<string, unknown[]>;
+  /** Per-thread usage (core/threads.ts), from the agent's per-response records: `usage.by_thread`. */
+  threads?: ThreadUsage[];
 }
 
 export interface AiCodingSessionFile {
@@ -119,6 +122,8 @@ export interface AiCodingSession {
       /** Responses in fast mode, priced at the fast rates. */
       fast_responses?: number;
     }[];
+    /** One entry per thread (human prompt and the loop after it), when the agent's records give per-response usage. */
+    by_thread?: ThreadUsage[];
   };
   tools_used?: {
     summary: { tool_name: string; invocation_count: number }[];
@@ -328,6 +333,7 @@ export function buildSessionObject(input: BuildSessionInput): AiCodingSession {
         ...(m.estimatedCostUsd === undefined ? {} : { estimated_cost_usd: m.estimatedCostUsd }),
         ...(m.fastResponses === undefined ? {} : { fast_responses: m.fastResponses }),
       })),
+      ...(input.threads === undefined || input.threads.length === 0 ? {} : { by_thread: input.threads }),
     };
     out.tools_used = {
       summary: transcript.tools.map((t) => ({ tool_name: t.name, invocation_count: t.count })),

@@ -42,7 +42,7 @@ export function normalizeToolName(name: string): string {
   return name === 'Task' ? 'Agent' : name;
 }
 
-function mcpServerOf(name: string): string | undefined {
+export function mcpServerOf(name: string): string | undefined {
   const m = /^mcp__(.+?)__/.exec(name);
   return m?.[1];
 }
@@ -58,7 +58,7 @@ const WRAPPER_PREFIXES = [
 ];
 
 /** The text of a human prompt, or undefined when the line is anything else (see the rule at the top). */
-function humanPromptText(record: Json): string | undefined {
+export function humanPromptText(record: Json): string | undefined {
   if (record.type !== 'user') return undefined;
   if (record.isMeta === true || record.isCompactSummary === true || record.isSidechain === true) return undefined;
   const message = obj(record.message);
@@ -78,7 +78,7 @@ function humanPromptText(record: Json): string | undefined {
   return text;
 }
 
-function readUsage(usage: Json | undefined): TokenUsage {
+export function readUsage(usage: Json | undefined): TokenUsage {
   if (usage === undefined) return { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
   const flat = count(usage.cache_creation_input_tokens);
   const split = obj(usage.cache_creation);

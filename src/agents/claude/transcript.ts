@@ -7,6 +7,7 @@ import { errorMessage } from '../../errors.js';
 import { readRegularFile } from '../read-file.js';
 import type { SessionRecord } from '../../store.js';
 import type { AgentSessionRead, TranscriptSummary } from '../types.js';
+import { claudeSteps } from './steps.js';
 import { promptsAndToolCalls, summarizeClaudeTranscript, type ClaudeTranscriptInput } from './summary.js';
 
 /** Subagent files live at most a few levels down (`subagents/workflows/<wfId>/agent-*.jsonl`). */
@@ -21,6 +22,8 @@ export interface ClaudeTranscriptRead {
   warnings: string[];
   /** The main transcript's text, when it was read. */
   main?: string;
+  /** The subagents' files that were read. */
+  subagents?: ClaudeTranscriptInput['subagents'];
 }
 
 /** A Claude Code session from its transcript: the summary, and the conversation for retention. */
@@ -36,7 +39,10 @@ export async function readClaudeSession(session: SessionRecord): Promise<AgentSe
       // a torn last line: left out
     }
   }
-  return { summary: read.summary, warnings: read.warnings, conversation: promptsAndToolCalls(read.main), records };
+  const spawnedBy = new Map<string, string>();
+  for (const subagent of read.summary?.subagents ?? []) if (subagent.toolUseId !== undefined) spawnedBy.set(subagent.id, subagent.toolUseId);
+  const steps = claudeSteps({ main: read.main, subagents: read.subagents ?? [] }, spawnedBy);
+  return { summary: read.summary, warnings: read.warnings, conversation: promptsAndToolCalls(read.main), records, steps };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -81,7 +87,7 @@ export async function readClaudeTranscript(transcriptPath: string): Promise<Clau
     subagents.push(entry);
   }
 
-  return { summary: summarizeClaudeTranscript({ main, subagents }), warnings, main };
+  return { summary: summarizeClaudeTranscript({ main, subagents }), warnings, main, subagents };
 }
 
 async function listAgentFiles(dir: string, depth: number, warnings: string[]): Promise<string[]> {

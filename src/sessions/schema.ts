@@ -1,0 +1,88 @@
+// JSON Schemas of `trace sessions --json` and `trace sessions show --json` (schemas/sessions-*.schema.json):
+// the one shape the CLI, the web view and the server to come share. Written against the types in
+// sessions/query.ts, sessions/detail.ts and core/threads.ts; a test checks real output against them.
+import { z } from 'zod';
+
+const tokenUsage = z.object({ input: z.number().int(), cache_read: z.number().int(), cache_write: z.number().int(), output: z.number().int() }).describe('Tokens: four numbers (input excludes cache reads and writes)');
+const cost = z.object({
+  usd: z.number().nullable().describe('Estimated from the dated price table over priced responses; null when none could be priced'),
+  unpriced: z.boolean().describe('Some usage is of a model without a price: usd leaves it out'),
+  prices_as_of: z.string(),
+});
+
+export const sessionRowSchema = z.object({
+  id: z.string(),
+  source: z.enum(['local']),
+  agent: z.object({ name: z.string(), version: z.string().nullable() }),
+  models: z.array(z.string()),
+  initiator: z.object({ name: z.string().nullable(), email: z.string().nullable() }).describe('The git identity that ran the session'),
+  branch: z.string().nullable(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  last_active_at: z.string().describe('The latest prompt or tool call, else the start'),
+  duration_s: z.number().int().nullable(),
+  threads: z.number().int(),
+  tool_calls: z.object({ total: z.number().int(), errors: z.number().int() }),
+  token_usage: tokenUsage,
+  cost,
+  code: z.object({ commits: z.number().int(), lines_added: z.number().int(), ai_lines_added: z.number().int() }),
+  last_prompt: z.string().nullable(),
+});
+
+export const sessionsListSchema = z.object({
+  sessions: z.array(sessionRowSchema),
+  count: z.number().int().describe('Matching sessions, counted up to 10,000 (1,000 with a text search); see count_is_capped'),
+  count_is_capped: z.boolean(),
+  offset: z.number().int().describe('Position of the first session of this page among all matches'),
+  has_next_page: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
+
+const file = z.object({ path: z.string(), lines_added: z.number().int(), lines_removed: z.number().int(), before: z.string().nullable(), after: z.string().nullable() });
+
+const step = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('assistant'), at: z.string().nullable(), model: z.string().nullable(), token_usage: tokenUsage, cost, thinking: z.string().nullable(), subagent: z.string().nullable() }),
+  z.object({
+    kind: z.literal('tool_call'),
+    at: z.string().nullable(),
+    tool_use_id: z.string(),
+    tool: z.string(),
+    mcp_server: z.string().nullable(),
+    input: z.unknown(),
+    status: z.enum(['ok', 'error', 'denied', 'pending']),
+    error: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+    files: z.array(file),
+    subagent: z.string().nullable(),
+    seen_by: z.enum(['hooks', 'records', 'both']),
+  }),
+]);
+
+export const sessionShowSchema = z.object({
+  session: sessionRowSchema,
+  threads: z.array(
+    z.object({
+      idx: z.number().int(),
+      prompt: z.string().nullable(),
+      prompt_at: z.string().nullable(),
+      ended_at: z.string().nullable(),
+      duration_ms: z.number().int().nullable(),
+      models: z.array(z.string()),
+      token_usage: tokenUsage,
+      cost,
+      tool_calls: z.object({ total: z.number().int(), errors: z.number().int() }),
+      steps: z.array(step),
+    }),
+  ),
+  commits: z.array(z.object({ sha: z.string(), lines_added: z.number().int(), ai_lines_added: z.number().int(), attested: z.boolean() })),
+  subagents: z.array(z.object({ id: z.string(), type: z.string().nullable(), description: z.string().nullable(), tool_use_id: z.string().nullable(), models: z.array(z.string()) })),
+  warnings: z.array(z.string()),
+  diffs: z.record(z.string(), z.string().nullable()).optional().describe('With --diffs: "<tool_use_id>:<path>" → unified diff (null when a side is not held)'),
+});
+
+export function sessionsJsonSchemas(): { list: object; show: object } {
+  return {
+    list: z.toJSONSchema(sessionsListSchema, { io: 'input', target: 'draft-7' }),
+    show: z.toJSONSchema(sessionShowSchema, { io: 'input', target: 'draft-7' }),
+  };
+}

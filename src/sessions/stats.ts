@@ -1,0 +1,111 @@
+// `trace sessions stats`: totals over the summary rows of a period, beside the previous period of the
+// same length, and a breakdown. Sums over one row per session (never over raw events).
+import type { Store } from '../store.js';
+import { filterSql, type SessionFilters } from './query.js';
+
+export const STATS_BY = ['day', 'week', 'agent', 'model', 'author'] as const;
+export type StatsBy = (typeof STATS_BY)[number];
+
+export interface StatsFigures {
+  sessions: number;
+  active_authors: number;
+  threads: number;
+  tool_calls: number;
+  tool_errors: number;
+  /** tool_errors / tool_calls, 0 when there were no calls. */
+  error_rate: number;
+  token_usage: { input: number; cache_read: number; cache_write: number; output: number };
+  cost_usd: number;
+  /** Sessions with usage of a model without a price (cost_usd leaves it out). */
+  unpriced_sessions: number;
+  commits: number;
+  lines_added: number;
+  ai_lines_added: number;
+  /** ai_lines_added / lines_added over the sessions' commits, null without committed lines. */
+  ai_share: number | null;
+}
+
+const FIGURES_SQL = `count(*) AS sessions, count(DISTINCT coalesce(s.author_email, s.author_name)) AS active_authors,
+  coalesce(sum(max(s.threads, coalesce(s.records_threads, 0))), 0) AS threads, coalesce(sum(max(s.tool_calls, coalesce(s.records_tool_calls, 0))), 0) AS tool_calls,
+  coalesce(sum(s.tool_errors), 0) AS tool_errors, coalesce(sum(s.input_tokens), 0) AS input, coalesce(sum(s.cache_read_tokens), 0) AS cache_read,
+  coalesce(sum(s.cache_write_tokens), 0) AS cache_write, coalesce(sum(s.output_tokens), 0) AS output, coalesce(sum(s.cost_micros), 0) AS cost_micros,
+  coalesce(sum(s.unpriced), 0) AS unpriced, coalesce(sum(s.commits), 0) AS commits, coalesce(sum(s.lines_added), 0) AS lines_added, coalesce(sum(s.ai_lines_added), 0) AS ai_lines_added`;
+
+type FigureRow = Record<'sessions' | 'active_authors' | 'threads' | 'tool_calls' | 'tool_errors' | 'input' | 'cache_read' | 'cache_write' | 'output' | 'cost_micros' | 'unpriced' | 'commits' | 'lines_added' | 'ai_lines_added', number>;
+
+function figures(row: FigureRow): StatsFigures {
+  return {
+    sessions: row.sessions,
+    active_authors: row.active_authors,
+    threads: row.threads,
+    tool_calls: row.tool_calls,
+    tool_errors: row.tool_errors,
+    error_rate: row.tool_calls === 0 ? 0 : Math.round((row.tool_errors / row.tool_calls) * 10_000) / 10_000,
+    token_usage: { input: row.input, cache_read: row.cache_read, cache_write: row.cache_write, output: row.output },
+    cost_usd: row.cost_micros / 1e6,
+    unpriced_sessions: row.unpriced,
+    commits: row.commits,
+    lines_added: row.lines_added,
+    ai_lines_added: row.ai_lines_added,
+    ai_share: row.lines_added === 0 ? null : Math.round((row.ai_lines_added / row.lines_added) * 10_000) / 10_000,
+  };
+}
+
+export interface StatsResult {
+  period: { since: string; until: string };
+  previous_period: { since: string; until: string };
+  current: StatsFigures;
+  previous: StatsFigures;
+  /** (current - previous) / previous per figure, null when the previous is 0. */
+  change: Record<string, number | null>;
+  by: StatsBy | null;
+  breakdown: ({ key: string } & StatsFigures)[];
+}
+
+const GROUP_KEY: Record<StatsBy, string> = {
+  day: 'substr(s.last_active_at, 1, 10)',
+  week: "strftime('%Y-W%W', s.last_active_at)",
+  agent: 's.agent',
+  model: 'm.model',
+  author: "coalesce(s.author_email, s.author_name, '(unknown)')",
+};
+
+function changeOf(current: StatsFigures, previous: StatsFigures): Record<string, number | null> {
+  const flat = (f: StatsFigures): Record<string, number | null> => ({
+    sessions: f.sessions,
+    active_authors: f.active_authors,
+    threads: f.threads,
+    tool_calls: f.tool_calls,
+    error_rate: f.error_rate,
+    tokens: f.token_usage.input + f.token_usage.cache_read + f.token_usage.cache_write + f.token_usage.output,
+    cost_usd: f.cost_usd,
+    ai_lines_added: f.ai_lines_added,
+    ai_share: f.ai_share,
+  });
+  const a = flat(current);
+  const b = flat(previous);
+  return Object.fromEntries(Object.keys(a).map((key) => {
+    const now = a[key] ?? null;
+    const before = b[key] ?? null;
+    return [key, now === null || before === null || before === 0 ? null : Math.round(((now - before) / before) * 10_000) / 10_000];
+  }));
+}
+
+export function sessionStats(store: Store, filters: SessionFilters, period: { since: string; until: string }, by: StatsBy | undefined): StatsResult {
+  const length = Date.parse(period.until) - Date.parse(period.since);
+  const previousPeriod = { since: new Date(Date.parse(period.since) - length).toISOString(), until: period.since };
+  const { where, params } = filterSql({ ...filters, since: undefined, until: undefined });
+  const run = (p: { since: string; until: string }) =>
+    figures(store.db.prepare(`SELECT ${FIGURES_SQL} FROM session_summaries s WHERE ${[...where, 's.last_active_at >= ?', 's.last_active_at < ?'].join(' AND ')}`).get(...params, p.since, p.until) as FigureRow);
+  const current = run(period);
+  const previous = run(previousPeriod);
+  let breakdown: StatsResult['breakdown'] = [];
+  if (by) {
+    const from = by === 'model' ? 'session_summaries s JOIN session_models m ON m.session_id = s.session_id' : 'session_summaries s';
+    const rows = store.db
+      .prepare(`SELECT ${GROUP_KEY[by]} AS grp, ${FIGURES_SQL} FROM ${from} WHERE ${[...where, 's.last_active_at >= ?', 's.last_active_at < ?'].join(' AND ')} GROUP BY grp ORDER BY ${by === 'day' || by === 'week' ? 'grp' : 'sessions DESC, grp'}`)
+      .all(...params, period.since, period.until) as (FigureRow & { grp: string | null })[];
+    breakdown = rows.map((row) => ({ key: row.grp ?? '(unknown)', ...figures(row) }));
+  }
+  return { period, previous_period: previousPeriod, current, previous, change: changeOf(current, previous), by: by ?? null, breakdown };
+}

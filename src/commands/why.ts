@@ -63,7 +63,7 @@ function callThatWrote(store: Store, sessionId: string, path: string, text: stri
       const after = count(store.getText(change.after_oid!), latin1);
       const before = change.before_state === 'content' && change.before_oid ? count(store.getText(change.before_oid), latin1) : 0;
       if (after > before) {
-        const row = store.db.prepare('SELECT tool_use_id, tool_name, started_at, input_json FROM tool_calls WHERE id = ?').get(change.tool_call_id) as
+        const row = store.db.prepare('SELECT tool_use_id, tool_name, coalesce(ended_at, started_at) AS started_at, input_json FROM tool_calls WHERE id = ?').get(change.tool_call_id) as
           | { tool_use_id: string; tool_name: string; started_at: string | null; input_json: string | null }
           | undefined;
         if (!row) continue;

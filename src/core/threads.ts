@@ -202,10 +202,11 @@ export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookTool
     for (const prompt of input.prompts) threads.push(newThread(threads.length + 1, prompt.text, prompt.at));
   }
 
-  // Hook calls placed by time: into the last thread whose prompt came at or before the call.
+  // Hook calls placed by time: into the last thread whose prompt came at or before the call's end (a
+  // call seen only by its post hook has a start reaching back past its prompt: see core/concurrency.ts).
   for (const call of input.toolCalls) {
     if (used.has(call.toolUseId)) continue;
-    const at = ms(call.startedAt);
+    const at = ms(call.endedAt ?? call.startedAt);
     let target: ThreadJson | undefined;
     for (const thread of threads) {
       const start = ms(thread.prompt_at);

@@ -172,8 +172,10 @@ describe('Claude Code, for real: more than one session, failures, subagents, slo
     const run = await runClaude(repo, server.url, 'write slow.ts', { env: { PATH: slow.path }, timeoutMs: 55_000 });
     expect(run.result.is_error).toBe(false);
     expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
-    // The hooks fired (session start, prompt, pre, post; session end as Claude exits): at most 2 s each, plus Claude's own time.
-    expect(slow.calls()).toEqual(expect.arrayContaining(['hook claude session-start', 'hook claude user-prompt-submit', 'hook claude pre-tool-use', 'hook claude post-tool-use']));
+    // The hooks fired (session start, prompt, the guard before the Write — which has no capture pre hook: its
+    // post hook carries the file before —, post; session end as Claude exits): at most 2 s each, plus Claude's own time.
+    expect(slow.calls()).toEqual(expect.arrayContaining(['hook claude session-start', 'hook claude user-prompt-submit', 'hook claude guard', 'hook claude post-tool-use']));
+    expect(slow.calls()).not.toContain('hook claude pre-tool-use');
     expect(run.run.ms).toBeLessThan(5 * 2_000 + 15_000);
     // …and it did wait for them: the slow trace was the one on the PATH.
     expect(run.run.ms).toBeGreaterThanOrEqual(3 * 2_000);

@@ -20,8 +20,8 @@ import { findRepo, type Repo } from '../repo.js';
 import type { Store } from '../store.js';
 import { gitRaw } from '../git.js';
 import { Attributor } from './attribute.js';
+import { hasQueued, QUEUE_DIR } from './queued.js';
 
-export const QUEUE_DIR = 'queue';
 const LOCK = 'queue.lock';
 /** How long an entry without its `end` line is taken to be still being written. */
 const WRITING_MS = 10_000;
@@ -50,14 +50,6 @@ function queueDir(stateDir: string): string {
   return join(stateDir, QUEUE_DIR);
 }
 
-/** Whether hooks left attributions to do. */
-export function hasQueued(stateDir: string): boolean {
-  try {
-    return readdirSync(queueDir(stateDir)).length > 0;
-  } catch {
-    return false;
-  }
-}
 
 /** Parses one entry; undefined while it is still being written, null when it cannot be read. */
 export function parseEntry(file: string, text: string, mtimeMs: number): QueueEntry | undefined | null {

@@ -1,6 +1,7 @@
 // `trace sessions [list]` and `trace sessions show`: every agent session recorded here, newest activity
 // first, and one session as threads of prompts, model responses and tool calls.
 import type { Agent } from '../agents/types.js';
+import { hasQueued } from '../attribution/queued.js';
 import { openCaptureStore } from '../capture/open.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
@@ -43,6 +44,8 @@ export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo
   // The agents' cold side (install code, parsers) is loaded only when records must be read.
   const byName = async (name: string) => (await import('../agents/index.js')).agentByName(name);
   try {
+    // Commits git's hooks queued are attributed first, so the AI lines of the sessions are current.
+    if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
     const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
     const me = dirty ? await gitIdentity(repo.root) : { name: null, email: null };
     if (dirty) await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: me, now });

@@ -59,6 +59,20 @@ describe('git commit', () => {
     expect(queue(repo)).toEqual([]);
   });
 
+  it('trace sessions attributes a queued commit first: the session lists its AI lines at once', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
+    const agent = new FakeClaude(repo);
+    agent.start();
+    agent.edit('a.txt', 'base\n', 'base\nagent line\nand another\n');
+    git(repo, ['commit', '-qam', 'agent work'], withoutDetachedSettle(repo));
+    expect(queue(repo)).toHaveLength(1);
+    const list = repo.trace(['sessions', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const page = JSON.parse(list.stdout) as { sessions: { id: string; code: { commits: number; ai_lines_added: number } }[] };
+    expect(page.sessions.find((s) => s.id === agent.sessionId)?.code).toMatchObject({ commits: 1, ai_lines_added: 2 });
+    expect(queue(repo)).toEqual([]);
+  });
+
   it('changes captured after the commit are not the commit’s, however late the attribution runs', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('base') } });
     const agent = new FakeClaude(repo);

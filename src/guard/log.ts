@@ -82,20 +82,8 @@ export function ingestGuardDecisions(store: Store, repo: Repo): number {
   return taken;
 }
 
-interface Row {
-  at: string;
-  agent: string;
-  session_id: string;
-  tool_use_id: string | null;
-  tool: string;
-  mode: string;
-  decision: string;
-  outcome: string;
-  rule: string;
-  message: string;
-  rules_json: string;
-  headless: number;
-}
+/** A decision as its table holds it: the rules as JSON, `headless` as 0 or 1. */
+type Row = Omit<GuardDecisionRow, 'rules' | 'headless'> & { rules_json: string; headless: number };
 
 /** Decisions, oldest first: of some sessions, or all. */
 export function guardDecisions(store: Store, sessions?: readonly string[]): GuardDecisionRow[] {

@@ -159,8 +159,10 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
     const any = Object.keys(flags).length > 0;
     return any ? 'No session matches these filters (exit 0). Drop a filter, or widen --since/--until.' : 'No sessions recorded yet: work with an agent in this repository (its hooks record each session), then run `trace sessions` again.';
   }
-  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', 'SOURCE', 'LAST PROMPT']];
-  for (const row of page.sessions) rows.push(listCells(row, options.now));
+  // The SOURCE column appears once the notes count: a session from them, or one attested there.
+  const withSource = page.sessions.some((row) => row.source !== 'local' || row.attestation.status !== 'none');
+  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', ...(withSource ? ['SOURCE'] : []), 'LAST PROMPT']];
+  for (const row of page.sessions) rows.push(listCells(row, options.now, withSource));
   const lines = table(rows, s);
   // An attestation that does not verify is said under the table, with its reason, never left to a mark.
   const unverified = page.sessions.filter((row) => row.attestation.status === 'unverified');
@@ -175,7 +177,7 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
   return lines.join('\n');
 }
 
-function listCells(row: SessionRow, now: Date): string[] {
+function listCells(row: SessionRow, now: Date, withSource: boolean): string[] {
   return [
     row.id.slice(0, 8),
     ago(row.last_active_at, now),
@@ -187,7 +189,7 @@ function listCells(row: SessionRow, now: Date): string[] {
     costText(row.cost),
     `${row.code.ai_lines_added}/${row.code.lines_added}`,
     String(row.code.commits),
-    sourceCell(row),
+    ...(withSource ? [sourceCell(row)] : []),
     row.last_prompt ? oneLine(row.last_prompt, 60) : row.source === 'notes' ? '(attested: no prompts)' : '-',
   ];
 }
@@ -295,7 +297,8 @@ function renderShow(detail: SessionShow, options: SessionsShowOptions): string {
   for (const thread of detail.threads) lines.push('', ...threadLines(thread, detail, options));
   if (detail.commits.length > 0) {
     lines.push('', s.dim('commits'));
-    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? s.ok('  attested') : ''}`);
+    const unverified = detail.session.attestation.status === 'unverified';
+    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? (unverified ? s.failed('  attested (UNVERIFIED)') : s.ok('  attested')) : ''}`);
   }
   return lines.join('\n');
 }

@@ -233,6 +233,36 @@ describe('teammates’ sessions from the notes, in a fresh clone', () => {
   });
 });
 
+describe('a session of the notes resumed in the clone', () => {
+  it('becomes a local session, keeping its attestation', () => {
+    const agent = new FakeClaude({ dir: clone, env: teammate.env }, { sessionId: GOOD, transcriptPath: join(tempDir('trace-notes-resume-'), `${GOOD}.jsonl`) });
+    agent.prompt('carry on');
+    const page = json<Page>(['sessions', '--id', 'aaaa0001'], clone);
+    expect(page.sessions).toHaveLength(1);
+    expect(page.sessions[0]).toMatchObject({ source: 'local', threads: 1, attestation: { status: 'verified' } });
+    expect(json<Page>(['sessions', '--source', 'local'], clone).sessions.map((s) => s.id)).toEqual([GOOD]);
+  });
+});
+
+describe('a store made by the previous version', () => {
+  it('gains the source and attestation columns, and its sessions are local', () => {
+    const repo = makeRepo();
+    new FakeClaude(repo, { sessionId: GOOD }).prompt('hello');
+    expect(json<Page>(['sessions'], repo.dir).count).toBe(1);
+    // Back to version 5: the summary rows without the version 6 columns (and their indexes).
+    const db = new BetterSqlite3(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'));
+    db.exec('DROP INDEX session_summaries_attested; DROP INDEX session_summaries_local; DROP TABLE notes_index; DROP TABLE notes_bundles; DROP TABLE notes_sessions');
+    for (const column of ['source', 'attestation', 'attested_by', 'attestation_reason']) db.exec(`ALTER TABLE session_summaries DROP COLUMN ${column}`);
+    db.pragma('user_version = 5');
+    db.close();
+    const page = json<Page>(['sessions'], repo.dir);
+    expect(page.sessions.map((s) => [s.id, s.source, s.attestation.status])).toEqual([[GOOD, 'local', 'none']]);
+    const after = new BetterSqlite3(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'), { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(6);
+    after.close();
+  });
+});
+
 describe('the teammate’s own clone', () => {
   it('lists its sessions once each, local content with the notes’ attestation, and says who verified them', () => {
     const page = json<Page>(['sessions'], teammate.dir);

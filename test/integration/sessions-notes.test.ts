@@ -13,6 +13,7 @@ import { signStatement } from '../../src/signing/sign.js';
 import { decodeStatement, NOTES, remoteNoteLines, repoKeys } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, tempDir, type TestRepo } from '../support/repo.js';
+import { type SigstoreServices, startSigstoreServices } from '../support/sigstore-services.js';
 
 interface Attestation {
   status: 'verified' | 'unverified' | 'none';
@@ -277,5 +278,51 @@ describe('the teammate’s own clone', () => {
     expect(show.threads[0]!.steps.length).toBeGreaterThan(0);
     expect(show.attestations[0]).toMatchObject({ status: 'verified', signer: { kind: 'key', key_id: keyId } });
     expect(teammate.trace(['sessions', 'show', GOOD], { cwd: teammate.dir }).stdout).toContain('captured here · attested, verified · signed by key');
+  });
+});
+
+describe('a keyless attestation', () => {
+  let services: SigstoreServices;
+  beforeAll(async () => {
+    services = await startSigstoreServices();
+  });
+  afterAll(async () => {
+    await services.stop();
+  });
+
+  it('is verified against the identity and trusted root of .chainloop.yml, and names the OIDC subject and issuer', async () => {
+    const identity = 'https://github.com/acme/cli/.github/workflows/release.yml@refs/heads/main';
+    const issuer = 'https://token.actions.githubusercontent.com';
+    const repo = makeRepo();
+    repo.write('trusted_root.json', JSON.stringify(services.trustedRoot));
+    repo.write(
+      '.chainloop.yml',
+      [
+        'trace:',
+        '  signing:',
+        '    mode: keyless',
+        `    fulcioURL: ${services.fulcioURL}`,
+        `    rekorURL: ${services.rekorURL}`,
+        `    tsaURL: ${services.tsaURL}`,
+        '  verify:',
+        '    trustedRoot: trusted_root.json',
+        `    certificateIdentity: ${identity}`,
+        `    certificateOidcIssuer: ${issuer}`,
+        '',
+      ].join('\n'),
+    );
+    repo.commit('keyless config');
+    repo.git(['push', '-q', '--no-verify', 'origin', 'main']);
+    const agent = new FakeClaude(repo, { sessionId: GOOD });
+    agent.start('claude-sonnet-4-5');
+    agent.write('k.txt', 'k\n');
+    repo.commit('k');
+    const attest = await repo.traceAsync(['attest', 'HEAD'], { env: { SIGSTORE_ID_TOKEN: services.identityToken(identity, issuer) } });
+    expect(attest.stdout).toContain('signed with keyless');
+    const page = json<Page>(['sessions'], repo.dir);
+    expect(page.sessions.map((s) => [s.id, s.source])).toEqual([[GOOD, 'local']]);
+    expect(page.sessions[0]!.attestation).toEqual({ status: 'verified', signer: { kind: 'keyless', subject: identity, issuer }, reason: null });
+    const text = repo.trace(['sessions', 'show', GOOD]).stdout;
+    expect(text).toContain(`attested, verified · signed by ${identity} (issuer ${issuer})`);
   });
 });

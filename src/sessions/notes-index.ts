@@ -130,6 +130,8 @@ async function checkBundle(cwd: string, line: string, trustCache: Map<string | n
 
   const subjects = (Array.isArray(statement.subject) ? statement.subject : []).flatMap((s) => (isObject(s) && isObject(s.digest) && typeof s.digest.gitCommit === 'string' ? [s.digest.gitCommit.toLowerCase()] : []));
   if (subjects.length === 0) return failed('the statement names no commit as its subject');
+  const notSha = subjects.find((sha) => !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha));
+  if (notSha !== undefined) return failed(`its subject ${JSON.stringify(notSha.slice(0, 80))} is not a commit id`);
   const parents = await parentsInGit(cwd, subjects);
   if (typeof parents === 'string') return failed(parents);
   // The base: the first parent, outside the bundle's commits, of the oldest of them (verify's range base).
@@ -284,7 +286,11 @@ function writeSessionRow(store: Store, id: string, now: string): void {
   const tools = isObject(o.tools_used) ? o.tools_used : {};
   const conversation = isObject(o.conversation) ? o.conversation : {};
   const models = Array.isArray(model.models_used) ? model.models_used.filter((m): m is string => typeof m === 'string') : str(model.primary) ? [str(model.primary)!] : [];
-  const time = (v: unknown) => (str(v) !== null && Number.isFinite(Date.parse(str(v)!)) ? str(v) : null);
+  // Stored as the hooks store times (ISO, UTC), so rows from both sources sort together.
+  const time = (v: unknown) => {
+    const at = str(v) === null ? NaN : Date.parse(str(v)!);
+    return Number.isFinite(at) ? new Date(at).toISOString() : null;
+  };
   const startedAt = time(session.started_at);
   const endedAt = time(session.ended_at);
   const firstAuthor = [...commits.values()].find((c) => c.author)?.author ?? null;
@@ -302,7 +308,7 @@ function writeSessionRow(store: Store, id: string, now: string): void {
     branch: str(git.branch),
     started_at: startedAt,
     ended_at: endedAt,
-    last_active_at: endedAt ?? startedAt ?? best.created_at ?? now,
+    last_active_at: endedAt ?? startedAt ?? time(best.created_at) ?? now,
     threads: num(conversation.user_messages) ?? byThread.length,
     tool_calls: num(tools.total_invocations) ?? sum('tool_calls'),
     tool_errors: sum('tool_errors'),

@@ -10,7 +10,7 @@ import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -140,7 +140,12 @@ CREATE TABLE IF NOT EXISTS session_summaries (
   last_prompt TEXT,
   -- Writes since the agent's records were last read into this row (0: up to date).
   dirty INTEGER NOT NULL DEFAULT 1,
-  refreshed_at TEXT
+  refreshed_at TEXT,
+  -- SESSION_SOURCE_COLUMNS (added to older stores by addColumns).
+  source TEXT NOT NULL DEFAULT 'local',
+  attestation TEXT,
+  attested_by TEXT,
+  attestation_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS session_summaries_recent ON session_summaries (last_active_at DESC, session_id DESC);
 CREATE INDEX IF NOT EXISTS session_summaries_agent ON session_summaries (agent, last_active_at DESC, session_id DESC);
@@ -170,7 +175,52 @@ CREATE TABLE IF NOT EXISTS transcript_cache (
   key TEXT NOT NULL,
   read_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notes_index (
+  ref TEXT PRIMARY KEY,
+  tip TEXT,
+  indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes_bundles (
+  digest TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  signer_json TEXT,
+  reason TEXT,
+  base TEXT,
+  created_at TEXT,
+  indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes_sessions (
+  session_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  session_json TEXT NOT NULL,
+  commits_json TEXT NOT NULL,
+  PRIMARY KEY (session_id, digest)
+);
+CREATE INDEX IF NOT EXISTS notes_sessions_digest ON notes_sessions (digest);
 `;
+
+/**
+ * Version 6: where a summary row comes from (`local` capture, or only the `notes` ref: a teammate's
+ * attested session) and its attestation (`verified`/`unverified`, by whom, why not), as columns so
+ * `--source` filters in the row scan. Indexes on them are made once the columns exist.
+ */
+const SESSION_SOURCE_COLUMNS: readonly [string, string][] = [
+  ['source', "TEXT NOT NULL DEFAULT 'local'"],
+  ['attestation', 'TEXT'],
+  ['attested_by', 'TEXT'],
+  ['attestation_reason', 'TEXT'],
+];
+const SESSION_SOURCE_INDEXES = `
+CREATE INDEX IF NOT EXISTS session_summaries_attested ON session_summaries (last_active_at DESC, session_id DESC) WHERE attestation IS NOT NULL;
+CREATE INDEX IF NOT EXISTS session_summaries_local ON session_summaries (last_active_at DESC, session_id DESC) WHERE source = 'local';
+`;
+
+/** Adds the version 6 columns a store made by an earlier version lacks (checked, so a re-run is harmless). */
+function addColumns(db: BetterSqlite3.Database): void {
+  const have = new Set((db.prepare('PRAGMA table_info(session_summaries)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of SESSION_SOURCE_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE session_summaries ADD COLUMN ${name} ${type}`);
+  db.exec(SESSION_SOURCE_INDEXES);
+}
 
 /**
  * Brings a store written by an earlier version up to SCHEMA_VERSION (run once, after SCHEMA):
@@ -543,6 +593,7 @@ export class Store {
           const before = db.pragma('user_version', { simple: true }) as number;
           db.exec(SCHEMA);
           db.exec(MIGRATIONS);
+          addColumns(db);
           if (before > 0 && before < 5) fillSessionCommits(db);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
@@ -561,6 +612,7 @@ export class Store {
   static openInMemory(): Store {
     const db = new BetterSqlite3(':memory:');
     db.exec(SCHEMA);
+    db.exec(SESSION_SOURCE_INDEXES);
     return new Store(db);
   }
 
@@ -705,7 +757,12 @@ export class Store {
            hook_model = coalesce(excluded.hook_model, hook_model),
            started_at = coalesce(started_at, excluded.started_at),
            ended_at = coalesce(excluded.ended_at, ended_at),
-           dirty = dirty + 1`,
+           dirty = dirty + 1,
+           -- A session known from the notes (a resumed one, in a fresh clone) is captured here from now on.
+           threads = CASE source WHEN 'notes' THEN 0 ELSE threads END,
+           tool_calls = CASE source WHEN 'notes' THEN 0 ELSE tool_calls END,
+           tool_errors = CASE source WHEN 'notes' THEN 0 ELSE tool_errors END,
+           source = 'local'`,
       )
       .run({
         id: update.id,

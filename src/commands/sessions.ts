@@ -4,12 +4,14 @@ import type { Agent } from '../agents/types.js';
 import { hasQueued } from '../attribution/queued.js';
 import { openCaptureStore } from '../capture/open.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
-import { TraceError } from '../errors.js';
+import { errorMessage, TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { SessionDetail } from '../sessions/detail.js';
 import { filterArgs, parseFilters, type FilterFlags } from '../sessions/filters.js';
-import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
+import { NOTES_INDEX_REF, notesChanged } from '../sessions/notes-tip.js';
+import type { AttestationBundleJson } from '../sessions/notes-detail.js';
+import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, resolveSessionId, summaryRow, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import { refreshSummaries, type Identity } from '../sessions/refresh.js';
 import type { Store } from '../store.js';
 import type { Style } from '../terminal.js';
@@ -35,7 +37,10 @@ export async function gitIdentity(root: string): Promise<Identity> {
 }
 
 /** The store with its summary rows brought up to date (see sessions/refresh.ts), for a sessions command. */
-export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: () => Promise<string[]> } }> {
+export async function openSessions(
+  cwd: string,
+  now: Date,
+): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: () => Promise<string[]> }; notesProblem?: string }> {
   // Found without running git: a page of sessions must cost little more than starting node.
   const repo = findRepo(cwd);
   if (!repo) throw new TraceError('NOT_A_REPOSITORY', `${cwd} is not inside a git work tree`, { hint: 'run trace inside your repository' });
@@ -49,8 +54,18 @@ export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo
     const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
     const me = dirty ? await gitIdentity(repo.root) : { name: null, email: null };
     if (dirty) await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: me, now });
+    // Teammates' attested sessions: the indexer loads only when the notes ref moved since it last ran.
+    const notes = notesChanged(repo, store);
+    let notesProblem: string | undefined;
+    if (notes) {
+      try {
+        await (await import('../sessions/notes-index.js')).indexNotes(repo, store, { now, tip: notes.tip });
+      } catch (error) {
+        notesProblem = `the attested sessions in ${NOTES_INDEX_REF} were not read: ${errorMessage(error)}`;
+      }
+    }
     const names = async () => (await import('../agents/hooks.js')).AGENT_HOOKS.map((hooks) => hooks.name);
-    return { repo, store, me, agents: { byName, names } };
+    return { repo, store, me, agents: { byName, names }, ...(notesProblem ? { notesProblem } : {}) };
   } catch (error) {
     store.close();
     throw error;
@@ -71,13 +86,14 @@ export async function sessionsList(options: SessionsListOptions): Promise<Outcom
   if (options.after !== undefined && offset !== undefined) {
     throw new TraceError('BAD_ARGUMENT', '--after and --offset page in two ways: give one of them', { hint: 'e.g. `trace sessions --after <cursor>` or `trace sessions --offset 50`' });
   }
-  const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
+  const { repo, store, me, agents, notesProblem } = await openSessions(options.cwd, options.now);
   try {
     const flags: FilterFlags = pickFlags(options);
     const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
     const filters = parseFilters(flags, { now: options.now, agents: flags.agent !== undefined ? await agents.names() : [], me: () => email });
     const page = listSessions(store, filters, { limit, after: options.after, offset }, queryKey(flags));
-    return { json: page, text: renderList(page, flags, options) };
+    const text = renderList(page, flags, options);
+    return { json: page, text: notesProblem ? `${text}\n${options.style.warning(`warning: ${notesProblem}`)}` : text };
   } finally {
     store.close();
   }
@@ -85,7 +101,7 @@ export async function sessionsList(options: SessionsListOptions): Promise<Outcom
 
 function pickFlags(options: FilterFlags): FilterFlags {
   const flags: FilterFlags = {};
-  for (const key of ['agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const) {
+  for (const key of ['source', 'agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const) {
     if (options[key] !== undefined) flags[key] = options[key];
   }
   if (options.has && options.has.length > 0) flags.has = options.has;
@@ -143,9 +159,15 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
     const any = Object.keys(flags).length > 0;
     return any ? 'No session matches these filters (exit 0). Drop a filter, or widen --since/--until.' : 'No sessions recorded yet: work with an agent in this repository (its hooks record each session), then run `trace sessions` again.';
   }
-  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', 'LAST PROMPT']];
-  for (const row of page.sessions) rows.push(listCells(row, options.now));
+  // The SOURCE column appears once the notes count: a session from them, or one attested there.
+  const withSource = page.sessions.some((row) => row.source !== 'local' || row.attestation.status !== 'none');
+  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', ...(withSource ? ['SOURCE'] : []), 'LAST PROMPT']];
+  for (const row of page.sessions) rows.push(listCells(row, options.now, withSource));
   const lines = table(rows, s);
+  // An attestation that does not verify is said under the table, with its reason, never left to a mark.
+  const unverified = page.sessions.filter((row) => row.attestation.status === 'unverified');
+  if (unverified.length > 0) lines.push('');
+  for (const row of unverified) lines.push(s.failed(`✗ ${row.id.slice(0, 8)}: attestation UNVERIFIED: ${row.attestation.reason ?? 'unknown reason'}`));
   const first = page.offset + 1;
   const last = page.offset + page.sessions.length;
   const total = page.count_is_capped ? `${grouped(page.count)}+` : grouped(page.count);
@@ -155,7 +177,7 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
   return lines.join('\n');
 }
 
-function listCells(row: SessionRow, now: Date): string[] {
+function listCells(row: SessionRow, now: Date, withSource: boolean): string[] {
   return [
     row.id.slice(0, 8),
     ago(row.last_active_at, now),
@@ -167,8 +189,23 @@ function listCells(row: SessionRow, now: Date): string[] {
     costText(row.cost),
     `${row.code.ai_lines_added}/${row.code.lines_added}`,
     String(row.code.commits),
-    row.last_prompt ? oneLine(row.last_prompt, 60) : '-',
+    ...(withSource ? [sourceCell(row)] : []),
+    row.last_prompt ? oneLine(row.last_prompt, 60) : row.source === 'notes' ? '(attested: no prompts)' : '-',
   ];
+}
+
+/** `local`, `notes`, then ✓ and the signer when attested and verified, ✗ UNVERIFIED when not. */
+function sourceCell(row: SessionRow): string {
+  const a = row.attestation;
+  if (a.status === 'none') return row.source;
+  if (a.status === 'unverified') return `${row.source} ✗ UNVERIFIED`;
+  return `${row.source} ✓ ${a.signer ? signerText(a.signer, true) : 'verified'}`;
+}
+
+export function signerText(signer: SignerJson, short = false): string {
+  if (signer.kind === 'keyless') return short ? signer.subject : `${signer.subject} (issuer ${signer.issuer})`;
+  const key = `key ${signer.key_id.slice(0, 16)}`;
+  return signer.owner ? (short ? `${key} ${signer.owner.replace(/\s*<.*>$/, '')}` : `${key} of ${signer.owner}`) : key;
 }
 
 // ---- show ----
@@ -183,14 +220,17 @@ export interface SessionsShowOptions {
   full?: boolean;
 }
 
-export type SessionShow = SessionDetail & { diffs?: Record<string, string | null> };
+export type SessionShow = SessionDetail & { diffs?: Record<string, string | null>; attestations: AttestationBundleJson[] };
 
 export async function sessionsShow(options: SessionsShowOptions): Promise<Outcome> {
   const { store, agents } = await openSessions(options.cwd, options.now);
   try {
     const id = resolveSessionId(store, options.id);
     const { fileDiff, sessionDetail } = await import('../sessions/detail.js');
-    const detail: SessionShow = await sessionDetail(store, id, agents.byName);
+    const { attestationBundles, notesSessionDetail } = await import('../sessions/notes-detail.js');
+    // A teammate's session has no capture here: it is what its attestation holds.
+    const fromNotes = summaryRow(store, id)?.source === 'notes';
+    const detail: SessionShow = { ...(fromNotes ? notesSessionDetail(store, id) : await sessionDetail(store, id, agents.byName)), attestations: attestationBundles(store, id) };
     if (options.thread !== undefined) {
       const n = parseCount('thread', options.thread, 1, Number.MAX_SAFE_INTEGER, '2');
       const thread = detail.threads.find((t) => t.idx === n);
@@ -252,18 +292,32 @@ function renderShow(detail: SessionShow, options: SessionsShowOptions): string {
   lines.push(
     `${row.threads} thread(s) · ${row.tool_calls.total} tool call(s)${row.tool_calls.errors ? s.failed(` (${row.tool_calls.errors} errors)`) : ''} · ${tokensText(row.token_usage)} · ${costText(row.cost)} · AI lines ${row.code.ai_lines_added}/${row.code.lines_added} · ${row.code.commits} commit(s)${detail.commits.length ? `, ${attested} attested` : ''}`,
   );
+  lines.push(attestationLine(detail, s));
   for (const warning of detail.warnings) lines.push(s.warning(`warning: ${warning}`));
   for (const thread of detail.threads) lines.push('', ...threadLines(thread, detail, options));
   if (detail.commits.length > 0) {
     lines.push('', s.dim('commits'));
-    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? s.ok('  attested') : ''}`);
+    const unverified = detail.session.attestation.status === 'unverified';
+    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? (unverified ? s.failed('  attested (UNVERIFIED)') : s.ok('  attested')) : ''}`);
   }
   return lines.join('\n');
 }
 
+/** Whether the session is attested and verified, and by whom (from the notes ref's bundles). */
+function attestationLine(detail: SessionShow, s: Style): string {
+  const a = detail.session.attestation;
+  const source = detail.session.source === 'notes' ? "a teammate's session, from the notes" : 'captured here';
+  if (a.status === 'none') return s.dim(`${source} · not attested (no bundle in refs/notes/chainloop-trace names it${detail.commits.length ? ': push its commits' : ''})`);
+  const bundles = detail.attestations.length;
+  if (a.status === 'unverified') return s.failed(`${source} · attestation UNVERIFIED (${bundles} bundle(s)): ${a.reason ?? 'unknown reason'}`);
+  const signers = [...new Set(detail.attestations.filter((b) => b.status === 'verified' && b.signer).map((b) => signerText(b.signer!)))];
+  const bad = detail.attestations.filter((b) => b.status === 'unverified').length;
+  return s.ok(`${source} · attested, verified · signed by ${signers.join(', ') || 'unknown'}`) + s.dim(` (${bundles} bundle(s)${bad ? `, ${bad} that do not verify` : ''})`);
+}
+
 function threadLines(thread: ThreadJson, detail: SessionShow, options: SessionsShowOptions): string[] {
   const s = options.style;
-  const prompt = thread.prompt === null ? s.dim('(before the first prompt trace knows of)') : options.full ? thread.prompt : oneLine(thread.prompt, 300);
+  const prompt = thread.prompt === null ? s.dim(detail.session.source === 'notes' ? '(the prompt is not in the attestation)' : '(before the first prompt trace knows of)') : options.full ? thread.prompt : oneLine(thread.prompt, 300);
   const lines = [
     s.bold(`thread ${thread.idx}`) + s.dim(`  ${clock(thread.prompt_at)}  ${duration(thread.duration_ms)}  ${tokensText(thread.token_usage)}  ${costText(thread.cost)}  ${thread.tool_calls.total} tool call(s)`),
     `  ${s.human('>')} ${prompt}`,

@@ -10,9 +10,25 @@ const cost = z.object({
   prices_as_of: z.string(),
 });
 
+const signer = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('key'), key_id: z.string().describe('Hex SHA-256 of the public key (SPKI DER)'), owner: z.string().nullable().describe("The key file's `# owner:` line") }),
+    z.object({ kind: z.literal('keyless'), subject: z.string(), issuer: z.string().describe('OIDC issuer of the Sigstore certificate') }),
+  ])
+  .describe('Who signed the attestation');
+
+const attestation = z
+  .object({
+    status: z.enum(['verified', 'unverified', 'none']).describe('verified: with trace verify\'s rules (signature, signer trusted at the base of its commits, schema, subject); none: in no bundle of the notes ref'),
+    signer: signer.nullable(),
+    reason: z.string().nullable().describe('Why it does not verify (unverified only)'),
+  })
+  .describe('The attestation in refs/notes/chainloop-trace that names the session; a verified bundle wins over one that does not verify');
+
 export const sessionRowSchema = z.object({
   id: z.string(),
-  source: z.enum(['local']),
+  source: z.enum(['local', 'notes']).describe("local: captured by this clone's hooks; notes: known only from its attestation (a teammate's session)"),
+  attestation,
   agent: z.object({ name: z.string(), version: z.string().nullable() }),
   models: z.array(z.string()),
   initiator: z.object({ name: z.string().nullable(), email: z.string().nullable() }).describe('The git identity that ran the session'),
@@ -77,6 +93,18 @@ export const sessionShowSchema = z.object({
   commits: z.array(z.object({ sha: z.string(), lines_added: z.number().int(), ai_lines_added: z.number().int(), attested: z.boolean() })),
   subagents: z.array(z.object({ id: z.string(), type: z.string().nullable(), description: z.string().nullable(), tool_use_id: z.string().nullable(), models: z.array(z.string()) })),
   warnings: z.array(z.string()),
+  attestations: z
+    .array(
+      z.object({
+        digest: z.string().describe("SHA-256 of the bundle's note line"),
+        status: z.enum(['verified', 'unverified']),
+        signer: signer.nullable(),
+        reason: z.string().nullable(),
+        created_at: z.string().nullable(),
+        commits: z.array(z.string()).describe("The session's commits this bundle attests"),
+      }),
+    )
+    .describe('Every bundle of the notes ref that names the session, verified first'),
   diffs: z.record(z.string(), z.string().nullable()).optional().describe('With --diffs: "<tool_use_id>:<path>" → unified diff (null when a side is not held)'),
 });
 

@@ -228,6 +228,8 @@ describe('trace ui: the API answers as the commands do', () => {
     expect(sessionsListSchema.parse(page)).toEqual(page);
     expect(page).toEqual(cli(['sessions']));
     expect(page.sessions.map((s) => s.id)).toEqual([...[...QUICK].reverse(), B, A]);
+    // Empty parameters (a form's cleared fields) are as if absent.
+    expect(await api('/api/v1/sessions?agent=&q=&has=&limit=&since=')).toEqual(page);
     expect(await api('/api/v1/sessions?agent=claude-code&has=errors')).toEqual(cli(['sessions', '--agent', 'claude-code', '--has', 'errors']));
     expect(await api('/api/v1/sessions?q=bug%20in%20b')).toEqual(cli(['sessions', '--search', 'bug in b']));
     expect(await api(`/api/v1/sessions?commit=${commit.slice(0, 8)}&file=src/a.ts`)).toEqual(cli(['sessions', '--commit', commit.slice(0, 8), '--file', 'src/a.ts']));

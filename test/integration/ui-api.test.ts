@@ -151,7 +151,7 @@ describe('trace ui: access', () => {
     expect((await get('/api/v1/sessions', { cookie })).status).toBe(200);
   });
 
-  it('sets the cookie with HttpOnly, SameSite=Strict and Path=/ and redirects to the URL without the token', async () => {
+  it('sets the cookie with HttpOnly, SameSite=Strict and Path=/ and redirects to the URL without the token; SIGTERM stops it (exit 0)', async () => {
     const other = await startUi();
     const saved = server;
     server = other;
@@ -170,8 +170,10 @@ describe('trace ui: access', () => {
       expect((await get('/healthz', { cookie })).status).toBe(401);
     } finally {
       server = saved;
-      other.child.kill('SIGTERM');
     }
+    const exited = new Promise<number | null>((resolve) => other.child.once('exit', (code) => resolve(code)));
+    other.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('refuses a Host that is not a loopback name of its port (DNS rebinding)', async () => {

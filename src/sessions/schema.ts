@@ -106,6 +106,10 @@ export const sessionShowSchema = z.object({
     )
     .describe('Every bundle of the notes ref that names the session, verified first'),
   diffs: z.record(z.string(), z.string().nullable()).optional().describe('With --diffs: "<tool_use_id>:<path>" → unified diff (null when a side is not held)'),
+  threads_page: z
+    .object({ offset: z.number().int(), limit: z.number().int(), total: z.number().int() })
+    .optional()
+    .describe('From the HTTP API (`GET /api/v1/sessions/:id`), which pages threads: the window this answer holds of `total` threads'),
 });
 
 export function sessionsJsonSchemas(): { list: object; show: object } {

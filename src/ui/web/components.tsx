@@ -57,13 +57,13 @@ export function TokenBadges(props: { usage: TokenUsage; cost?: Cost }) {
   const u = props.usage;
   return (
     <span class="badges">
-      <span class="badge tokens" data-tokens="input" title={`${count(u.input)} input tokens`}>
+      <span class="badge tokens" data-tokens="input" data-value={u.input} title={`${count(u.input)} input tokens`}>
         in {compact(u.input)}
       </span>
-      <span class="badge tokens" data-tokens="cache" title={`${count(u.cache_read)} cache read, ${count(u.cache_write)} cache write`}>
+      <span class="badge tokens" data-tokens="cache" data-value={`${u.cache_read}/${u.cache_write}`} title={`${count(u.cache_read)} cache read, ${count(u.cache_write)} cache write`}>
         cache {compact(u.cache_read)}/{compact(u.cache_write)}
       </span>
-      <span class="badge tokens" data-tokens="output" title={`${count(u.output)} output tokens`}>
+      <span class="badge tokens" data-tokens="output" data-value={u.output} title={`${count(u.output)} output tokens`}>
         out {compact(u.output)}
       </span>
       {props.cost ? <CostBadge cost={props.cost} /> : null}

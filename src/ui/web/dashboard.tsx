@@ -93,11 +93,11 @@ function periodLength(stats: Stats): string {
   return days < 1 ? `${Math.round(days * 24)} hours` : `${Math.round(days * 10) / 10} days`;
 }
 
-function Card(props: { name: string; label: string; value: ComponentChildren; previous: string; change: number | null | undefined; note?: string }) {
+function Card(props: { name: string; label: string; value: ComponentChildren; raw: number | null; previous: string; change: number | null | undefined; note?: string }) {
   const change = props.change;
   const trend = change === null || change === undefined ? 'none' : change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
   return (
-    <div class="card" data-card={props.name}>
+    <div class="card" data-card={props.name} data-raw={props.raw ?? ''}>
       <span class="label">{props.label}</span>
       <span class="value" data-value>
         {props.value}
@@ -115,12 +115,12 @@ function Cards(props: { stats: Stats }) {
   const tokens = (f: StatsFigures) => totalTokens(f.token_usage);
   return (
     <div class="cards">
-      <Card name="sessions" label="Sessions" value={count(c.sessions)} previous={count(p.sessions)} change={change.sessions} />
-      <Card name="active_authors" label="Active authors" value={count(c.active_authors)} previous={count(p.active_authors)} change={change.active_authors} />
-      <Card name="ai_commits" label="AI-assisted commits" value={count(c.ai_commits)} previous={count(p.ai_commits)} change={change.ai_commits} />
-      <Card name="ai_share" label="AI share of committed lines" value={percent(c.ai_share)} previous={percent(p.ai_share)} change={change.ai_share} note={`${count(c.ai_lines_added)} of ${count(c.lines_added)} lines`} />
-      <Card name="tokens" label="Tokens" value={compact(tokens(c))} previous={compact(tokens(p))} change={change.tokens} note={`in ${compact(c.token_usage.input)} · cache ${compact(c.token_usage.cache_read)}/${compact(c.token_usage.cache_write)} · out ${compact(c.token_usage.output)}`} />
-      <Card name="cost" label="Cost (estimated)" value={usd(c.cost_usd)} previous={usd(p.cost_usd)} change={change.cost_usd} {...(c.unpriced_sessions ? { note: `+ ${count(c.unpriced_sessions)} unpriced sessions` } : {})} />
+      <Card name="sessions" label="Sessions" value={count(c.sessions)} raw={c.sessions} previous={count(p.sessions)} change={change.sessions} />
+      <Card name="active_authors" label="Active authors" value={count(c.active_authors)} raw={c.active_authors} previous={count(p.active_authors)} change={change.active_authors} />
+      <Card name="ai_commits" label="AI-assisted commits" value={count(c.ai_commits)} raw={c.ai_commits} previous={count(p.ai_commits)} change={change.ai_commits} />
+      <Card name="ai_share" label="AI share of committed lines" value={percent(c.ai_share)} raw={c.ai_share} previous={percent(p.ai_share)} change={change.ai_share} note={`${count(c.ai_lines_added)} of ${count(c.lines_added)} lines`} />
+      <Card name="tokens" label="Tokens" value={compact(tokens(c))} raw={tokens(c)} previous={compact(tokens(p))} change={change.tokens} note={`in ${compact(c.token_usage.input)} · cache ${compact(c.token_usage.cache_read)}/${compact(c.token_usage.cache_write)} · out ${compact(c.token_usage.output)}`} />
+      <Card name="cost" label="Cost (estimated)" value={usd(c.cost_usd)} raw={c.cost_usd} previous={usd(p.cost_usd)} change={change.cost_usd} {...(c.unpriced_sessions ? { note: `+ ${count(c.unpriced_sessions)} unpriced sessions` } : {})} />
     </div>
   );
 }

@@ -78,6 +78,10 @@ function SessionBody(props: { show: SessionShow }) {
   const { show } = props;
   const tab = param('tab') ?? 'threads';
   const edits = useMemo(() => sessionEdits(show), [show]);
+  // For the bench: when a session is on screen.
+  useEffect(() => {
+    performance.mark('trace:session');
+  }, [show]);
   return (
     <article class="session" data-session={show.session.id}>
       <SummaryStrip show={show} />

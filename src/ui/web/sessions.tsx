@@ -350,6 +350,10 @@ function ModelBox(props: { value: string; onChange: (model: string) => void }) {
 }
 
 function SessionsTable(props: { rows: SessionRow[]; selected: number; open: string | undefined; loading: boolean; onSelect: (i: number) => void }) {
+  // For the bench: when the first rows are on screen.
+  useEffect(() => {
+    if (performance.getEntriesByName('trace:rows').length === 0) performance.mark('trace:rows');
+  }, []);
   const openRow = (id: string) => setParams({ session: id, thread: undefined, find: undefined, tab: undefined, edit: undefined });
   return (
     <div class={`table-wrap${props.loading ? ' stale' : ''}`}>

@@ -26,9 +26,10 @@ export async function drawDaily(host: HTMLElement, data: DaySeries): Promise<() 
     height: 240,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, sessions: { range: (_u, _min, max) => [0, Math.max(1, max)] }, usd: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    // Half a day of room each side, so the first and last bars are whole.
+    scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, sessions: { range: (_u, _min, max) => [0, Math.max(1, max)] }, usd: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [
-      { ...axis },
+      { ...axis, incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400], values: (_u, splits) => splits.map((v) => new Date(v * 1000).toISOString().slice(5, 10)) },
       { ...axis, scale: 'sessions', label: 'sessions', size: 50 },
       { ...axis, scale: 'usd', side: 1, label: 'cost ($)', size: 60, grid: { show: false }, values: (_u, splits) => splits.map((v) => `$${v.toFixed(v < 10 ? 2 : 0)}`) },
     ],

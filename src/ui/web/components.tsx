@@ -47,9 +47,18 @@ export function CopyButton(props: { text: string; what: string; label?: Componen
         void copyText(props.text, props.what);
       }}
     >
-      {props.label ?? <span aria-hidden="true">⧉</span>}
+      {props.label ?? <CopyIcon />}
       {props.label ? null : <span class="sr-only">Copy {props.what}</span>}
     </button>
+  );
+}
+
+function CopyIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+      <rect x="5" y="5" width="8.5" height="8.5" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.4" />
+      <path d="M3.5 10.5h-.5A1 1 0 0 1 2 9.5V3a1 1 0 0 1 1-1h6.5a1 1 0 0 1 1 1v.5" fill="none" stroke="currentColor" stroke-width="1.4" />
+    </svg>
   );
 }
 

@@ -128,7 +128,7 @@ function SummaryStrip(props: { show: SessionShow }) {
       <div class="stats">
         {stat('Duration', duration(s.duration_s === null ? null : s.duration_s * 1000), 'duration')}
         {stat('Threads', count(s.threads), 'threads')}
-        {stat('Tool calls', <>{count(s.tool_calls.total)}{s.tool_calls.errors ? <span class="errors"> · {s.tool_calls.errors} errors</span> : null}</>, 'tool_calls')}
+        {stat('Tool calls', <>{count(s.tool_calls.total)}{s.tool_calls.errors ? <span class="errors"> · {s.tool_calls.errors} {s.tool_calls.errors === 1 ? 'error' : 'errors'}</span> : null}</>, 'tool_calls')}
         {stat('Tokens', <TokenBadges usage={s.token_usage} />, 'tokens')}
         {stat('Cost', <CostBadge cost={s.cost} />, 'cost')}
         {stat('AI lines', s.code.lines_added ? `${count(s.code.ai_lines_added)} of ${count(s.code.lines_added)} in ${s.code.commits} commit${s.code.commits === 1 ? '' : 's'}` : 'none committed', 'ai_lines')}
@@ -299,7 +299,7 @@ function ThreadCard(props: { thread: Thread; find: string; active: boolean; edit
           Thread {t.idx}
         </a>
         <span class="muted">
-          {clock(t.prompt_at)} · {duration(t.duration_ms)} · {count(t.tool_calls.total)} tool calls{t.tool_calls.errors ? `, ${t.tool_calls.errors} failed` : ''}
+          {clock(t.prompt_at)} · {duration(t.duration_ms)} · {count(t.tool_calls.total)} tool {t.tool_calls.total === 1 ? 'call' : 'calls'}{t.tool_calls.errors ? `, ${t.tool_calls.errors} failed` : ''}
         </span>
         <span class="thread-usage" data-thread-usage={t.idx}>
           <TokenBadges usage={t.token_usage} cost={t.cost} />

@@ -370,9 +370,6 @@ function SessionsTable(props: { rows: SessionRow[]; selected: number; open: stri
             <th scope="col" class="num">Cost</th>
             <th scope="col" class="num">AI lines</th>
             <th scope="col">Last prompt</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
           </tr>
         </thead>
         <tbody>
@@ -389,10 +386,12 @@ function SessionsTable(props: { rows: SessionRow[]; selected: number; open: stri
               }}
             >
               <td class="id">
-                <span class="mono" title={s.id}>
-                  {shortId(s.id)}
+                <span class="id-cell">
+                  <span class="mono" title={s.id}>
+                    {shortId(s.id)}
+                  </span>
+                  <CopyButton text={s.id} what="session id" />
                 </span>
-                <CopyButton text={s.id} what="session id" />
               </td>
               <td title={dateTime(s.last_active_at)}>{ago(s.last_active_at)}</td>
               <td>{s.agent.name}</td>
@@ -421,23 +420,25 @@ function SessionsTable(props: { rows: SessionRow[]; selected: number; open: stri
               <td class="num" title={`${s.code.ai_lines_added} of ${s.code.lines_added} committed lines, ${s.code.commits} commits`}>
                 {s.code.lines_added === 0 ? <span class="muted">–</span> : `${count(s.code.ai_lines_added)}/${count(s.code.lines_added)}`}
               </td>
-              <td class="prompt" title={s.last_prompt ?? ''}>
-                {s.last_prompt ?? <span class="muted">–</span>}
-              </td>
-              <td class="actions">
-                <a
-                  class="action"
-                  href={`/sessions/${encodeURIComponent(s.id)}`}
-                  title="Open the session on its own page"
-                  onClick={(e) => {
-                    e.stopPropagation();
-                    onLinkClick(e, `/sessions/${encodeURIComponent(s.id)}`);
-                  }}
-                >
-                  Open
-                </a>
-                <CopyButton class="action" text={s.id} what="id" label="Copy id" />
-                <CopyButton class="action" text={`trace sessions show ${s.id}`} what="command" label="Copy command" title="Copy `trace sessions show <id>`" />
+              <td class="prompt">
+                <span class="prompt-text" title={s.last_prompt ?? ''}>
+                  {s.last_prompt ?? <span class="muted">–</span>}
+                </span>
+                <span class="row-actions">
+                  <a
+                    class="action"
+                    href={`/sessions/${encodeURIComponent(s.id)}`}
+                    title="Open the session on its own page"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onLinkClick(e, `/sessions/${encodeURIComponent(s.id)}`);
+                    }}
+                  >
+                    Open
+                  </a>
+                  <CopyButton class="action" text={s.id} what="id" label="Copy id" />
+                  <CopyButton class="action" text={`trace sessions show ${s.id}`} what="command" label="Copy command" title="Copy `trace sessions show <id>`" />
+                </span>
               </td>
             </tr>
           ))}

@@ -10,7 +10,9 @@ import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'ui');
-rmSync(out, { recursive: true, force: true });
+// dist/ui also holds the compiled server (tsc): only the web build's own files are replaced.
+rmSync(join(out, 'assets'), { recursive: true, force: true });
+rmSync(join(out, 'index.html'), { force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 
 const result = await build({

@@ -239,12 +239,19 @@ describe('trace ui in Chromium', () => {
     const foreign = await get({ cookie, host: `evil.example.com:${server.port}` });
     expect([403, 421]).toContain(foreign);
 
-    // In the browser: a context without the cookie gets the designed "not signed in" state.
+    // In a browser without the cookie: the page itself is refused, and so is a fetch of the API.
     const stranger = await browser.newContext();
     const page = await stranger.newPage();
+    const refused = await page.goto(`${server.origin}/sessions`);
+    expect(refused?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('open the link `trace ui` printed');
+    expect(await page.evaluate("fetch('/api/v1/sessions').then((r) => r.status)")).toBe(401);
+    // A page whose cookie goes away (a restarted server) draws the designed "not signed in" state.
+    await stranger.addCookies(cookies);
     await page.goto(`${server.origin}/sessions`);
-    const status = await page.evaluate("fetch('/api/v1/sessions').then((r) => r.status)");
-    expect(status).toBe(401);
+    await page.waitForSelector('tr[data-session]');
+    await stranger.clearCookies();
+    await page.click('input[name="has-errors"]');
     await page.waitForSelector('.state.error');
     expect(await page.textContent('.state.error')).toContain('open the link `trace ui` printed');
     await screenshot(page, 'ui-no-token');

@@ -84,7 +84,7 @@ export function CostBadge(props: { cost: Cost }) {
   const { cost } = props;
   const title = cost.unpriced ? `Estimated from prices as of ${cost.prices_as_of}; some usage is of a model without a price and is left out` : `Estimated from prices as of ${cost.prices_as_of}`;
   return (
-    <span class={`badge cost${cost.unpriced ? ' unpriced' : ''}`} data-cost={cost.usd ?? ''} title={title}>
+    <span class={`badge cost${cost.unpriced ? ' unpriced' : cost.usd === null ? ' none' : ''}`} data-cost={cost.usd ?? ''} title={title}>
       {costText(cost)}
     </span>
   );

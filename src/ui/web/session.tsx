@@ -45,6 +45,7 @@ async function loadSession(id: string, signal: AbortSignal): Promise<SessionShow
   const path = `/api/v1/sessions/${encodeURIComponent(id)}`;
   const first = await getJson<SessionShow & { threads_page?: { offset: number; limit: number; total: number } }>(path, {}, signal);
   const page = first.threads_page;
+  performance.mark('trace:session-data');
   if (!page) return first;
   const threads = [...first.threads];
   while (threads.length < page.total) {
@@ -336,8 +337,7 @@ function StepRow(props: { step: Step; find: string; edits: Edit[]; currentEdit: 
       </li>
     );
   }
-  const text = inputText(step.input);
-  const inputHit = find !== '' && occurrences(text, find) > 0;
+  const inputHit = find !== '' && occurrences(inputText(step.input), find) > 0;
   const current = props.edits.some((e) => e.n === props.currentEdit);
   return (
     <li class={`step tool status-${step.status}${current ? ' replaying' : ''}`} data-tool={step.tool} data-status={step.status}>
@@ -355,9 +355,11 @@ function StepRow(props: { step: Step; find: string; edits: Edit[]; currentEdit: 
         <span class="muted time">{clock(step.at)}</span>
       </div>
       <Expandable label="input" open={inputHit}>
-        <pre class="input">
-          <Marked text={text} find={find} />
-        </pre>
+        {() => (
+          <pre class="input">
+            <Marked text={inputText(step.input)} find={find} />
+          </pre>
+        )}
       </Expandable>
       {step.error ? (
         <div class="error-text">
@@ -382,7 +384,7 @@ function StepRow(props: { step: Step; find: string; edits: Edit[]; currentEdit: 
 }
 
 /** A disclosure whose content is built only once opened (a long session has hundreds of inputs). */
-function Expandable(props: { label: string; open?: boolean; children: ComponentChildren }) {
+function Expandable(props: { label: string; open?: boolean; children: () => ComponentChildren }) {
   const [open, setOpen] = useState(props.open ?? false);
   useEffect(() => {
     if (props.open) setOpen(true);
@@ -392,7 +394,7 @@ function Expandable(props: { label: string; open?: boolean; children: ComponentC
       <button type="button" class="disclosure" aria-expanded={open} onClick={() => setOpen(!open)}>
         {open ? '▾' : '▸'} {props.label}
       </button>
-      {open ? props.children : null}
+      {open ? props.children() : null}
     </div>
   );
 }

@@ -121,6 +121,15 @@ describe('trace ui in Chromium', () => {
     await page.waitForURL((url) => url.searchParams.get('q') === null && url.searchParams.get('since') === '7d');
     await expect.poll(() => rowCount(page)).toBe(8);
     expect(await page.inputValue('#search')).toBe('');
+
+    // The model combobox completes by prefix from /api/v1/models.
+    await page.fill('input[name="model"]', 'claude-son');
+    await page.waitForSelector('#model-options li:has-text("claude-sonnet-4-5")');
+    await screenshot(page, 'ui-sessions-model-combobox');
+    await page.click('#model-options li:has-text("claude-sonnet-4-5") >> nth=0');
+    await page.waitForURL((url) => (url.searchParams.get('model') ?? '').startsWith('claude-sonnet-4-5'));
+    await expect.poll(() => rowCount(page)).toBeGreaterThan(0);
+    expect(await attrs(page.locator('tr[data-session]'), 'data-session')).not.toContain(QUICK[0]);
     await screenshot(page, 'ui-sessions-filtered');
     await page.close();
   });

@@ -79,6 +79,7 @@ export function DashboardPage() {
             </section>
             <section class="panel">
               <h2>Top tools</h2>
+              <p class="muted small">Calls the hooks recorded; the error rate below counts every call.</p>
               <ToolTable stats={byDay.data} />
             </section>
           </div>

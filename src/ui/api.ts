@@ -90,7 +90,7 @@ export function sessionsApi(deps: ApiDeps): Hono {
     const { sessionDetail, sessionEdit } = await import('../sessions/detail.js');
     const detail = await sessionDetail(deps.store, found.id, deps.loadAgent);
     const { edit, count } = await sessionEdit(detail, deps.store, n);
-    if (!edit) return c.json(errorBody('NOT_FOUND', `session ${found.id.slice(0, 8)} has ${count} file edit(s): there is no edit ${n}`, { hint: count > 0 ? `give 0 to ${count - 1}` : 'this session edited no file trace saw' }), 404);
+    if (!edit) return c.json(errorBody('NOT_FOUND', `session ${found.id.slice(0, 8)} has ${count} file edit(s): there is no edit ${n}`, { hint: count > 0 ? `give 0 to ${count - 1}` : 'trace holds no edit of this session: it edited no file, or the captured contents were dropped after the push that attested them' }), 404);
     return c.json(edit);
   });
 

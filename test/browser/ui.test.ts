@@ -58,8 +58,9 @@ const rowCount = (page: Page) => page.locator('tr[data-session]').count();
 const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
 
 beforeAll(async () => {
-  fixture = makeUiFixture();
+  // The browser first: without one the file fails at once, saying how to install it.
   browser = await launch();
+  fixture = makeUiFixture();
   server = await startUi(fixture.repo);
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
@@ -88,6 +89,23 @@ describe('trace ui in Chromium', () => {
     expect(await worked.locator('td.id .mono').textContent()).toBe(WORKED.slice(0, 8));
     expect(await worked.textContent()).toContain('rename name to title');
     await screenshot(page, 'ui-sessions');
+
+    // Paging: next by cursor, previous by position, each in the URL.
+    await page.goto(`${server.origin}/sessions?limit=3`);
+    await expect.poll(() => text(page, '[data-range]')).toBe('1–3 of 8');
+    const first = await attrs(page.locator('tr[data-session]'), 'data-session');
+    await page.click('button:has-text("Next")');
+    await page.waitForURL((url) => url.searchParams.get('after') !== null);
+    await expect.poll(() => text(page, '[data-range]')).toBe('4–6 of 8');
+    await page.click('button:has-text("Next")');
+    await expect.poll(() => text(page, '[data-range]')).toBe('7–8 of 8');
+    expect(await page.isDisabled('button:has-text("Next")')).toBe(true);
+    await page.click('button:has-text("Previous")');
+    await page.waitForURL((url) => url.searchParams.get('offset') === '3' && url.searchParams.get('after') === null);
+    await expect.poll(() => text(page, '[data-range]')).toBe('4–6 of 8');
+    await page.click('button:has-text("Previous")');
+    await expect.poll(() => text(page, '[data-range]')).toBe('1–3 of 8');
+    expect(await attrs(page.locator('tr[data-session]'), 'data-session')).toEqual(first);
     await page.close();
   });
 

@@ -4,6 +4,7 @@ import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { ApiError } from './api.js';
 import { compact, costText, count } from './format.js';
+import { onLinkClick } from './router.js';
 import type { Cost, TokenUsage } from './types.js';
 
 const toast = signal<{ text: string; id: number } | null>(null);
@@ -109,7 +110,11 @@ export function ErrorState(props: { error: unknown; retry?: () => void }) {
       <h3>{api?.status === 401 ? 'Not signed in' : api?.status === 404 ? 'Not found' : 'Something went wrong'}</h3>
       <p>{error instanceof Error ? error.message : String(error)}</p>
       {api && api.status !== 0 ? <p class="muted mono">{api.code}</p> : null}
-      {props.retry ? (
+      {api?.status === 404 ? (
+        <a class="button" href="/sessions" onClick={(e) => onLinkClick(e, '/sessions')}>
+          Back to the sessions
+        </a>
+      ) : props.retry ? (
         <button type="button" class="button" onClick={props.retry}>
           Try again
         </button>

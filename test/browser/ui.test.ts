@@ -222,6 +222,19 @@ describe('trace ui in Chromium', () => {
     expect(Number(await page.getAttribute('[data-find-count]', 'data-find-count'))).toBeGreaterThan(2);
     expect(await page.locator('mark.hit').count()).toBeGreaterThan(2);
     await screenshot(page, 'ui-session');
+
+    // Tabs: files (edits, committed ai/human ranges), commits, the raw object.
+    await page.click('button[role="tab"]:has-text("Files")');
+    await page.waitForURL((url) => url.searchParams.get('tab') === 'files');
+    await page.waitForSelector(`.commit-ranges[data-commit="${fixture.commit}"] .range.ai`);
+    expect(await text(page, `.commit-ranges[data-commit="${fixture.commit}"]`)).toContain('src/config.ts');
+    await screenshot(page, 'ui-session-files');
+    await page.click('button[role="tab"]:has-text("Commits")');
+    expect(await page.locator(`table.commits tr[data-commit="${fixture.commit}"]`).count()).toBe(1);
+    await page.click('button[role="tab"]:has-text("Raw JSON")');
+    const raw = JSON.parse(await text(page, 'pre.json')) as Show;
+    expect(raw.session.id).toBe(WORKED);
+    expect(raw.threads.map((t) => t.token_usage)).toEqual(show.threads.map((t) => t.token_usage));
     await page.close();
   });
 

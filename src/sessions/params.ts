@@ -4,9 +4,10 @@
 import { z } from 'zod';
 import type { FilterFlags } from './filters.js';
 
-const text = z.string();
+/** A value; empty (`agent=`, what a form sends for a cleared field) is as if absent. */
+const text = z.string().transform((value) => (value === '' ? undefined : value));
 /** `has=errors&has=denied` or `has=errors,denied`. */
-const repeatable = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value]));
+const repeatable = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value]).filter((v) => v !== ''));
 const flag = z.enum(['1', 'true', '0', 'false']).transform((value) => value === '1' || value === 'true');
 const digits = (name: string) => z.string().regex(/^\d+$/, `${name} must be a whole number`);
 
@@ -64,7 +65,7 @@ export function flagsOf(query: z.infer<typeof filterParams>): FilterFlags {
   const { q, has, ...rest } = query;
   const flags: FilterFlags = {};
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) (flags as Record<string, string>)[key] = value;
-  if (has !== undefined) flags.has = has;
+  if (has !== undefined && has.length > 0) flags.has = has;
   if (q !== undefined) flags.search = q;
   return flags;
 }

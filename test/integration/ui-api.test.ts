@@ -151,7 +151,7 @@ describe('trace ui: access', () => {
     expect((await get('/api/v1/sessions', { cookie })).status).toBe(200);
   });
 
-  it('sets the cookie with HttpOnly, SameSite=Strict and Path=/ and redirects to the URL without the token', async () => {
+  it('sets the cookie with HttpOnly, SameSite=Strict and Path=/ and redirects to the URL without the token; SIGTERM stops it (exit 0)', async () => {
     const other = await startUi();
     const saved = server;
     server = other;
@@ -170,8 +170,10 @@ describe('trace ui: access', () => {
       expect((await get('/healthz', { cookie })).status).toBe(401);
     } finally {
       server = saved;
-      other.child.kill('SIGTERM');
     }
+    const exited = new Promise<number | null>((resolve) => other.child.once('exit', (code) => resolve(code)));
+    other.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('refuses a Host that is not a loopback name of its port (DNS rebinding)', async () => {
@@ -228,7 +230,12 @@ describe('trace ui: the API answers as the commands do', () => {
     expect(sessionsListSchema.parse(page)).toEqual(page);
     expect(page).toEqual(cli(['sessions']));
     expect(page.sessions.map((s) => s.id)).toEqual([...[...QUICK].reverse(), B, A]);
+    // Empty parameters (a form's cleared fields) are as if absent.
+    expect(await api('/api/v1/sessions?agent=&q=&has=&limit=&since=')).toEqual(page);
     expect(await api('/api/v1/sessions?agent=claude-code&has=errors')).toEqual(cli(['sessions', '--agent', 'claude-code', '--has', 'errors']));
+    const mine = await api<{ sessions: unknown[] }>('/api/v1/sessions?author=me&model=claude-*');
+    expect(mine).toEqual(cli(['sessions', '--author', 'me', '--model', 'claude-*']));
+    expect(mine.sessions).toHaveLength(2);
     expect(await api('/api/v1/sessions?q=bug%20in%20b')).toEqual(cli(['sessions', '--search', 'bug in b']));
     expect(await api(`/api/v1/sessions?commit=${commit.slice(0, 8)}&file=src/a.ts`)).toEqual(cli(['sessions', '--commit', commit.slice(0, 8), '--file', 'src/a.ts']));
     expect(await api('/api/v1/sessions?id=cccc&since=2020-01-01&has=commits&has=errors')).toEqual(cli(['sessions', '--id', 'cccc', '--since', '2020-01-01', '--has', 'commits', '--has', 'errors']));

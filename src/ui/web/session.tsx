@@ -263,6 +263,10 @@ function ThreadsTab(props: { show: SessionShow; edits: Edit[] }) {
   useEffect(() => {
     if (thread > 0) document.getElementById(`thread-${thread}`)?.scrollIntoView({ block: 'start' });
   }, [thread, show]);
+  // Stepping through the edits brings each edit's tool call into view under the replay.
+  useEffect(() => {
+    if (editIndex !== undefined) document.querySelector('.step.replaying')?.scrollIntoView({ block: 'nearest' });
+  }, [editIndex]);
   if (show.threads.length === 0) return <Empty title="No threads">{<p>trace saw no prompt in this session.</p>}</Empty>;
   return (
     <div class="threads-tab">

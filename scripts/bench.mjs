@@ -18,6 +18,7 @@ const SECTIONS = {
   'git-large': () => import('./bench/git-large.mjs'),
   sessions: () => import('./bench/sessions.mjs'),
   'ui-api': () => import('./bench/ui-api.mjs'),
+  'ui-pages': () => import('./bench/ui-pages.mjs'),
 };
 
 const MIN_RUNS = 21;

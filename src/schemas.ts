@@ -18,5 +18,6 @@ export function generatedSchemas(): Record<string, object> {
     },
     'sessions-list.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-list:v1', title: 'trace sessions --json', ...sessions.list },
     'sessions-show.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-show:v1', title: 'trace sessions show --json', ...sessions.show },
+    'sessions-stats.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-stats:v1', title: 'trace sessions stats --json', ...sessions.stats },
   };
 }

@@ -112,9 +112,40 @@ export const sessionShowSchema = z.object({
     .describe('From the HTTP API (`GET /api/v1/sessions/:id`), which pages threads: the window this answer holds of `total` threads'),
 });
 
-export function sessionsJsonSchemas(): { list: object; show: object } {
+const statsFigures = z.object({
+  sessions: z.number().int(),
+  active_authors: z.number().int(),
+  threads: z.number().int(),
+  tool_calls: z.number().int(),
+  tool_errors: z.number().int(),
+  error_rate: z.number().describe('tool_errors / tool_calls, 0 without calls'),
+  token_usage: tokenUsage,
+  cost_usd: z.number(),
+  unpriced_sessions: z.number().int(),
+  commits: z.number().int().describe('Commits summed per session (a commit of two sessions counts twice)'),
+  lines_added: z.number().int(),
+  ai_lines_added: z.number().int(),
+  ai_share: z.number().nullable().describe('ai_lines_added / lines_added, null without committed lines'),
+  ai_commits: z.number().int().describe('Distinct commits with AI lines from these sessions (0 in breakdown rows)'),
+});
+const period = z.object({ since: z.string(), until: z.string() });
+
+/** `trace sessions stats --json` and the servers' /api/v1/stats (sessions/stats.ts). */
+export const sessionStatsSchema = z.object({
+  period,
+  previous_period: period,
+  current: statsFigures,
+  previous: statsFigures,
+  change: z.record(z.string(), z.number().nullable()).describe('(current - previous) / previous per figure, null when the previous is 0'),
+  by: z.enum(['day', 'week', 'agent', 'model', 'author']).nullable(),
+  breakdown: z.array(statsFigures.extend({ key: z.string() })),
+  top_tools: z.array(z.object({ tool: z.string(), calls: z.number().int(), errors: z.number().int(), error_rate: z.number(), sessions: z.number().int() })).describe('The most called tools of the period, as the hooks recorded them'),
+});
+
+export function sessionsJsonSchemas(): { list: object; show: object; stats: object } {
   return {
     list: z.toJSONSchema(sessionsListSchema, { io: 'input', target: 'draft-7' }),
     show: z.toJSONSchema(sessionShowSchema, { io: 'input', target: 'draft-7' }),
+    stats: z.toJSONSchema(sessionStatsSchema, { io: 'input', target: 'draft-7' }),
   };
 }

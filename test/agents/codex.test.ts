@@ -2,6 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -117,5 +118,33 @@ describe('Codex CLI capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+  });
+});
+
+describe('Codex CLI, for real: the guard in enforce mode', () => {
+  it('an apply_patch adding .env and a forced push are denied through PreToolUse (exit 2): neither runs, Codex tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'apply_patch', input: `*** Begin Patch\n*** Add File: .env\n+${SECRET.trim()}\n*** End Patch\n` }], usage: { input: 100, output: 10 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: FORCE_PUSH } }], usage: { input: 110, output: 11 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: ok.ts\n+export const ok = 1;\n*** End Patch\n' }], usage: { input: 120, output: 12 } },
+      { text: 'Two calls were denied.', usage: { input: 130, output: 13 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expectNothingRan(repo, remoteMain);
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the call's output, in the request after each denied call.
+    expect(JSON.stringify(toolOutputs(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(DENIED_ENV);
+    expect(JSON.stringify(toolOutputs(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toMatch(DENIED_PUSH);
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    expectGuardRecord(statement, run.threadId, { file: 'apply_patch', shell: 'Bash' });
   });
 });

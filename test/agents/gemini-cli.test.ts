@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { deniedWrite, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { functionResponses, type GeminiReply, geminiScenario } from './support/gemini-api.js';
 import { geminiUsage, runGemini } from './support/gemini-cli.js';
@@ -122,5 +123,35 @@ describe('Gemini CLI capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+  });
+});
+
+describe('Gemini CLI, for real: the guard in enforce mode', () => {
+  it('a write_file to deploy.key and a forced push are denied through BeforeTool: neither runs, Gemini tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    // Gemini itself refuses to write .env (outside its workspace, it says) before any hook: a key file instead.
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'deploy.key'), content: SECRET } }], usage: { prompt: 100, candidates: 10 } },
+      { tools: [{ name: 'run_shell_command', args: { command: FORCE_PUSH, description: 'Push' } }], usage: { prompt: 110, candidates: 11 } },
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'ok.ts'), content: 'export const ok = 1;\n' } }], usage: { prompt: 120, candidates: 12 } },
+      { text: 'Two calls were denied.', usage: { prompt: 130, candidates: 13 } },
+    ]);
+    const run = await runGemini(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expectNothingRan(repo, remoteMain, 'deploy.key');
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the call's response, in the request after each denied call.
+    expect(JSON.stringify(functionResponses(scenario.served[1]!.request))).toMatch(deniedWrite('deploy.key'));
+    expect(JSON.stringify(functionResponses(scenario.served[2]!.request))).toMatch(DENIED_PUSH);
+    const sessionId = run.result.session_id!;
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([sessionId]);
+    expectGuardRecord(statement, sessionId, { file: 'write_file', shell: 'run_shell_command' });
   });
 });

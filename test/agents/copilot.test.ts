@@ -8,7 +8,7 @@ import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothing
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { runCopilot } from './support/copilot.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
-import { type ChatReply, chatScenario, toolMessages } from './support/openai-chat.js';
+import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
 
 afterAll(cleanupTemps);
 const servers: ModelServer[] = [];
@@ -150,5 +150,33 @@ describe('Copilot CLI, for real: the guard in enforce mode', () => {
     expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
     expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
     expectGuardRecord(statement, run.sessionId, { file: 'create', shell: 'bash' });
+  });
+});
+
+describe('Copilot CLI, for real: a subagent', () => {
+  it('the task tool (general-purpose): its create is the session’s, its usage counted once', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--copilot', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const subPrompt = 'Write sub.ts with one constant.';
+    const isSubagent = (b: ChatRequest) => JSON.stringify(b.messages.filter((m) => m.role === 'user')).includes(subPrompt);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'task', arguments: { name: 'writer', description: 'Write sub.ts', prompt: subPrompt, agent_type: 'general-purpose', mode: 'sync' } }], usage: { prompt: 300, completion: 30 }, accepts: (b) => !isSubagent(b) },
+      { tools: [{ name: 'create', arguments: { path: join(repo.dir, 'sub.ts'), file_text: 'export const sub = 1;\n' } }], usage: { prompt: 400, completion: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { prompt: 410, completion: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { prompt: 320, completion: 12 }, accepts: (b) => !isSubagent(b) },
+    ]);
+    const run = await runCopilot(repo, server.url, 'delegate it');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url} ${r.raw.slice(0, 300)}`)).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toBe('claude-sonnet-4.6');
+    // Every response the server sent, the main agent's and the subagent's, once.
+    expect(session.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86 });
   });
 });

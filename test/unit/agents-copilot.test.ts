@@ -131,6 +131,22 @@ describe('hooks.parse on every real Copilot payload', () => {
     expect(failure).toMatchObject({ ok: true, events: [{ name: 'post-tool-use-failure', error: 'exit 1' }] });
   });
 
+  it('records a subagent’s calls under its parent’s session, the subagent as agentId, and drops its start, prompt and end', () => {
+    // As Copilot 1.0.102 sent them from a `task` subagent (sessionId is the subagent's own id).
+    const parent = '080c4a28-ed18-438e-9bbd-fe520898d14b';
+    const sub = { sessionId: '3019acf0-dfa8-41b7-825a-0d513ad79ce9', agentId: '3019acf0-dfa8-41b7-825a-0d513ad79ce9', agentType: 'general-purpose', parentAgentId: parent, cwd: '/r' };
+    const toolArgs = { path: '/r/sub.ts', file_text: 'export const sub = 1;\n' };
+    const pre = hooks.parse('pre-tool-use', { ...sub, timestamp: 1, toolName: 'create', toolArgs });
+    const post = hooks.parse('post-tool-use', { ...sub, timestamp: 2, toolName: 'create', toolArgs, toolResult: { resultType: 'success', textResultForLlm: 'Created file' } });
+    expect(pre).toMatchObject({ ok: true, events: [{ name: 'pre-tool-use', sessionId: parent, agentId: sub.agentId }] });
+    expect(post).toMatchObject({ ok: true, events: [{ name: 'post-tool-use', sessionId: parent, agentId: sub.agentId }] });
+    expect(hooks.parse('user-prompt-submit', { ...sub, prompt: 'Write sub.ts' })).toEqual({ ok: true, events: [] });
+    expect(hooks.parse('session-start', { ...sub, source: 'new' })).toEqual({ ok: true, events: [] });
+    // The main agent's own payloads are unchanged.
+    expect(hooks.parse('pre-tool-use', { sessionId: parent, cwd: '/r', toolName: 'create', toolArgs })).toMatchObject({ ok: true, events: [{ sessionId: parent, agentId: undefined }] });
+    expect(hooks.parse('pre-tool-use', { ...sub, parentAgentId: 'a b', toolName: 'create', toolArgs })).toMatchObject({ ok: false, problems: ['parentAgentId: not a plain identifier (letters, digits, . _ : -)'] });
+  });
+
   it('ignores payloads of other formats (Claude-style from VS Code, Cursor) without calling them errors', () => {
     expect(hooks.parse('pre-tool-use', { session_id: 'x', hook_event_name: 'PreToolUse', tool_name: 'Edit' })).toMatchObject({ ok: false, ignored: true });
     expect(hooks.parse('pre-tool-use', { sessionId: 'x', cursor_version: '1.7', toolCalls: [] })).toMatchObject({ ok: false, ignored: true });

@@ -6,7 +6,7 @@ import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothing
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
-import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
+import { type ResponsesReply, type ResponsesRequest, responsesScenario, toolOutputs } from './support/openai-responses.js';
 
 afterAll(cleanupTemps);
 const servers: ModelServer[] = [];
@@ -146,5 +146,41 @@ describe('Codex CLI, for real: the guard in enforce mode', () => {
     expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
     expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
     expectGuardRecord(statement, run.threadId, { file: 'apply_patch', shell: 'Bash' });
+  });
+});
+
+describe('Codex CLI, for real: a subagent', () => {
+  it('spawn_agent (multi_agent_v2): the subagent thread’s apply_patch is the session’s, its rollout’s usage in the totals', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    // The subagent's requests carry the parent's task as an agent_message addressed to it; parent and
+    // subagent run at once, so each reply names who may take it.
+    const isSubagent = (b: ResponsesRequest) => b.input.some((item) => item.type === 'agent_message' && (item as { recipient?: unknown }).recipient === '/root/writer');
+    const isMain = (b: ResponsesRequest) => !isSubagent(b);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'spawn_agent', namespace: 'collaboration', arguments: { task_name: 'writer', message: 'Write sub.ts with one constant.', fork_turns: 'none' } }], usage: { input: 300, output: 30 }, accepts: isMain },
+      { tools: [{ name: 'wait_agent', namespace: 'collaboration', arguments: { timeout_ms: 60_000 } }], usage: { input: 310, output: 10 }, accepts: isMain },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: sub.ts\n+export const sub = 1;\n*** End Patch\n' }], usage: { input: 400, cached: 100, output: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { input: 410, output: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { input: 320, output: 12 }, accepts: isMain },
+    ]);
+    // Subagents are off by default in 0.171.0 (`multi_agent_v2`, a stable feature).
+    const run = await runCodex(repo, server.url, 'delegate it', { features: { multi_agent_v2: true } });
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    // Codex's own report is the parent thread's alone.
+    expect(codexUsage(run.events)).toEqual({ input: 930, cached: 0, output: 52 });
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toBe('gpt-5.5');
+    // Parent and subagent threads, once each: 930 + 810 input of which 100 cached, 52 + 44 output.
+    expect(session.usage).toMatchObject({ input_tokens: 1740 - 100, cache_read_input_tokens: 100, output_tokens: 96 });
+    expect(session.subagents).toEqual([expect.objectContaining({ type: '/root/writer', tokens: { input: 810, output: 44 } })]);
+    expect(session.warnings ?? []).not.toContainEqual(expect.stringContaining('subagent'));
   });
 });

@@ -17,6 +17,7 @@ const SECTIONS = {
   git: () => import('./bench/git.mjs'),
   'git-large': () => import('./bench/git-large.mjs'),
   sessions: () => import('./bench/sessions.mjs'),
+  'real-agent': () => import('./bench/real-agent.mjs'),
 };
 
 const MIN_RUNS = 21;

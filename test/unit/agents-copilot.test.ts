@@ -339,6 +339,21 @@ describe('summarizeCopilotEvents on the real events.jsonl files', () => {
     expect(summary.warnings.join('\n')).toMatch(/no session\.shutdown in events\.jsonl[\s\S]*lower bound/);
   });
 
+  it('a task subagent (1.0.102): listed from subagent.started, its task not taken for the person’s prompt', () => {
+    const event = (type: string, data: object) => JSON.stringify({ type, data, id: `e-${type}`, timestamp: '2026-12-02T02:55:46.000Z' });
+    const text = [
+      event('session.start', { sessionId: 's1', copilotVersion: '1.0.102', selectedModel: 'claude-sonnet-4.6' }),
+      event('user.message', { content: 'delegate it' }),
+      event('subagent.started', { toolCallId: 'call_1', agentName: 'general-purpose', agentDisplayName: 'writer', agentDescription: 'Write sub.ts', model: 'claude-sonnet-4.6' }),
+      JSON.stringify({ type: 'user.message', data: { content: 'Write sub.ts with one constant.', source: 'agent-s1' }, id: 'e-sub-prompt' }),
+      event('subagent.completed', { toolCallId: 'call_1', agentName: 'general-purpose', totalTokens: 854 }),
+    ].join('\n');
+    const { summary, conversation } = summarizeCopilotEvents(text);
+    expect(summary.subagents).toEqual([{ id: 'call_1', toolUseId: 'call_1', type: 'general-purpose', description: 'Write sub.ts', transcriptFound: true, models: ['claude-sonnet-4.6'], usage: undefined, estimatedCostUsd: undefined }]);
+    expect(conversation.filter((entry) => entry.type === 'prompt').map((entry) => (entry as { text: string }).text)).toEqual(['delegate it']);
+    expect(summary.messages.user).toBe(1);
+  });
+
   it('maps dotted Anthropic ids to the price table, leaving GPT and Gemini ids alone', () => {
     expect(priceModelId('claude-sonnet-4.6')).toBe('claude-sonnet-4-6');
     expect(priceModelId('claude-opus-4.5')).toBe('claude-opus-4-5');

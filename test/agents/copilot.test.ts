@@ -178,5 +178,6 @@ describe('Copilot CLI, for real: a subagent', () => {
     expect(session.model!.primary).toBe('claude-sonnet-4.6');
     // Every response the server sent, the main agent's and the subagent's, once.
     expect(session.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86 });
+    expect(session.subagents).toEqual([expect.objectContaining({ type: 'general-purpose', models: ['claude-sonnet-4.6'] })]);
   });
 });

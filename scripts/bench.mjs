@@ -19,6 +19,7 @@ const SECTIONS = {
   sessions: () => import('./bench/sessions.mjs'),
   'ui-api': () => import('./bench/ui-api.mjs'),
   'ui-pages': () => import('./bench/ui-pages.mjs'),
+  'real-agent': () => import('./bench/real-agent.mjs'),
 };
 
 const MIN_RUNS = 21;

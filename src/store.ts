@@ -10,7 +10,7 @@ import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -77,6 +77,22 @@ CREATE TABLE IF NOT EXISTS file_changes (
   UNIQUE (tool_call_id, path)
 );
 CREATE INDEX IF NOT EXISTS file_changes_path ON file_changes (path, id);
+-- Changes of paths whose commits are all attested: out of attribution's way (it reads file_changes
+-- only), kept for the session audit (each edit's diff, trace why) until sessions are pruned.
+-- Its own ids: file_changes may reuse an id once its last rows moved here.
+CREATE TABLE IF NOT EXISTS settled_changes (
+  id INTEGER PRIMARY KEY,
+  tool_call_id INTEGER NOT NULL REFERENCES tool_calls(id),
+  path TEXT NOT NULL,
+  before_state TEXT NOT NULL,
+  before_oid TEXT,
+  after_state TEXT NOT NULL,
+  after_oid TEXT,
+  skipped TEXT,
+  human_gap INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS settled_changes_call ON settled_changes (tool_call_id);
+CREATE INDEX IF NOT EXISTS settled_changes_path ON settled_changes (path, id);
 CREATE TABLE IF NOT EXISTS commits (
   sha TEXT PRIMARY KEY,
   attribution TEXT NOT NULL,
@@ -931,6 +947,16 @@ export class Store {
       .get(toolCallId, path) as FileChangeRecord | undefined;
   }
 
+  /** The changes of `path` by `sessionId`, captured or settled, in the order they were made: what `trace why` searches. */
+  sessionChangesForPath(sessionId: string, path: string): FileChangeRecord[] {
+    return this.prepare(
+      `SELECT f.*, t.session_id FROM (
+         SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap, 0 AS captured, id FROM settled_changes WHERE path = @path
+         UNION ALL SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap, 1 AS captured, id FROM file_changes WHERE path = @path
+       ) f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = @sessionId ORDER BY f.tool_call_id, f.captured, f.id`,
+    ).all({ path, sessionId }) as FileChangeRecord[];
+  }
+
   /** Every captured change of `path`, in capture order, with its call's window (for calls that ran at once). */
   changesForPath(path: string): (FileChangeRecord & CallOfChange)[] {
     return this
@@ -1016,19 +1042,34 @@ export class Store {
   }
 
   /** Drops the captured changes of `paths` and every blob no remaining change (or delta) needs. */
+  /**
+   * The captured changes of `paths` (every commit is attested and nothing is left uncommitted) leave
+   * attribution's table: later commits are attributed without them. They stay for the session audit.
+   */
   pruneCaptures(paths: readonly string[]): void {
     if (paths.length === 0) return;
     this.write(() => {
+      const settle = this.prepare('INSERT INTO settled_changes (tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap) SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap FROM file_changes WHERE path = ? ORDER BY id');
       const remove = this.prepare('DELETE FROM file_changes WHERE path = ?');
-      for (const path of paths) remove.run(path);
-      this.db.exec(`
-        WITH RECURSIVE keep(oid) AS (
-          SELECT before_oid FROM file_changes WHERE before_oid IS NOT NULL
-          UNION SELECT after_oid FROM file_changes WHERE after_oid IS NOT NULL
-          UNION SELECT b.base FROM blobs b JOIN keep k ON b.oid = k.oid WHERE b.base IS NOT NULL
-        )
-        DELETE FROM blobs WHERE oid NOT IN (SELECT oid FROM keep)`);
+      for (const path of paths) {
+        settle.run(path);
+        remove.run(path);
+      }
     });
+  }
+
+  /** Deletes the contents no change (captured or settled), committed file or delta still needs. */
+  collectBlobs(): void {
+    this.db.exec(`
+      WITH RECURSIVE keep(oid) AS (
+        SELECT before_oid FROM file_changes WHERE before_oid IS NOT NULL
+        UNION SELECT after_oid FROM file_changes WHERE after_oid IS NOT NULL
+        UNION SELECT before_oid FROM settled_changes WHERE before_oid IS NOT NULL
+        UNION SELECT after_oid FROM settled_changes WHERE after_oid IS NOT NULL
+        UNION SELECT blob FROM commit_files WHERE blob IS NOT NULL
+        UNION SELECT b.base FROM blobs b JOIN keep k ON b.oid = k.oid WHERE b.base IS NOT NULL
+      )
+      DELETE FROM blobs WHERE oid NOT IN (SELECT oid FROM keep)`);
   }
 
   capturedPaths(): string[] {

@@ -57,7 +57,7 @@ interface CallFound {
 function callThatWrote(store: Store, sessionId: string, path: string, text: string): CallFound | undefined {
   const count = (content: string, needle: string) => (needle === '' ? 0 : content.split('\n').filter((line) => line === needle).length);
   const latin1 = Buffer.from(text, 'utf8').toString('latin1');
-  const changes = store.changesForPath(path).filter((c) => c.session_id === sessionId && c.after_state === 'content' && c.after_oid !== null);
+  const changes = store.sessionChangesForPath(sessionId, path).filter((c) => c.after_state === 'content' && c.after_oid !== null);
   for (const change of changes.reverse()) {
     try {
       const after = count(store.getText(change.after_oid!), latin1);

@@ -59,8 +59,12 @@ export async function hookCalls(store: Store, sessionId: string, options: { with
   if (options.withFiles === false) return calls.map((call) => toHookCall(call, []));
   const changes = store.db
     .prepare(
-      `SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
-       WHERE t.session_id = ? AND f.after_state != 'pending' ORDER BY f.id`,
+      // Captured changes, and those settled once their commits were attested (store.pruneCaptures).
+      `SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid FROM (
+         SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, 0 AS captured, id FROM settled_changes
+         UNION ALL SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, 1 AS captured, id FROM file_changes
+       ) f JOIN tool_calls t ON t.id = f.tool_call_id
+       WHERE t.session_id = ? AND f.after_state != 'pending' ORDER BY f.tool_call_id, f.captured, f.id`,
     )
     .all(sessionId) as { tool_call_id: number; path: string; before_state: string; before_oid: string | null; after_state: string; after_oid: string | null }[];
   const byCall = new Map<number, StepFile[]>();

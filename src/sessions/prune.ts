@@ -22,12 +22,15 @@ export function planPrune(store: Store, cutoff: string, pendingPaths: ReadonlySe
   let kept = 0;
   const countPrompts = store.db.prepare('SELECT count(*) AS n FROM prompts WHERE session_id = ?');
   const countInputs = store.db.prepare('SELECT count(*) AS n FROM tool_calls WHERE session_id = ? AND (input_json IS NOT NULL OR error IS NOT NULL)');
-  const changePaths = store.db.prepare('SELECT f.path FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = ?');
+  const changePaths = store.db.prepare(
+    'SELECT f.path, f.settled FROM (SELECT tool_call_id, path, 0 AS settled FROM file_changes UNION ALL SELECT tool_call_id, path, 1 AS settled FROM settled_changes) f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = ?',
+  );
   for (const id of sessions) {
     prompts += (countPrompts.get(id) as { n: number }).n;
     inputs += (countInputs.get(id) as { n: number }).n;
-    for (const { path } of changePaths.all(id) as { path: string }[]) {
-      if (pendingPaths.has(path)) kept++;
+    for (const { path, settled } of changePaths.all(id) as { path: string; settled: number }[]) {
+      // A settled change (its commits attested) is never what a pending commit needs.
+      if (!settled && pendingPaths.has(path)) kept++;
       else changes++;
     }
   }
@@ -42,18 +45,12 @@ export function applyPrune(store: Store, plan: PrunePlan, pendingPaths: Readonly
       store.db
         .prepare('DELETE FROM file_changes WHERE tool_call_id IN (SELECT id FROM tool_calls WHERE session_id = ?) AND path NOT IN (SELECT value FROM json_each(?))')
         .run(id, keep);
+      store.db.prepare('DELETE FROM settled_changes WHERE tool_call_id IN (SELECT id FROM tool_calls WHERE session_id = ?)').run(id);
       store.db.prepare('UPDATE tool_calls SET input_json = NULL, error = NULL WHERE session_id = ?').run(id);
       store.db.prepare('UPDATE session_summaries SET last_prompt = NULL WHERE session_id = ?').run(id);
       store.db.prepare('DELETE FROM transcript_cache WHERE session_id = ?').run(id);
     }
     // Blobs no remaining change (or delta) needs; the latest capture of every path stays as it was.
-    store.db.exec(`
-      WITH RECURSIVE keep(oid) AS (
-        SELECT before_oid FROM file_changes WHERE before_oid IS NOT NULL
-        UNION SELECT after_oid FROM file_changes WHERE after_oid IS NOT NULL
-        UNION SELECT blob FROM commit_files WHERE blob IS NOT NULL
-        UNION SELECT b.base FROM blobs b JOIN keep k ON b.oid = k.oid WHERE b.base IS NOT NULL
-      )
-      DELETE FROM blobs WHERE oid NOT IN (SELECT oid FROM keep)`);
+    store.collectBlobs();
   });
 }

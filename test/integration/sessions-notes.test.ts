@@ -259,7 +259,7 @@ describe('a store made by the previous version', () => {
     const page = json<Page>(['sessions'], repo.dir);
     expect(page.sessions.map((s) => [s.id, s.source, s.attestation.status])).toEqual([[GOOD, 'local', 'none']]);
     const after = new BetterSqlite3(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(6);
+    expect(after.pragma('user_version', { simple: true })).toBe(7);
     after.close();
   });
 });

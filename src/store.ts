@@ -572,12 +572,15 @@ export class Store {
     const path = dbPath(stateDir);
     const failed = (cause: unknown, extra = ''): TraceError =>
       new TraceError('STORE_FAILED', `cannot open the capture store in ${stateDir}${extra}: ${(cause as Error).message}`, { cause });
+    // The file about to be opened: if it is damaged, that file (not one another process has put in
+    // its place meanwhile) is what may be moved aside.
+    const opened = statSync(path, { throwIfNoEntry: false });
     try {
       return Store.connect(stateDir, options.nativeBinding);
     } catch (cause) {
       if (!isDamage(cause, path)) throw failed(cause);
       // Parallel hooks find the same damage: one moves it aside (see moveAside), the others open the fresh store.
-      const damaged = statSync(path, { throwIfNoEntry: false });
+      const damaged = opened;
       let recovered: StoreRecovery | undefined;
       try {
         recovered = damaged ? moveAside(stateDir, damaged.ino, (cause as Error).message, (options.now ?? (() => new Date()))(), options.nativeBinding) : undefined;

@@ -368,7 +368,7 @@ describe('per-turn usage in the attestation, and why in a fresh clone', () => {
     // Pushed, A's edits leave attribution's table but not the audit: the edit and the call that made it stay.
     const after = json<Show>(['sessions', 'show', A, '--diffs']);
     const write = after.threads.flatMap((t) => t.steps).find((s) => s.kind === 'tool_call' && s.tool === 'Write');
-    expect(write?.kind === 'tool_call' ? write.files.map((f) => f.path) : null).toEqual(['src/a.ts']);
+    expect(write?.kind === 'tool_call' ? (write.files ?? []).map((f) => f.path) : null).toEqual(['src/a.ts']);
     expect(Object.entries(after.diffs!).find(([key]) => key.endsWith(':src/a.ts'))?.[1]).toMatch(/^\+/m);
     const local = json<{ lines: { source: string; tool_call: { tool: string } | null }[] }>(['why', 'src/a.ts:1']);
     expect(local.lines[0]).toMatchObject({ source: 'local', tool_call: { tool: 'Write' } });

@@ -177,6 +177,15 @@ describe('trace report', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('shows the denied call as a denied step with its rule, and --has denied finds the session', () => {
+    const steps = json<ShowSessionJson>(['sessions', 'show', A]).threads.flatMap((t) => t.steps) as { tool_use_id?: string; status?: string; guard?: { rule: string; outcome: string; mode: string } | null }[];
+    expect(steps.find((s) => s.tool_use_id === denied)).toMatchObject({ status: 'denied', guard: { rule: 'force-push-protected', outcome: 'deny', mode: 'enforce' } });
+    expect(steps.filter((s) => s.guard)).toHaveLength(1);
+    const text = repo.trace(['sessions', 'show', A]).stdout;
+    expect(text).toMatch(/Bash\s+✗ denied by trace guard \[force-push-protected\]/);
+    expect(json<{ sessions: { id: string }[] }>(['sessions', '--has', 'denied']).sessions.map((s) => s.id)).toEqual([A]);
+  });
+
   it('renders the same numbers as Markdown, with the marker a workflow finds its comment by', () => {
     const report = json<Report>(['report', `${base}..HEAD`, '--no-fetch', '--format', 'json']);
     const result = repo.trace(['report', `${base}..HEAD`, '--no-fetch']);

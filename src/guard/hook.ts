@@ -101,8 +101,6 @@ function record(repo: Repo, line: DecisionRecord): void {
   }
 }
 
-const AGENT_NAMES: Record<string, string> = { claude: 'claude-code', gemini: 'gemini-cli' };
-
 /** Runs the guard for one payload; never throws. */
 export async function runGuardHook(options: GuardHookOptions): Promise<HookOutput> {
   const adapter = guardAdapter(options.agent);
@@ -182,7 +180,7 @@ function decisionLine(options: GuardHookOptions, adapter: GuardAdapter, parsed: 
   return {
     v: 1,
     at: options.now().toISOString(),
-    agent: AGENT_NAMES[adapter.hookName] ?? adapter.hookName,
+    agent: adapter.name,
     session: parsed.sessionId,
     tool_use_id: parsed.toolUseId ?? null,
     tool: parsed.call.tool,

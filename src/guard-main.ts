@@ -2,6 +2,7 @@
 // bin/trace requires it for `trace hook <agent> guard`.
 import { readSync } from 'node:fs';
 import { runGuardHook } from './guard/hook.js';
+import type { ImportModule } from './guard/settings.js';
 
 const MAX_BYTES = 16 * 1024 * 1024;
 
@@ -32,15 +33,15 @@ async function readPayload(): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
-/** Returns the exit code; prints the agent's answer. */
-export async function guardMain(argv: string[]): Promise<number> {
+/** Returns the exit code; prints the agent's answer. `importModule`: see GuardHookOptions. */
+export async function guardMain(argv: string[], importModule?: ImportModule): Promise<number> {
   let payload: Buffer;
   try {
     payload = await readPayload();
   } catch {
     payload = Buffer.from('\0');
   }
-  const out = await runGuardHook({ agent: argv[0] ?? '', payload, cwd: process.cwd(), env: process.env, now: () => new Date() });
+  const out = await runGuardHook({ agent: argv[0] ?? '', payload, cwd: process.cwd(), env: process.env, now: () => new Date(), ...(importModule ? { importModule } : {}) });
   if (out.stdout !== undefined) process.stdout.write(out.stdout);
   if (out.stderr !== undefined) process.stderr.write(out.stderr);
   return out.exitCode;

@@ -203,6 +203,25 @@ describe('trace report', () => {
     expect(md).toContain('Checked: ');
   });
 
+  it('in a fresh clone takes the sessions from the attestations, agreeing with the local store', () => {
+    const local = json<Report>(['report', `${base}..HEAD`, '--no-fetch', '--format', 'json']);
+    const clone = join(repo.home, 'clone');
+    repo.git(['clone', '-q', repo.remote, clone]);
+    const result = repo.trace(['report', `${base}..origin/main`, '--format', 'json'], { cwd: clone });
+    expect(result.code, result.stderr).toBe(0);
+    const remote = JSON.parse(result.stdout) as Report;
+    expect(remote.sessions.map((s) => s.source)).toEqual(['attestation', 'attestation']);
+    for (const s of remote.sessions) {
+      const here = local.sessions.find((l) => l.id === s.id)!;
+      // The same figures; times and version as the agent's records say them (the hooks saw the run, not the fixture's times).
+      const figures = (r: Report['sessions'][number]) => ({ agent: r.agent, models: r.models, tokens: r.tokens, cost: r.cost, commits: r.commits, ai_lines: r.ai_lines, guard_modes: r.guard_modes });
+      expect(figures(s)).toEqual(figures(here));
+    }
+    expect(remote.files).toEqual(local.files);
+    expect(remote.guard_decisions.map((d) => d.rule)).toEqual(['force-push-protected']);
+    expect(remote.totals.unattested).toBe(0);
+  });
+
   it('is written by trace verify --report, Markdown or JSON by the extension', () => {
     const md = join(repo.home, 'report.md');
     const js = join(repo.home, 'report.json');

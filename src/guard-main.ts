@@ -33,8 +33,11 @@ async function readPayload(): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
-/** Returns the exit code; prints the agent's answer. `importModule`: see GuardHookOptions. */
-export async function guardMain(argv: string[], importModule?: ImportModule): Promise<number> {
+/**
+ * Prints the agent's answer; returns the exit code and whether the guard answered anything (a deny,
+ * ask or warning: bin/trace keeps V8's code cache holding both paths). `importModule`: see GuardHookOptions.
+ */
+export async function guardRun(argv: string[], importModule?: ImportModule): Promise<{ exitCode: number; answered: boolean }> {
   let payload: Buffer;
   try {
     payload = await readPayload();
@@ -44,5 +47,10 @@ export async function guardMain(argv: string[], importModule?: ImportModule): Pr
   const out = await runGuardHook({ agent: argv[0] ?? '', payload, cwd: process.cwd(), env: process.env, now: () => new Date(), ...(importModule ? { importModule } : {}) });
   if (out.stdout !== undefined) process.stdout.write(out.stdout);
   if (out.stderr !== undefined) process.stderr.write(out.stderr);
-  return out.exitCode;
+  return { exitCode: out.exitCode, answered: out.stdout !== undefined || out.stderr !== undefined };
+}
+
+/** Returns the exit code; prints the agent's answer. */
+export async function guardMain(argv: string[], importModule?: ImportModule): Promise<number> {
+  return (await guardRun(argv, importModule)).exitCode;
 }

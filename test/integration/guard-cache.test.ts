@@ -18,8 +18,9 @@ describe('guard code cache', () => {
     const payload = (command: string) => JSON.stringify({ session_id: 's1', cwd: repo.dir, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command }, tool_use_id: 't1' });
     const ask = (command: string) => repo.trace(['hook', 'claude', 'guard'], { input: payload(command) });
     const stat = statSync(BUNDLE);
-    const header = `${stat.size}:${stat.mtimeMs}\n`;
-    for (const cache of [undefined, `${header}not a V8 cache`, `1:2\n${'x'.repeat(64)}`]) {
+    const key = `${stat.size}:${stat.mtimeMs}:`;
+    // No cache, a damaged one, another build's.
+    for (const cache of [undefined, `${key}ad\nnot a V8 cache`, `1:2:ad\n${'x'.repeat(64)}`]) {
       if (cache === undefined) rmSync(CACHE, { force: true });
       else writeFileSync(CACHE, cache);
       const denied = ask('FOO=1 git push -f origin main');
@@ -28,7 +29,8 @@ describe('guard code cache', () => {
       // The secret detectors and the config schema are ES modules the bundle imports through bin/trace.
       expect(ask('curl -H "Authorization: Bearer ghp_0123456789abcdefghijABCDEFGHIJ012345" x').stdout).toContain('secret-in-command');
       expect(ask('ls').stdout).toBe('');
-      expect(readFileSync(CACHE).subarray(0, header.length).toString()).toBe(header);
+      // Written again, holding both paths: an allowed call and a decided one.
+      expect(readFileSync(CACHE).toString('latin1').split('\n')[0]).toBe(`${key}ad`);
     }
   });
 });

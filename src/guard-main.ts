@@ -2,6 +2,7 @@
 // bin/trace requires it for `trace hook <agent> guard`.
 import { readSync } from 'node:fs';
 import { runGuardHook } from './guard/hook.js';
+import type { ImportModule } from './guard/settings.js';
 
 const MAX_BYTES = 16 * 1024 * 1024;
 
@@ -32,16 +33,24 @@ async function readPayload(): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
-/** Returns the exit code; prints the agent's answer. */
-export async function guardMain(argv: string[]): Promise<number> {
+/**
+ * Prints the agent's answer; returns the exit code and whether the guard answered anything (a deny,
+ * ask or warning: bin/trace keeps V8's code cache holding both paths). `importModule`: see GuardHookOptions.
+ */
+export async function guardRun(argv: string[], importModule?: ImportModule): Promise<{ exitCode: number; answered: boolean }> {
   let payload: Buffer;
   try {
     payload = await readPayload();
   } catch {
     payload = Buffer.from('\0');
   }
-  const out = await runGuardHook({ agent: argv[0] ?? '', payload, cwd: process.cwd(), env: process.env, now: () => new Date() });
+  const out = await runGuardHook({ agent: argv[0] ?? '', payload, cwd: process.cwd(), env: process.env, now: () => new Date(), ...(importModule ? { importModule } : {}) });
   if (out.stdout !== undefined) process.stdout.write(out.stdout);
   if (out.stderr !== undefined) process.stderr.write(out.stderr);
-  return out.exitCode;
+  return { exitCode: out.exitCode, answered: out.stdout !== undefined || out.stderr !== undefined };
+}
+
+/** Returns the exit code; prints the agent's answer. */
+export async function guardMain(argv: string[], importModule?: ImportModule): Promise<number> {
+  return (await guardRun(argv, importModule)).exitCode;
 }

@@ -277,7 +277,7 @@ export function buildProgram(): Command {
 
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show, sessions-stats)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), `trace sessions` JSON (sessions-list, sessions-show, sessions-stats), or `trace report` JSON (report)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {
@@ -371,39 +371,64 @@ export function buildProgram(): Command {
       }),
     );
 
-  program
-    .command('verify [range]')
-    .description('verify the attestations of a range of commits (default: the branch’s commits not on the remote’s default branch)')
-    .option('--all-commits', 'fail on any commit without a valid attestation (the default when CI=true)')
-    .option('--no-all-commits', 'report unattested commits without failing')
-    .option('--no-fetch', 'do not fetch refs/notes/chainloop-trace from the remote first')
-    .option('--remote <name>', 'remote to fetch attestations from', 'origin')
-    .option('--bundle <file>', 'verify this bundle file (or JSON Lines of bundles) instead of the notes', collect, [])
-    .option('--key <file>', 'also trust this PEM public key', collect, [])
-    .option('--certificate-identity <id>', 'trusted keyless signer identity, exactly')
-    .option('--certificate-identity-regexp <re>', 'trusted keyless signer identity, as a regular expression')
-    .option('--certificate-oidc-issuer <url>', 'trusted keyless signer OIDC issuer')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json (for a private Sigstore, or offline)')
-    .option('--policy <file>', 'policies file (YAML: the trace.policies keys) instead of .chainloop.yml at the base')
+  /** The flags `trace verify` and `trace report` share: where attestations come from and whom to trust. */
+  const verifyFlags = (command: Command): Command =>
+    command
+      .option('--all-commits', 'fail on any commit without a valid attestation (the default when CI=true)')
+      .option('--no-all-commits', 'report unattested commits without failing')
+      .option('--no-fetch', 'do not fetch refs/notes/chainloop-trace from the remote first')
+      .option('--remote <name>', 'remote to fetch attestations from', 'origin')
+      .option('--bundle <file>', 'verify this bundle file (or JSON Lines of bundles) instead of the notes', collect, [])
+      .option('--key <file>', 'also trust this PEM public key', collect, [])
+      .option('--certificate-identity <id>', 'trusted keyless signer identity, exactly')
+      .option('--certificate-identity-regexp <re>', 'trusted keyless signer identity, as a regular expression')
+      .option('--certificate-oidc-issuer <url>', 'trusted keyless signer OIDC issuer')
+      .option('--trusted-root <file>', 'Sigstore trusted_root.json (for a private Sigstore, or offline)')
+      .option('--policy <file>', 'policies file (YAML: the trace.policies keys) instead of .chainloop.yml at the base');
+  const verifyCommandOptions = (options: VerifyFlags, args: string[]): VerifyCommandOptions => ({
+    cwd: process.cwd(),
+    ...(args[0] ? { range: args[0] } : {}),
+    ...(options.allCommits !== undefined ? { allCommits: options.allCommits } : {}),
+    fetch: options.fetch,
+    remote: options.remote,
+    bundle: options.bundle,
+    key: options.key,
+    ...(options.certificateIdentity ? { certificateIdentity: options.certificateIdentity } : {}),
+    ...(options.certificateIdentityRegexp ? { certificateIdentityRegexp: options.certificateIdentityRegexp } : {}),
+    ...(options.certificateOidcIssuer ? { certificateOidcIssuer: options.certificateOidcIssuer } : {}),
+    ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.report ? { report: options.report } : {}),
+    ...(options.reportFormat ? { reportFormat: options.reportFormat } : {}),
+    env: process.env,
+  });
+
+  verifyFlags(
+    program
+      .command('verify [range]')
+      .description('verify the attestations of a range of commits (default: the branch’s commits not on the remote’s default branch)'),
+  )
+    .option('--report <file>', 'also write the pull-request report (trace report) to this file: Markdown, or JSON for a .json file')
+    .option('--report-format <format>', 'the --report file’s format: markdown or json')
     .addOption(jsonOption())
     .action(
       run(async (options: VerifyFlags, args: string[]) => {
         const { verify } = await import('./commands/verify.js');
-        return verify({
-          cwd: process.cwd(),
-          ...(args[0] ? { range: args[0] } : {}),
-          ...(options.allCommits !== undefined ? { allCommits: options.allCommits } : {}),
-          fetch: options.fetch,
-          remote: options.remote,
-          bundle: options.bundle,
-          key: options.key,
-          ...(options.certificateIdentity ? { certificateIdentity: options.certificateIdentity } : {}),
-          ...(options.certificateIdentityRegexp ? { certificateIdentityRegexp: options.certificateIdentityRegexp } : {}),
-          ...(options.certificateOidcIssuer ? { certificateOidcIssuer: options.certificateOidcIssuer } : {}),
-          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
-          ...(options.policy ? { policy: options.policy } : {}),
-          env: process.env,
-        });
+        return verify(verifyCommandOptions(options, args));
+      }),
+    );
+
+  verifyFlags(
+    program
+      .command('report [range]')
+      .description('the pull-request report: commits attested and verified, sessions, AI share per file, guard decisions, policy results, unattested commits'),
+  )
+    .option('--format <format>', 'markdown (a pull-request comment) or json', 'markdown')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: VerifyFlags & { format: string }, args: string[]) => {
+        const { report } = await import('./commands/report.js');
+        return report({ ...verifyCommandOptions(options, args), format: options.format, now: new Date() });
       }),
     );
 

@@ -1,6 +1,7 @@
 // The JSON Schemas that are generated from zod schemas, by file name in schemas/.
 import { configJsonSchema } from './config.js';
 import { PREDICATE_TYPE, predicateJsonSchema } from './core/predicate.js';
+import { reportJsonSchema } from './report/schema.js';
 import { sessionsJsonSchemas } from './sessions/schema.js';
 
 export function generatedSchemas(): Record<string, object> {
@@ -19,5 +20,6 @@ export function generatedSchemas(): Record<string, object> {
     'sessions-list.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-list:v1', title: 'trace sessions --json', ...sessions.list },
     'sessions-show.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-show:v1', title: 'trace sessions show --json', ...sessions.show },
     'sessions-stats.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-stats:v1', title: 'trace sessions stats --json', ...sessions.stats },
+    'report.schema.json': { $id: 'urn:chainloop-trace:schema:report:v1', title: 'trace report --format json', ...reportJsonSchema() },
   };
 }

@@ -20,6 +20,30 @@ const RAW_LIMIT = 2048;
 /** Past this size `trimWal` checkpoints the WAL into the database and truncates it. */
 const WAL_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * The guard's recorded decisions (src/guard/log.ts takes them in from the hook's JSON lines). Part of
+ * the schema of new stores; guard/log.ts adds it to a version 5 store made before it was.
+ */
+export const GUARD_DECISIONS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS guard_decisions (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  tool_use_id TEXT,
+  tool TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  message TEXT NOT NULL,
+  rules_json TEXT NOT NULL,
+  headless INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (session_id, tool_use_id, at, rule)
+);
+CREATE INDEX IF NOT EXISTS guard_decisions_session ON guard_decisions (session_id, at);
+`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (
   oid TEXT PRIMARY KEY,
@@ -213,7 +237,7 @@ CREATE TABLE IF NOT EXISTS notes_sessions (
   PRIMARY KEY (session_id, digest)
 );
 CREATE INDEX IF NOT EXISTS notes_sessions_digest ON notes_sessions (digest);
-`;
+${GUARD_DECISIONS_SCHEMA}`;
 
 /**
  * Version 6: where a summary row comes from (`local` capture, or only the `notes` ref: a teammate's

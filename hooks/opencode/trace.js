@@ -4,17 +4,26 @@
 // It tells trace (https://github.com/chainloop-dev/trace) which lines OpenCode writes: before and after
 // each edit and shell call, on each prompt, at the end of each turn and with each response's token
 // counts, it runs `trace hook opencode <event>` with a JSON payload on stdin, and only when `trace` is
-// on the PATH. It never throws into OpenCode and never holds a tool call longer than its timeout.
+// on the PATH. It never holds a tool call longer than its timeout, and throws into OpenCode only to
+// block a call: before each tool that can change something it asks trace's guard
+// (`trace hook opencode guard`), and a deny (or a guard failing in enforce mode) throws from
+// tool.execute.before, which stops the call and tells the model why.
 //
 // Plain JavaScript in a .ts file, with no imports but node:child_process, so that it loads without
 // @opencode-ai/plugin installed. One default export serves both plugin APIs: OpenCode 1.x (from
 // 1.18.29) calls `server()` (the `Hooks` object of @opencode-ai/plugin), OpenCode 2.x calls
 // `setup(ctx)` (@opencode/plugin).
-/* global setTimeout, clearTimeout, AbortController */
+/* global setTimeout, clearTimeout, AbortController, Buffer */
 import { spawn } from 'node:child_process';
 
 const FILE_TOOLS = ['edit', 'write', 'patch', 'multiedit', 'apply_patch'];
 const SHELL_TOOLS = ['bash', 'shell'];
+/** Tools that only read: the guard is not asked about them (every other tool, MCP ones too, is guarded). */
+const READ_ONLY_TOOLS = ['read', 'glob', 'grep', 'list', 'ls', 'todoread', 'todowrite', 'webfetch', 'websearch', 'codesearch', 'lsp', 'skill', 'question'];
+/** How long a tool call may wait on the guard (ms); past it the call goes ahead. */
+const GUARD_TIMEOUT = 10000;
+/** bin/trace's exit when the guard cannot run and the project enforces it: block the call. */
+const GUARD_FAILED = 70;
 /** How long OpenCode may wait on trace, per event (ms). Tool events snapshot files, so they get more. */
 const TIMEOUTS = { 'pre-tool-use': 30000, 'post-tool-use': 30000, 'post-tool-use-failure': 30000, 'user-prompt-submit': 10000 };
 const DEFAULT_TIMEOUT = 10000;
@@ -56,6 +65,55 @@ function send(cwd, event, payload) {
       child.stdin.end(JSON.stringify(payload));
     } catch {
       done();
+    }
+  });
+}
+
+/**
+ * Asks trace's guard about a tool call: resolves to the reason when the call must not run, else
+ * undefined (allowed, warned, trace absent, or no answer within GUARD_TIMEOUT).
+ */
+function askGuard(cwd, payload) {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn('/bin/sh', ['-c', traceCommand('guard')], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch {
+      return resolve(undefined);
+    }
+    const out = [];
+    const err = [];
+    const timer = setTimeout(() => {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // gone already
+      }
+      resolve(undefined);
+    }, GUARD_TIMEOUT);
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let answer;
+      try {
+        answer = JSON.parse(Buffer.concat(out).toString('utf8'));
+      } catch {
+        answer = undefined;
+      }
+      if (answer && answer.decision === 'deny') return resolve(String(answer.reason ?? 'denied by trace guard'));
+      if (code === GUARD_FAILED) return resolve(`trace guard failed and trace.guard.mode is enforce: ${Buffer.concat(err).toString('utf8').trim()}`);
+      resolve(undefined);
+    });
+    try {
+      child.stdin.on('error', () => {});
+      child.stdin.end(JSON.stringify(payload));
+    } catch {
+      // the guard reads an empty payload and answers for it
     }
   });
 }
@@ -139,6 +197,15 @@ function tracer(api, directory) {
       pending.set(callID, args);
       return safely('pre-tool-use', sessionID, { tool, call_id: callID, args });
     },
+    /** The guard's verdict on a call: the reason it must not run, or undefined. Never rejects. */
+    async guard(tool, sessionID, callID, args) {
+      try {
+        if (typeof tool !== 'string' || READ_ONLY_TOOLS.includes(tool) || typeof sessionID !== 'string' || sessionID === '') return undefined;
+        return await askGuard(directory, { ...base(sessionID), tool, call_id: callID, args });
+      } catch {
+        return undefined;
+      }
+    },
     after(tool, sessionID, callID, args, result, error) {
       if (!FILE_TOOLS.includes(tool) && !SHELL_TOOLS.includes(tool)) return;
       if (typeof callID !== 'string' || sentPosts.has(callID)) return;
@@ -209,11 +276,12 @@ async function server(input) {
       }
     },
     'tool.execute.before': async (info, output) => {
-      try {
-        await trace.before(info?.tool, info?.sessionID, info?.callID, output?.args);
-      } catch {
-        // never into OpenCode
-      }
+      // The guard and capture's snapshot at once; a denied call is not run (the throw blocks it).
+      const [denied] = await Promise.all([
+        trace.guard(info?.tool, info?.sessionID, info?.callID, output?.args),
+        Promise.resolve(trace.before(info?.tool, info?.sessionID, info?.callID, output?.args)).catch(() => {}),
+      ]);
+      if (denied !== undefined) throw new Error(denied);
     },
     'tool.execute.after': async (info, output) => {
       try {
@@ -248,7 +316,19 @@ async function setup(ctx) {
   await register('session', 'prompt', (event) =>
     trace.prompt(event?.sessionID, event?.prompt?.text, { message_id: event?.messageID }),
   );
-  await register('tool', 'execute.before', (event) => trace.before(event?.tool, event?.sessionID, event?.id, event?.input));
+  // Not through `register`: the guard's rejection is how a denied call is blocked, so it is not swallowed.
+  try {
+    const registration = await ctx?.tool?.hook?.('execute.before', async (event) => {
+      const [denied] = await Promise.all([
+        trace.guard(event?.tool, event?.sessionID, event?.id, event?.input),
+        Promise.resolve(trace.before(event?.tool, event?.sessionID, event?.id, event?.input)).catch(() => {}),
+      ]);
+      if (denied !== undefined) throw new Error(denied);
+    });
+    if (registration) registrations.push(registration);
+  } catch {
+    // an API this release does not have
+  }
   await register('tool', 'execute.after', (event) =>
     event?.status === 'error'
       ? trace.after(event?.tool, event?.sessionID, event?.id, event?.input, undefined, event?.error?.message ?? event?.error ?? 'error')

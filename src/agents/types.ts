@@ -65,6 +65,31 @@ export interface ToolCall {
 
 export type ParseResult = { ok: true; events: CaptureEvent[] } | { ok: false; ignored: boolean; problems: string[] };
 
+/** What the guard tells the agent about one call. `warn`: no decision, a note for the person (where the agent shows one). */
+export type GuardAnswer = { kind: 'allow' } | { kind: 'warn'; reason: string } | { kind: 'ask' | 'deny'; reason: string };
+
+/** What `trace hook <agent> guard` prints and exits with. */
+export interface GuardHookOutput {
+  stdout?: string;
+  stderr?: string;
+  exitCode: number;
+}
+
+/**
+ * The guard's side of one agent (`trace hook <hookName> guard`): its pre-tool payload is read with
+ * `parse(preEvent, …)`, and the decision answered in the agent's own format.
+ */
+export interface AgentGuard {
+  /** The event name `parse` knows the agent's pre-tool payload by. */
+  preEvent: string;
+  /** Whether the agent can ask the person (else an ask is decided by `trace.guard.headlessAsk`). */
+  canAsk: boolean;
+  /** Whether the agent honours a deny; one that does not is guarded in `warn` only, and `trace status` says so. */
+  canDeny: boolean;
+  /** The answer in the agent's format: allow prints nothing. */
+  answer(answer: GuardAnswer): GuardHookOutput;
+}
+
 /** The hot-path side of one agent. */
 export interface AgentHooks {
   /** Chainloop's spelling, recorded in the store and printed everywhere. */
@@ -101,6 +126,8 @@ export interface AgentHooks {
   declaredWrites(toolName: string, input: unknown, path: string): Declaration | undefined;
   /** A shell tool's command, from its input. */
   shellCommand(toolName: string, input: unknown): string | undefined;
+  /** The guard's decision formats; absent: the agent has no pre-tool hook the guard can use. */
+  guard?: AgentGuard;
 }
 
 /** What `trace init` will do to the agent's config file; nothing is written until every plan succeeds. */

@@ -61,6 +61,8 @@ export interface Freshened {
 export async function freshenSessions(repo: Repo, store: Store, now: Date, me: () => Promise<Identity>): Promise<Freshened> {
   const freshened: Freshened = {};
   if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
+  // The guard's decisions the hook appended since (a cheap stat when there are none): denied calls are steps.
+  (await import('../guard/log.js')).ingestGuardDecisions(store, repo);
   const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
   if (dirty) {
     freshened.author = await me();
@@ -316,8 +318,13 @@ function threadLines(thread: ThreadJson, detail: SessionShow, options: SessionsS
       continue;
     }
     const status = step.status === 'ok' ? s.ok('✓') : step.status === 'pending' ? s.dim('…') : s.failed(step.status === 'denied' ? '✗ denied' : '✗');
-    const error = step.error ? ` ${s.failed(oneLine(step.error, 80))}` : '';
+    const guarded = step.guard !== null && step.guard.outcome !== 'deny';
+    const error = step.guard?.outcome === 'deny' ? ` ${s.failed(`by trace guard [${step.guard.rule}]`)}` : step.error ? ` ${s.failed(oneLine(step.error, 80))}` : '';
     lines.push(`  ${clock(step.at)}  ${step.tool}  ${status}${error}  ${duration(step.duration_ms)}  ${inputSummary(step, options.full ? Infinity : 80)}${sub}`);
+    if (step.guard !== null) {
+      const what = guarded ? `trace guard [${step.guard.rule}] ${step.guard.decision}, the agent was told ${step.guard.outcome}` : `trace guard [${step.guard.rule}]`;
+      lines.push(s.warning(`      ${what}: ${oneLine(step.guard.message, options.full ? Infinity : 120)}`));
+    }
     for (const file of step.files) {
       lines.push(s.dim(`      ${file.path}  +${file.lines_added} -${file.lines_removed}`));
       const diff = detail.diffs?.[`${step.tool_use_id}:${file.path}`];

@@ -51,6 +51,32 @@ export interface StatusResult {
   pushed_unattested: string[];
   skipped: { path: string; session_id: string; tool: string; reason: string; at: string | null }[];
   problems: LogEntry[];
+  /**
+   * The guard: its mode (`invalid`: .chainloop.yml does not validate, see `trace guard check`), and for each
+   * agent whose config is here whether its decisions are honoured (`guarded`), only shown and recorded
+   * because the agent cannot be told (`warn-only`), or whether its guard hook is missing.
+   */
+  guard: { mode: 'off' | 'warn' | 'enforce' | 'invalid'; agents: Record<string, GuardedAgent> };
+}
+
+export interface GuardedAgent {
+  status: 'guarded' | 'warn-only' | 'not-installed';
+  /** The agent can ask the person; else an ask is decided by trace.guard.headlessAsk. */
+  can_ask: boolean;
+}
+
+/** Whether the agent's config text holds trace's guard hook (`trace hook <agent> guard`). */
+export function guardInstalled(text: string, hookName: string): boolean {
+  return new RegExp(`\\bhook ${hookName} guard\\b`).test(text);
+}
+
+async function guardMode(root: string): Promise<StatusResult['guard']['mode']> {
+  try {
+    const { loadConfig } = await import('../config.js');
+    return loadConfig(root).trace.guard.mode;
+  } catch {
+    return 'invalid';
+  }
 }
 
 /** A session without an end event counts as active this long after its last event. */
@@ -103,13 +129,21 @@ export async function status(options: StatusOptions): Promise<Outcome> {
   try {
     // The agents whose config is here, and whether trace's hooks are in it.
     const agentHooks: Record<string, boolean> = {};
+    const guarded: Record<string, GuardedAgent> = {};
     for (const agent of AGENTS) {
       const file = join(repo.root, agent.configFile);
       if (!existsSync(file)) continue;
       try {
-        agentHooks[agent.hooks.name] = agent.hooksInstalled(readFileSync(file, 'utf8'), file);
+        const text = readFileSync(file, 'utf8');
+        agentHooks[agent.hooks.name] = agent.hooksInstalled(text, file);
+        const guard = agent.hooks.guard;
+        guarded[agent.hooks.name] = {
+          status: !guardInstalled(text, agent.hooks.hookName) ? 'not-installed' : guard?.canDeny ? 'guarded' : 'warn-only',
+          can_ask: guard?.canAsk ?? false,
+        };
       } catch {
         agentHooks[agent.hooks.name] = false;
+        guarded[agent.hooks.name] = { status: 'not-installed', can_ask: false };
       }
     }
     const installed = installedGitHooks(await hooksDirectory(repo.root));
@@ -167,6 +201,7 @@ export async function status(options: StatusOptions): Promise<Outcome> {
       pushed_unattested: pushed,
       skipped,
       problems: log.filter((entry) => entry.level !== 'info').slice(-20),
+      guard: { mode: await guardMode(repo.root), agents: guarded },
     };
     return { json: result, text: renderStatus(result, options.now, options.style) };
   } finally {
@@ -175,6 +210,23 @@ export async function status(options: StatusOptions): Promise<Outcome> {
 }
 
 const PLAIN = (text: string) => text;
+
+function guardLines(guard: StatusResult['guard'], c: { ok: (t: string) => string; failed: (t: string) => string; warning: (t: string) => string; dim: (t: string) => string }): string[] {
+  const mode =
+    guard.mode === 'invalid'
+      ? c.failed('config invalid') + c.dim(' (run `trace guard check`; in enforce mode every guarded call is denied until fixed)')
+      : guard.mode === 'enforce'
+        ? c.ok('enforce')
+        : guard.mode === 'warn'
+          ? `${c.warning('warn')}${c.dim(' (decisions are recorded and shown, nothing is blocked)')}`
+          : c.dim('off');
+  const agents = Object.entries(guard.agents).map(([name, a]) =>
+    a.status === 'guarded' ? `${name} ${c.ok('guarded')}${c.dim(a.can_ask ? ' (deny, ask)' : ' (deny only: an ask follows trace.guard.headlessAsk)')}` : a.status === 'warn-only' ? `${name} ${c.warning('warn-only')}${c.dim(' (the agent cannot be told)')}` : `${name} ${c.failed('no guard hook')}`,
+  );
+  const lines = [`guard: mode ${mode}${agents.length > 0 ? `; ${agents.join(', ')}` : ''}`];
+  if (guard.mode !== 'off' && Object.values(guard.agents).some((a) => a.status === 'not-installed')) lines.push('  → run `trace init` to install the guard hook');
+  return lines;
+}
 
 function renderStatus(result: StatusResult, now: Date, style?: Style): string {
   const c = {
@@ -193,6 +245,7 @@ function renderStatus(result: StatusResult, now: Date, style?: Style): string {
   const agentText = agents.length === 0 ? `agents ${c.failed('MISSING')}` : agents.map(([name, ok]) => `${name} ${ok ? c.ok('installed') : c.failed('MISSING')}`).join(', ');
   lines.push(`hooks: ${agentText}; git ${missingHooks.length === 0 ? c.ok('installed') : c.failed(`MISSING ${missingHooks.join(', ')}`)}`);
   if (!agentsOk || missingHooks.length > 0) lines.push('  → run `trace init` to install them');
+  lines.push(...guardLines(result.guard, c));
   lines.push('', c.bold(`sessions (${result.sessions.length}):`));
   if (result.sessions.length === 0) lines.push('  none recorded yet');
   for (const s of result.sessions.slice(-10)) {

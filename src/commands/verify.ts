@@ -5,7 +5,8 @@ import { openRepo } from '../context.js';
 import { TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import { progress, type Style, style } from '../terminal.js';
-import { type VerifyResult, verifyRange } from '../verify/run.js';
+import type { Repo } from '../repo.js';
+import { type VerifyOptions, type VerifyResult, verifyRangeEvidence } from '../verify/run.js';
 
 export interface VerifyCommandOptions {
   cwd: string;
@@ -20,22 +21,25 @@ export interface VerifyCommandOptions {
   certificateOidcIssuer?: string;
   trustedRoot?: string;
   policy?: string;
+  /** Also write the pull-request report (`trace report`) here; its format by `reportFormat`, else the file's extension. */
+  report?: string;
+  reportFormat?: string;
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export async function verify(options: VerifyCommandOptions): Promise<Outcome> {
+/** What to verify, from the command's options (shared with `trace report`). */
+export function verifyOptionsOf(repo: Repo, options: VerifyCommandOptions): VerifyOptions {
   if (options.certificateIdentity && options.certificateIdentityRegexp) {
     throw new TraceError('BAD_ARGUMENT', '--certificate-identity and --certificate-identity-regexp cannot be used together', {
       hint: 'give the exact identity with --certificate-identity, or a pattern with --certificate-identity-regexp',
     });
   }
-  const repo = await openRepo(options.cwd);
   const identity = {
     ...(options.certificateIdentity ? { subject: options.certificateIdentity } : {}),
     ...(options.certificateIdentityRegexp ? { subjectRegExp: options.certificateIdentityRegexp } : {}),
     ...(options.certificateOidcIssuer ? { issuer: options.certificateOidcIssuer } : {}),
   };
-  const result = await verifyRange({
+  return {
     repo,
     ...(options.range ? { range: options.range } : {}),
     // In CI every commit of the range must be attested unless told otherwise.
@@ -48,7 +52,16 @@ export async function verify(options: VerifyCommandOptions): Promise<Outcome> {
     ...(options.trustedRoot ? { trustedRootFile: options.trustedRoot } : {}),
     ...(options.policy ? { policyFile: options.policy } : {}),
     progress: (total) => progress('verifying commits', total, { env: options.env }),
-  });
+  };
+}
+
+export async function verify(options: VerifyCommandOptions): Promise<Outcome> {
+  const { parseReportFormat } = await import('./report.js');
+  const reportFormat = parseReportFormat(options.reportFormat, '--report-format');
+  const repo = await openRepo(options.cwd);
+  const verified = await verifyRangeEvidence(verifyOptionsOf(repo, options));
+  const result = verified.result;
+  if (options.report !== undefined) await (await import('./report.js')).writeReport(repo, verified, options.report, reportFormat, new Date());
   if (options.env.GITHUB_ACTIONS === 'true') reportToGitHub(result, options.env);
   return { json: result, text: renderVerify(result, style(process.stdout, options.env)), exitCode: result.ok ? 0 : 1 };
 }

@@ -49,6 +49,24 @@ export interface HookToolCall {
 
 export type ToolStatus = 'ok' | 'error' | 'denied' | 'pending';
 
+/** A guard decision other than allow on one call (src/guard/log.ts), as a step shows it. */
+export interface StepGuard {
+  rule: string;
+  /** What the rules decided. */
+  decision: 'ask' | 'deny';
+  /** What the agent was told: `warn` when not enforced. */
+  outcome: 'ask' | 'deny' | 'warn' | 'allow';
+  message: string;
+  mode: 'warn' | 'enforce';
+}
+
+/** A recorded guard decision, to be joined with the session's calls. */
+export interface GuardDecisionInput extends StepGuard {
+  at: string;
+  toolUseId: string | null;
+  tool: string;
+}
+
 export type StepJson =
   | { kind: 'assistant'; at: string | null; model: string | null; token_usage: TokenUsageJson; cost: CostJson; thinking: string | null; subagent: string | null }
   | {
@@ -65,6 +83,8 @@ export type StepJson =
       subagent: string | null;
       /** Who recorded the call: trace's hooks, the agent's records, or both. */
       seen_by: 'hooks' | 'records' | 'both';
+      /** The guard's decision on it when not a plain allow (a denied call has status `denied`). */
+      guard: StepGuard | null;
     };
 
 export interface ThreadJson {
@@ -120,6 +140,7 @@ function hookStep(call: HookToolCall, agentStep?: Extract<AgentStep, { kind: 'to
     files: call.files,
     subagent: call.agentId ?? agentStep?.subagent ?? null,
     seen_by: agentStep ? 'both' : 'hooks',
+    guard: null,
   };
 }
 
@@ -139,7 +160,7 @@ function newThread(idx: number, prompt: string | null, at: string | null): Threa
  * from them; hook calls they do not show go into the thread of their time. Without, threads are the
  * hooks' prompts and the calls that followed each.
  */
-export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookToolCall[]; agentSteps: AgentStep[] | undefined }): ThreadJson[] {
+export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookToolCall[]; agentSteps: AgentStep[] | undefined; guardDecisions?: readonly GuardDecisionInput[] }): ThreadJson[] {
   const threads: ThreadJson[] = [];
   const current = (): ThreadJson => {
     if (threads.length === 0) threads.push(newThread(1, null, null));
@@ -195,6 +216,7 @@ export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookTool
           files: [],
           subagent: step.subagent ?? null,
           seen_by: 'records',
+          guard: null,
         });
       }
     }
@@ -202,22 +224,25 @@ export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookTool
     for (const prompt of input.prompts) threads.push(newThread(threads.length + 1, prompt.text, prompt.at));
   }
 
-  // Hook calls placed by time: into the last thread whose prompt came at or before the call's end (a
-  // call seen only by its post hook has a start reaching back past its prompt: see core/concurrency.ts).
-  for (const call of input.toolCalls) {
-    if (used.has(call.toolUseId)) continue;
-    const at = ms(call.endedAt ?? call.startedAt);
+  // Steps placed by time: into the last thread whose prompt came at or before `at`.
+  const place = (step: StepJson, at: number | undefined): void => {
     let target: ThreadJson | undefined;
     for (const thread of threads) {
       const start = ms(thread.prompt_at);
       if (start === undefined || at === undefined || start <= at) target = thread;
     }
     target ??= threads[0] ?? current();
-    const step = hookStep(call);
     const index = target.steps.findIndex((s) => at !== undefined && (ms(s.at) ?? -Infinity) > at);
     if (index < 0) target.steps.push(step);
     else target.steps.splice(index, 0, step);
+  };
+  // Hook calls by their end (a call seen only by its post hook has a start reaching back past its
+  // prompt: see core/concurrency.ts).
+  for (const call of input.toolCalls) {
+    if (used.has(call.toolUseId)) continue;
+    place(hookStep(call), ms(call.endedAt ?? call.startedAt));
   }
+  joinGuardDecisions(threads, input.guardDecisions ?? [], place);
 
   for (const thread of threads) {
     const cost = costs.get(thread);
@@ -240,6 +265,48 @@ export function buildThreads(input: { prompts: HookPrompt[]; toolCalls: HookTool
     thread.duration_ms = span(thread.prompt_at, thread.ended_at);
   }
   return threads;
+}
+
+/**
+ * Each guard decision onto its call's step (by tool-use id): a call the agent was told `deny` is `denied`.
+ * A decision on a call no record shows (the agent never ran it, and its capture hook did not see it) is
+ * a step of its own, at the decision's time.
+ */
+function joinGuardDecisions(threads: ThreadJson[], decisions: readonly GuardDecisionInput[], place: (step: StepJson, at: number | undefined) => void): void {
+  if (decisions.length === 0) return;
+  const steps = new Map<string, Extract<StepJson, { kind: 'tool_call' }>>();
+  for (const thread of threads) for (const step of thread.steps) if (step.kind === 'tool_call') steps.set(step.tool_use_id, step);
+  for (const d of decisions) {
+    const guard: StepGuard = { rule: d.rule, decision: d.decision, outcome: d.outcome, message: d.message, mode: d.mode };
+    const step = d.toolUseId === null ? undefined : steps.get(d.toolUseId);
+    if (step !== undefined) {
+      // The strongest decision on a call stays (a call is decided once; a retry of its id is another call).
+      if (step.guard === null || (step.guard.outcome !== 'deny' && d.outcome === 'deny')) step.guard = guard;
+      if (d.outcome === 'deny' && step.status !== 'ok') {
+        step.status = 'denied';
+        step.error ??= d.message;
+      }
+      continue;
+    }
+    place(
+      {
+        kind: 'tool_call',
+        at: d.at,
+        tool_use_id: d.toolUseId ?? `guard:${d.at}`,
+        tool: d.tool,
+        mcp_server: /^mcp__(.+?)__/.exec(d.tool)?.[1] ?? null,
+        input: null,
+        status: d.outcome === 'deny' ? 'denied' : 'pending',
+        error: d.outcome === 'deny' ? d.message : null,
+        duration_ms: null,
+        files: [],
+        subagent: null,
+        seen_by: 'hooks',
+        guard,
+      },
+      ms(d.at),
+    );
+  }
 }
 
 /** One thread's figures as the attestation carries them (`usage.by_thread`): a few numbers, nothing to redact. */

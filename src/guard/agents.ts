@@ -1,114 +1,37 @@
-// Each agent's pre-tool payload as a guard call, and the guard's answer in the agent's own decision
-// format. The guard reuses the agent's capture parser (src/agents/<agent>/hooks.ts) for shell commands
-// and written paths, and reads MCP calls itself (the capture parsers skip tools they do not capture).
-//
-//   agent        ask   deny  how
-//   claude-code  yes   yes   stdout hookSpecificOutput.permissionDecision (+ systemMessage for warn)
-//   cursor       yes   yes   stdout {permission, user_message, agent_message}
-//   codex        no    yes   exit 2, the reason on stderr (Codex's PreToolUse can only deny)
-//   gemini-cli   no    yes   stdout {decision: "deny", reason} (+ systemMessage for warn)
-//   copilot      yes   yes   stdout {permissionDecision, permissionDecisionReason}
-//   opencode     no    yes   stdout {decision, reason}; trace's plugin throws on deny
+// Each agent's pre-tool payload as a guard call. The guard reuses the agent's capture parser
+// (src/agents/<agent>/hooks.ts) for shell commands and written paths, and reads MCP calls itself (the
+// capture parsers skip tools they do not capture). The answer formats are each agent's own
+// (src/agents/<agent>/guard.ts, `AgentHooks.guard`): this file names no agent.
 import { AGENT_HOOKS } from '../agents/hooks.js';
-import type { AgentHooks } from '../agents/types.js';
+import type { AgentGuard, AgentHooks, GuardAnswer, GuardHookOutput } from '../agents/types.js';
 import type { GuardCall } from './engine.js';
 
-/** What the hook tells the agent. `warn`: no decision, a note for the person (where the agent shows one). */
-export type Answer = { kind: 'allow' } | { kind: 'warn'; reason: string } | { kind: 'ask' | 'deny'; reason: string };
+export type Answer = GuardAnswer;
+export type HookOutput = GuardHookOutput;
 
-export interface HookOutput {
-  stdout?: string;
-  stderr?: string;
-  exitCode: number;
-}
-
-export interface GuardAdapter {
+/** One agent as the guard sees it: its hooks (parser, names) and its decision formats. */
+export interface GuardAdapter extends AgentGuard {
   hookName: string;
-  /** The agent's own event name for a pre-tool call, as its parser knows it. */
-  preEvent: string;
-  /** Whether the agent can ask the person (else an ask is decided by `headlessAsk`). */
-  canAsk: boolean;
-  /** Whether the guard can block a call at all; an agent that cannot is guarded in `warn`. */
-  canDeny: boolean;
-  answer(answer: Answer): HookOutput;
+  /** Chainloop's name of the agent, as decisions record it. */
+  name: string;
+  hooks: AgentHooks;
 }
 
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const json = (value: unknown): string => `${JSON.stringify(value)}\n`;
-const NOTHING: HookOutput = { exitCode: 0 };
 
-const ADAPTERS: Record<string, GuardAdapter> = {
-  claude: {
-    hookName: 'claude',
-    preEvent: 'pre-tool-use',
-    canAsk: true,
-    canDeny: true,
-    answer: (a) => {
-      if (a.kind === 'allow') return NOTHING;
-      if (a.kind === 'warn') return { stdout: json({ systemMessage: a.reason }), exitCode: 0 };
-      return { stdout: json({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: a.kind, permissionDecisionReason: a.reason } }), exitCode: 0 };
-    },
-  },
-  cursor: {
-    hookName: 'cursor',
-    preEvent: 'pre-tool-use',
-    canAsk: true,
-    canDeny: true,
-    answer: (a) => {
-      if (a.kind === 'allow') return NOTHING;
-      if (a.kind === 'warn') return { stdout: json({ permission: 'allow', user_message: a.reason }), exitCode: 0 };
-      return { stdout: json({ permission: a.kind, user_message: a.reason, agent_message: a.reason }), exitCode: 0 };
-    },
-  },
-  codex: {
-    hookName: 'codex',
-    preEvent: 'pre-tool-use',
-    canAsk: false,
-    canDeny: true,
-    answer: (a) => {
-      if (a.kind === 'allow') return NOTHING;
-      if (a.kind === 'warn') return { stdout: json({ systemMessage: a.reason }), exitCode: 0 };
-      return { stderr: `${a.reason}\n`, exitCode: 2 };
-    },
-  },
-  gemini: {
-    hookName: 'gemini',
-    preEvent: 'before-tool',
-    canAsk: false,
-    canDeny: true,
-    answer: (a) => {
-      if (a.kind === 'allow') return NOTHING;
-      if (a.kind === 'warn') return { stdout: json({ systemMessage: a.reason }), exitCode: 0 };
-      return { stdout: json({ decision: 'deny', reason: a.reason }), exitCode: 0 };
-    },
-  },
-  copilot: {
-    hookName: 'copilot',
-    preEvent: 'pre-tool-use',
-    canAsk: true,
-    canDeny: true,
-    answer: (a) => {
-      // Copilot shows no note for an allowed call: warn is recorded only.
-      if (a.kind === 'allow' || a.kind === 'warn') return NOTHING;
-      return { stdout: json({ permissionDecision: a.kind, permissionDecisionReason: a.reason }), exitCode: 0 };
-    },
-  },
-  opencode: {
-    hookName: 'opencode',
-    preEvent: 'pre-tool-use',
-    canAsk: false,
-    canDeny: true,
-    answer: (a) => (a.kind === 'allow' ? NOTHING : { stdout: json({ decision: a.kind === 'warn' ? 'allow' : a.kind, reason: a.reason }), exitCode: 0 }),
-  },
-};
-
-export function guardAdapter(hookName: string): GuardAdapter | undefined {
-  return Object.hasOwn(ADAPTERS, hookName) ? ADAPTERS[hookName] : undefined;
+function adapterOf(hooks: AgentHooks): GuardAdapter | undefined {
+  const guard = hooks.guard;
+  if (guard === undefined) return undefined;
+  return { hookName: hooks.hookName, name: hooks.name, hooks, preEvent: guard.preEvent, canAsk: guard.canAsk, canDeny: guard.canDeny, answer: (a) => guard.answer(a) };
 }
 
-export const GUARD_ADAPTERS: readonly GuardAdapter[] = Object.values(ADAPTERS);
+/** The agent of `trace hook <hookName> guard`; undefined for an agent without a guard. */
+export function guardAdapter(hookName: string): GuardAdapter | undefined {
+  const hooks = AGENT_HOOKS.find((h) => h.hookName === hookName);
+  return hooks === undefined ? undefined : adapterOf(hooks);
+}
 
 /** The tool name of a raw payload, in any agent's spelling. */
 function rawToolName(payload: Json): string | undefined {
@@ -141,8 +64,7 @@ export interface ParsedGuardCall {
 /** A pre-tool payload as a guard call; a string when it is not one (the reason, for the log). */
 export function guardCallOf(adapter: GuardAdapter, payload: unknown): ParsedGuardCall | string {
   if (!isRecord(payload)) return 'payload: expected a JSON object';
-  const hooks: AgentHooks | undefined = AGENT_HOOKS.find((h) => h.hookName === adapter.hookName);
-  if (hooks === undefined) return `no agent ${adapter.hookName}`;
+  const hooks = adapter.hooks;
   const parsed = hooks.parse(adapter.preEvent, payload);
   const event = parsed.ok ? parsed.events.find((e) => e.name === 'pre-tool-use') : undefined;
   const sessionId = event?.sessionId ?? str(payload.session_id) ?? str(payload.sessionId) ?? str(payload.conversation_id) ?? '';

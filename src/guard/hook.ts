@@ -8,7 +8,9 @@ import { findRepo, type Repo } from '../repo.js';
 import { fileLogger } from '../log.js';
 import { type Answer, type GuardAdapter, guardAdapter, guardCallOf, type HookOutput, type ParsedGuardCall } from './agents.js';
 import { decisionReason, evaluateGuard, type GuardResult } from './engine.js';
-import { guardSettings, saysEnforce } from './settings.js';
+import { mayHoldSecret } from './may-hold-secret.js';
+import type * as SecretsModule from './secrets.js';
+import { guardSettings, type ImportModule, saysEnforce } from './settings.js';
 
 export interface GuardHookOptions {
   agent: string;
@@ -16,6 +18,11 @@ export interface GuardHookOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /**
+   * Loads the ES modules the bundle leaves out (config schema, secret detectors), by their path from
+   * dist/commands/: bin/trace passes one, since the bundle it runs from V8's code cache cannot `import()`.
+   */
+  importModule?: ImportModule;
 }
 
 /** One line of `<state>/guard/decisions.jsonl` (the store's `guard_decisions` table takes them in: src/guard/log.ts). */
@@ -101,8 +108,6 @@ function record(repo: Repo, line: DecisionRecord): void {
   }
 }
 
-const AGENT_NAMES: Record<string, string> = { claude: 'claude-code', gemini: 'gemini-cli' };
-
 /** Runs the guard for one payload; never throws. */
 export async function runGuardHook(options: GuardHookOptions): Promise<HookOutput> {
   const adapter = guardAdapter(options.agent);
@@ -115,7 +120,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
     repo = findRepo(payloadCwd ?? options.cwd) ?? findRepo(options.cwd);
     if (repo === null) return { exitCode: 0 };
     const stateDir = existsSync(repo.stateDir) ? repo.stateDir : undefined;
-    const loaded = await guardSettings(repo.root, stateDir);
+    const loaded = await guardSettings(repo.root, stateDir, options.importModule);
     if (!loaded.ok) {
       if (stateDir) fileLogger(stateDir, options.now).log('error', `guard: ${loaded.error}`);
       if (!loaded.enforce) return { exitCode: 0 };
@@ -137,9 +142,13 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
     }
     await markSession(repo.root, stateDir, parsed.sessionId, mode);
     let detectSecrets: ((text: string) => { ruleId: string }[]) | undefined;
-    if (parsed.call.command !== undefined && settings.guard.builtin.secretsInCommands) {
-      const { commandSecretDetector } = await import('./secrets.js');
-      detectSecrets = await commandSecretDetector(redaction.patterns);
+    const commandText = parsed.call.command === undefined ? undefined : typeof parsed.call.command === 'string' ? parsed.call.command : parsed.call.command.join(' ');
+    if (commandText !== undefined && settings.guard.builtin.secretsInCommands) {
+      // The detectors (outside the hook bundle: dist/guard/secrets.js) load only for a command that could hold a secret.
+      if (redaction.patterns.length > 0 || mayHoldSecret(commandText)) {
+        const { commandSecretDetector } = (options.importModule ? await options.importModule('../guard/secrets.js') : await import('../guard/secrets.js')) as typeof SecretsModule;
+        detectSecrets = await commandSecretDetector(redaction.patterns);
+      } else detectSecrets = () => [];
     }
     const branch = currentBranch(repo);
     const result = evaluateGuard(parsed.call, settings, {
@@ -182,7 +191,7 @@ function decisionLine(options: GuardHookOptions, adapter: GuardAdapter, parsed: 
   return {
     v: 1,
     at: options.now().toISOString(),
-    agent: AGENT_NAMES[adapter.hookName] ?? adapter.hookName,
+    agent: adapter.name,
     session: parsed.sessionId,
     tool_use_id: parsed.toolUseId ?? null,
     tool: parsed.call.tool,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 import type { Predicate } from '../core/predicate.js';
-import type { Store } from '../store.js';
+import { GUARD_DECISIONS_SCHEMA, type Store } from '../store.js';
 import type { ConfigEvidence } from './config-evidence.js';
 import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord, sessionConfigFile, sessionMarker } from './hook.js';
 
@@ -24,33 +24,15 @@ export interface GuardDecisionRow {
   headless: boolean;
 }
 
-const TABLE = `
-CREATE TABLE IF NOT EXISTS guard_decisions (
-  id INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  session_id TEXT NOT NULL,
-  tool_use_id TEXT,
-  tool TEXT NOT NULL,
-  mode TEXT NOT NULL,
-  decision TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  rule TEXT NOT NULL,
-  message TEXT NOT NULL,
-  rules_json TEXT NOT NULL,
-  headless INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (session_id, tool_use_id, at, rule)
-);
-CREATE INDEX IF NOT EXISTS guard_decisions_session ON guard_decisions (session_id, at);
-`;
 
-function ensureTable(store: Store): void {
-  store.db.exec(TABLE);
+/** A store of schema version 5 made before the table was part of the schema gets it here. */
+export function ensureGuardTable(store: Store): void {
+  store.db.exec(GUARD_DECISIONS_SCHEMA);
 }
 
 /** Moves the hook's recorded lines into the store; a line that does not parse is dropped. Returns how many were taken in. */
 export function ingestGuardDecisions(store: Store, repo: Repo): number {
-  ensureTable(store);
+  ensureGuardTable(store);
   const file = join(repo.stateDir, DECISIONS_DIR, DECISIONS_FILE);
   if (!existsSync(file)) return 0;
   // Renamed first: a hook appending meanwhile starts a new file, and no line is taken in twice.
@@ -87,7 +69,7 @@ type Row = Omit<GuardDecisionRow, 'rules' | 'headless'> & { rules_json: string; 
 
 /** Decisions, oldest first: of some sessions, or all. */
 export function guardDecisions(store: Store, sessions?: readonly string[]): GuardDecisionRow[] {
-  ensureTable(store);
+  ensureGuardTable(store);
   const rows =
     sessions === undefined
       ? (store.db.prepare('SELECT * FROM guard_decisions ORDER BY at, id').all() as Row[])

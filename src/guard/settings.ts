@@ -4,6 +4,7 @@
 // fails closed), read from the raw text since the config as a whole does not parse.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as ConfigModule from '../config.js';
 import type { GuardSettings } from './engine.js';
 
 export interface LoadedGuard {
@@ -31,12 +32,20 @@ export function settingsFromConfig(config: { trace: { guard: GuardSettings['guar
   return { settings: { guard: config.trace.guard, forbiddenCommands: config.trace.policies.forbiddenCommands }, redaction: { patterns: config.trace.redaction.patterns } };
 }
 
-/** Parses .chainloop.yml with the full schema (loads yaml and zod). */
-export async function parseGuardSettings(root: string): Promise<GuardSettingsResult> {
+/** Loads one of trace's ES modules the hook bundle leaves out, by its path from the bundle (dist/commands/). */
+export type ImportModule = (specifier: string) => Promise<unknown>;
+
+/**
+ * Parses .chainloop.yml with the full schema (loads yaml and zod). Only a config that does not validate
+ * is a result; anything else (the schema module failing to load) throws, so it is never cached.
+ */
+export async function parseGuardSettings(root: string, importModule?: ImportModule): Promise<GuardSettingsResult> {
+  const { loadConfig } = (importModule ? await importModule('../config.js') : await import('../config.js')) as typeof ConfigModule;
   try {
-    const { loadConfig } = await import('../config.js');
     return { ok: true, loaded: settingsFromConfig(loadConfig(root)) };
   } catch (error) {
+    // TraceError BAD_CONFIG, from dist/config.js's own copy of the class.
+    if ((error as { code?: unknown }).code !== 'BAD_CONFIG') throw error;
     let text = '';
     try {
       text = readFileSync(join(root, '.chainloop.yml'), 'utf8');
@@ -48,7 +57,7 @@ export async function parseGuardSettings(root: string): Promise<GuardSettingsRes
 }
 
 /** The settings for a guarded call: from the cache when the config is unchanged, else parsed (and cached when `stateDir` exists). */
-export async function guardSettings(root: string, stateDir: string | undefined): Promise<GuardSettingsResult> {
+export async function guardSettings(root: string, stateDir: string | undefined, importModule?: ImportModule): Promise<GuardSettingsResult> {
   const stat = statSync(join(root, '.chainloop.yml'), { throwIfNoEntry: false });
   const key = stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : 'none';
   const cachePath = stateDir === undefined ? undefined : join(stateDir, CACHE_FILE);
@@ -60,7 +69,7 @@ export async function guardSettings(root: string, stateDir: string | undefined):
       // No cache yet, or an unreadable one: parse below.
     }
   }
-  const result = await parseGuardSettings(root);
+  const result = await parseGuardSettings(root, importModule);
   if (cachePath !== undefined) {
     try {
       writeFileSync(cachePath, JSON.stringify({ key, version: 1, result } satisfies CacheFile));

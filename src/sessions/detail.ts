@@ -3,7 +3,8 @@
 // subagents and warnings. Diffs of edits are built from the blobs the capture store holds.
 import type * as Diff from 'diff';
 import type { Agent } from '../agents/types.js';
-import { buildThreads, type HookToolCall, type StepFile, type ThreadJson } from '../core/threads.js';
+import { buildThreads, type GuardDecisionInput, type HookToolCall, type StepFile, type ThreadJson } from '../core/threads.js';
+import { guardDecisions } from '../guard/log.js';
 import type { Store, ToolCallRecord } from '../store.js';
 import { readRecords } from './refresh.js';
 import { summaryRow, type SessionRow } from './query.js';
@@ -96,13 +97,27 @@ function toHookCall(call: ToolCallRecord, files: StepFile[]): HookToolCall {
   return { toolUseId: call.tool_use_id, agentId: call.agent_id, tool: call.tool_name, input, startedAt: call.started_at, endedAt: call.ended_at, status: call.status, error: call.error, files };
 }
 
+/** The guard's recorded decisions in the session (taken into the store by the caller: guard/log.ts ingestGuardDecisions). */
+function guardDecisionsOf(store: Store, id: string): GuardDecisionInput[] {
+  return guardDecisions(store, [id]).map((d) => ({
+    at: d.at,
+    toolUseId: d.tool_use_id,
+    tool: d.tool,
+    rule: d.rule,
+    decision: d.decision === 'deny' ? 'deny' : 'ask',
+    outcome: d.outcome === 'deny' || d.outcome === 'ask' || d.outcome === 'allow' ? d.outcome : 'warn',
+    message: d.message,
+    mode: d.mode === 'enforce' ? 'enforce' : 'warn',
+  }));
+}
+
 export async function sessionDetail(store: Store, id: string, loadAgent: (name: string) => Promise<Agent | undefined>): Promise<SessionDetail> {
   const session = store.session(id);
   const row = summaryRow(store, id);
   if (!session || !row) throw new Error(`session ${id} is not in the store`);
   const read = await readRecords(store, session, loadAgent);
   const prompts = store.prompts(id).map((p) => ({ at: p.at, text: p.text }));
-  const threads = buildThreads({ prompts, toolCalls: await hookCalls(store, id), agentSteps: read.steps });
+  const threads = buildThreads({ prompts, toolCalls: await hookCalls(store, id), agentSteps: read.steps, guardDecisions: guardDecisionsOf(store, id) });
   const warnings = [...read.warnings, ...(read.summary?.warnings ?? [])];
   if (!read.steps) {
     warnings.push(

@@ -203,7 +203,7 @@ export function filterSql(filters: SessionFilters): { where: string[]; params: u
     if (has === 'errors') where.push('s.tool_errors > 0');
     else if (has === 'unpriced') where.push('s.unpriced = 1');
     else if (has === 'commits') where.push('s.commits > 0');
-    else where.push(`s.tool_errors > 0 AND EXISTS (SELECT 1 FROM tool_calls t WHERE t.session_id = s.session_id AND t.status = 'failed' AND ${DENIED_SQL})`);
+    else where.push(`((s.tool_errors > 0 AND EXISTS (SELECT 1 FROM tool_calls t WHERE t.session_id = s.session_id AND t.status = 'failed' AND ${DENIED_SQL})) OR EXISTS (SELECT 1 FROM guard_decisions g WHERE g.session_id = s.session_id AND g.outcome = 'deny'))`);
   }
   if (filters.search !== undefined) {
     const like = `%${likeEscape(filters.search)}%`;
@@ -216,7 +216,7 @@ export function filterSql(filters: SessionFilters): { where: string[]; params: u
   return { where, params };
 }
 
-/** A refused call (by the person, a permission rule or a guard), by its error text: see core/threads `toolStatus`. */
+/** A refused call (by the person, a permission rule or a guard), by its error text: see core/threads `toolStatus`; or a call trace's guard denied (guard_decisions). */
 const DENIED_SQL = "(t.error LIKE '%denied%' OR t.error LIKE '%doesn''t want to proceed%' OR t.error LIKE '%rejected by the user%' OR t.error LIKE '%permission%')";
 
 /**

@@ -71,6 +71,10 @@ const step = z.discriminatedUnion('kind', [
     files: z.array(file),
     subagent: z.string().nullable(),
     seen_by: z.enum(['hooks', 'records', 'both']),
+    guard: z
+      .object({ rule: z.string(), decision: z.enum(['ask', 'deny']), outcome: z.enum(['ask', 'deny', 'warn', 'allow']), message: z.string(), mode: z.enum(['warn', 'enforce']) })
+      .nullable()
+      .describe("The guard's decision on the call when not a plain allow; outcome is what the agent was told (deny: the step is denied)"),
   }),
 ]);
 

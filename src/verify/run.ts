@@ -34,7 +34,7 @@ export interface VerifyOptions {
 }
 
 export type { Violation } from '../core/policy.js';
-import type { Violation } from '../core/policy.js';
+import type { Policies, Violation } from '../core/policy.js';
 
 export interface CommitVerdict {
   sha: string;
@@ -164,7 +164,20 @@ function digest(line: string): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
+/** A verification with what it read: the valid statements of the range and the policies it applied (for `trace report`). */
+export interface VerifiedRange {
+  result: VerifyResult;
+  /** Each distinct valid statement that attests a commit of the range, in the order first met. */
+  statements: Statement[];
+  /** The policies checked (from --policy, else `trace.policies` at the base); undefined when the range is empty. */
+  policies: Policies | undefined;
+}
+
 export async function verifyRange(options: VerifyOptions): Promise<VerifyResult> {
+  return (await verifyRangeEvidence(options)).result;
+}
+
+export async function verifyRangeEvidence(options: VerifyOptions): Promise<VerifiedRange> {
   const cwd = options.repo.root;
   const shallow = await isShallow(cwd);
   const result: VerifyResult = { range: '', base: null, head: null, adoption: false, shallow, notices: [], commits: [], bundles_verified: 0, violations: [], ok: true };
@@ -194,7 +207,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
       });
     }
     result.notices.push(range.explicit ? `nothing to verify: the range ${range.label} has no commits (${await whyEmpty(cwd, range)})` : `nothing to verify: ${range.label} has no commits (the branch has nothing the remote's default branch does not have)`);
-    return result;
+    return { result, statements: [], policies: undefined };
   }
 
   // Trust comes from the base of the range: a range cannot vouch for itself. A base without
@@ -345,7 +358,8 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
     return verdict;
   }
 
-  const { evaluateRangePolicies } = await import('./policies.js');
+  const { evaluateRangePolicies, loadPolicyFile } = await import('./policies.js');
+  const policies = options.policyFile ? loadPolicyFile(options.policyFile) : config.trace.policies;
   const violations = await evaluateRangePolicies({ statements: [...statementsInRange.values()], config, cwd, ...(options.policyFile ? { policyFile: options.policyFile } : {}) });
   result.violations = violations;
   for (const violation of violations) {
@@ -365,7 +379,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
     }
   }
   result.ok = result.commits.every((c) => c.ok) && (result.adoption || violations.length === 0);
-  return result;
+  return { result, statements: [...statementsInRange.values()], policies };
 }
 
 /** The public-key hint of a key-signed bundle. */

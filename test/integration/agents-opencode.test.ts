@@ -41,7 +41,7 @@ interface V1Hooks {
 async function pluginPayloads(exported: Exported, dir: string): Promise<{ event: string; input: string }[]> {
   const bin = mkdtempSync(join(tmpdir(), 'trace-oc-rec-'));
   const log = join(bin, 'calls.log');
-  writeFileSync(join(bin, 'trace'), `#!/bin/sh\nprintf '%s\\t' "$3" >> "${log}"\ncat >> "${log}"\necho >> "${log}"\n`);
+  writeFileSync(join(bin, 'trace'), `#!/bin/sh\n[ "$3" = guard ] && { cat >/dev/null; exit 0; }\nprintf '%s\\t' "$3" >> "${log}"\ncat >> "${log}"\necho >> "${log}"\n`);
   chmodSync(join(bin, 'trace'), 0o755);
   const saved = process.env.PATH;
   process.env.PATH = `${bin}:${saved ?? ''}`;

@@ -257,3 +257,82 @@ describe("the README's workflow on a push", () => {
     expect(result.stdout).toContain('nothing to verify');
   });
 });
+
+/** The workflow's step that publishes the report (the one after verify). */
+function publishStep(): Step {
+  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => /^jobs:/m.test(b))!;
+  const steps = Object.values((parse(block) as { jobs: Record<string, { steps: Step[] }> }).jobs).flatMap((job) => job.steps);
+  const publish = steps.filter((s) => s.run?.includes('trace-report.md') && !s.run.includes('trace verify'));
+  expect(publish).toHaveLength(1);
+  return publish[0]!;
+}
+
+/**
+ * A stand-in for `gh api` over one pull request's comments, kept in a JSON file: list (with --jq, the
+ * filter the README uses, evaluated here), create (POST) and update (PATCH), each body from --input -.
+ */
+function fakeGh(bin: string, store: string): void {
+  writeFileSync(store, '[]');
+  const script = `
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+const comments = JSON.parse(fs.readFileSync(${JSON.stringify(store)}, 'utf8'));
+const method = args.includes('-X') ? args[args.indexOf('-X') + 1] : 'GET';
+const path = args.find((a) => a.startsWith('repos/'));
+const save = () => fs.writeFileSync(${JSON.stringify(store)}, JSON.stringify(comments));
+if (args[0] !== 'api' || !path) { console.error('fake gh: ' + args.join(' ')); process.exit(2); }
+if (method === 'GET') {
+  if (!args.join(' ').includes('startswith("<!-- chainloop-trace-report -->")')) { console.error('fake gh: unexpected filter'); process.exit(2); }
+  for (const c of comments) if (c.body.startsWith('<!-- chainloop-trace-report -->')) console.log(c.id);
+} else {
+  const body = JSON.parse(fs.readFileSync(0, 'utf8')).body;
+  if (method === 'POST' && /issues\\/\\d+\\/comments$/.test(path)) comments.push({ id: comments.length + 1, body });
+  else if (method === 'PATCH') comments.find((c) => String(c.id) === path.split('/').pop()).body = body;
+  else { console.error('fake gh: ' + method + ' ' + path); process.exit(2); }
+  save();
+}
+`;
+  writeFileSync(join(bin, 'gh.cjs'), script);
+  writeFileSync(join(bin, 'gh'), `#!/bin/sh\nexec "${process.execPath}" "${join(bin, 'gh.cjs')}" "$@"\n`);
+  chmodSync(join(bin, 'gh'), 0o755);
+}
+
+describe("the README's workflow publishes the report", () => {
+  it('as one pull-request comment, updated on the next push, and in the job summary', () => {
+    const { repo } = prShapedHistory();
+    const bin = join(repo.home, 'fake-bin');
+    mkdirSync(bin, { recursive: true });
+    const store = join(repo.home, 'comments.json');
+    fakeGh(bin, store);
+    const publish = publishStep();
+    const context = { 'github.token': 'x', 'github.event.pull_request.number': '1', 'github.repository': 'acme/app' };
+    const pass = (dir: string) => {
+      const summary = join(repo.home, 'step-summary.md');
+      const env = Object.fromEntries(Object.entries(publish.env ?? {}).map(([k, v]) => [k, substitute(String(v), context)]));
+      return { result: run('bash', ['-e', '-c', substitute(publish.run!, context)], { cwd: dir, env: { ...repo.env, ...env, PATH: `${bin}:${repo.env.PATH ?? ''}`, GITHUB_STEP_SUMMARY: summary } }), summary: readFileSync(summary, 'utf8') };
+    };
+    makePullRequest(repo, 1, 'main', 'feature');
+    const first = checkout(repo, 'refs/remotes/pull/1/merge', ['+refs/pull/1/merge:refs/remotes/pull/1/merge']);
+    expect(runStep(repo, first, pullRequestContext(repo, 1, 'main')).code).toBe(0);
+    const one = pass(first);
+    expect(one.result.stderr).toBe('');
+    expect(one.result.code).toBe(0);
+    expect(one.summary).toContain('### trace report ✅');
+    let comments = JSON.parse(readFileSync(store, 'utf8')) as { id: number; body: string }[];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('**2 commit(s)**: 2 attested, 2 verified, 0 unattested');
+
+    // The next push: the same comment, now with three commits.
+    repo.write('more.md', 'more\n');
+    repo.commit('more by hand');
+    repo.git(['push', '-q', 'origin', 'feature']);
+    makePullRequest(repo, 1, 'main', 'feature');
+    const second = checkout(repo, 'refs/remotes/pull/1/merge', ['+refs/pull/1/merge:refs/remotes/pull/1/merge']);
+    expect(runStep(repo, second, pullRequestContext(repo, 1, 'main')).code).toBe(0);
+    expect(pass(second).result.code).toBe(0);
+    comments = JSON.parse(readFileSync(store, 'utf8')) as { id: number; body: string }[];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('**3 commit(s)**: 3 attested');
+  });
+});

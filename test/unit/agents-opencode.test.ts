@@ -100,7 +100,7 @@ const sent = (): { event: string; payload: Json }[] =>
 beforeAll(() => {
   fakeBin = mkdtempSync(join(tmpdir(), 'trace-oc-bin-'));
   logFile = join(fakeBin, 'calls.log');
-  writeFileSync(join(fakeBin, 'trace'), `#!/bin/sh\nprintf '%s\\t' "$3" >> "${logFile}"\ncat >> "${logFile}"\necho >> "${logFile}"\n`);
+  writeFileSync(join(fakeBin, 'trace'), `#!/bin/sh\n[ "$3" = guard ] && { cat >/dev/null; exit 0; }\nprintf '%s\\t' "$3" >> "${logFile}"\ncat >> "${logFile}"\necho >> "${logFile}"\n`);
   chmodSync(join(fakeBin, 'trace'), 0o755);
   savedPath = process.env.PATH;
   process.env.PATH = `${fakeBin}:${savedPath ?? ''}`;

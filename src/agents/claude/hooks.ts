@@ -3,6 +3,7 @@
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import { isRecord, optionalString, sessionIdOf } from '../payload.js';
+import { guard } from './guard.js';
 
 /** The events of `trace hook claude <event>`, as hooks/claude/settings.json names Claude Code's events. */
 const EVENTS: readonly string[] = ['session-start', 'session-end', 'user-prompt-submit', 'pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] satisfies CaptureEventName[];
@@ -154,4 +155,5 @@ export const hooks: AgentHooks = {
   reportsContentBefore,
   declaredWrites,
   shellCommand,
+  guard,
 };

@@ -9,6 +9,7 @@ import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall 
 import type { Declaration } from '../../core/types.js';
 import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, optionalString, sessionIdOf } from '../payload.js';
+import { guard } from './guard.js';
 
 /** `trace hook codex <event>` as the installed config passes it → the capture event it becomes. */
 const EVENTS: Readonly<Record<string, CaptureEventName>> = {
@@ -160,4 +161,5 @@ export const hooks: AgentHooks = {
   contentBeforeCall,
   declaredWrites,
   shellCommand,
+  guard,
 };

@@ -9,6 +9,7 @@
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import { isRecord, type Json, optionalString, sessionIdOf, stableHash } from '../payload.js';
+import { guard } from './guard.js';
 
 /** The second argument of `trace hook copilot <event>` (as installed) → trace's event; `agent-stop`/`error-occurred` are Copilot's own. */
 const EVENTS: Record<string, CaptureEventName | 'agent-stop' | 'error-occurred'> = {
@@ -260,4 +261,5 @@ export const hooks: AgentHooks = {
   contentBeforeCall,
   declaredWrites,
   shellCommand,
+  guard,
 };

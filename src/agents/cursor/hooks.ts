@@ -12,6 +12,7 @@ import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
 import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, optionalCount, optionalString, sessionIdOf } from '../payload.js';
+import { guard } from './guard.js';
 
 /**
  * The events of `trace hook cursor <event>`: Cursor's own event names in kebab case, as
@@ -326,4 +327,5 @@ export const hooks: AgentHooks = {
   contentBeforeCall,
   declaredWrites,
   shellCommand,
+  guard,
 };

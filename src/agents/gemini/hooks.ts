@@ -13,6 +13,7 @@
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import { isRecord, type Json, optionalString, sessionIdOf, stableHash } from '../payload.js';
+import { guard } from './guard.js';
 
 /** `trace hook gemini <event>`: the installed config passes Gemini's event names in kebab case. */
 export const GEMINI_EVENTS = {
@@ -185,4 +186,5 @@ export const hooks: AgentHooks = {
   contentBeforeCall,
   declaredWrites,
   shellCommand,
+  guard,
 };

@@ -27,6 +27,7 @@ import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall, TurnUsage } from '../types.js';
 import { contentBeforePatch, parsePatch, patchPaths, patchWrites } from '../patch.js';
 import { isRecord, type Json, optionalString, sessionIdOf } from '../payload.js';
+import { guard } from './guard.js';
 
 /** Tools that write the files their input names. V1 and V2 spellings. */
 export const FILE_TOOLS = ['edit', 'write', 'patch', 'multiedit', 'apply_patch'] as const;
@@ -279,4 +280,5 @@ export const hooks: AgentHooks = {
   contentBeforeCall,
   declaredWrites,
   shellCommand,
+  guard,
 };

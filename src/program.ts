@@ -389,6 +389,32 @@ export function buildProgram(): Command {
       }),
     );
 
+  const serverCommand = program
+    .command('server')
+    .description('run the org server: verified attestations of many repositories in PostgreSQL (or SQLite), the sessions API for all of them')
+    .option('--config <file>', 'the server config (default ./trace-server.yml; TRACE_SERVER_LISTEN and TRACE_SERVER_DATABASE override)')
+    .action(
+      run(async (options: { config?: string; json?: boolean }) => {
+        const { server } = await import('./commands/server.js');
+        const stopped = new Promise<string>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+        return server({ cwd: process.cwd(), config: options.config, env: process.env, log: (line) => io.stderr(`${line}\n`), stopped });
+      }),
+    );
+  serverCommand
+    .command('sync [remotes...]')
+    .description('fetch refs/notes/chainloop-trace from git remotes (default: sync.remotes) and ingest every attestation through the same checks')
+    .option('--config <file>', 'the server config (default ./trace-server.yml)')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { config?: string; json?: boolean }, args: string[]) => {
+        const { serverSync } = await import('./commands/server.js');
+        return serverSync({ cwd: process.cwd(), config: options.config, env: process.env, remotes: args });
+      }),
+    );
+
   program
     .command('hook <agent> <event>')
     .description('capture an agent hook event from its JSON payload on stdin (run by the agent; prints nothing, exits 0)')

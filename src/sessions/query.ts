@@ -36,7 +36,10 @@ export interface SessionFilters {
 
 export interface SessionRow {
   id: string;
-  source: 'local';
+  /** `local`: this clone's store; `server`: attested sessions a trace server holds. */
+  source: 'local' | 'server';
+  /** The repository the session's attestations name (server rows). */
+  repository?: string;
   agent: { name: string; version: string | null };
   models: string[];
   initiator: { name: string | null; email: string | null };

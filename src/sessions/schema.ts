@@ -12,7 +12,8 @@ const cost = z.object({
 
 export const sessionRowSchema = z.object({
   id: z.string(),
-  source: z.enum(['local']),
+  source: z.enum(['local', 'server']).describe('local: this clone\'s store; server: attested sessions held by trace server'),
+  repository: z.string().optional().describe('The repository named by the session\'s attestations (trace server)'),
   agent: z.object({ name: z.string(), version: z.string().nullable() }),
   models: z.array(z.string()),
   initiator: z.object({ name: z.string().nullable(), email: z.string().nullable() }).describe('The git identity that ran the session'),

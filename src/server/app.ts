@@ -1,0 +1,254 @@
+// The HTTP service: routes are thin (authenticate, validate, call ingest or a query, shape the
+// answer). Ingest takes bearer tokens only; the read API takes a bearer token or the cookie the
+// login page sets. Nothing here is the source of truth: several processes can serve one database.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { AGENT_HOOKS } from '../agents/hooks.js';
+import { TraceError, errorMessage } from '../errors.js';
+import { parseFilters } from '../sessions/filters.js';
+import { DEFAULT_LIMIT, queryKey } from '../sessions/query.js';
+import { repositoryMatches, type LoadedServerConfig, type ResolvedToken, type Role } from './config.js';
+import type { ServerDb } from './db.js';
+import { ingestBundle, type IngestContext, type IngestOutcome } from './ingest.js';
+import type { ServerMetrics } from './metrics.js';
+import { listRepositories, listServerSessions, MAX_OFFSET, orgStats, SERVER_MAX_LIMIT, serverSessionDetail, type ServerFilters } from './read.js';
+import type { Trust } from './trust.js';
+
+export interface AppDeps {
+  config: Pick<LoadedServerConfig, 'tokens' | 'limits' | 'publicUrl'>;
+  store: ServerDb;
+  trust: Trust;
+  metrics: ServerMetrics;
+  now: () => Date;
+  log?: (line: string) => void;
+}
+
+const COOKIE = 'trace_session';
+const gunzipAsync = promisify(gunzip);
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** Finds the token, comparing digests in constant time (no early exit on a prefix). */
+function tokenFor(tokens: readonly ResolvedToken[], presented: Buffer): ResolvedToken | undefined {
+  let found: ResolvedToken | undefined;
+  for (const token of tokens) if (timingSafeEqual(sha256(token.token), presented)) found ??= token;
+  return found;
+}
+
+function bearer(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+const problem = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 422 | 500, error: string, detail: string) => c.json({ error, detail }, status);
+
+const listQuery = z.strictObject({
+  agent: z.string().optional(),
+  model: z.string().optional(),
+  initiator: z.string().min(1).optional(),
+  author: z.string().min(1).optional(),
+  repository: z.string().min(1).optional(),
+  branch: z.string().optional(),
+  commit: z.string().optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  id: z.string().optional(),
+  has: z.string().optional(),
+  q: z.string().optional(),
+  search: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(SERVER_MAX_LIMIT).default(DEFAULT_LIMIT),
+  after: z.string().min(1).optional(),
+  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).optional(),
+  count: z.enum(['capped', 'exact', 'none']).default('capped'),
+});
+
+const statsQuery = z.strictObject({
+  since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
+  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
+  days: z.coerce.number().int().min(1).max(366).default(30),
+  repository: z.string().min(1).optional(),
+  initiator: z.string().min(1).optional(),
+});
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ');
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = deps.log ?? (() => undefined);
+  const ingestContext: IngestContext = { store: deps.store, trust: deps.trust, now: deps.now, maxBytes: deps.config.limits.bundleBytes };
+  const secure = deps.config.publicUrl?.startsWith('https:') === true;
+
+  app.onError((error, c) => {
+    if (error instanceof TraceError && error.code === 'BAD_ARGUMENT') return problem(c, 400, 'bad_request', error.message.replace(/^--/, ''));
+    log(`error: ${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
+    return problem(c, 500, 'internal', 'the server failed to answer; see its log');
+  });
+
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.store.db.selectFrom('schema_migrations').select('version').limit(1).execute();
+      return c.json({ ok: true, engine: deps.store.engine });
+    } catch (error) {
+      return c.json({ ok: false, detail: errorMessage(error) }, 503);
+    }
+  });
+
+  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+
+  app.post('/api/v1/attestations', async (c) => {
+    const started = performance.now();
+    const answer = (outcome: IngestOutcome) => {
+      const status = String(outcome.status);
+      deps.metrics.ingest.inc({ status, source: 'http' });
+      deps.metrics.ingestSeconds.observe({ status }, (performance.now() - started) / 1000);
+      if (outcome.status === 422) deps.metrics.verifyFailures.inc({ reason: outcome.body.code ?? 'unknown' });
+      return c.json(outcome.body, outcome.status);
+    };
+    const presented = bearer(c);
+    const token = presented === undefined ? undefined : tokenFor(deps.config.tokens, sha256(presented));
+    if (!token) {
+      deps.metrics.ingest.inc({ status: '401', source: 'http' });
+      return c.json({ error: 'unauthorized', detail: presented === undefined ? 'send the ingest token as Authorization: Bearer <token>' : 'the token is not one of the server\'s tokens' }, 401, { 'www-authenticate': 'Bearer' });
+    }
+    if (token.role === 'reader') return answer({ status: 403, body: { error: 'forbidden', detail: `${token.name} is a reader token; writing needs an ingest or admin token` } });
+    const length = Number(c.req.header('content-length') ?? '0');
+    const max = deps.config.limits.bundleBytes;
+    if (length > max) return answer({ status: 413, body: { error: 'too_large', detail: `the body is ${length} bytes, over the server's limit of ${max}` } });
+    let body = Buffer.from(await c.req.arrayBuffer());
+    if (body.length > max) return answer({ status: 413, body: { error: 'too_large', detail: `the body is over the server's limit of ${max} bytes` } });
+    if (c.req.header('content-encoding') === 'gzip') {
+      try {
+        body = await gunzipAsync(body, { maxOutputLength: max + 1 });
+      } catch (error) {
+        const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test(errorMessage(error));
+        return answer(tooLarge ? { status: 413, body: { error: 'too_large', detail: `the bundle unzips to more than ${max} bytes` } } : { status: 400, body: { error: 'malformed', detail: `the gzip body does not unzip: ${errorMessage(error)}` } });
+      }
+    }
+    const scope = token.role === 'admin' ? { ...token, repositories: ['*'] } : token;
+    const outcome = await ingestBundle(ingestContext, scope, body);
+    if (outcome.status === 201) log(`stored ${outcome.body.digest.slice(0, 12)} (${outcome.body.repository}, ${outcome.body.commits} commits, ${outcome.body.sessions} sessions) from ${token.name}`);
+    return answer(outcome);
+  });
+
+  // --- reading: a bearer token, or the cookie the login page sets ---
+  const reader = (c: Context): ResolvedToken | Response => {
+    const presented = bearer(c);
+    let token: ResolvedToken | undefined;
+    if (presented !== undefined) token = tokenFor(deps.config.tokens, sha256(presented));
+    else {
+      const cookie = getCookie(c, COOKIE);
+      if (cookie && /^[0-9a-f]{64}$/.test(cookie)) token = tokenFor(deps.config.tokens, Buffer.from(cookie, 'hex'));
+    }
+    if (!token) return c.json({ error: 'unauthorized', detail: 'send a reader token as Authorization: Bearer <token>, or log in at /login' }, 401, { 'www-authenticate': 'Bearer' });
+    if (!canRead(token.role)) return problem(c, 403, 'forbidden', `${token.name} is an ingest token; reading needs a reader or admin token`);
+    return token;
+  };
+  const visibleRepos = async (token: ResolvedToken): Promise<number[] | undefined> => {
+    if (token.role === 'admin' || token.repositories.includes('*')) return undefined;
+    const repos = await deps.store.db.selectFrom('repos').select(['id', 'name']).execute();
+    return repos.filter((r) => token.repositories.some((glob) => repositoryMatches(glob, r.name))).map((r) => Number(r.id));
+  };
+  const count = (route: string, status: number) => deps.metrics.requests.inc({ route, status: String(status) });
+
+  app.get('/api/v1/sessions', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    const parsed = listQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      count('sessions', 400);
+      return problem(c, 400, 'bad_request', issues(parsed.error));
+    }
+    const q = parsed.data;
+    const flags = {
+      ...(q.agent !== undefined ? { agent: q.agent } : {}),
+      ...(q.model !== undefined ? { model: q.model } : {}),
+      ...(q.branch !== undefined ? { branch: q.branch } : {}),
+      ...(q.commit !== undefined ? { commit: q.commit } : {}),
+      ...(q.since !== undefined ? { since: q.since } : {}),
+      ...(q.until !== undefined ? { until: q.until } : {}),
+      ...(q.id !== undefined ? { id: q.id } : {}),
+      ...(q.has !== undefined ? { has: [q.has] } : {}),
+      ...((q.q ?? q.search) !== undefined ? { search: q.q ?? q.search! } : {}),
+    };
+    const base = parseFilters(flags, { now: deps.now(), agents: AGENT_HOOKS.map((h) => h.name), me: () => null });
+    const initiator = q.initiator ?? q.author;
+    if (initiator === 'me') return problem(c, 400, 'bad_request', 'initiator: "me" means nothing to the server; give an email');
+    const filters: ServerFilters = { ...base, ...(q.repository !== undefined ? { repository: q.repository } : {}), ...(initiator !== undefined ? { initiator } : {}) };
+    const key = queryKey({ ...flags, repository: q.repository, initiator });
+    const page = await listServerSessions(deps.store, filters, { limit: q.limit, after: q.after, offset: q.offset, count: q.count, visible: await visibleRepos(token), key });
+    count('sessions', 200);
+    return c.json(page);
+  });
+
+  app.get('/api/v1/sessions/:id', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    const id = c.req.param('id');
+    const repository = c.req.query('repository');
+    const detail = await serverSessionDetail(deps.store, id, { repository, visible: await visibleRepos(token) });
+    if (!detail) {
+      count('session', 404);
+      return problem(c, 404, 'not_found', `no session ${JSON.stringify(id)}${repository ? ` in ${repository}` : ''} that this token may read`);
+    }
+    count('session', 200);
+    return c.json(detail);
+  });
+
+  app.get('/api/v1/repositories', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    count('repositories', 200);
+    return c.json({ repositories: await listRepositories(deps.store, await visibleRepos(token)) });
+  });
+
+  app.get('/api/v1/stats', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    const parsed = statsQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      count('stats', 400);
+      return problem(c, 400, 'bad_request', issues(parsed.error));
+    }
+    const q = parsed.data;
+    const until = q.until ?? new Date(deps.now().getTime() + 86_400_000).toISOString().slice(0, 10);
+    const since = q.since ?? new Date(Date.parse(`${until}T00:00:00Z`) - q.days * 86_400_000).toISOString().slice(0, 10);
+    if (since >= until) return problem(c, 400, 'bad_request', 'since must be before until');
+    count('stats', 200);
+    return c.json(await orgStats(deps.store, { since, until, repository: q.repository, initiator: q.initiator, visible: await visibleRepos(token) }));
+  });
+
+  // --- the browser's login: a reader token once, then a cookie holding its digest ---
+  app.get('/login', (c) => c.html(loginPage()));
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const presented = typeof form.token === 'string' ? form.token.trim() : '';
+    const token = presented === '' ? undefined : tokenFor(deps.config.tokens, sha256(presented));
+    if (!token || !canRead(token.role)) return c.html(loginPage('That is not a reader token of this server.'), 401);
+    setCookie(c, COOKIE, sha256(presented).toString('hex'), { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: 12 * 3600 });
+    return c.redirect('/', 303);
+  });
+  app.post('/logout', (c) => {
+    deleteCookie(c, COOKIE, { path: '/' });
+    return c.redirect('/login', 303);
+  });
+  app.get('/', (c) => c.html('<!doctype html><title>trace server</title><p>trace server. API: <a href="/api/v1/sessions">/api/v1/sessions</a>, <a href="/api/v1/repositories">/api/v1/repositories</a>, <a href="/api/v1/stats">/api/v1/stats</a>. <a href="/login">Log in</a>.</p>'));
+  return app;
+}
+
+function canRead(role: Role): boolean {
+  return role === 'reader' || role === 'admin';
+}
+
+function loginPage(message?: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trace server: log in</title>
+<style>body{font:16px system-ui;max-width:28rem;margin:4rem auto}input{width:100%;padding:.4rem;font:inherit}button{margin-top:.6rem;padding:.4rem 1rem}</style></head>
+<body><h1>trace server</h1>${message ? `<p role="alert">${message}</p>` : ''}
+<form method="post" action="/login"><label>Reader token<br><input name="token" type="password" autocomplete="current-password" required></label><br><button type="submit">Log in</button></form></body></html>`;
+}

@@ -159,8 +159,11 @@ export async function openServerDb(database: string): Promise<ServerDb> {
   if (isPostgresUrl(database)) {
     const pg = (await import('pg')).default;
     // int8 (counts, sums, ids) as numbers: they stay far below 2^53 here.
-    const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) };
-    const pool = new pg.Pool({ connectionString: database, max: 10, types: types as never });
+    const toNumber = (value: string): number => Number(value);
+    const types = {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => (oid === 20 || oid === 1700 ? toNumber : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format))) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ connectionString: database, max: 10, types });
     pool.on('error', () => undefined); // an idle client dropped by the server; the next query reconnects
     const db = new Kysely<ServerDatabase>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };

@@ -123,7 +123,7 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
   const byModel = (Array.isArray(usage.by_model) ? usage.by_model : []).map((m): ModelFacts => {
     const e = obj(m);
     return {
-      model: String(e.model ?? '(unknown)'),
+      model: str(e.model) ?? '(unknown)',
       responses: int(e.responses),
       input_tokens: int(e.input_tokens),
       output_tokens: int(e.output_tokens),
@@ -161,7 +161,7 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
   const conversation = obj(s.conversation);
   return {
     session_id: id,
-    agent: String(agent.name ?? 'unknown'),
+    agent: str(agent.name) ?? 'unknown',
     agent_version: str(agent.version),
     models,
     initiator_name: author ? str(author.name) : null,

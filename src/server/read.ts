@@ -201,7 +201,7 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
   let query = store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id').selectAll('s').select('r.name as repository').where('s.session_id', '=', id);
   if (options.repository !== undefined) query = query.where('r.name', '=', options.repository);
   if (options.visible !== undefined) query = options.visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('s.repo_id', 'in', [...options.visible]);
-  const row = (await query.orderBy('s.last_active_at', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+  const row = (await query.orderBy('s.last_active_at', 'desc').limit(1).executeTakeFirst());
   if (!row) return undefined;
   const sessionPk = Number(row.id);
   const threads = await store.db.selectFrom('threads').selectAll().where('session_pk', '=', sessionPk).orderBy('idx').execute();
@@ -263,7 +263,7 @@ export async function listRepositories(store: ServerDb, visible: readonly number
     .orderBy('r.name');
   if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('r.id', 'in', [...visible]);
   const rows = await query.execute();
-  return rows.map((r) => ({ name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, last_active_day: (r.last_active_day as string | null) ?? null }));
+  return rows.map((r) => ({ name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, last_active_day: (r.last_active_day) ?? null }));
 }
 
 export interface OrgFigures {

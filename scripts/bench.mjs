@@ -17,6 +17,7 @@ const SECTIONS = {
   git: () => import('./bench/git.mjs'),
   'git-large': () => import('./bench/git-large.mjs'),
   sessions: () => import('./bench/sessions.mjs'),
+  'ui-api': () => import('./bench/ui-api.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -2,7 +2,8 @@
 // End-to-end demonstration: a temporary repository, a Claude Code session driven through the real
 // hook commands that `trace init` installs, a human edit, commits, and a push to a local bare
 // remote that carries the signed attestation; then a fresh clone verifies it, as CI would.
-// Run with `npm run demo` (it builds first).
+// Run with `npm run demo` (it builds first); `npm run demo -- --keep` keeps the repository, to open its
+// session workspace with `trace ui` afterwards.
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ const { style } = await import(join(root, 'dist', 'terminal.js'));
 // Colour only when this demo writes to a terminal and NO_COLOR is unset: piped, it is plain text.
 const colour = style(process.stdout, process.env);
 
+const keep = process.argv.slice(2).includes('--keep');
+const traceBin = join(root, 'bin', 'trace');
 const base = mkdtempSync(join(tmpdir(), 'trace-demo-'));
 const dir = join(base, 'acme');
 const remote = join(base, 'acme-remote.git');
@@ -116,7 +119,42 @@ try {
   const verify = spawnSync('trace', ['verify', `${baseCommit}..HEAD`, '--all-commits'], { cwd: clone, env, encoding: 'utf8' });
   process.stdout.write(`\n$ trace verify ${baseCommit.slice(0, 10)}..HEAD --all-commits   (in a fresh clone)\n${verify.stdout}${verify.stderr}`);
   if (verify.status !== 0) throw new Error('verification failed');
-  process.stdout.write('\nEverything above ran the real bin/trace; the temporary repositories are removed now.\n');
+  step('A second session, still at work (its edit is not committed yet)');
+  const next = new SimulatedClaude({ dir, env }, { sessionId: 'demo-session-0002' });
+  next.start('claude-sonnet-4-5');
+  next.prompt('Say "item" for a single result');
+  next.edit('src/format.js', '  return `${result.count} items`;\n', '  return `${result.count} ${result.count === 1 ? \'item\' : \'items\'}`;\n');
+  process.stdout.write('  agent: Edit src/format.js\n');
+
+  step('trace sessions: each session with its prompts, tools, tokens and cost');
+  sh('trace sessions');
+
+  step('The session workspace in your browser (trace ui)');
+  if (keep) {
+    process.stdout.write(
+      [
+        `The demo repository stays at ${dir}. Open its sessions, threads and dashboard with:`,
+        '',
+        `  cd ${JSON.stringify(dir)} && ${JSON.stringify(traceBin)} ui`,
+        '',
+        'It prints a one-time link and opens your browser (--no-open to only print it); Ctrl-C stops it.',
+        `Remove the demo when done: rm -rf ${JSON.stringify(base)}`,
+        '',
+      ].join('\n'),
+    );
+  } else {
+    process.stdout.write(
+      [
+        'To look at these sessions in your browser, keep the demo repository and run `trace ui` in it:',
+        '',
+        '  npm run demo -- --keep      (it ends by printing the `trace ui` command for its repository)',
+        '',
+        'In your own repository: `trace ui` (a one-time link on 127.0.0.1; Ctrl-C stops it).',
+        '',
+      ].join('\n'),
+    );
+  }
+  process.stdout.write(`\nEverything above ran the real bin/trace; ${keep ? 'the temporary repositories are kept (see above).' : 'the temporary repositories are removed now.'}\n`);
 } finally {
-  rmSync(base, { recursive: true, force: true });
+  if (!keep) rmSync(base, { recursive: true, force: true });
 }

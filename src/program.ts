@@ -258,6 +258,23 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('ui')
+    .description('the session workspace in your browser: serves this repository’s sessions on 127.0.0.1 until Ctrl-C')
+    .option('--port <n>', 'listen on this port (default: a free one)')
+    .option('--no-open', 'print the URL, do not open a browser')
+    .option('--source <source>', 'sessions recorded here (local), teammates’ attested ones (notes), or both (all, the default)')
+    .action(
+      run(async (options: { port?: string; open: boolean; source?: string; json?: boolean }) => {
+        const { ui } = await import('./commands/ui.js');
+        const stop = new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        return ui({ cwd: process.cwd(), ...pick(options, ['port', 'source']), open: options.open, print: io.stdout, log: (line) => io.stderr(`${line}\n`), stop });
+      }),
+    );
+
+  program
     .command('schema [kind]')
     .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show)')
     .option('--output <file>', 'write it to this file instead')

@@ -1,11 +1,11 @@
 // `trace sessions stats [filters] [--by …]`: cards with the change against the previous period of the
 // same length, and a breakdown table.
-import { TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
-import { parseFilters, type FilterFlags } from '../sessions/filters.js';
-import { sessionStats, STATS_BY, type StatsBy, type StatsResult } from '../sessions/stats.js';
+import type { FilterFlags } from '../sessions/filters.js';
+import { sessionsStatsFor } from '../sessions/requests.js';
+import type { StatsResult } from '../sessions/stats.js';
 import type { Style } from '../terminal.js';
-import { compact, gitIdentity, openSessions, tokensText } from './sessions.js';
+import { compact, openSessions, requestContext, tokensText } from './sessions.js';
 
 export interface SessionsStatsOptions extends FilterFlags {
   cwd: string;
@@ -14,21 +14,10 @@ export interface SessionsStatsOptions extends FilterFlags {
   by?: string;
 }
 
-/** With no --since: the last 7 days. */
-const DEFAULT_SPAN_MS = 7 * 86_400_000;
-
 export async function sessionsStats(options: SessionsStatsOptions): Promise<Outcome> {
-  if (options.by !== undefined && !(STATS_BY as readonly string[]).includes(options.by)) {
-    throw new TraceError('BAD_ARGUMENT', `--by: unknown breakdown ${JSON.stringify(options.by)}`, { hint: `use one of ${STATS_BY.join(', ')}, e.g. --by model` });
-  }
   const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
   try {
-    const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
-    const filters = parseFilters(options, { now: options.now, agents: await agents.names(), me: () => email });
-    const until = filters.until ?? options.now.toISOString();
-    const since = filters.since ?? new Date(Date.parse(until) - DEFAULT_SPAN_MS).toISOString();
-    if (since >= until) throw new TraceError('BAD_ARGUMENT', '--since must come before --until', { hint: 'e.g. --since 2026-11-01 --until 2026-11-30' });
-    const result = sessionStats(store, filters, { since, until }, options.by as StatsBy | undefined);
+    const result = await sessionsStatsFor(store, options, options.by, requestContext(repo, options.now, me, agents));
     return { json: result, text: renderStats(result, options.style) };
   } finally {
     store.close();

@@ -7,9 +7,9 @@ import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/thr
 import { TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
-import type { SessionDetail } from '../sessions/detail.js';
-import { filterArgs, parseFilters, type FilterFlags } from '../sessions/filters.js';
-import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
+import { filterArgs, type FilterFlags } from '../sessions/filters.js';
+import { resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
+import { pickFlags, sessionShow, sessionsPage, type RequestContext, type SessionShow } from '../sessions/requests.js';
 import { refreshSummaries, type Identity } from '../sessions/refresh.js';
 import type { Store } from '../store.js';
 import type { Style } from '../terminal.js';
@@ -34,62 +34,66 @@ export async function gitIdentity(root: string): Promise<Identity> {
   return { name, email };
 }
 
-/** The store with its summary rows brought up to date (see sessions/refresh.ts), for a sessions command. */
-export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: { byName: (name: string) => Promise<Agent | undefined>; names: () => Promise<string[]> } }> {
-  // Found without running git: a page of sessions must cost little more than starting node.
+export interface SessionsAgents {
+  byName: (name: string) => Promise<Agent | undefined>;
+  names: () => Promise<string[]>;
+}
+
+/** The agents' code, loaded only when a session's records must be read or an agent name checked. */
+export const sessionsAgents: SessionsAgents = {
+  byName: async (name) => (await import('../agents/index.js')).agentByName(name),
+  names: async () => (await import('../agents/hooks.js')).AGENT_HOOKS.map((hooks) => hooks.name),
+};
+
+/**
+ * Brings the summary rows up to date before a read: the commits git's hooks queued are attributed (so
+ * the AI lines of the sessions are current), then the rows hooks wrote to are read from their agents'
+ * records. `me` is the identity a new row is credited to (asked of git only when a row needs it).
+ */
+export async function freshenSessions(repo: Repo, store: Store, now: Date, me: () => Promise<Identity>): Promise<Identity | undefined> {
+  if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
+  const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
+  if (!dirty) return undefined;
+  const author = await me();
+  await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author, now });
+  return author;
+}
+
+/** The repository where trace is set up, found without running git (a page of sessions must cost little more than starting node). */
+export function sessionsRepo(cwd: string): Repo {
   const repo = findRepo(cwd);
   if (!repo) throw new TraceError('NOT_A_REPOSITORY', `${cwd} is not inside a git work tree`, { hint: 'run trace inside your repository' });
   if (!isInitialised(repo)) throw new TraceError('NOT_INITIALISED', `trace is not set up in ${repo.root}`, { hint: 'run `trace init` in the repository' });
+  return repo;
+}
+
+/** The store with its summary rows brought up to date (see freshenSessions), for a sessions command. */
+export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: SessionsAgents }> {
+  const repo = sessionsRepo(cwd);
   const store = openCaptureStore(repo);
-  // The agents' cold side (install code, parsers) is loaded only when records must be read.
-  const byName = async (name: string) => (await import('../agents/index.js')).agentByName(name);
   try {
-    // Commits git's hooks queued are attributed first, so the AI lines of the sessions are current.
-    if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
-    const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
-    const me = dirty ? await gitIdentity(repo.root) : { name: null, email: null };
-    if (dirty) await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: me, now });
-    const names = async () => (await import('../agents/hooks.js')).AGENT_HOOKS.map((hooks) => hooks.name);
-    return { repo, store, me, agents: { byName, names } };
+    const me = (await freshenSessions(repo, store, now, () => gitIdentity(repo.root))) ?? { name: null, email: null };
+    return { repo, store, me, agents: sessionsAgents };
   } catch (error) {
     store.close();
     throw error;
   }
 }
 
-function parseCount(flag: string, value: string | undefined, min: number, max: number, example: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new TraceError('BAD_ARGUMENT', `--${flag}: ${JSON.stringify(value)} is not a whole number from ${min} to ${max}`, { hint: `e.g. --${flag} ${example}` });
-  }
-  return Number(value);
+/** What a request needs to check filters: the agents' names, and `me` (the identity freshening read, else git's). */
+export function requestContext(repo: Repo, now: Date, me: Identity, agents: SessionsAgents): RequestContext {
+  return { now, agentNames: agents.names, me: async () => me.email ?? (await gitIdentity(repo.root)).email };
 }
 
 export async function sessionsList(options: SessionsListOptions): Promise<Outcome> {
-  const limit = parseCount('limit', options.limit, 1, MAX_LIMIT, '50') ?? DEFAULT_LIMIT;
-  const offset = parseCount('offset', options.offset, 0, Number.MAX_SAFE_INTEGER, '50');
-  if (options.after !== undefined && offset !== undefined) {
-    throw new TraceError('BAD_ARGUMENT', '--after and --offset page in two ways: give one of them', { hint: 'e.g. `trace sessions --after <cursor>` or `trace sessions --offset 50`' });
-  }
   const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
   try {
-    const flags: FilterFlags = pickFlags(options);
-    const email = options.author === 'me' ? (me.email ?? (await gitIdentity(repo.root)).email) : null;
-    const filters = parseFilters(flags, { now: options.now, agents: flags.agent !== undefined ? await agents.names() : [], me: () => email });
-    const page = listSessions(store, filters, { limit, after: options.after, offset }, queryKey(flags));
+    const flags = pickFlags(options);
+    const page = await sessionsPage(store, flags, options, requestContext(repo, options.now, me, agents));
     return { json: page, text: renderList(page, flags, options) };
   } finally {
     store.close();
   }
-}
-
-function pickFlags(options: FilterFlags): FilterFlags {
-  const flags: FilterFlags = {};
-  for (const key of ['agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const) {
-    if (options[key] !== undefined) flags[key] = options[key];
-  }
-  if (options.has && options.has.length > 0) flags.has = options.has;
-  return flags;
 }
 
 // ---- text ----
@@ -183,30 +187,11 @@ export interface SessionsShowOptions {
   full?: boolean;
 }
 
-export type SessionShow = SessionDetail & { diffs?: Record<string, string | null> };
-
 export async function sessionsShow(options: SessionsShowOptions): Promise<Outcome> {
   const { store, agents } = await openSessions(options.cwd, options.now);
   try {
     const id = resolveSessionId(store, options.id);
-    const { fileDiff, sessionDetail } = await import('../sessions/detail.js');
-    const detail: SessionShow = await sessionDetail(store, id, agents.byName);
-    if (options.thread !== undefined) {
-      const n = parseCount('thread', options.thread, 1, Number.MAX_SAFE_INTEGER, '2');
-      const thread = detail.threads.find((t) => t.idx === n);
-      if (!thread) throw new TraceError('BAD_ARGUMENT', `--thread: session ${id.slice(0, 8)} has ${detail.threads.length} thread(s), not ${n}`, { hint: `give 1 to ${detail.threads.length}` });
-      detail.threads = [thread];
-    }
-    if (options.diffs) {
-      detail.diffs = {};
-      for (const step of detail.threads.flatMap((t) => t.steps)) {
-        if (step.kind !== 'tool_call') continue;
-        for (const file of step.files) detail.diffs[`${step.tool_use_id}:${file.path}`] = await fileDiff(store, file);
-      }
-    }
-    if (!options.full) {
-      for (const step of detail.threads.flatMap((t) => t.steps)) if (step.kind === 'assistant') step.thinking = null;
-    }
+    const detail = await sessionShow(store, id, options, agents.byName);
     return { json: detail, text: renderShow(detail, options) };
   } finally {
     store.close();

@@ -60,18 +60,31 @@ async function commitSubject(cwd: string, sha: string): Promise<string> {
   return result.code === 0 ? result.stdout.toString('utf8').trim() : '';
 }
 
+/** What `trace show --json` prints for a commit: its attribution in the predicate's shape, with its subject, origin and sessions. */
+export interface CommitReport {
+  known: KnownAttribution;
+  subject: string;
+  sessions: { id: string; agent: string | null; model: string | null }[];
+  json: Record<string, unknown>;
+}
+
+/** The report of commit `rev` (`trace show`, `GET /api/v1/commits/:sha`), from an open store. */
+export async function commitReport(repo: Repo, store: Store, rev: string): Promise<CommitReport> {
+  const sha = await resolveCommit(repo.root, rev);
+  const known = await commitAttribution(new Attributor(repo, store), sha);
+  const subject = await commitSubject(repo.root, sha);
+  const sessions = known.attribution.session_ids.map((id) => ({ id, agent: canonicalAgentName(known.sessions.get(id)?.agent ?? null), model: known.sessions.get(id)?.model ?? null }));
+  // In the predicate's shape: the local reason for unknown lines stays out (the text says it).
+  const files = known.attribution.files.map(({ unknown_reason: _reason, ...file }) => file);
+  return { known, subject, sessions, json: { ...known.attribution, files, subject, origin: known.origin, sessions } };
+}
+
 export async function show(options: ShowOptions): Promise<Outcome> {
   const repo = await openRepo(options.cwd);
-  const sha = await resolveCommit(repo.root, options.commit ?? 'HEAD');
   const store = await openStoreForReading(repo);
   try {
-    const known = await commitAttribution(new Attributor(repo, store), sha);
-    const subject = await commitSubject(repo.root, sha);
-    const sessions = known.attribution.session_ids.map((id) => ({ id, agent: canonicalAgentName(known.sessions.get(id)?.agent ?? null), model: known.sessions.get(id)?.model ?? null }));
-    const text = renderShow(known, subject, sessions, options.style);
-    // In the predicate's shape: the local reason for unknown lines stays out (the text says it).
-    const files = known.attribution.files.map(({ unknown_reason: _reason, ...file }) => file);
-    return { json: { ...known.attribution, files, subject, origin: known.origin, sessions }, text };
+    const report = await commitReport(repo, store, options.commit ?? 'HEAD');
+    return { json: report.json, text: renderShow(report.known, report.subject, report.sessions, options.style) };
   } finally {
     store.close();
   }

@@ -114,3 +114,52 @@ export async function sessionDetail(store: Store, id: string, loadAgent: (name: 
   const subagents = (read.summary?.subagents ?? []).map((s) => ({ id: s.id, type: s.type ?? null, description: s.description ?? null, tool_use_id: s.toolUseId ?? null, models: s.models }));
   return { session: row, threads, commits, subagents, warnings };
 }
+
+/** One file edit of a session with both contents and its diff (the web view steps through them). */
+export interface SessionEdit {
+  /** 0-based position among the session's edits, in the order `show` lists them. */
+  n: number;
+  /** How many edits the session has. */
+  count: number;
+  thread_idx: number;
+  tool_use_id: string;
+  tool: string;
+  at: string | null;
+  path: string;
+  lines_added: number;
+  lines_removed: number;
+  before_oid: string | null;
+  after_oid: string | null;
+  /** The contents ('' for a side where the file did not exist), null when the store does not hold them. */
+  before: string | null;
+  after: string | null;
+  /** Unified diff, null when a side is not held. */
+  diff: string | null;
+}
+
+/** The n-th file edit of a session, or undefined (with the count) when it has fewer. */
+export async function sessionEdit(detail: SessionDetail, store: Store, n: number): Promise<{ edit?: SessionEdit; count: number }> {
+  const edits = detail.threads.flatMap((thread) => thread.steps.flatMap((step) => (step.kind === 'tool_call' ? step.files.map((file) => ({ thread, step, file })) : [])));
+  const found = edits[n];
+  if (!found) return { count: edits.length };
+  const { thread, step, file } = found;
+  return {
+    count: edits.length,
+    edit: {
+      n,
+      count: edits.length,
+      thread_idx: thread.idx,
+      tool_use_id: step.tool_use_id,
+      tool: step.tool,
+      at: step.at,
+      path: file.path,
+      lines_added: file.lines_added,
+      lines_removed: file.lines_removed,
+      before_oid: file.before,
+      after_oid: file.after,
+      before: blobText(store, file.before) ?? null,
+      after: blobText(store, file.after) ?? null,
+      diff: await fileDiff(store, file),
+    },
+  };
+}

@@ -316,19 +316,40 @@ export function* eachSession(store: Store, filters: SessionFilters, batch = 500)
   }
 }
 
-/** The session with this id, or the one whose id starts with it; several: exit 2 listing them. */
-export function resolveSessionId(store: Store, idOrPrefix: string): string {
+export type SessionLookup =
+  | { kind: 'found'; id: string }
+  | { kind: 'none' }
+  /** Up to 10 candidates, newest activity first; `more` when there are others. */
+  | { kind: 'ambiguous'; candidates: { id: string; agent: string; last_active_at: string }[]; more: boolean };
+
+/** The session with this id, or the one whose id starts with it; or none, or the candidates. */
+export function lookupSession(store: Store, idOrPrefix: string): SessionLookup {
   const exact = store.db.prepare('SELECT session_id FROM session_summaries WHERE session_id = ?').get(idOrPrefix) as { session_id: string } | undefined;
-  if (exact) return exact.session_id;
+  if (exact) return { kind: 'found', id: exact.session_id };
   const matches = (store.db
     .prepare("SELECT session_id, agent, last_active_at FROM session_summaries WHERE session_id >= ? AND session_id < ? || '\uffff' ORDER BY last_active_at DESC LIMIT 11")
     .all(idOrPrefix, idOrPrefix) as { session_id: string; agent: string; last_active_at: string }[]);
-  if (matches.length === 1) return matches[0]!.session_id;
-  if (matches.length === 0) {
+  if (matches.length === 1) return { kind: 'found', id: matches[0]!.session_id };
+  if (matches.length === 0) return { kind: 'none' };
+  return { kind: 'ambiguous', candidates: matches.slice(0, 10).map((m) => ({ id: m.session_id, agent: m.agent, last_active_at: m.last_active_at })), more: matches.length > 10 };
+}
+
+/** The session with this id, or the one whose id starts with it; none or several: exit 2 saying which. */
+export function resolveSessionId(store: Store, idOrPrefix: string): string {
+  const found = lookupSession(store, idOrPrefix);
+  if (found.kind === 'found') return found.id;
+  if (found.kind === 'none') {
     throw new TraceError('BAD_ARGUMENT', `no session ${JSON.stringify(idOrPrefix)} in the local store`, { hint: 'list them with `trace sessions`; give an id or a prefix of one, e.g. `trace sessions show 0b6e1c2a`' });
   }
-  const shown = matches.slice(0, 10).map((m) => `  ${m.session_id}  ${m.agent}  ${m.last_active_at}`).join('\n');
-  throw new TraceError('BAD_ARGUMENT', `${JSON.stringify(idOrPrefix)} is the start of ${matches.length > 10 ? 'more than 10' : matches.length} sessions:\n${shown}`, { hint: 'give more of the id' });
+  const shown = found.candidates.map((m) => `  ${m.id}  ${m.agent}  ${m.last_active_at}`).join('\n');
+  throw new TraceError('BAD_ARGUMENT', `${JSON.stringify(idOrPrefix)} is the start of ${found.more ? 'more than 10' : found.candidates.length} sessions:\n${shown}`, { hint: 'give more of the id' });
+}
+
+/** Models used in sessions whose name starts with `prefix`, most used first (the model filter's suggestions). */
+export function listModels(store: Store, prefix: string, limit: number): { model: string; sessions: number }[] {
+  return store.db
+    .prepare("SELECT model, count(*) AS sessions FROM session_models WHERE model >= ? AND model < ? || '\uffff' GROUP BY model ORDER BY sessions DESC, model LIMIT ?")
+    .all(prefix, prefix, limit) as { model: string; sessions: number }[];
 }
 
 export function summaryRow(store: Store, id: string): SessionRow | undefined {

@@ -79,6 +79,10 @@ export const sessionShowSchema = z.object({
   subagents: z.array(z.object({ id: z.string(), type: z.string().nullable(), description: z.string().nullable(), tool_use_id: z.string().nullable(), models: z.array(z.string()) })),
   warnings: z.array(z.string()),
   diffs: z.record(z.string(), z.string().nullable()).optional().describe('With --diffs: "<tool_use_id>:<path>" → unified diff (null when a side is not held)'),
+  threads_page: z
+    .object({ offset: z.number().int(), limit: z.number().int(), total: z.number().int() })
+    .optional()
+    .describe('From the HTTP API (`GET /api/v1/sessions/:id`), which pages threads: the window this answer holds of `total` threads'),
 });
 
 export function sessionsJsonSchemas(): { list: object; show: object } {

@@ -86,7 +86,7 @@ export async function server(options: ServerCommandOptions): Promise<Outcome> {
           cacheDir: syncCacheDir(config),
           onOutcome: (outcome) => {
             metrics.ingest.inc({ status: String(outcome.status), source: 'sync' });
-            if (outcome.status === 422) metrics.verifyFailures.inc({ reason: outcome.body.code ?? 'unknown' });
+            if (outcome.status === 422) metrics.verifyFailures.inc({ reason: outcome.body.error.reason ?? 'unknown' });
           },
         });
         for (const r of results) options.log(syncLine(r));

@@ -8,9 +8,12 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AGENT_HOOKS } from '../agents/hooks.js';
-import { TraceError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { parseFilters } from '../sessions/filters.js';
+import { filterParams, flagsOf } from '../sessions/params.js';
 import { DEFAULT_LIMIT, queryKey } from '../sessions/query.js';
+import { parseCount, pickFlags } from '../sessions/requests.js';
+import { errorBody, traceErrorResponse } from '../ui/api.js';
 import { repositoryMatches, type LoadedServerConfig, type ResolvedToken, type Role } from './config.js';
 import type { ServerDb } from './db.js';
 import { ingestBundle, type IngestContext, type IngestOutcome } from './ingest.js';
@@ -45,38 +48,36 @@ function bearer(c: Context): string | undefined {
   return match?.[1];
 }
 
-const problem = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 422 | 500, error: string, detail: string) => c.json({ error, detail }, status);
+const problem = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 422 | 500, code: string, message: string) => c.json(errorBody(code, message), status);
 
-const listQuery = z.strictObject({
-  agent: z.string().optional(),
-  model: z.string().optional(),
-  initiator: z.string().min(1).optional(),
-  author: z.string().min(1).optional(),
-  repository: z.string().min(1).optional(),
-  branch: z.string().optional(),
-  commit: z.string().optional(),
-  since: z.string().optional(),
-  until: z.string().optional(),
-  id: z.string().optional(),
-  has: z.string().optional(),
-  q: z.string().optional(),
-  search: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(SERVER_MAX_LIMIT).default(DEFAULT_LIMIT),
-  after: z.string().min(1).optional(),
-  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).optional(),
-  count: z.enum(['capped', 'exact', 'none']).default('capped'),
-});
+/** A value; empty (what a form sends for a cleared field) is as if absent — as in sessions/params.ts. */
+const text = z.string().transform((value) => (value === '' ? undefined : value));
 
-const statsQuery = z.strictObject({
-  since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
-  until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
-  days: z.coerce.number().int().min(1).max(366).default(30),
-  repository: z.string().min(1).optional(),
-  initiator: z.string().min(1).optional(),
-});
+/** `trace ui`'s list parameters (sessions/params.ts), plus the org server's repository, initiator and count. */
+const listQuery = filterParams
+  .extend({
+    repository: text.optional(),
+    initiator: text.optional(),
+    limit: text.optional(),
+    after: text.optional(),
+    offset: text.optional(),
+    count: z.enum(['capped', 'exact', 'none']).default('capped'),
+  })
+  .strict();
 
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; ');
+const statsQuery = z
+  .object({
+    since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
+    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
+    days: z.coerce.number().int().min(1).max(366).default(30),
+    repository: text.optional(),
+    initiator: text.optional(),
+  })
+  .strict();
+
+/** Every problem as `field: message` (unknown parameters named), like `trace ui`'s API. */
+function issues(error: z.ZodError, path: string): string {
+  return error.issues.map((i) => (i.code === 'unrecognized_keys' ? `${i.keys.join(', ')}: not a parameter of ${path}` : `${i.path.join('.') || 'query'}: ${i.message}`)).join('; ');
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -86,9 +87,10 @@ export function createApp(deps: AppDeps): Hono {
   const secure = deps.config.publicUrl?.startsWith('https:') === true;
 
   app.onError((error, c) => {
-    if (error instanceof TraceError && error.code === 'BAD_ARGUMENT') return problem(c, 400, 'bad_request', error.message.replace(/^--/, ''));
+    const response = traceErrorResponse(error, c);
+    if (response.status < 500) return response;
     log(`error: ${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
-    return problem(c, 500, 'internal', 'the server failed to answer; see its log');
+    return problem(c, 500, 'INTERNAL', 'the server failed to answer; see its log');
   });
 
   app.get('/healthz', async (c) => {
@@ -108,27 +110,27 @@ export function createApp(deps: AppDeps): Hono {
       const status = String(outcome.status);
       deps.metrics.ingest.inc({ status, source: 'http' });
       deps.metrics.ingestSeconds.observe({ status }, (performance.now() - started) / 1000);
-      if (outcome.status === 422) deps.metrics.verifyFailures.inc({ reason: outcome.body.code ?? 'unknown' });
+      if (outcome.status === 422) deps.metrics.verifyFailures.inc({ reason: outcome.body.error.reason ?? 'unknown' });
       return c.json(outcome.body, outcome.status);
     };
     const presented = bearer(c);
     const token = presented === undefined ? undefined : tokenFor(deps.config.tokens, sha256(presented));
     if (!token) {
       deps.metrics.ingest.inc({ status: '401', source: 'http' });
-      return c.json({ error: 'unauthorized', detail: presented === undefined ? 'send the ingest token as Authorization: Bearer <token>' : 'the token is not one of the server\'s tokens' }, 401, { 'www-authenticate': 'Bearer' });
+      return c.json(errorBody('UNAUTHORIZED', presented === undefined ? 'send the ingest token as Authorization: Bearer <token>' : "the token is not one of the server's tokens"), 401, { 'www-authenticate': 'Bearer' });
     }
-    if (token.role === 'reader') return answer({ status: 403, body: { error: 'forbidden', detail: `${token.name} is a reader token; writing needs an ingest or admin token` } });
+    if (token.role === 'reader') return answer({ status: 403, body: { error: { code: 'FORBIDDEN', message: `${token.name} is a reader token; writing needs an ingest or admin token` } } });
     const length = Number(c.req.header('content-length') ?? '0');
     const max = deps.config.limits.bundleBytes;
-    if (length > max) return answer({ status: 413, body: { error: 'too_large', detail: `the body is ${length} bytes, over the server's limit of ${max}` } });
+    if (length > max) return answer({ status: 413, body: { error: { code: 'TOO_LARGE', message: `the body is ${length} bytes, over the server's limit of ${max}` } } });
     let body = Buffer.from(await c.req.arrayBuffer());
-    if (body.length > max) return answer({ status: 413, body: { error: 'too_large', detail: `the body is over the server's limit of ${max} bytes` } });
+    if (body.length > max) return answer({ status: 413, body: { error: { code: 'TOO_LARGE', message: `the body is over the server's limit of ${max} bytes` } } });
     if (c.req.header('content-encoding') === 'gzip') {
       try {
         body = await gunzipAsync(body, { maxOutputLength: max + 1 });
       } catch (error) {
         const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test(errorMessage(error));
-        return answer(tooLarge ? { status: 413, body: { error: 'too_large', detail: `the bundle unzips to more than ${max} bytes` } } : { status: 400, body: { error: 'malformed', detail: `the gzip body does not unzip: ${errorMessage(error)}` } });
+        return answer(tooLarge ? { status: 413, body: { error: { code: 'TOO_LARGE', message: `the bundle unzips to more than ${max} bytes` } } } : { status: 400, body: { error: { code: 'MALFORMED', message: `the gzip body does not unzip: ${errorMessage(error)}` } } });
       }
     }
     const scope = token.role === 'admin' ? { ...token, repositories: ['*'] } : token;
@@ -146,8 +148,8 @@ export function createApp(deps: AppDeps): Hono {
       const cookie = getCookie(c, COOKIE);
       if (cookie && /^[0-9a-f]{64}$/.test(cookie)) token = tokenFor(deps.config.tokens, Buffer.from(cookie, 'hex'));
     }
-    if (!token) return c.json({ error: 'unauthorized', detail: 'send a reader token as Authorization: Bearer <token>, or log in at /login' }, 401, { 'www-authenticate': 'Bearer' });
-    if (!canRead(token.role)) return problem(c, 403, 'forbidden', `${token.name} is an ingest token; reading needs a reader or admin token`);
+    if (!token) return c.json(errorBody('UNAUTHORIZED', 'send a reader token as Authorization: Bearer <token>, or log in at /login'), 401, { 'www-authenticate': 'Bearer' });
+    if (!canRead(token.role)) return problem(c, 403, 'FORBIDDEN', `${token.name} is an ingest token; reading needs a reader or admin token`);
     return token;
   };
   const visibleRepos = async (token: ResolvedToken): Promise<number[] | undefined> => {
@@ -160,29 +162,26 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/v1/sessions', async (c) => {
     const token = reader(c);
     if (token instanceof Response) return token;
-    const parsed = listQuery.safeParse(c.req.query());
+    const parsed = listQuery.safeParse(queryOf(c));
     if (!parsed.success) {
       count('sessions', 400);
-      return problem(c, 400, 'bad_request', issues(parsed.error));
+      return problem(c, 400, 'BAD_ARGUMENT', issues(parsed.error, c.req.path));
     }
-    const q = parsed.data;
-    const flags = {
-      ...(q.agent !== undefined ? { agent: q.agent } : {}),
-      ...(q.model !== undefined ? { model: q.model } : {}),
-      ...(q.branch !== undefined ? { branch: q.branch } : {}),
-      ...(q.commit !== undefined ? { commit: q.commit } : {}),
-      ...(q.since !== undefined ? { since: q.since } : {}),
-      ...(q.until !== undefined ? { until: q.until } : {}),
-      ...(q.id !== undefined ? { id: q.id } : {}),
-      ...(q.has !== undefined ? { has: [q.has] } : {}),
-      ...((q.q ?? q.search) !== undefined ? { search: q.q ?? q.search! } : {}),
-    };
+    const { repository, initiator: asked, limit, after, offset, count: counting, author, file, ...rest } = parsed.data;
+    if (file !== undefined) return problem(c, 400, 'BAD_ARGUMENT', 'file: the server keeps no file paths (attestations carry counts); filter by commit instead');
+    const initiator = asked ?? author;
+    if (initiator === 'me') return problem(c, 400, 'BAD_ARGUMENT', 'initiator: "me" means nothing to the server; give an email');
+    const flags = pickFlags(flagsOf(rest));
     const base = parseFilters(flags, { now: deps.now(), agents: AGENT_HOOKS.map((h) => h.name), me: () => null });
-    const initiator = q.initiator ?? q.author;
-    if (initiator === 'me') return problem(c, 400, 'bad_request', 'initiator: "me" means nothing to the server; give an email');
-    const filters: ServerFilters = { ...base, ...(q.repository !== undefined ? { repository: q.repository } : {}), ...(initiator !== undefined ? { initiator } : {}) };
-    const key = queryKey({ ...flags, repository: q.repository, initiator });
-    const page = await listServerSessions(deps.store, filters, { limit: q.limit, after: q.after, offset: q.offset, count: q.count, visible: await visibleRepos(token), key });
+    const filters: ServerFilters = { ...base, ...(repository !== undefined ? { repository } : {}), ...(initiator !== undefined ? { initiator } : {}) };
+    const page = await listServerSessions(deps.store, filters, {
+      limit: parseCount('limit', limit, 1, SERVER_MAX_LIMIT, '50') ?? DEFAULT_LIMIT,
+      after,
+      offset: parseCount('offset', offset, 0, MAX_OFFSET, '50'),
+      count: counting,
+      visible: await visibleRepos(token),
+      key: queryKey({ ...flags, repository, initiator }),
+    });
     count('sessions', 200);
     return c.json(page);
   });
@@ -195,7 +194,7 @@ export function createApp(deps: AppDeps): Hono {
     const detail = await serverSessionDetail(deps.store, id, { repository, visible: await visibleRepos(token) });
     if (!detail) {
       count('session', 404);
-      return problem(c, 404, 'not_found', `no session ${JSON.stringify(id)}${repository ? ` in ${repository}` : ''} that this token may read`);
+      return problem(c, 404, 'NOT_FOUND', `no session ${JSON.stringify(id)}${repository ? ` in ${repository}` : ''} that this token may read`);
     }
     count('session', 200);
     return c.json(detail);
@@ -214,12 +213,12 @@ export function createApp(deps: AppDeps): Hono {
     const parsed = statsQuery.safeParse(c.req.query());
     if (!parsed.success) {
       count('stats', 400);
-      return problem(c, 400, 'bad_request', issues(parsed.error));
+      return problem(c, 400, 'BAD_ARGUMENT', issues(parsed.error, c.req.path));
     }
     const q = parsed.data;
     const until = q.until ?? new Date(deps.now().getTime() + 86_400_000).toISOString().slice(0, 10);
     const since = q.since ?? new Date(Date.parse(`${until}T00:00:00Z`) - q.days * 86_400_000).toISOString().slice(0, 10);
-    if (since >= until) return problem(c, 400, 'bad_request', 'since must be before until');
+    if (since >= until) return problem(c, 400, 'BAD_ARGUMENT', 'since must be before until');
     count('stats', 200);
     return c.json(await orgStats(deps.store, { since, until, repository: q.repository, initiator: q.initiator, visible: await visibleRepos(token) }));
   });
@@ -240,6 +239,11 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get('/', (c) => c.html('<!doctype html><title>trace server</title><p>trace server. API: <a href="/api/v1/sessions">/api/v1/sessions</a>, <a href="/api/v1/repositories">/api/v1/repositories</a>, <a href="/api/v1/stats">/api/v1/stats</a>. <a href="/login">Log in</a>.</p>'));
   return app;
+}
+
+/** The query as hono's validator gives it to zod: one value as text, a repeated one as a list. */
+function queryOf(c: Context): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? values[0]! : values]));
 }
 
 function canRead(role: Role): boolean {

@@ -15,7 +15,12 @@ import type { Trust } from './trust.js';
 export type IngestOutcome =
   | { status: 201; body: { digest: string; repository: string; signer: string; commits: number; sessions: number } }
   | { status: 200; body: { digest: string; repository: string; duplicate: true } }
-  | { status: 400 | 403 | 413 | 422; body: { error: string; code?: string; detail: string } };
+  | { status: 400 | 403 | 413 | 422; body: IngestError };
+
+/** The API's error shape (as `trace ui`'s): `reason` is the verifier's code for a bundle that does not verify. */
+export interface IngestError {
+  error: { code: 'MALFORMED' | 'OUT_OF_SCOPE' | 'TOO_LARGE' | 'UNVERIFIED' | 'FORBIDDEN'; message: string; reason?: string };
+}
 
 export interface IngestContext {
   store: ServerDb;
@@ -35,20 +40,20 @@ export function bundleDigest(bundleJson: unknown): string {
 
 export async function ingestBundle(context: IngestContext, scope: IngestScope, body: Buffer | string): Promise<IngestOutcome> {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  if (size > context.maxBytes) return reject(413, 'too_large', `the bundle is ${size} bytes, over the server's limit of ${context.maxBytes} (limits.bundleBytes)`);
+  if (size > context.maxBytes) return reject(413, 'TOO_LARGE', `the bundle is ${size} bytes, over the server's limit of ${context.maxBytes} (limits.bundleBytes)`);
   let bundle: unknown;
   try {
     bundle = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch (error) {
-    return reject(400, 'malformed', `the body is not JSON: ${(error as Error).message}`);
+    return reject(400, 'MALFORMED', `the body is not JSON: ${(error as Error).message}`);
   }
   const peek = peekStatement(bundle);
-  if (typeof peek === 'string') return reject(400, 'malformed', peek);
+  if (typeof peek === 'string') return reject(400, 'MALFORMED', peek);
   // Compact JSON of what was parsed: the same bundle sent with other whitespace is the same bundle.
   const digest = bundleDigest(bundle);
 
   const outside = peek.repositories.filter((r) => !scope.repositories.some((glob) => repositoryMatches(glob, r)));
-  if (outside.length > 0) return reject(403, 'out_of_scope', `the bundle attests commits of ${outside.join(', ')}, which ${scope.name} may not write (it may write ${scope.repositories.join(', ')})`);
+  if (outside.length > 0) return reject(403, 'OUT_OF_SCOPE', `the bundle attests commits of ${outside.join(', ')}, which ${scope.name} may not write (it may write ${scope.repositories.join(', ')})`);
 
   const known = await context.store.db
     .selectFrom('bundles')
@@ -58,14 +63,14 @@ export async function ingestBundle(context: IngestContext, scope: IngestScope, b
     .executeTakeFirst();
   if (known) return { status: 200, body: { digest, repository: known.name, duplicate: true } };
 
-  if (peek.repositories.length !== 1) return reject(422, 'unverified', `the bundle's subjects name ${peek.repositories.length} repositories (${peek.repositories.join(', ')}); an attestation covers one`, 'SUBJECT');
+  if (peek.repositories.length !== 1) return reject(422, 'UNVERIFIED', `the bundle's subjects name ${peek.repositories.length} repositories (${peek.repositories.join(', ')}); an attestation covers one`, 'SUBJECT');
   const repository = peek.repositories[0]!;
   const checked = await context.trust.verify(bundle, repository);
-  if (!checked.ok) return reject(422, 'unverified', checked.message, checked.code);
+  if (!checked.ok) return reject(422, 'UNVERIFIED', checked.message, checked.code);
   const statement = checked.statement;
   // What was signed must say what was peeked at (it does unless the peek was fooled) and be one repository.
   if (statement.predicate.repository.name !== repository || statement.subject.some((s) => subjectRepository(s.name) !== repository)) {
-    return reject(422, 'unverified', `the signed statement names the repository ${JSON.stringify(statement.predicate.repository.name)} but its subjects are of ${repository}`, 'SUBJECT');
+    return reject(422, 'UNVERIFIED', `the signed statement names the repository ${JSON.stringify(statement.predicate.repository.name)} but its subjects are of ${repository}`, 'SUBJECT');
   }
   const signer = signerLabel(checked.signer);
   const stored = await store(context, { digest, repository, signer, statement, raw: JSON.stringify(bundle), size });
@@ -73,8 +78,8 @@ export async function ingestBundle(context: IngestContext, scope: IngestScope, b
   return { status: 201, body: { digest, repository, signer, commits: stored.commits, sessions: stored.sessions } };
 }
 
-function reject(status: 400 | 403 | 413 | 422, error: string, detail: string, code?: string): IngestOutcome {
-  return { status, body: { error, ...(code !== undefined ? { code } : {}), detail } };
+function reject(status: 400 | 403 | 413 | 422, code: IngestError['error']['code'], message: string, reason?: string): IngestOutcome {
+  return { status, body: { error: { code, message, ...(reason !== undefined ? { reason } : {}) } } };
 }
 
 /** The repositories the (not yet verified) statement's subjects name, to pick the trust and check scope. */

@@ -57,7 +57,7 @@ async function syncRemote(context: IngestContext, remote: SyncRemote, options: {
         options.onOutcome?.(outcome);
         if (outcome.status === 201) result.stored++;
         else if (outcome.status === 200) result.duplicates++;
-        else result.rejected.push({ status: outcome.status, detail: outcome.body.detail });
+        else result.rejected.push({ status: outcome.status, detail: outcome.body.error.message });
       }
     }
   } catch (error) {

@@ -152,8 +152,8 @@ describe.each(ENGINES)('trace server processes on %s', (engine) => {
         child.on('exit', (code) => resolve({ code, stderr }));
       });
       expect(push.code).toBe(0);
-      const list = (await (await fetch(`${server.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { error: string };
-      expect(list.error).toBe('forbidden'); // an ingest token cannot read
+      const list = (await (await fetch(`${server.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { error: { code: string } };
+      expect(list.error.code).toBe('FORBIDDEN'); // an ingest token cannot read
     } finally {
       await server.stop();
     }

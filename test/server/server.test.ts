@@ -153,7 +153,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     // Replayed to another repository: the token for acme/web cannot write acme/api's attestations.
     const replay = await post(bundle, INGEST_B);
     expect(replay.status).toBe(403);
-    expect(((await replay.json()) as { detail: string }).detail).toContain('acme/api');
+    expect(((await replay.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'OUT_OF_SCOPE', message: expect.stringContaining('acme/api') as string });
     expect(await rows()).toEqual(before);
   });
 
@@ -162,18 +162,18 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     const statement = pushStatement({ repository: 'acme/api', createdAt: '2026-11-30T11:30:00Z', sessions: [session('sess-bad-0001')] });
     const forged = await post(await signedBundle(stranger.key, statement), ADMIN);
     expect(forged.status).toBe(422);
-    expect(await forged.json()).toMatchObject({ error: 'unverified', code: 'UNTRUSTED_KEY' });
+    expect(await forged.json()).toMatchObject({ error: { code: 'UNVERIFIED', reason: 'UNTRUSTED_KEY' } });
     // bob's key is trusted for acme/web only.
     const otherRepoKey = await post(await signedBundle(keyB.key, statement), ADMIN);
     expect(otherRepoKey.status).toBe(422);
-    expect(await otherRepoKey.json()).toMatchObject({ code: 'UNTRUSTED_KEY' });
+    expect(await otherRepoKey.json()).toMatchObject({ error: { reason: 'UNTRUSTED_KEY' } });
 
     const good = JSON.parse(await signedBundle(keyA.key, statement)) as { dsseEnvelope: { payload: string; signatures: unknown[] } };
     const payload = JSON.parse(Buffer.from(good.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: { commits: { files: { ai_lines_added: number }[] }[] } };
     payload.predicate.commits[0]!.files[0]!.ai_lines_added = 10;
     const tampered = await post(JSON.stringify({ ...good, dsseEnvelope: { ...good.dsseEnvelope, payload: Buffer.from(JSON.stringify(payload)).toString('base64') } }), INGEST_A);
     expect(tampered.status).toBe(422);
-    expect(await tampered.json()).toMatchObject({ code: 'SIGNATURE' });
+    expect(await tampered.json()).toMatchObject({ error: { reason: 'SIGNATURE' } });
     const unsigned = await post(JSON.stringify({ ...good, dsseEnvelope: { ...good.dsseEnvelope, signatures: [] } }), INGEST_A);
     expect(unsigned.status).toBe(422);
 
@@ -181,7 +181,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     invalid.predicate.version = 99;
     const schema = await post(await signedBundle(keyA.key, invalid), INGEST_A);
     expect(schema.status).toBe(422);
-    expect(await schema.json()).toMatchObject({ code: 'SCHEMA' });
+    expect(await schema.json()).toMatchObject({ error: { reason: 'SCHEMA' } });
 
     const big = pushStatement({ repository: 'acme/api', createdAt: '2026-11-30T11:30:00Z', sessions: [session('sess-big-0001', '2026-11-30', { prompts: ['x'.repeat(300 * 1024)] })] });
     expect((await post(await signedBundle(keyA.key, big), INGEST_A)).status).toBe(413);
@@ -257,7 +257,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     const bad = async (query: string, text: string) => {
       const res = await get(`/api/v1/sessions?${query}`);
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { detail: string }).detail).toContain(text);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(text);
     };
     await bad('after=not-a-cursor', 'not a cursor');
     await bad(`after=${Buffer.from('{"t":1}').toString('base64url')}`, 'not a cursor');
@@ -270,6 +270,11 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     await bad('commit=zz', 'commit');
     await bad('since=yesterday', 'not a time');
     await bad('sort=cost', 'sort');
+    await bad('file=src/a.ts', 'file');
+    await bad('has=errors&has=sometimes', 'has');
+    await bad('initiator=me', 'me');
+    // `trace ui`'s parameter rules: an empty value is as if absent, a repeated `has` is a list.
+    expect((await get('/api/v1/sessions?agent=&has=errors&has=unpriced')).status).toBe(200);
   });
 
   it('serves one session, the repositories and the org dashboard, limited to what the reader may see', async () => {

@@ -276,7 +276,7 @@ export function buildProgram(): Command {
 
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show), or trace-server.yml (server)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {

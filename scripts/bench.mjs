@@ -18,6 +18,7 @@ const SECTIONS = {
   'git-large': () => import('./bench/git-large.mjs'),
   sessions: () => import('./bench/sessions.mjs'),
   'ui-api': () => import('./bench/ui-api.mjs'),
+  server: () => import('./bench/server.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -114,9 +114,9 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
   const now = context.now().toISOString();
   const facts = attestationFacts(input.statement);
   return db.transaction().execute(async (tx) => {
-    await tx.insertInto('repos').values({ name: input.repository, first_seen_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
-    const repo = await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirstOrThrow();
-    const repoId = Number(repo.id);
+    const known = await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirst();
+    if (!known) await tx.insertInto('repos').values({ name: input.repository, first_seen_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const repoId = Number((known ?? (await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirstOrThrow())).id);
     if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${repoId}::int)`.execute(tx);
     const inserted = await tx
       .insertInto('bundles')
@@ -203,18 +203,22 @@ async function mergeSession(tx: Transaction<ServerDatabase>, repoId: number, s: 
       .onConflict((oc) => oc.columns(['session_pk', 'sha']).doNothing())
       .execute();
   }
-  const sums = await tx
-    .selectFrom('session_commits')
-    .select((eb) => [eb.fn.countAll<number>().as('commits'), eb.fn.coalesce(eb.fn.sum<number>('lines_added'), sql<number>`0`).as('lines_added'), eb.fn.coalesce(eb.fn.sum<number>('ai_lines_added'), sql<number>`0`).as('ai_lines_added')])
-    .where('session_pk', '=', id)
-    .executeTakeFirstOrThrow();
-  await tx.updateTable('sessions').set({ commits: Number(sums.commits), lines_added: Number(sums.lines_added), ai_lines_added: Number(sums.ai_lines_added) }).where('id', '=', id).execute();
+  // The code figures, summed again from the union of the session's commits.
+  await tx
+    .updateTable('sessions')
+    .set({
+      commits: sql<number>`(SELECT count(*) FROM session_commits WHERE session_pk = ${id})`,
+      lines_added: sql<number>`(SELECT coalesce(sum(lines_added), 0) FROM session_commits WHERE session_pk = ${id})`,
+      ai_lines_added: sql<number>`(SELECT coalesce(sum(ai_lines_added), 0) FROM session_commits WHERE session_pk = ${id})`,
+    })
+    .where('id', '=', id)
+    .execute();
   if (newer) {
-    await tx.deleteFrom('session_models').where('session_pk', '=', id).execute();
+    if (existing) await tx.deleteFrom('session_models').where('session_pk', '=', id).execute();
     const models = s.by_model.length > 0 ? s.by_model : s.models.map((model) => ({ model, responses: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: null }));
     const unique = [...new Map(models.map((m) => [m.model, m])).values()];
     if (unique.length > 0) await tx.insertInto('session_models').values(unique.map((m) => ({ session_pk: id, ...m }))).execute();
-    await tx.deleteFrom('threads').where('session_pk', '=', id).execute();
+    if (existing) await tx.deleteFrom('threads').where('session_pk', '=', id).execute();
     const threads = [...new Map(s.by_thread.map((t) => [t.idx, t])).values()];
     if (threads.length > 0) {
       await tx.insertInto('threads').values(threads.map((t) => ({ session_pk: id, ...t, models: JSON.stringify(t.models), unpriced: t.unpriced ? 1 : 0 }))).execute();

@@ -2,6 +2,7 @@
 // the door) into PostgreSQL from a throwaway cluster the bench starts, with 1 and with 4 concurrent
 // clients, next to GET /healthz on the same server (its floor: the HTTP stack, no query). The same
 // ingest into the embedded SQLite file, and a read-side page of 25 over what was ingested, as details.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';

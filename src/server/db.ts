@@ -1,7 +1,7 @@
 // The server's storage: one Kysely instance over PostgreSQL (`pg`) or an embedded SQLite file
 // (better-sqlite3). Times are ISO 8601 UTC text in both engines (they sort as they compare), numbers
 // are integers (costs in micro-dollars), flags 0/1, lists JSON text: one schema, one set of queries.
-import { Kysely, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
 import { TraceError, errorMessage } from '../errors.js';
 import { isPostgresUrl } from './config.js';
 
@@ -181,4 +181,24 @@ export async function openServerDb(database: string): Promise<ServerDb> {
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * A transaction that writes. SQLite: `BEGIN IMMEDIATE`, so it waits (busy_timeout) for the file's
+ * write lock up front; a deferred one that read first could not upgrade while another process
+ * writes, and would fail with "database is locked" instead of waiting.
+ */
+export async function writeTransaction<T>(store: ServerDb, work: (tx: Kysely<ServerDatabase>) => Promise<T>): Promise<T> {
+  if (store.engine === 'postgres') return store.db.transaction().execute(work);
+  return store.db.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const result = await work(conn);
+      await sql`COMMIT`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
 }

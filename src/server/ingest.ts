@@ -4,11 +4,11 @@
 // Idempotent by digest (a unique key, ON CONFLICT DO NOTHING); concurrent ingests of one repository
 // take turns on a transaction-scoped advisory lock in PostgreSQL (SQLite has one writer anyway).
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Statement } from '../core/predicate.js';
 import { signerLabel } from '../verify/attestation.js';
 import { repositoryMatches, type ResolvedToken } from './config.js';
-import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
+import { writeTransaction, type ServerDatabase, type ServerDb, type SessionsTable } from './db.js';
 import { attestationFacts, subjectRepository, type SessionFacts } from './facts.js';
 import type { Trust } from './trust.js';
 
@@ -110,10 +110,10 @@ interface ToStore {
 }
 
 async function store(context: IngestContext, input: ToStore): Promise<{ duplicate: boolean; commits: number; sessions: number }> {
-  const { db, engine } = context.store;
+  const { engine } = context.store;
   const now = context.now().toISOString();
   const facts = attestationFacts(input.statement);
-  return db.transaction().execute(async (tx) => {
+  return writeTransaction(context.store, async (tx) => {
     const known = await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirst();
     if (!known) await tx.insertInto('repos').values({ name: input.repository, first_seen_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
     const repoId = Number((known ?? (await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirstOrThrow())).id);
@@ -137,10 +137,7 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
         .onConflict((oc) => oc.columns(['digest', 'sha']).doNothing())
         .execute();
     }
-    const days = new Set<string>();
-    for (const session of [...facts.sessions].sort((a, b) => (a.session_id < b.session_id ? -1 : 1))) {
-      for (const day of await mergeSession(tx, repoId, session, { digest: input.digest, createdAt: facts.created_at, now })) days.add(day);
-    }
+    const days = await mergeSessions(tx, repoId, facts.sessions, { digest: input.digest, createdAt: facts.created_at, now });
     for (const day of days) await recomputeDay(tx, repoId, day);
     return { duplicate: false, commits: facts.commits.length, sessions: facts.sessions.length };
   });
@@ -152,78 +149,89 @@ type SessionRowValues = Omit<SessionsTable, 'id'>;
  * Merge rules: usage, models, threads and last prompt are cumulative snapshots, so the one from the
  * newest attestation (its created_at) wins; commits are per push, so they are a union and the code
  * figures are summed again from it; start is the earliest seen, last activity the latest.
- * Returns the days (of last activity) whose roll-ups must be recomputed.
+ * All of a bundle's sessions are merged together (a statement per step, not per session).
+ * Returns the days (of last activity, before and after) whose roll-ups must be recomputed.
  */
-async function mergeSession(tx: Transaction<ServerDatabase>, repoId: number, s: SessionFacts, bundle: { digest: string; createdAt: string; now: string }): Promise<string[]> {
-  const existing = await tx.selectFrom('sessions').selectAll().where('repo_id', '=', repoId).where('session_id', '=', s.session_id).executeTakeFirst();
-  const snapshot = {
-    agent: s.agent,
-    agent_version: s.agent_version,
-    models: JSON.stringify(s.models),
-    initiator_name: s.initiator_name,
-    initiator_email: s.initiator_email,
-    branch: s.branch,
-    ended_at: s.ended_at,
-    threads: s.threads,
-    tool_calls: s.tool_calls,
-    tool_errors: s.tool_errors,
-    input_tokens: s.input_tokens,
-    cache_read_tokens: s.cache_read_tokens,
-    cache_write_tokens: s.cache_write_tokens,
-    output_tokens: s.output_tokens,
-    cost_micros: s.cost_micros,
-    unpriced: s.unpriced ? 1 : 0,
-    prices_as_of: s.prices_as_of,
-    last_prompt: s.last_prompt,
-    snapshot_at: bundle.createdAt,
-    latest_bundle: bundle.digest,
-  };
-  let id: number;
-  let newer: boolean;
-  const days: string[] = [];
-  if (!existing) {
-    const values: SessionRowValues = { repo_id: repoId, session_id: s.session_id, ...snapshot, started_at: s.started_at, last_active_at: s.last_active_at, commits: 0, lines_added: 0, ai_lines_added: 0, updated_at: bundle.now };
-    const row = await tx.insertInto('sessions').values(values).returning('id').executeTakeFirstOrThrow();
-    id = Number(row.id);
-    newer = true;
-  } else {
-    id = Number(existing.id);
-    newer = bundle.createdAt >= existing.snapshot_at;
-    days.push(existing.last_active_at.slice(0, 10));
-    const earliest = [existing.started_at, s.started_at].filter((t): t is string => t !== null).sort()[0] ?? null;
-    const latest = existing.last_active_at > s.last_active_at ? existing.last_active_at : s.last_active_at;
-    const kept = newer ? { ...snapshot, initiator_email: s.initiator_email ?? existing.initiator_email, initiator_name: s.initiator_name ?? existing.initiator_name, branch: s.branch ?? existing.branch } : {};
+async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, sessions: readonly SessionFacts[], bundle: { digest: string; createdAt: string; now: string }): Promise<Set<string>> {
+  const days = new Set<string>();
+  if (sessions.length === 0) return days;
+  const unique = [...new Map(sessions.map((s) => [s.session_id, s])).values()].sort((a, b) => (a.session_id < b.session_id ? -1 : 1));
+  const existingRows = await tx.selectFrom('sessions').selectAll().where('repo_id', '=', repoId).where('session_id', 'in', unique.map((s) => s.session_id)).execute();
+  const existing = new Map(existingRows.map((row) => [row.session_id, row]));
+  /** Session rows whose snapshot (models, threads) this bundle replaces or first writes. */
+  const snapshotIds: number[] = [];
+  const replaced: number[] = [];
+  const ids = new Map<string, number>();
+  for (const s of unique) {
+    const old = existing.get(s.session_id);
+    const snapshot = {
+      agent: s.agent,
+      agent_version: s.agent_version,
+      models: JSON.stringify(s.models),
+      initiator_name: s.initiator_name,
+      initiator_email: s.initiator_email,
+      branch: s.branch,
+      ended_at: s.ended_at,
+      threads: s.threads,
+      tool_calls: s.tool_calls,
+      tool_errors: s.tool_errors,
+      input_tokens: s.input_tokens,
+      cache_read_tokens: s.cache_read_tokens,
+      cache_write_tokens: s.cache_write_tokens,
+      output_tokens: s.output_tokens,
+      cost_micros: s.cost_micros,
+      unpriced: s.unpriced ? 1 : 0,
+      prices_as_of: s.prices_as_of,
+      last_prompt: s.last_prompt,
+      snapshot_at: bundle.createdAt,
+      latest_bundle: bundle.digest,
+    };
+    days.add(s.last_active_at.slice(0, 10));
+    if (!old) {
+      const values: SessionRowValues = { repo_id: repoId, session_id: s.session_id, ...snapshot, started_at: s.started_at, last_active_at: s.last_active_at, commits: 0, lines_added: 0, ai_lines_added: 0, updated_at: bundle.now };
+      const row = await tx.insertInto('sessions').values(values).returning('id').executeTakeFirstOrThrow();
+      ids.set(s.session_id, Number(row.id));
+      snapshotIds.push(Number(row.id));
+      continue;
+    }
+    const id = Number(old.id);
+    ids.set(s.session_id, id);
+    days.add(old.last_active_at.slice(0, 10));
+    const newer = bundle.createdAt >= old.snapshot_at;
+    if (newer) {
+      snapshotIds.push(id);
+      replaced.push(id);
+    }
+    const earliest = [old.started_at, s.started_at].filter((t): t is string => t !== null).sort()[0] ?? null;
+    const latest = old.last_active_at > s.last_active_at ? old.last_active_at : s.last_active_at;
+    const kept = newer ? { ...snapshot, initiator_email: s.initiator_email ?? old.initiator_email, initiator_name: s.initiator_name ?? old.initiator_name, branch: s.branch ?? old.branch } : {};
     await tx.updateTable('sessions').set({ ...kept, started_at: earliest, last_active_at: latest, updated_at: bundle.now }).where('id', '=', id).execute();
   }
-  days.push(s.last_active_at.slice(0, 10));
-  if (s.commits.length > 0) {
-    await tx
-      .insertInto('session_commits')
-      .values(s.commits.map((c) => ({ session_pk: id, sha: c.sha, lines_added: c.lines_added, ai_lines_added: c.ai_lines_added })))
-      .onConflict((oc) => oc.columns(['session_pk', 'sha']).doNothing())
-      .execute();
-  }
-  // The code figures, summed again from the union of the session's commits.
+  const all = [...ids.values()];
+  const commits = unique.flatMap((s) => s.commits.map((c) => ({ session_pk: ids.get(s.session_id)!, sha: c.sha, lines_added: c.lines_added, ai_lines_added: c.ai_lines_added })));
+  if (commits.length > 0) await tx.insertInto('session_commits').values(commits).onConflict((oc) => oc.columns(['session_pk', 'sha']).doNothing()).execute();
+  // The code figures, summed again from the union of each session's commits.
   await tx
     .updateTable('sessions')
     .set({
-      commits: sql<number>`(SELECT count(*) FROM session_commits WHERE session_pk = ${id})`,
-      lines_added: sql<number>`(SELECT coalesce(sum(lines_added), 0) FROM session_commits WHERE session_pk = ${id})`,
-      ai_lines_added: sql<number>`(SELECT coalesce(sum(ai_lines_added), 0) FROM session_commits WHERE session_pk = ${id})`,
+      commits: sql<number>`(SELECT count(*) FROM session_commits c WHERE c.session_pk = sessions.id)`,
+      lines_added: sql<number>`(SELECT coalesce(sum(c.lines_added), 0) FROM session_commits c WHERE c.session_pk = sessions.id)`,
+      ai_lines_added: sql<number>`(SELECT coalesce(sum(c.ai_lines_added), 0) FROM session_commits c WHERE c.session_pk = sessions.id)`,
     })
-    .where('id', '=', id)
+    .where('id', 'in', all)
     .execute();
-  if (newer) {
-    if (existing) await tx.deleteFrom('session_models').where('session_pk', '=', id).execute();
-    const models = s.by_model.length > 0 ? s.by_model : s.models.map((model) => ({ model, responses: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: null }));
-    const unique = [...new Map(models.map((m) => [m.model, m])).values()];
-    if (unique.length > 0) await tx.insertInto('session_models').values(unique.map((m) => ({ session_pk: id, ...m }))).execute();
-    if (existing) await tx.deleteFrom('threads').where('session_pk', '=', id).execute();
-    const threads = [...new Map(s.by_thread.map((t) => [t.idx, t])).values()];
-    if (threads.length > 0) {
-      await tx.insertInto('threads').values(threads.map((t) => ({ session_pk: id, ...t, models: JSON.stringify(t.models), unpriced: t.unpriced ? 1 : 0 }))).execute();
-    }
+  if (replaced.length > 0) {
+    await tx.deleteFrom('session_models').where('session_pk', 'in', replaced).execute();
+    await tx.deleteFrom('threads').where('session_pk', 'in', replaced).execute();
   }
+  const takes = unique.filter((s) => snapshotIds.includes(ids.get(s.session_id)!));
+  const models = takes.flatMap((s) => {
+    const list = s.by_model.length > 0 ? s.by_model : s.models.map((model) => ({ model, responses: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: null }));
+    return [...new Map(list.map((m) => [m.model, m])).values()].map((m) => ({ session_pk: ids.get(s.session_id)!, ...m }));
+  });
+  if (models.length > 0) await tx.insertInto('session_models').values(models).execute();
+  const threads = takes.flatMap((s) => [...new Map(s.by_thread.map((t) => [t.idx, t])).values()].map((t) => ({ session_pk: ids.get(s.session_id)!, ...t, models: JSON.stringify(t.models), unpriced: t.unpriced ? 1 : 0 })));
+  if (threads.length > 0) await tx.insertInto('threads').values(threads).execute();
   return days;
 }
 

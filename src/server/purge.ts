@@ -2,7 +2,7 @@
 // their own days; 0 keeps forever. Rows go in bounded batches, each its own short statement, with a
 // pause between, so readers are never behind one long delete. Cascades remove a session's rows.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerDb } from './db.js';
+import { writeTransaction, type ServerDb } from './db.js';
 
 export interface PurgeOptions {
   contentDays: number;
@@ -50,7 +50,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
           .execute()
       ).map((r) => Number(r.id));
       if (ids.length === 0) return 0;
-      await db.transaction().execute(async (tx) => {
+      await writeTransaction(store, async (tx) => {
         await tx.updateTable('threads').set({ prompt: null }).where('session_pk', 'in', ids).execute();
         await tx.updateTable('sessions').set({ last_prompt: null }).where('id', 'in', ids).execute();
       });
@@ -68,7 +68,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
     await loop('commits', async () => {
       const keys = await db.selectFrom('commits').select(['repo_id', 'sha']).where('committed_at', '<', before).limit(options.batch).execute();
       if (keys.length === 0) return 0;
-      await db.transaction().execute(async (tx) => {
+      await writeTransaction(store, async (tx) => {
         for (const key of keys) await tx.deleteFrom('commits').where('repo_id', '=', key.repo_id).where('sha', '=', key.sha).execute();
       });
       return keys.length;

@@ -40,7 +40,7 @@ afterAll(() => {
 });
 
 /** Starts `trace server` and resolves with its base URL once it listens. */
-function startServer(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
+function startServer(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null>; log: () => string }> {
   const child = spawn(process.execPath, [TRACE_BIN, 'server', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
@@ -54,6 +54,7 @@ function startServer(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<{
         resolve({
           url: match[1]!,
           child,
+          log: () => stderr,
           stop: () =>
             new Promise((done) => {
               child.once('exit', (code) => done(code));
@@ -88,7 +89,7 @@ describe.each(ENGINES)('trace server processes on %s', (engine) => {
       );
       const post = (url: string, body: string) => fetch(`${url}/api/v1/attestations`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }).then((r) => r.status);
       const statuses = await Promise.all(bundles.flatMap((body) => [post(a.url, body), post(b.url, body)]));
-      for (let i = 0; i < bundles.length; i++) expect([statuses[2 * i], statuses[2 * i + 1]].sort()).toEqual([200, 201]);
+      for (let i = 0; i < bundles.length; i++) expect([statuses[2 * i], statuses[2 * i + 1]].sort(), `${a.log()}\n${b.log()}`).toEqual([200, 201]);
 
       const store = await openServerDb(database);
       try {

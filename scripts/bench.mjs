@@ -18,6 +18,8 @@ const SECTIONS = {
   'git-large': () => import('./bench/git-large.mjs'),
   sessions: () => import('./bench/sessions.mjs'),
   'ui-api': () => import('./bench/ui-api.mjs'),
+  'ui-pages': () => import('./bench/ui-pages.mjs'),
+  'real-agent': () => import('./bench/real-agent.mjs'),
   server: () => import('./bench/server.mjs'),
 };
 

@@ -4,7 +4,8 @@ import { TraceError } from './errors.js';
 
 export interface GitOptions {
   cwd: string;
-  input?: string | Buffer;
+  /** Standard input; chunks are written one after the other (gitRaw only). */
+  input?: string | Buffer | readonly (string | Buffer)[];
   env?: NodeJS.ProcessEnv;
   /** Exit codes that are answers rather than failures (e.g. 1 for `diff --quiet`). */
   okCodes?: number[];
@@ -36,7 +37,11 @@ export function gitRaw(args: readonly string[], options: GitOptions): Promise<Gi
       else resolve({ stdout: Buffer.concat(out), stderr, code: exit });
     });
     child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
+    // Chunks are written as they are: a large input (a note of many megabytes) is not copied into one buffer first.
+    if (Array.isArray(options.input)) {
+      for (const chunk of options.input) child.stdin.write(chunk);
+      child.stdin.end();
+    } else child.stdin.end(options.input);
   });
 }
 
@@ -48,7 +53,7 @@ export function gitSync(args: readonly string[], options: GitOptions): GitResult
   const result = spawnSync('git', args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    input: options.input,
+    input: Array.isArray(options.input) ? Buffer.concat(options.input.map((chunk) => Buffer.from(chunk))) : (options.input as string | Buffer | undefined),
     maxBuffer: 1024 * 1024 * 1024,
   });
   const stderr = result.stderr?.toString('utf8') ?? '';

@@ -201,7 +201,8 @@ export function buildProgram(): Command {
       .option('--until <time>', 'last active before: RFC 3339, a date (the whole day counts) or a span')
       .option('--id <prefix>', 'only sessions whose id starts with this')
       .option('--has <what>', 'only sessions that have errors, denied, unpriced or commits (repeatable)', collect, [])
-      .option('--search <text>', 'only sessions whose prompts, tool inputs or errors contain this');
+      .option('--search <text>', 'only sessions whose prompts, tool inputs or errors contain this')
+      .option('--source <where>', "local (captured here), notes (attested in refs/notes/chainloop-trace: teammates' too) or all (the default)");
   const listAction = run(async (options: Record<string, unknown>) => {
     const { sessionsList } = await import('./commands/sessions.js');
     return sessionsList({ ...(options as object), cwd: process.cwd(), now: new Date(), style: (await terminal()).style });
@@ -276,7 +277,7 @@ export function buildProgram(): Command {
 
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show), or trace-server.yml (server)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), or `trace sessions` JSON (sessions-list, sessions-show, sessions-stats), or trace-server.yml (server)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {

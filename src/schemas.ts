@@ -20,5 +20,6 @@ export function generatedSchemas(): Record<string, object> {
     'trace-server.schema.json': { $id: 'urn:chainloop-trace:schema:trace-server:v1', title: 'trace-server.yml (trace server)', ...serverConfigJsonSchema() },
     'sessions-list.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-list:v1', title: 'trace sessions --json', ...sessions.list },
     'sessions-show.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-show:v1', title: 'trace sessions show --json', ...sessions.show },
+    'sessions-stats.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-stats:v1', title: 'trace sessions stats --json', ...sessions.stats },
   };
 }

@@ -10,7 +10,7 @@ import { blobOid } from './core/sha1.js';
 import type { CommitAttribution } from './core/types.js';
 import { TraceError } from './errors.js';
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 const MAX_DELTA_DEPTH = 64;
 /**
  * Blob data up to this size (a small file, or the changed middle of an edit) is kept uncompressed:
@@ -140,7 +140,12 @@ CREATE TABLE IF NOT EXISTS session_summaries (
   last_prompt TEXT,
   -- Writes since the agent's records were last read into this row (0: up to date).
   dirty INTEGER NOT NULL DEFAULT 1,
-  refreshed_at TEXT
+  refreshed_at TEXT,
+  -- SESSION_SOURCE_COLUMNS (added to older stores by addColumns).
+  source TEXT NOT NULL DEFAULT 'local',
+  attestation TEXT,
+  attested_by TEXT,
+  attestation_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS session_summaries_recent ON session_summaries (last_active_at DESC, session_id DESC);
 CREATE INDEX IF NOT EXISTS session_summaries_agent ON session_summaries (agent, last_active_at DESC, session_id DESC);
@@ -170,7 +175,52 @@ CREATE TABLE IF NOT EXISTS transcript_cache (
   key TEXT NOT NULL,
   read_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notes_index (
+  ref TEXT PRIMARY KEY,
+  tip TEXT,
+  indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes_bundles (
+  digest TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  signer_json TEXT,
+  reason TEXT,
+  base TEXT,
+  created_at TEXT,
+  indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes_sessions (
+  session_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  session_json TEXT NOT NULL,
+  commits_json TEXT NOT NULL,
+  PRIMARY KEY (session_id, digest)
+);
+CREATE INDEX IF NOT EXISTS notes_sessions_digest ON notes_sessions (digest);
 `;
+
+/**
+ * Version 6: where a summary row comes from (`local` capture, or only the `notes` ref: a teammate's
+ * attested session) and its attestation (`verified`/`unverified`, by whom, why not), as columns so
+ * `--source` filters in the row scan. Indexes on them are made once the columns exist.
+ */
+const SESSION_SOURCE_COLUMNS: readonly [string, string][] = [
+  ['source', "TEXT NOT NULL DEFAULT 'local'"],
+  ['attestation', 'TEXT'],
+  ['attested_by', 'TEXT'],
+  ['attestation_reason', 'TEXT'],
+];
+const SESSION_SOURCE_INDEXES = `
+CREATE INDEX IF NOT EXISTS session_summaries_attested ON session_summaries (last_active_at DESC, session_id DESC) WHERE attestation IS NOT NULL;
+CREATE INDEX IF NOT EXISTS session_summaries_local ON session_summaries (last_active_at DESC, session_id DESC) WHERE source = 'local';
+`;
+
+/** Adds the version 6 columns a store made by an earlier version lacks (checked, so a re-run is harmless). */
+function addColumns(db: BetterSqlite3.Database): void {
+  const have = new Set((db.prepare('PRAGMA table_info(session_summaries)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of SESSION_SOURCE_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE session_summaries ADD COLUMN ${name} ${type}`);
+  db.exec(SESSION_SOURCE_INDEXES);
+}
 
 /**
  * Brings a store written by an earlier version up to SCHEMA_VERSION (run once, after SCHEMA):
@@ -472,8 +522,24 @@ function moveAsideLocked(stateDir: string, inode: number, reason: string, now: D
 export class Store {
   readonly db: BetterSqlite3.Database;
 
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
   private constructor(db: BetterSqlite3.Database) {
     this.db = db;
+  }
+
+  /**
+   * The statement for `sql`, compiled once per store. SQLite frees a statement only when V8 collects
+   * its handle, so a statement prepared per call in a loop (one per path of a 30,000-file commit)
+   * piles up native memory the garbage collector does not see.
+   */
+  private prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /**
@@ -527,6 +593,7 @@ export class Store {
           const before = db.pragma('user_version', { simple: true }) as number;
           db.exec(SCHEMA);
           db.exec(MIGRATIONS);
+          addColumns(db);
           if (before > 0 && before < 5) fillSessionCommits(db);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
@@ -545,6 +612,7 @@ export class Store {
   static openInMemory(): Store {
     const db = new BetterSqlite3(':memory:');
     db.exec(SCHEMA);
+    db.exec(SESSION_SOURCE_INDEXES);
     return new Store(db);
   }
 
@@ -573,7 +641,7 @@ export class Store {
   // ---- blobs ----
 
   hasBlob(oid: string): boolean {
-    return this.db.prepare('SELECT 1 FROM blobs WHERE oid = ?').get(oid) !== undefined;
+    return this.prepare('SELECT 1 FROM blobs WHERE oid = ?').get(oid) !== undefined;
   }
 
   /**
@@ -586,7 +654,7 @@ export class Store {
     let row: { base: string | null; depth: number; prefix: number; suffix: number; data: Buffer } | undefined;
     let deflated: Buffer | undefined;
     const whole = () => (deflated ??= deflate(content));
-    const baseDepth = baseOid ? (this.db.prepare('SELECT depth FROM blobs WHERE oid = ?').get(baseOid) as { depth: number } | undefined)?.depth : undefined;
+    const baseDepth = baseOid ? (this.prepare('SELECT depth FROM blobs WHERE oid = ?').get(baseOid) as { depth: number } | undefined)?.depth : undefined;
     if (baseOid && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
       const base = baseContent ?? this.getBlob(baseOid);
       const prefix = commonRun(base, content, Math.min(base.length, content.length), false);
@@ -596,7 +664,7 @@ export class Store {
       if (middle.length <= RAW_LIMIT + 5 || middle.length < whole().length) row = { base: baseOid, depth: baseDepth + 1, prefix, suffix, data: middle };
     }
     row ??= { base: null, depth: 0, prefix: 0, suffix: 0, data: whole() };
-    this.db
+    this
       .prepare('INSERT OR IGNORE INTO blobs (oid, size, base, depth, prefix, suffix, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(oid, content.length, row.base, row.depth, row.prefix, row.suffix, row.data);
     return oid;
@@ -617,7 +685,7 @@ export class Store {
     if (cached !== undefined) return cached;
     // Replaying a file decodes its versions in order, each a delta of the one before: the chain is
     // walked back only as far as a version decoded recently, or else to its root.
-    const chain = this.db
+    const chain = this
       .prepare(
         `WITH RECURSIVE chain(n, oid, base, prefix, suffix, size, data) AS (
            SELECT 0, oid, base, prefix, suffix, size, data FROM blobs WHERE oid = ?
@@ -652,7 +720,7 @@ export class Store {
   // ---- sessions and prompts ----
 
   upsertSession(update: SessionUpdate): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO sessions (id, agent, agent_version, model, cwd, transcript_path, source, started_at, ended_at, end_reason, updated_at)
          VALUES (@id, @agent, @agent_version, @model, @cwd, @transcript_path, @source, @started_at, @ended_at, @end_reason, @at)
@@ -680,7 +748,7 @@ export class Store {
         agent: canonicalAgent(update.agent),
       });
     // The summary row: created with the session, marked dirty (its agent's records changed) on every write.
-    this.db
+    this
       .prepare(
         `INSERT INTO session_summaries (session_id, agent, agent_version, hook_model, started_at, ended_at, last_active_at)
          VALUES (@id, @agent, @agent_version, @model, @started_at, @ended_at, coalesce(@started_at, @at))
@@ -689,7 +757,12 @@ export class Store {
            hook_model = coalesce(excluded.hook_model, hook_model),
            started_at = coalesce(started_at, excluded.started_at),
            ended_at = coalesce(excluded.ended_at, ended_at),
-           dirty = dirty + 1`,
+           dirty = dirty + 1,
+           -- A session known from the notes (a resumed one, in a fresh clone) is captured here from now on.
+           threads = CASE source WHEN 'notes' THEN 0 ELSE threads END,
+           tool_calls = CASE source WHEN 'notes' THEN 0 ELSE tool_calls END,
+           tool_errors = CASE source WHEN 'notes' THEN 0 ELSE tool_errors END,
+           source = 'local'`,
       )
       .run({
         id: update.id,
@@ -704,22 +777,22 @@ export class Store {
 
   /** A prompt or tool call at `at`: the session's last activity, unless a later one is known. */
   private touchSummary(sessionId: string, at: string, set = ''): void {
-    this.db
+    this
       .prepare(`UPDATE session_summaries SET last_active_at = max(last_active_at, ?), dirty = dirty + 1${set} WHERE session_id = ?`)
       .run(at, sessionId);
   }
 
   /** Tokens an agent reported for one turn in a hook payload (agents whose own records lack them). */
   addTurnUsage(sessionId: string, at: string, usage: TurnUsage): void {
-    this.db
+    this
       .prepare('INSERT INTO turn_usage (session_id, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(sessionId, at, usage.model ?? null, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens);
-    this.db.prepare('UPDATE session_summaries SET dirty = dirty + 1 WHERE session_id = ?').run(sessionId);
+    this.prepare('UPDATE session_summaries SET dirty = dirty + 1 WHERE session_id = ?').run(sessionId);
   }
 
   /** The turn usage a session's hooks reported, in order. */
   turnUsage(sessionId: string): (TurnUsage & { at: string })[] {
-    const rows = this.db
+    const rows = this
       .prepare('SELECT at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens FROM turn_usage WHERE session_id = ? ORDER BY id')
       .all(sessionId) as { at: string; model: string | null; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }[];
     return rows.map((row) => ({
@@ -733,24 +806,24 @@ export class Store {
   }
 
   addPrompt(sessionId: string, at: string, promptId: string | null, text: string): void {
-    this.db.prepare('INSERT INTO prompts (session_id, prompt_id, at, text) VALUES (?, ?, ?, ?)').run(sessionId, promptId, at, text);
-    this.db
+    this.prepare('INSERT INTO prompts (session_id, prompt_id, at, text) VALUES (?, ?, ?, ?)').run(sessionId, promptId, at, text);
+    this
       .prepare('UPDATE session_summaries SET last_active_at = max(last_active_at, ?), threads = threads + 1, last_prompt = ?, dirty = dirty + 1 WHERE session_id = ?')
       .run(at, text, sessionId);
   }
 
   session(id: string): SessionRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRecord | undefined;
+    const row = this.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRecord | undefined;
     return row && { ...row, agent: canonicalAgent(row.agent) };
   }
 
   sessions(): SessionRecord[] {
     // Mapped on read too: an older trace sharing this store (another worktree's hooks) may still write `claude`.
-    return (this.db.prepare('SELECT * FROM sessions ORDER BY coalesce(started_at, updated_at)').all() as SessionRecord[]).map((row) => ({ ...row, agent: canonicalAgent(row.agent) }));
+    return (this.prepare('SELECT * FROM sessions ORDER BY coalesce(started_at, updated_at)').all() as SessionRecord[]).map((row) => ({ ...row, agent: canonicalAgent(row.agent) }));
   }
 
   prompts(sessionId: string): { at: string; prompt_id: string | null; text: string }[] {
-    return this.db.prepare('SELECT at, prompt_id, text FROM prompts WHERE session_id = ? ORDER BY id').all(sessionId) as {
+    return this.prepare('SELECT at, prompt_id, text FROM prompts WHERE session_id = ? ORDER BY id').all(sessionId) as {
       at: string;
       prompt_id: string | null;
       text: string;
@@ -761,7 +834,7 @@ export class Store {
 
   /** Records the start of a tool call; a repeated pre hook for the same call keeps the first record. */
   startToolCall(call: { sessionId: string; toolUseId: string; agentId: string | null; toolName: string; inputJson: string | null; at: string; treeBefore?: string | null }): number {
-    const inserted = this.db
+    const inserted = this
       .prepare(
         `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, agent_id, tool_name, input_json, started_at, status, tree_before)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
@@ -772,7 +845,7 @@ export class Store {
   }
 
   toolCall(sessionId: string, toolUseId: string): ToolCallRecord | undefined {
-    return this.db.prepare('SELECT * FROM tool_calls WHERE session_id = ? AND tool_use_id = ?').get(sessionId, toolUseId) as ToolCallRecord | undefined;
+    return this.prepare('SELECT * FROM tool_calls WHERE session_id = ? AND tool_use_id = ?').get(sessionId, toolUseId) as ToolCallRecord | undefined;
   }
 
   /**
@@ -782,17 +855,17 @@ export class Store {
    * which a push prunes.
    */
   finishToolCall(id: number, status: 'done' | 'failed', at: string, error: string | null): void {
-    const previous = this.db.prepare('SELECT session_id, status FROM tool_calls WHERE id = ?').get(id) as { session_id: string; status: ToolCallRecord['status'] } | undefined;
-    const first = this.db.prepare("UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'pending'").run(status, at, error, id).changes > 0;
+    const previous = this.prepare('SELECT session_id, status FROM tool_calls WHERE id = ?').get(id) as { session_id: string; status: ToolCallRecord['status'] } | undefined;
+    const first = this.prepare("UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'pending'").run(status, at, error, id).changes > 0;
     if (previous) {
       const errors = (status === 'failed' ? 1 : 0) - (previous.status === 'failed' ? 1 : 0);
       this.touchSummary(previous.session_id, at, errors === 0 ? '' : `, tool_errors = tool_errors + ${errors}`);
     }
     if (!first) {
-      this.db.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
+      this.prepare('UPDATE tool_calls SET status = ?, ended_at = ?, error = ? WHERE id = ?').run(status, at, error, id);
       return;
     }
-    this.db
+    this
       .prepare(
         `INSERT INTO session_files (session_id, path, edits)
          SELECT t.session_id, f.path, 1 FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
@@ -804,18 +877,18 @@ export class Store {
 
   /** How many times each file was edited in a session (see `finishToolCall`), by path. */
   sessionEdits(sessionId: string): { path: string; edits: number }[] {
-    return this.db.prepare('SELECT path, edits FROM session_files WHERE session_id = ? ORDER BY path').all(sessionId) as { path: string; edits: number }[];
+    return this.prepare('SELECT path, edits FROM session_files WHERE session_id = ? ORDER BY path').all(sessionId) as { path: string; edits: number }[];
   }
 
   toolCalls(sessionId: string): ToolCallRecord[] {
-    return this.db.prepare('SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id').all(sessionId) as ToolCallRecord[];
+    return this.prepare('SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id').all(sessionId) as ToolCallRecord[];
   }
 
   // ---- file changes ----
 
   /** The content a path had after the last tool call that touched it, if any. */
   lastAfter(path: string): { state: ContentState; oid: string | null } | undefined {
-    const row = this.db
+    const row = this
       .prepare("SELECT after_state, after_oid FROM file_changes WHERE path = ? AND after_state != 'pending' ORDER BY id DESC LIMIT 1")
       .get(path) as { after_state: ContentState; after_oid: string | null } | undefined;
     return row && { state: row.after_state, oid: row.after_oid };
@@ -824,7 +897,7 @@ export class Store {
   recordBefore(toolCallId: number, path: string, state: ContentState, oid: string | null, skipped: string | null): void {
     const last = this.lastAfter(path);
     const humanGap = last !== undefined && state !== 'skipped' && (last.state !== state || last.oid !== oid) ? 1 : 0;
-    this.db
+    this
       .prepare(
         `INSERT INTO file_changes (tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped, human_gap)
          VALUES (?, ?, ?, ?, 'pending', NULL, ?, ?)
@@ -841,7 +914,7 @@ export class Store {
     before: { state: ContentState; oid: string | null },
     skipped: string | null,
   ): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO file_changes (tool_call_id, path, before_state, before_oid, after_state, after_oid, skipped)
          VALUES (@toolCallId, @path, @beforeState, @beforeOid, @afterState, @afterOid, @skipped)
@@ -853,14 +926,14 @@ export class Store {
   }
 
   fileChange(toolCallId: number, path: string): FileChangeRecord | undefined {
-    return this.db
+    return this
       .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.tool_call_id = ? AND f.path = ?')
       .get(toolCallId, path) as FileChangeRecord | undefined;
   }
 
   /** Every captured change of `path`, in capture order, with its call's window (for calls that ran at once). */
   changesForPath(path: string): (FileChangeRecord & CallOfChange)[] {
-    return this.db
+    return this
       .prepare(
         `SELECT f.*, t.session_id, t.tool_name, t.started_at AS call_started_at, t.ended_at AS call_ended_at, t.tree_before IS NOT NULL AS shell
          FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE f.path = ? ORDER BY f.id`,
@@ -870,17 +943,17 @@ export class Store {
 
   /** A tool call's input as the agent gave it (JSON), by the call's row id. */
   toolInput(toolCallId: number): string | null {
-    return (this.db.prepare('SELECT input_json FROM tool_calls WHERE id = ?').get(toolCallId) as { input_json: string | null } | undefined)?.input_json ?? null;
+    return (this.prepare('SELECT input_json FROM tool_calls WHERE id = ?').get(toolCallId) as { input_json: string | null } | undefined)?.input_json ?? null;
   }
 
   changesForSession(sessionId: string): FileChangeRecord[] {
-    return this.db
+    return this
       .prepare('SELECT f.*, t.session_id FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = ? ORDER BY f.id')
       .all(sessionId) as FileChangeRecord[];
   }
 
   skippedChanges(): (FileChangeRecord & { tool_name: string; started_at: string | null })[] {
-    return this.db
+    return this
       .prepare(
         `SELECT f.*, t.session_id, t.tool_name, t.started_at FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id
          WHERE f.skipped IS NOT NULL ORDER BY f.id`,
@@ -893,51 +966,51 @@ export class Store {
   /** Stores a commit's attribution, replacing an earlier one (amend, rebase). */
   saveCommit(attribution: CommitAttribution, blobs: ReadonlyMap<string, string | null>, at: string): void {
     this.write(() => {
-      this.db
+      this
         .prepare(
           `INSERT INTO commits (sha, attribution, attributed_at) VALUES (?, ?, ?)
            ON CONFLICT (sha) DO UPDATE SET attribution = excluded.attribution, attributed_at = excluded.attributed_at`,
         )
         .run(attribution.sha, JSON.stringify(attribution), at);
-      this.db.prepare('DELETE FROM commit_files WHERE sha = ?').run(attribution.sha);
-      const seq = (this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS next FROM commit_files').get() as { next: number }).next;
-      const insert = this.db.prepare('INSERT INTO commit_files (sha, path, blob, has_ai, seq) VALUES (?, ?, ?, ?, ?)');
+      this.prepare('DELETE FROM commit_files WHERE sha = ?').run(attribution.sha);
+      const seq = (this.prepare('SELECT coalesce(max(seq), 0) + 1 AS next FROM commit_files').get() as { next: number }).next;
+      const insert = this.prepare('INSERT INTO commit_files (sha, path, blob, has_ai, seq) VALUES (?, ?, ?, ?, ?)');
       for (const file of attribution.files) {
         insert.run(attribution.sha, file.path, blobs.get(file.path) ?? null, file.ai_lines_added > 0 ? 1 : 0, seq);
       }
       // The sessions' code figures: those it named before (an amend) and those it names now.
-      const before = (this.db.prepare('SELECT session_id FROM session_commits WHERE sha = ?').all(attribution.sha) as { session_id: string }[]).map((row) => row.session_id);
-      this.db.prepare('DELETE FROM session_commits WHERE sha = ?').run(attribution.sha);
+      const before = (this.prepare('SELECT session_id FROM session_commits WHERE sha = ?').all(attribution.sha) as { session_id: string }[]).map((row) => row.session_id);
+      this.prepare('DELETE FROM session_commits WHERE sha = ?').run(attribution.sha);
       const now = insertSessionCommits(this.db, attribution);
       for (const id of new Set([...before, ...now])) recountSessionCode(this.db, id);
     });
   }
 
   commit(sha: string): CommitAttribution | undefined {
-    const row = this.db.prepare('SELECT attribution FROM commits WHERE sha = ?').get(sha) as { attribution: string } | undefined;
+    const row = this.prepare('SELECT attribution FROM commits WHERE sha = ?').get(sha) as { attribution: string } | undefined;
     return row && (JSON.parse(row.attribution) as CommitAttribution);
   }
 
   /** Attributed commits that changed `path` and carry AI lines there, newest first. */
   commitsWithAiIn(path: string, limit: number): { sha: string; blob: string }[] {
-    return this.db
+    return this
       .prepare('SELECT sha, blob FROM commit_files WHERE path = ? AND has_ai = 1 AND blob IS NOT NULL ORDER BY seq DESC LIMIT ?')
       .all(path, limit) as { sha: string; blob: string }[];
   }
 
   commitBlob(sha: string, path: string): string | null {
-    const row = this.db.prepare('SELECT blob FROM commit_files WHERE sha = ? AND path = ?').get(sha, path) as { blob: string | null } | undefined;
+    const row = this.prepare('SELECT blob FROM commit_files WHERE sha = ? AND path = ?').get(sha, path) as { blob: string | null } | undefined;
     return row?.blob ?? null;
   }
 
   /** Commits attributed here and not marked attested, newest first (some may since be rewritten away). */
   unattestedCommits(limit: number): { sha: string; attributed_at: string }[] {
-    return this.db.prepare('SELECT sha, attributed_at FROM commits WHERE attested_at IS NULL ORDER BY attributed_at DESC LIMIT ?').all(limit) as { sha: string; attributed_at: string }[];
+    return this.prepare('SELECT sha, attributed_at FROM commits WHERE attested_at IS NULL ORDER BY attributed_at DESC LIMIT ?').all(limit) as { sha: string; attributed_at: string }[];
   }
 
   markAttested(commits: readonly string[], at: string): void {
     this.write(() => {
-      const update = this.db.prepare('UPDATE commits SET attested_at = ? WHERE sha = ?');
+      const update = this.prepare('UPDATE commits SET attested_at = ? WHERE sha = ?');
       for (const sha of commits) update.run(at, sha);
     });
   }
@@ -946,7 +1019,7 @@ export class Store {
   pruneCaptures(paths: readonly string[]): void {
     if (paths.length === 0) return;
     this.write(() => {
-      const remove = this.db.prepare('DELETE FROM file_changes WHERE path = ?');
+      const remove = this.prepare('DELETE FROM file_changes WHERE path = ?');
       for (const path of paths) remove.run(path);
       this.db.exec(`
         WITH RECURSIVE keep(oid) AS (
@@ -959,6 +1032,6 @@ export class Store {
   }
 
   capturedPaths(): string[] {
-    return (this.db.prepare('SELECT DISTINCT path FROM file_changes ORDER BY path').all() as { path: string }[]).map((row) => row.path);
+    return (this.prepare('SELECT DISTINCT path FROM file_changes ORDER BY path').all() as { path: string }[]).map((row) => row.path);
   }
 }

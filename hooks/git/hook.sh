@@ -6,30 +6,9 @@
 hook=__HOOK_NAME__
 dir=${0%/*}
 previous="$dir/$hook.pre-trace"
-if [ "$hook" = reference-transaction ] && [ "$1" != committed ] && [ ! -x "$previous" ]; then
-  # Git runs this hook for every ref update of every transaction, rebases included: stay cheap.
-  exit 0
-fi
-# This work tree's git directory and the common one (trace's state is there), read from .git when
-# it can be rather than asked of git. Git runs hooks at the top of the work tree.
-if [ -n "$GIT_DIR" ]; then
-  git_dir=$GIT_DIR
-elif [ -d .git ]; then
-  git_dir=.git
-elif [ -f .git ] && read -r gitfile <.git && [ "${gitfile#gitdir: }" != "$gitfile" ]; then
-  git_dir=${gitfile#gitdir: }
-else
-  git_dir=$(git rev-parse --git-dir 2>/dev/null)
-fi
-common_dir=$git_dir
-if [ -f "$git_dir/commondir" ] && read -r common <"$git_dir/commondir"; then
-  case "$common" in /*) common_dir=$common ;; *) common_dir="$git_dir/$common" ;; esac
-fi
-queue="$common_dir/chainloop-trace/queue"
-
 # While a rebase runs, git would start the reference-transaction hook some ten times a commit and
 # post-commit once a commit, which costs more than the rebase itself: trace's copies are set aside
-# (git then silently skips them) from the rebase's first commit to its end (post-rewrite, which then
+# (git then silently skips them) from the rebase's first ref update or commit to its end (post-rewrite, which then
 # attributes every commit of the rebase). After an aborted rebase, the next trace command puts them
 # back and attributes the commits HEAD's reflog shows were made meanwhile (attribution/queue.ts).
 # Only hooks of the repository's own .git/hooks that chain nothing are set aside.
@@ -49,6 +28,30 @@ resume_hooks() {
   done
   return 0
 }
+if [ "$hook" = reference-transaction ] && [ "$1" != committed ] && [ ! -x "$previous" ]; then
+  # Git runs this hook for every ref update of every transaction, rebases included: stay cheap. A
+  # rebase's first transaction sets trace's hooks aside (a squashing rebase makes no other commit
+  # whose post-commit would).
+  case "$dir" in .git/hooks | */.git/hooks) [ -d "${dir%/hooks}/rebase-merge" ] && pause_hooks ;; esac
+  exit 0
+fi
+# This work tree's git directory and the common one (trace's state is there), read from .git when
+# it can be rather than asked of git. Git runs hooks at the top of the work tree.
+if [ -n "$GIT_DIR" ]; then
+  git_dir=$GIT_DIR
+elif [ -d .git ]; then
+  git_dir=.git
+elif [ -f .git ] && read -r gitfile <.git && [ "${gitfile#gitdir: }" != "$gitfile" ]; then
+  git_dir=${gitfile#gitdir: }
+else
+  git_dir=$(git rev-parse --git-dir 2>/dev/null)
+fi
+common_dir=$git_dir
+if [ -f "$git_dir/commondir" ] && read -r common <"$git_dir/commondir"; then
+  case "$common" in /*) common_dir=$common ;; *) common_dir="$git_dir/$common" ;; esac
+fi
+queue="$common_dir/chainloop-trace/queue"
+
 # Attribution waits in trace's queue, taken by a detached `trace git-hook settle`; every command that
 # reads attributions (show, blame, status, attest, pre-push) settles the queue first.
 can_queue() {

@@ -81,7 +81,7 @@ export function generateStore(store, { sessions = SESSIONS, toolCalls = TOOL_CAL
 }
 
 /** A Claude transcript of `threads` prompts, each followed by 3 responses with a tool call each. */
-function bigTranscript(threads, start) {
+export function bigTranscript(threads, start) {
   const lines = [];
   let n = 0;
   for (let t = 0; t < threads; t++) {

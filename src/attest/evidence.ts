@@ -39,7 +39,6 @@ export interface EvidenceInput {
 
 export interface Evidence {
   statement: Statement;
-  attributions: CommitAttribution[];
   /** Milliseconds per phase, for `npm run bench` and `--json`. */
   timings: Record<string, number>;
 }
@@ -140,9 +139,11 @@ export function phaseTimer(timings: Record<string, number>): (name: string) => v
   };
 }
 
-export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
-  const timings: Record<string, number> = {};
-  const phase = phaseTimer(timings);
+/**
+ * The commits' attributions, from the store or made now. The attributor (its diffs and replays)
+ * is garbage once this returns, before the statement is built and signed.
+ */
+async function attributeAll(input: EvidenceInput): Promise<CommitAttribution[]> {
   const attributor = new Attributor(input.repo, input.store);
   await attributor.prefetch(input.commits.filter((sha) => !input.store.commit(sha)));
   const attributions: CommitAttribution[] = [];
@@ -150,6 +151,13 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     attributions.push(input.store.commit(sha) ?? (await attributor.attribute(sha, { captured: false, now: input.now })));
     input.onProgress?.(index + 1, input.commits.length);
   }
+  return attributions;
+}
+
+export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
+  const timings: Record<string, number> = {};
+  const phase = phaseTimer(timings);
+  const attributions = await attributeAll(input);
   phase('attribution');
 
   const url = await remoteUrl(input.repo.root, input.remote);
@@ -224,5 +232,5 @@ export async function buildEvidence(input: EvidenceInput): Promise<Evidence> {
     throw new TraceError('BAD_INPUT', `the attestation does not match its schema, so it was not signed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   phase('validation');
-  return { statement, attributions, timings };
+  return { statement, timings };
 }

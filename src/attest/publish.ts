@@ -65,7 +65,8 @@ export async function uploadBundle(input: {
   env: Readonly<Record<string, string | undefined>>;
 }): Promise<UploadOutcome> {
   const { addBundleNotes, fetchNotes, pushNotes } = await import('../upload/notes.js');
-  const line = JSON.stringify(JSON.parse(input.bundle));
+  // A note holds one bundle a line: a bundle that is already one line is used as it is (no second copy).
+  const line = /[\r\n]/.test(input.bundle) ? JSON.stringify(JSON.parse(input.bundle)) : input.bundle;
   const commits = input.statement.subject.map((s) => s.digest.gitCommit);
   const added = await addBundleNotes(input.repo.root, commits.map((commit) => ({ commit, bundleLine: line })));
   const outcome: UploadOutcome = { notes: { added: added.changed, pushed: null, attempts: 0, problems: [] } };

@@ -44,6 +44,9 @@ interface Replayed {
   uncapturedBy: string[];
 }
 
+/** The replay of a path no agent touched (read only, shared). */
+const NO_CHANGES: Replayed = { ...replayFile([]), changes: [], uncaptured: null, uncapturedBy: [] };
+
 /** Attribution work for one process: replays and blobs are reused across the commits it attributes. */
 export class Attributor {
   private readonly replays = new Map<string, Replayed>();
@@ -73,6 +76,11 @@ export class Attributor {
       const text = (oid: string | null) => (oid === null ? null : oid === previousOid ? previous : this.store.getText(oid));
       const asOf = this.options.asOf;
       const all = this.store.changesForPath(path);
+      if (all.length === 0) {
+        // Most paths of a large commit made without capture: one shared answer, not a replay each.
+        this.replays.set(path, NO_CHANGES);
+        return NO_CHANGES;
+      }
       // A change is stored when its call ends (its start for one still running).
       const stored = asOf === undefined ? all : all.filter((record) => (record.call_ended_at ?? record.call_started_at ?? '') <= asOf);
       for (const record of stored) {

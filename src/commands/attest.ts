@@ -2,6 +2,7 @@
 // `--dry-run` and `--json` print), then sign, upload and mark the commits attested.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { buildEvidence, phaseTimer } from '../attest/evidence.js';
 import { attestable, commitsInRange, commitsToAttest, parsePrePushInput, type RefUpdate } from '../attest/plan.js';
 import { chooseSigner, markAttested, uploadBundle, type UploadOutcome } from '../attest/publish.js';
@@ -57,6 +58,10 @@ interface RunInput {
 export async function attestCommits(input: RunInput): Promise<AttestResult> {
   const result: AttestResult = { commits: input.commits, already_attested: input.alreadyAttested, pushed_unattested: input.pushedUnattested ?? [], dry_run: input.dryRun, timings: {} };
   if (input.commits.length === 0) return result;
+  // Attesting a large commit (30,000 files) makes much short-lived garbage: V8 would let the heap
+  // grow to four times what is live before collecting it (270 MB for 50 MB live); a smaller growth
+  // step keeps the push under 200 MB. The flag is read at each collection, so setting it now works.
+  setFlagsFromString('--heap-growing-percent=30');
   const evidence = await buildEvidence({ repo: input.repo, store: input.store, config: input.config, commits: input.commits, ...(input.remote ? { remote: input.remote } : {}), ...(input.branch ? { branch: input.branch } : {}), ...(input.onProgress ? { onProgress: input.onProgress } : {}), now: input.now });
   result.statement = evidence.statement;
   Object.assign(result.timings, evidence.timings);

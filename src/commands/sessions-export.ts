@@ -18,7 +18,7 @@ export interface SessionsExportOptions extends FilterFlags {
 const CSV_COLUMNS = [
   'id', 'agent', 'agent_version', 'models', 'initiator_name', 'initiator_email', 'branch', 'started_at', 'last_active_at', 'duration_s', 'threads',
   'tool_calls', 'tool_errors', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'cost_usd', 'unpriced', 'commits',
-  'lines_added', 'ai_lines_added', 'last_prompt',
+  'lines_added', 'ai_lines_added', 'last_prompt', 'source', 'attestation', 'attested_by',
 ] as const;
 
 /** A CSV cell: quoted when needed; text a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading '. */
@@ -29,11 +29,20 @@ export function csvCell(value: string | number | boolean | null): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** `key <id>` or `<subject> (<issuer>)`; the reason when the attestation does not verify. */
+function signerCell(row: SessionRow): string | null {
+  const a = row.attestation;
+  if (a.status === 'unverified') return a.reason;
+  if (!a.signer) return null;
+  return a.signer.kind === 'key' ? `key ${a.signer.key_id}` : `${a.signer.subject} (${a.signer.issuer})`;
+}
+
 function csvRow(row: SessionRow): string {
   const cells: (string | number | boolean | null)[] = [
     row.id, row.agent.name, row.agent.version, row.models.join(';'), row.initiator.name, row.initiator.email, row.branch, row.started_at, row.last_active_at,
     row.duration_s, row.threads, row.tool_calls.total, row.tool_calls.errors, row.token_usage.input, row.token_usage.cache_read, row.token_usage.cache_write,
     row.token_usage.output, row.cost.usd, row.cost.unpriced, row.code.commits, row.code.lines_added, row.code.ai_lines_added, row.last_prompt,
+    row.source, row.attestation.status, signerCell(row),
   ];
   return cells.map(csvCell).join(',');
 }

@@ -43,10 +43,12 @@ function renderStats(r: StatsResult, s: Style): string {
     ['tokens', `${compact(tokens)} (${tokensText(c.token_usage)})`, r.change.tokens],
     ['cost', `$${c.cost_usd.toFixed(2)}${c.unpriced_sessions ? ` (+ ${c.unpriced_sessions} unpriced)` : ''}`, r.change.cost_usd],
     ['AI lines committed', `${c.ai_lines_added}/${c.lines_added} (AI share ${pct(c.ai_share)})`, r.change.ai_lines_added],
+    ['AI-assisted commits', String(c.ai_commits), r.change.ai_commits],
   ];
   const width = Math.max(...cards.map(([, v]) => v.length));
   const lines = [s.bold(`${r.period.since} → ${r.period.until}`) + s.dim(`  (change against ${r.previous_period.since} → ${r.previous_period.until})`), ''];
   for (const [label, value, delta] of cards) lines.push(`  ${label.padEnd(19)} ${value.padEnd(width)}  ${change(delta, s)}`);
+  if (r.top_tools.length > 0) lines.push('', `  ${'top tools'.padEnd(19)} ${r.top_tools.slice(0, 5).map((t) => `${t.tool} ${t.calls}${t.errors ? ` (${pct(t.error_rate)} errors)` : ''}`).join(', ')}`);
   if (r.by && r.breakdown.length > 0) {
     lines.push('', s.dim(`  ${r.by.toUpperCase().padEnd(30)} SESSIONS  THREADS  TOOLS   TOKENS   COST      AI LINES`));
     for (const b of r.breakdown) {

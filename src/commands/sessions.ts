@@ -4,11 +4,12 @@ import type { Agent } from '../agents/types.js';
 import { hasQueued } from '../attribution/queued.js';
 import { openCaptureStore } from '../capture/open.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
-import { TraceError } from '../errors.js';
+import { errorMessage, TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import { filterArgs, type FilterFlags } from '../sessions/filters.js';
-import { resolveSessionId, type SessionPage, type SessionRow } from '../sessions/query.js';
+import { NOTES_INDEX_REF, notesChanged } from '../sessions/notes-tip.js';
+import { resolveSessionId, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import { pickFlags, sessionShow, sessionsPage, type RequestContext, type SessionShow } from '../sessions/requests.js';
 import { refreshSummaries, type Identity } from '../sessions/refresh.js';
 import type { Store } from '../store.js';
@@ -45,18 +46,36 @@ export const sessionsAgents: SessionsAgents = {
   names: async () => (await import('../agents/hooks.js')).AGENT_HOOKS.map((hooks) => hooks.name),
 };
 
+/** What freshening found: the identity it read of git (when a new row needed it), a problem with the notes. */
+export interface Freshened {
+  author?: Identity;
+  notesProblem?: string;
+}
+
 /**
  * Brings the summary rows up to date before a read: the commits git's hooks queued are attributed (so
- * the AI lines of the sessions are current), then the rows hooks wrote to are read from their agents'
- * records. `me` is the identity a new row is credited to (asked of git only when a row needs it).
+ * the AI lines of the sessions are current), the rows hooks wrote to are read from their agents'
+ * records, and teammates' attested sessions are indexed when the notes ref moved. `me` is the identity
+ * a new row is credited to (asked of git only when a row needs it).
  */
-export async function freshenSessions(repo: Repo, store: Store, now: Date, me: () => Promise<Identity>): Promise<Identity | undefined> {
+export async function freshenSessions(repo: Repo, store: Store, now: Date, me: () => Promise<Identity>): Promise<Freshened> {
+  const freshened: Freshened = {};
   if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
   const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
-  if (!dirty) return undefined;
-  const author = await me();
-  await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author, now });
-  return author;
+  if (dirty) {
+    freshened.author = await me();
+    await refreshSummaries(store, { agentByName: (await import('../agents/index.js')).agentByName, author: freshened.author, now });
+  }
+  // The indexer loads only when the notes ref moved since it last ran.
+  const notes = notesChanged(repo, store);
+  if (notes) {
+    try {
+      await (await import('../sessions/notes-index.js')).indexNotes(repo, store, { now, tip: notes.tip });
+    } catch (error) {
+      freshened.notesProblem = `the attested sessions in ${NOTES_INDEX_REF} were not read: ${errorMessage(error)}`;
+    }
+  }
+  return freshened;
 }
 
 /** The repository where trace is set up, found without running git (a page of sessions must cost little more than starting node). */
@@ -68,12 +87,12 @@ export function sessionsRepo(cwd: string): Repo {
 }
 
 /** The store with its summary rows brought up to date (see freshenSessions), for a sessions command. */
-export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: SessionsAgents }> {
+export async function openSessions(cwd: string, now: Date): Promise<{ repo: Repo; store: Store; me: Identity; agents: SessionsAgents; notesProblem?: string }> {
   const repo = sessionsRepo(cwd);
   const store = openCaptureStore(repo);
   try {
-    const me = (await freshenSessions(repo, store, now, () => gitIdentity(repo.root))) ?? { name: null, email: null };
-    return { repo, store, me, agents: sessionsAgents };
+    const { author, notesProblem } = await freshenSessions(repo, store, now, () => gitIdentity(repo.root));
+    return { repo, store, me: author ?? { name: null, email: null }, agents: sessionsAgents, ...(notesProblem ? { notesProblem } : {}) };
   } catch (error) {
     store.close();
     throw error;
@@ -86,11 +105,12 @@ export function requestContext(repo: Repo, now: Date, me: Identity, agents: Sess
 }
 
 export async function sessionsList(options: SessionsListOptions): Promise<Outcome> {
-  const { repo, store, me, agents } = await openSessions(options.cwd, options.now);
+  const { repo, store, me, agents, notesProblem } = await openSessions(options.cwd, options.now);
   try {
     const flags = pickFlags(options);
     const page = await sessionsPage(store, flags, options, requestContext(repo, options.now, me, agents));
-    return { json: page, text: renderList(page, flags, options) };
+    const text = renderList(page, flags, options);
+    return { json: page, text: notesProblem ? `${text}\n${options.style.warning(`warning: ${notesProblem}`)}` : text };
   } finally {
     store.close();
   }
@@ -147,9 +167,15 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
     const any = Object.keys(flags).length > 0;
     return any ? 'No session matches these filters (exit 0). Drop a filter, or widen --since/--until.' : 'No sessions recorded yet: work with an agent in this repository (its hooks record each session), then run `trace sessions` again.';
   }
-  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', 'LAST PROMPT']];
-  for (const row of page.sessions) rows.push(listCells(row, options.now));
+  // The SOURCE column appears once the notes count: a session from them, or one attested there.
+  const withSource = page.sessions.some((row) => row.source !== 'local' || row.attestation.status !== 'none');
+  const rows = [['SESSION', 'LAST ACTIVE', 'AGENT', 'MODELS', 'THREADS', 'TOOLS', 'TOKENS', 'COST', 'AI LINES', 'COMMITS', ...(withSource ? ['SOURCE'] : []), 'LAST PROMPT']];
+  for (const row of page.sessions) rows.push(listCells(row, options.now, withSource));
   const lines = table(rows, s);
+  // An attestation that does not verify is said under the table, with its reason, never left to a mark.
+  const unverified = page.sessions.filter((row) => row.attestation.status === 'unverified');
+  if (unverified.length > 0) lines.push('');
+  for (const row of unverified) lines.push(s.failed(`✗ ${row.id.slice(0, 8)}: attestation UNVERIFIED: ${row.attestation.reason ?? 'unknown reason'}`));
   const first = page.offset + 1;
   const last = page.offset + page.sessions.length;
   const total = page.count_is_capped ? `${grouped(page.count)}+` : grouped(page.count);
@@ -159,7 +185,7 @@ function renderList(page: SessionPage, flags: FilterFlags, options: SessionsList
   return lines.join('\n');
 }
 
-function listCells(row: SessionRow, now: Date): string[] {
+function listCells(row: SessionRow, now: Date, withSource: boolean): string[] {
   return [
     row.id.slice(0, 8),
     ago(row.last_active_at, now),
@@ -171,8 +197,23 @@ function listCells(row: SessionRow, now: Date): string[] {
     costText(row.cost),
     `${row.code.ai_lines_added}/${row.code.lines_added}`,
     String(row.code.commits),
-    row.last_prompt ? oneLine(row.last_prompt, 60) : '-',
+    ...(withSource ? [sourceCell(row)] : []),
+    row.last_prompt ? oneLine(row.last_prompt, 60) : row.source === 'notes' ? '(attested: no prompts)' : '-',
   ];
+}
+
+/** `local`, `notes`, then ✓ and the signer when attested and verified, ✗ UNVERIFIED when not. */
+function sourceCell(row: SessionRow): string {
+  const a = row.attestation;
+  if (a.status === 'none') return row.source;
+  if (a.status === 'unverified') return `${row.source} ✗ UNVERIFIED`;
+  return `${row.source} ✓ ${a.signer ? signerText(a.signer, true) : 'verified'}`;
+}
+
+export function signerText(signer: SignerJson, short = false): string {
+  if (signer.kind === 'keyless') return short ? signer.subject : `${signer.subject} (issuer ${signer.issuer})`;
+  const key = `key ${signer.key_id.slice(0, 16)}`;
+  return signer.owner ? (short ? `${key} ${signer.owner.replace(/\s*<.*>$/, '')}` : `${key} of ${signer.owner}`) : key;
 }
 
 // ---- show ----
@@ -237,18 +278,32 @@ function renderShow(detail: SessionShow, options: SessionsShowOptions): string {
   lines.push(
     `${row.threads} thread(s) · ${row.tool_calls.total} tool call(s)${row.tool_calls.errors ? s.failed(` (${row.tool_calls.errors} errors)`) : ''} · ${tokensText(row.token_usage)} · ${costText(row.cost)} · AI lines ${row.code.ai_lines_added}/${row.code.lines_added} · ${row.code.commits} commit(s)${detail.commits.length ? `, ${attested} attested` : ''}`,
   );
+  lines.push(attestationLine(detail, s));
   for (const warning of detail.warnings) lines.push(s.warning(`warning: ${warning}`));
   for (const thread of detail.threads) lines.push('', ...threadLines(thread, detail, options));
   if (detail.commits.length > 0) {
     lines.push('', s.dim('commits'));
-    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? s.ok('  attested') : ''}`);
+    const unverified = detail.session.attestation.status === 'unverified';
+    for (const c of detail.commits) lines.push(`  ${c.sha.slice(0, 12)}  AI lines ${c.ai_lines_added}/${c.lines_added}${c.attested ? (unverified ? s.failed('  attested (UNVERIFIED)') : s.ok('  attested')) : ''}`);
   }
   return lines.join('\n');
 }
 
+/** Whether the session is attested and verified, and by whom (from the notes ref's bundles). */
+function attestationLine(detail: SessionShow, s: Style): string {
+  const a = detail.session.attestation;
+  const source = detail.session.source === 'notes' ? "a teammate's session, from the notes" : 'captured here';
+  if (a.status === 'none') return s.dim(`${source} · not attested (no bundle in refs/notes/chainloop-trace names it${detail.commits.length ? ': push its commits' : ''})`);
+  const bundles = detail.attestations.length;
+  if (a.status === 'unverified') return s.failed(`${source} · attestation UNVERIFIED (${bundles} bundle(s)): ${a.reason ?? 'unknown reason'}`);
+  const signers = [...new Set(detail.attestations.filter((b) => b.status === 'verified' && b.signer).map((b) => signerText(b.signer!)))];
+  const bad = detail.attestations.filter((b) => b.status === 'unverified').length;
+  return s.ok(`${source} · attested, verified · signed by ${signers.join(', ') || 'unknown'}`) + s.dim(` (${bundles} bundle(s)${bad ? `, ${bad} that do not verify` : ''})`);
+}
+
 function threadLines(thread: ThreadJson, detail: SessionShow, options: SessionsShowOptions): string[] {
   const s = options.style;
-  const prompt = thread.prompt === null ? s.dim('(before the first prompt trace knows of)') : options.full ? thread.prompt : oneLine(thread.prompt, 300);
+  const prompt = thread.prompt === null ? s.dim(detail.session.source === 'notes' ? '(the prompt is not in the attestation)' : '(before the first prompt trace knows of)') : options.full ? thread.prompt : oneLine(thread.prompt, 300);
   const lines = [
     s.bold(`thread ${thread.idx}`) + s.dim(`  ${clock(thread.prompt_at)}  ${duration(thread.duration_ms)}  ${tokensText(thread.token_usage)}  ${costText(thread.cost)}  ${thread.tool_calls.total} tool call(s)`),
     `  ${s.human('>')} ${prompt}`,

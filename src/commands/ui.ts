@@ -47,7 +47,7 @@ export async function ui(options: UiOptions): Promise<Outcome> {
       return { now, agentNames: sessionsAgents.names, me: async () => (await me()).email };
     };
     const [{ sessionsApi }, { startUiServer }] = await Promise.all([import('../ui/api.js'), import('../ui/server.js')]);
-    const api = sessionsApi({ repo, store, loadAgent: sessionsAgents.byName, prepare });
+    const api = sessionsApi({ repo, store, loadAgent: sessionsAgents.byName, prepare, source: options.source });
     const server = await startUiServer({ port, uiDir: options.uiDir ?? fileURLToPath(new URL('../ui/', import.meta.url)), api, log: options.log });
     options.print(`${server.url}\n`);
     options.log(`trace ui: serving the sessions of ${repo.root}${options.source && options.source !== 'all' ? ` (--source ${options.source})` : ''}; Ctrl-C stops it`);

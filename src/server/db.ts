@@ -69,6 +69,8 @@ export interface SessionsTable {
   lines_added: number;
   ai_lines_added: number;
   last_prompt: string | null;
+  /** Who signed the newest attestation of the session (JSON, the sessions API's `attestation.signer`). */
+  signer: string;
   /** created_at of the attestation whose usage snapshot the row holds (newest wins). */
   snapshot_at: string;
   latest_bundle: string;

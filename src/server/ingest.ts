@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Statement } from '../core/predicate.js';
-import { signerLabel } from '../verify/attestation.js';
+import { signerLabel } from '../verify/trust.js';
 import { repositoryMatches, type ResolvedToken } from './config.js';
 import { writeTransaction, type ServerDatabase, type ServerDb, type SessionsTable } from './db.js';
 import { attestationFacts, subjectRepository, type SessionFacts } from './facts.js';
@@ -73,7 +73,8 @@ export async function ingestBundle(context: IngestContext, scope: IngestScope, b
     return reject(422, 'UNVERIFIED', `the signed statement names the repository ${JSON.stringify(statement.predicate.repository.name)} but its subjects are of ${repository}`, 'SUBJECT');
   }
   const signer = signerLabel(checked.signer);
-  const stored = await store(context, { digest, repository, signer, statement, raw: JSON.stringify(bundle), size });
+  const signerJson = checked.signer.kind === 'key' ? { kind: 'key', key_id: checked.signer.keyId, owner: context.trust.owner(checked.signer.keyId) } : { kind: 'keyless', subject: checked.signer.subject, issuer: checked.signer.issuer };
+  const stored = await store(context, { digest, repository, signer, signerJson: JSON.stringify(signerJson), statement, raw: JSON.stringify(bundle), size });
   if (stored.duplicate) return { status: 200, body: { digest, repository, duplicate: true } };
   return { status: 201, body: { digest, repository, signer, commits: stored.commits, sessions: stored.sessions } };
 }
@@ -104,6 +105,7 @@ interface ToStore {
   digest: string;
   repository: string;
   signer: string;
+  signerJson: string;
   statement: Statement;
   raw: string;
   size: number;
@@ -137,7 +139,7 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
         .onConflict((oc) => oc.columns(['digest', 'sha']).doNothing())
         .execute();
     }
-    const days = await mergeSessions(tx, repoId, facts.sessions, { digest: input.digest, createdAt: facts.created_at, now });
+    const days = await mergeSessions(tx, repoId, facts.sessions, { digest: input.digest, createdAt: facts.created_at, now, signer: input.signerJson });
     for (const day of days) await recomputeDay(tx, repoId, day);
     return { duplicate: false, commits: facts.commits.length, sessions: facts.sessions.length };
   });
@@ -152,7 +154,7 @@ type SessionRowValues = Omit<SessionsTable, 'id'>;
  * All of a bundle's sessions are merged together (a statement per step, not per session).
  * Returns the days (of last activity, before and after) whose roll-ups must be recomputed.
  */
-async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, sessions: readonly SessionFacts[], bundle: { digest: string; createdAt: string; now: string }): Promise<Set<string>> {
+async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, sessions: readonly SessionFacts[], bundle: { digest: string; createdAt: string; now: string; signer: string }): Promise<Set<string>> {
   const days = new Set<string>();
   if (sessions.length === 0) return days;
   const unique = [...new Map(sessions.map((s) => [s.session_id, s])).values()].sort((a, b) => (a.session_id < b.session_id ? -1 : 1));
@@ -183,6 +185,7 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
       unpriced: s.unpriced ? 1 : 0,
       prices_as_of: s.prices_as_of,
       last_prompt: s.last_prompt,
+      signer: bundle.signer,
       snapshot_at: bundle.createdAt,
       latest_bundle: bundle.digest,
     };

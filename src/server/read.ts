@@ -4,7 +4,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import { costJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
-import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow } from '../sessions/query.js';
+import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import type { Selectable } from 'kysely';
 import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
 
@@ -41,6 +41,8 @@ function toRow(r: Row): SessionRow & { repository: string } {
     id: r.session_id,
     source: 'server',
     repository: r.repository,
+    // Only bundles that verified get in.
+    attestation: { status: 'verified', signer: JSON.parse(r.signer) as SignerJson, reason: null },
     agent: { name: r.agent, version: r.agent_version },
     models: JSON.parse(r.models) as string[],
     initiator: { name: r.initiator_name, email: r.initiator_email },

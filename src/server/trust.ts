@@ -2,7 +2,7 @@
 // the same checks as `trace verify` (trusted keys by id; keyless: identity, issuer, trusted root).
 import { readFileSync } from 'node:fs';
 import { TraceError, errorMessage } from '../errors.js';
-import { publicKeyId } from '../signing/key.js';
+import { isTrustedKey, parseKeyFile } from '../signing/public-keys.js';
 import type { TrustPolicy } from '../signing/verify.js';
 import { verifyAttestation, type CheckedAttestation } from '../verify/attestation.js';
 import { repositoryMatches, type LoadedServerConfig } from './config.js';
@@ -17,17 +17,24 @@ interface TrustEntry {
 export interface Trust {
   /** Verifies `bundle` for `repository`: accepted when any entry for that repository accepts it. */
   verify(bundle: unknown, repository: string): Promise<CheckedAttestation>;
+  /** A trusted key's owner, from its file's `# owner:` line. */
+  owner(keyId: string): string | null;
 }
 
 /** Reads every key and trusted-root file now, so a bad path stops the server at start. */
 export function loadTrust(config: Pick<LoadedServerConfig, 'trust'>, options: { publicRoot?: () => Promise<object> } = {}): Trust {
   const problems: string[] = [];
+  const owners = new Map<string, string | null>();
   const entries: TrustEntry[] = config.trust.map((entry, i) => {
     const keys = new Map<string, string>();
     entry.keys.forEach((file, k) => {
       try {
-        const pem = readFileSync(file, 'utf8');
-        keys.set(publicKeyId(pem), pem);
+        const key = parseKeyFile(file, readFileSync(file, 'utf8'));
+        if (!isTrustedKey(key)) problems.push(`trust.${i}.keys.${k}: ${file}: ${key.reason}`);
+        else {
+          keys.set(key.keyId, key.pem);
+          owners.set(key.keyId, key.owner);
+        }
       } catch (cause) {
         problems.push(`trust.${i}.keys.${k}: ${file}: ${errorMessage(cause)}`);
       }
@@ -53,6 +60,7 @@ export function loadTrust(config: Pick<LoadedServerConfig, 'trust'>, options: { 
     }));
 
   return {
+    owner: (keyId) => owners.get(keyId) ?? null,
     async verify(bundle, repository) {
       const matching = entries.filter((e) => e.repositories.some((glob) => repositoryMatches(glob, repository)));
       if (matching.length === 0) return { ok: false, code: 'NO_TRUST_POLICY', message: `no trust entry of the server covers the repository ${repository}: nobody is trusted to sign for it` };

@@ -1,7 +1,7 @@
 // The filter flags of `trace sessions` as people type them, checked and turned into SessionFilters.
 // Every bad value is exit 2 naming the flag, what was wrong and an example.
 import { TraceError } from '../errors.js';
-import { HAS_VALUES, type HasValue, type SessionFilters } from './query.js';
+import { HAS_VALUES, SOURCE_VALUES, type HasValue, type SessionFilters, type SourceValue } from './query.js';
 
 export interface FilterFlags {
   agent?: string;
@@ -15,6 +15,7 @@ export interface FilterFlags {
   id?: string;
   has?: string[];
   search?: string;
+  source?: string;
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
@@ -73,6 +74,12 @@ export function parseFilters(flags: FilterFlags, context: { now: Date; agents: r
     if (bad.length > 0) throw new TraceError('BAD_ARGUMENT', `--has: unknown value ${bad.map((b) => JSON.stringify(b)).join(', ')}`, { hint: `use ${HAS_VALUES.join(', ')}, e.g. --has errors` });
     filters.has = [...new Set(has)] as HasValue[];
   }
+  if (flags.source !== undefined) {
+    if (!(SOURCE_VALUES as readonly string[]).includes(flags.source)) {
+      throw new TraceError('BAD_ARGUMENT', `--source: unknown source ${JSON.stringify(flags.source)}`, { hint: `use ${SOURCE_VALUES.join(', ')} (local: captured here; notes: attested in refs/notes/chainloop-trace), e.g. --source notes` });
+    }
+    if (flags.source !== 'all') filters.source = flags.source as SourceValue;
+  }
   if (flags.search !== undefined) {
     if (flags.search.trim() === '') throw new TraceError('BAD_ARGUMENT', '--search: empty', { hint: 'give words to look for in prompts, tool inputs and errors, e.g. --search "npm test"' });
     filters.search = flags.search;
@@ -84,7 +91,7 @@ export function parseFilters(flags: FilterFlags, context: { now: Date; agents: r
 export function filterArgs(flags: FilterFlags): string[] {
   const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
   const args: string[] = [];
-  for (const key of ['agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const) {
+  for (const key of ['source', 'agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const) {
     const value = flags[key];
     if (value !== undefined) args.push(`--${key}`, quote(value));
   }

@@ -13,6 +13,7 @@ const digits = (name: string) => z.string().regex(/^\d+$/, `${name} must be a wh
 
 /** The filters of `trace sessions`, by the flags' names; `q` is `--search`. */
 export const filterParams = z.object({
+  source: text.optional(),
   agent: text.optional(),
   model: text.optional(),
   author: text.optional(),

@@ -15,7 +15,7 @@ export interface PrunePlan {
 }
 
 export function planPrune(store: Store, cutoff: string, pendingPaths: ReadonlySet<string>): PrunePlan {
-  const sessions = (store.db.prepare('SELECT session_id FROM session_summaries WHERE last_active_at < ? ORDER BY last_active_at').all(cutoff) as { session_id: string }[]).map((r) => r.session_id);
+  const sessions = (store.db.prepare("SELECT session_id FROM session_summaries WHERE last_active_at < ? AND source = 'local' ORDER BY last_active_at").all(cutoff) as { session_id: string }[]).map((r) => r.session_id);
   let prompts = 0;
   let inputs = 0;
   let changes = 0;

@@ -15,6 +15,20 @@ export const SEARCH_COUNT_CAP = 1_000;
 export const HAS_VALUES = ['errors', 'denied', 'unpriced', 'commits'] as const;
 export type HasValue = (typeof HAS_VALUES)[number];
 
+/** `local`: captured by this clone's hooks; `notes`: attested in the notes ref (a teammate's, or a local one pushed); `all`: both. */
+export const SOURCE_VALUES = ['local', 'notes', 'all'] as const;
+export type SourceValue = (typeof SOURCE_VALUES)[number];
+
+/** Who signed an attestation: a key (its id, the owner its key file names) or a Sigstore identity. */
+export type SignerJson = { kind: 'key'; key_id: string; owner: string | null } | { kind: 'keyless'; subject: string; issuer: string };
+
+export interface AttestationJson {
+  /** `verified` with trace verify's rules; `unverified` (see reason); `none`: in no attestation of the notes ref. */
+  status: 'verified' | 'unverified' | 'none';
+  signer: SignerJson | null;
+  reason: string | null;
+}
+
 export interface SessionFilters {
   agent?: string | undefined;
   /** Exact, or a prefix with a trailing `*`. */
@@ -32,14 +46,17 @@ export interface SessionFilters {
   id?: string | undefined;
   has?: HasValue[] | undefined;
   search?: string | undefined;
+  /** Where sessions come from (default all). */
+  source?: SourceValue | undefined;
 }
 
 export interface SessionRow {
   id: string;
-  /** `local`: this clone's store; `server`: attested sessions a trace server holds. */
-  source: 'local' | 'server';
+  /** `local`: the content is this clone's capture; `notes`: only the attestation's (a teammate's session); `server`: held by trace server. */
+  source: 'local' | 'notes' | 'server';
   /** The repository the session's attestations name (server rows). */
   repository?: string;
+  attestation: AttestationJson;
   agent: { name: string; version: string | null };
   models: string[];
   initiator: { name: string | null; email: string | null };
@@ -94,6 +111,10 @@ interface SummaryRecord {
   lines_added: number;
   ai_lines_added: number;
   last_prompt: string | null;
+  source: string;
+  attestation: string | null;
+  attested_by: string | null;
+  attestation_reason: string | null;
 }
 
 const LAST_PROMPT_CHARS = 500;
@@ -104,7 +125,12 @@ function toRow(r: SummaryRecord): SessionRow {
   const end = Date.parse(r.ended_at ?? r.last_active_at);
   return {
     id: r.session_id,
-    source: 'local',
+    source: r.source === 'notes' ? 'notes' : 'local',
+    attestation: {
+      status: r.attestation === 'verified' || r.attestation === 'unverified' ? r.attestation : 'none',
+      signer: r.attested_by ? (JSON.parse(r.attested_by) as SignerJson) : null,
+      reason: r.attestation_reason,
+    },
     agent: { name: r.agent === 'claude' ? 'claude-code' : r.agent, version: r.agent_version },
     models,
     initiator: { name: r.author_name, email: r.author_email },
@@ -129,6 +155,8 @@ const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 export function filterSql(filters: SessionFilters): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (filters.source === 'local') where.push("s.source = 'local'");
+  else if (filters.source === 'notes') where.push('s.attestation IS NOT NULL');
   if (filters.agent !== undefined) {
     where.push('s.agent = ?');
     params.push(filters.agent);

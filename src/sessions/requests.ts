@@ -6,7 +6,8 @@ import { TraceError } from '../errors.js';
 import type { Store } from '../store.js';
 import type { SessionDetail } from './detail.js';
 import { parseFilters, type FilterFlags } from './filters.js';
-import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, type SessionFilters, type SessionPage } from './query.js';
+import type { AttestationBundleJson } from './notes-detail.js';
+import { DEFAULT_LIMIT, listSessions, MAX_LIMIT, queryKey, summaryRow, type SessionFilters, type SessionPage } from './query.js';
 import { sessionStats, STATS_BY, type StatsBy, type StatsResult } from './stats.js';
 
 export interface RequestContext {
@@ -32,7 +33,7 @@ export function parseCount(flag: string, value: string | undefined, min: number,
   return Number(value);
 }
 
-const FILTER_KEYS = ['agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const;
+const FILTER_KEYS = ['source', 'agent', 'model', 'author', 'branch', 'commit', 'file', 'since', 'until', 'id', 'search'] as const;
 
 /** The filter flags that were given, and nothing else: what a cursor is bound to. */
 export function pickFlags(options: FilterFlags): FilterFlags {
@@ -95,12 +96,15 @@ export interface ThreadsPage {
   total: number;
 }
 
-export type SessionShow = SessionDetail & { diffs?: Record<string, string | null>; threads_page?: ThreadsPage };
+export type SessionShow = SessionDetail & { diffs?: Record<string, string | null>; threads_page?: ThreadsPage; attestations: AttestationBundleJson[] };
 
 /** One session in full (`trace sessions show --json`, `GET /api/v1/sessions/:id`); `id` exactly. */
 export async function sessionShow(store: Store, id: string, request: ShowRequest, loadAgent: (name: string) => Promise<Agent | undefined>): Promise<SessionShow> {
   const { fileDiff, sessionDetail } = await import('./detail.js');
-  const detail: SessionShow = await sessionDetail(store, id, loadAgent);
+  const { attestationBundles, notesSessionDetail } = await import('./notes-detail.js');
+  // A teammate's session has no capture here: it is what its attestation holds.
+  const fromNotes = summaryRow(store, id)?.source === 'notes';
+  const detail: SessionShow = { ...(fromNotes ? notesSessionDetail(store, id) : await sessionDetail(store, id, loadAgent)), attestations: attestationBundles(store, id) };
   if (request.thread !== undefined) {
     const n = parseCount('thread', request.thread, 1, Number.MAX_SAFE_INTEGER, '2')!;
     const thread = detail.threads.find((t) => t.idx === n);

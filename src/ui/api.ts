@@ -19,6 +19,8 @@ export interface ApiDeps {
   loadAgent: (name: string) => Promise<Agent | undefined>;
   /** Brings the summary rows up to date (new sessions, new commits) and gives the request's context. */
   prepare: () => Promise<RequestContext>;
+  /** The sessions a request without `source` sees (`trace ui --source`); all by default. */
+  source?: string | undefined;
 }
 
 export interface ApiErrorBody {
@@ -62,6 +64,11 @@ function findSession(store: Store, idOrPrefix: string, c: Context): { id: string
 
 export function sessionsApi(deps: ApiDeps): Hono {
   const api = new Hono();
+  const filterFlags = (query: Parameters<typeof flagsOf>[0]) => {
+    const flags = flagsOf(query);
+    if (flags.source === undefined && deps.source !== undefined) flags.source = deps.source;
+    return flags;
+  };
   api.use('*', async (c, next) => {
     await next();
     c.header('Cache-Control', 'no-store');
@@ -70,7 +77,7 @@ export function sessionsApi(deps: ApiDeps): Hono {
   api.get('/sessions', zValidator('query', sessionsParams, invalid), async (c) => {
     const { limit, after, offset, ...filters } = c.req.valid('query');
     const context = await deps.prepare();
-    return c.json(await sessionsPage(deps.store, flagsOf(filters), { limit, after, offset }, context));
+    return c.json(await sessionsPage(deps.store, filterFlags(filters), { limit, after, offset }, context));
   });
 
   api.get('/sessions/:id', zValidator('param', sessionIdParam, invalid), zValidator('query', showParams, invalid), async (c) => {
@@ -103,7 +110,7 @@ export function sessionsApi(deps: ApiDeps): Hono {
   api.get('/stats', zValidator('query', statsParams, invalid), async (c) => {
     const { by, ...filters } = c.req.valid('query');
     const context = await deps.prepare();
-    return c.json(await sessionsStatsFor(deps.store, flagsOf(filters), by, context));
+    return c.json(await sessionsStatsFor(deps.store, filterFlags(filters), by, context));
   });
 
   api.get('/commits/:sha', zValidator('param', commitParam, invalid), async (c) => {

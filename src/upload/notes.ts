@@ -164,8 +164,7 @@ async function committer(cwd: string): Promise<Committer> {
 async function commitNotes(cwd: string, ref: string, parent: string | undefined, notes: Map<string, string>, message: string): Promise<string | undefined> {
   const parts: (string | Buffer)[] = [];
   const data = (text: string | Buffer): void => {
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    parts.push(`data ${bytes.length}\n`, bytes, '\n');
+    parts.push(`data ${Buffer.byteLength(text)}\n`, text, '\n');
   };
   parts.push('feature done\n');
   // One push attests many commits with the same bundle: each distinct note text is sent (and
@@ -184,8 +183,7 @@ async function commitNotes(cwd: string, ref: string, parent: string | undefined,
     parts.push(text.length === 0 ? `N ${NO_ZERO_SHA} ${commit}\n` : `N :${marks.get(text)!} ${commit}\n`);
   }
   parts.push('get-mark :1\n', 'done\n');
-  const input = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-  const result = await gitRaw(['fast-import', '--quiet', '--date-format=raw'], { cwd, input, okCodes: [1] });
+  const result = await gitRaw(['fast-import', '--quiet', '--date-format=raw'], { cwd, input: parts, okCodes: [1] });
   const created = result.stdout.toString('utf8').trim();
   if (result.code === 0 && SHA.test(created)) return created;
   // Lost the race: the ref moved after we read it, or another writer holds its lock right now.
@@ -220,8 +218,18 @@ export async function addBundleNotes(cwd: string, entries: BundleNoteEntry[]): P
       [...additions.keys()].flatMap((sha) => existing.get(sha)?.blob ?? []),
     );
     const updates = new Map<string, string>();
+    // The commits of one push get the same bundle line: a new note of one line is built once, not
+    // one (multi-megabyte) copy a commit.
+    const single = new Map<string, string>();
     for (const [sha, lines] of additions) {
       const entry = existing.get(sha);
+      const [only] = lines;
+      if (entry === undefined && lines.size === 1 && only !== undefined) {
+        const text = single.get(only) ?? formatNote(lines);
+        single.set(only, text);
+        updates.set(sha, text);
+        continue;
+      }
       const old = entry ? (blobs.get(entry.blob) ?? Buffer.alloc(0)) : Buffer.alloc(0);
       const text = formatNote([...noteLines(old), ...lines]);
       if (text !== old.toString('utf8')) updates.set(sha, text);

@@ -24,8 +24,3 @@ export async function verifyAttestation(bundle: unknown, trust: TrustPolicy): Pr
     ...(signature.loggedAt !== undefined ? { loggedAt: signature.loggedAt } : {}),
   };
 }
-
-/** How a verified signer is shown: `key <16 hex>` or `subject (issuer)`. */
-export function signerLabel(signer: BundleSigner): string {
-  return signer.kind === 'key' ? `key ${signer.keyId.slice(0, 16)}` : `${signer.subject} (${signer.issuer})`;
-}

@@ -3,9 +3,8 @@
 // The result is a value; the command renders it and picks the exit code.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { commitDiffs } from '../attribution/commit-diff.js';
-import { CONFIG_FILE, configAtRevision, parseConfig } from '../config.js';
+import { CONFIG_FILE } from '../config.js';
 import { checkConsistency } from '../core/consistency.js';
 import type { Statement } from '../core/predicate.js';
 import { TraceError, errorMessage } from '../errors.js';
@@ -14,6 +13,7 @@ import { remoteDefault } from './remote.js';
 import type { Repo } from '../repo.js';
 import { publicKeyId } from '../signing/key.js';
 import { keysAt, type TrustedKey } from '../signing/public-keys.js';
+import { signerLabel, trustAt, trustPolicy } from './trust.js';
 import type { TrustPolicy, VerifyFailureCode } from '../signing/verify.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 
@@ -199,29 +199,21 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
 
   // Trust comes from the base of the range: a range cannot vouch for itself. A base without
   // trace's configuration means this range adopts trace: nothing there can vouch for anything yet.
-  const atBase = range.base === null ? { config: parseConfig(''), exists: false } : await configAtRevision(cwd, range.base, `${CONFIG_FILE} at ${range.base.slice(0, 12)}`);
-  const config = atBase.config;
-  result.adoption = !atBase.exists;
+  const baseTrust = await trustAt(cwd, range.base);
+  const config = baseTrust.config;
+  result.adoption = !baseTrust.configExists;
   if (result.adoption) {
     result.notices.push(`trace is adopted in this range; enforcement starts once it is merged (${range.base ? `no ${CONFIG_FILE} at its base ${range.base.slice(0, 10)}` : 'the range starts at the first commit'}: problems are reported as notes, not failures)`);
   }
-  const publicKeys = new Map<string, string>();
-  let baseKeyCount = 0;
-  if (range.base) {
-    const atBase = await keysAt(cwd, range.base);
-    for (const key of atBase.keys) publicKeys.set(key.keyId, key.pem);
-    baseKeyCount = atBase.keys.length;
-    for (const bad of atBase.invalid) result.notices.push(`${bad.file} at the base ${range.base.slice(0, 10)} is ignored: ${bad.reason}`);
-  }
+  const publicKeys = baseTrust.publicKeys;
+  const baseKeyCount = publicKeys.size;
+  if (range.base) for (const bad of baseTrust.invalidKeys) result.notices.push(`${bad.file} at the base ${range.base.slice(0, 10)} is ignored: ${bad.reason}`);
   for (const file of options.keyFiles) addKey(publicKeys, readText(file, '--key'), file);
-  const identity = {
-    ...(config.trace.verify.certificateIdentity ? { subject: config.trace.verify.certificateIdentity } : {}),
-    ...(config.trace.verify.certificateIdentityRegexp ? { subjectRegExp: config.trace.verify.certificateIdentityRegexp } : {}),
-    ...(config.trace.verify.certificateOidcIssuer ? { issuer: config.trace.verify.certificateOidcIssuer } : {}),
-    ...options.identity,
-  };
-  const rootFile = options.trustedRootFile ?? (config.trace.verify.trustedRoot ? (isAbsolute(config.trace.verify.trustedRoot) ? config.trace.verify.trustedRoot : join(cwd, config.trace.verify.trustedRoot)) : undefined);
-  const trust: TrustPolicy = { publicKeys, ...(rootFile ? { trustedRoot: JSON.parse(readText(rootFile, '--trusted-root')) as object } : {}), ...(Object.keys(identity).length ? { identity } : {}) };
+  const rootFile = options.trustedRootFile ?? baseTrust.trustedRootFile;
+  const trust: TrustPolicy = trustPolicy(baseTrust, {
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(rootFile ? { trustedRoot: JSON.parse(readText(rootFile, '--trusted-root')) as object } : {}),
+  });
 
   // Bundles per commit: from the notes, or from --bundle files (each a bundle, or JSON Lines of them).
   const linesByCommit = new Map<string, string[]>();
@@ -232,7 +224,7 @@ export async function verifyRange(options: VerifyOptions): Promise<VerifyResult>
     for (const [sha, lines] of await readNotes(cwd, range.commits, NOTES_REF)) linesByCommit.set(sha, lines);
   }
 
-  const { verifyAttestation, signerLabel } = await import('./attestation.js');
+  const { verifyAttestation } = await import('./attestation.js');
   // Keyless bundles need Sigstore's trusted root; without --trusted-root it comes from Sigstore's
   // TUF repository (online), fetched once and only when a keyless bundle is met.
   let tufTried = false;

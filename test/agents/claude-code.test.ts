@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
-import { linesOf, pushedSessions } from './support/attested.js';
+import { commitAndPush, linesOf, pushedSessions } from './support/attested.js';
+import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { type AnthropicReply, anthropicScenario, type MessagesRequest, toolResults } from './support/anthropic.js';
 import { type ClaudeResult, runClaude } from './support/claude-code.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
@@ -185,5 +186,32 @@ describe('Claude Code, for real: more than one session, failures, subagents, slo
     repo.git(['push', '-q', 'origin', 'main']);
     const { statement } = pushedSessions(repo, commit);
     expect(linesOf(statement, 'slow.ts')).toEqual([{ start: 1, end: 1, attribution: 'human' }]);
+  });
+});
+
+describe('Claude Code, for real: the guard in enforce mode', () => {
+  it('a Write to .env and a forced push are denied through PreToolUse: neither runs, Claude tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, '.env'), content: SECRET } }], usage: { input: 100, output: 10 } },
+      { tools: [{ name: 'Bash', input: { command: FORCE_PUSH, description: 'Push' } }], usage: { input: 110, output: 11 } },
+      { tools: [{ name: 'Write', input: { file_path: join(repo.dir, 'ok.ts'), content: 'export const ok = 1;\n' } }], usage: { input: 120, output: 12 } },
+      { text: 'Two calls were denied.', usage: { input: 130, output: 13 } },
+    ]);
+    const run = await runClaude(repo, server.url, 'set the secret and push');
+    expect(run.result.is_error).toBe(false);
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted).toEqual([]);
+    expectNothingRan(repo, remoteMain);
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the tool's error, in the request after each denied call.
+    expect(toolResults(scenario.served[1]!.request)).toEqual([expect.objectContaining({ is_error: true, content: expect.stringMatching(DENIED_ENV) as unknown })]);
+    expect(toolResults(scenario.served[2]!.request)).toEqual([expect.objectContaining({ is_error: true, content: expect.stringMatching(DENIED_PUSH) as unknown })]);
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.result.session_id]);
+    expectGuardRecord(statement, run.result.session_id, { file: 'Write', shell: 'Bash' });
   });
 });

@@ -2,10 +2,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { codexUsage, runCodex } from './support/codex.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
-import { type ResponsesReply, responsesScenario, toolOutputs } from './support/openai-responses.js';
+import { type ResponsesReply, type ResponsesRequest, responsesScenario, toolOutputs } from './support/openai-responses.js';
 
 afterAll(cleanupTemps);
 const servers: ModelServer[] = [];
@@ -117,5 +118,69 @@ describe('Codex CLI capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+  });
+});
+
+describe('Codex CLI, for real: the guard in enforce mode', () => {
+  it('an apply_patch adding .env and a forced push are denied through PreToolUse (exit 2): neither runs, Codex tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'apply_patch', input: `*** Begin Patch\n*** Add File: .env\n+${SECRET.trim()}\n*** End Patch\n` }], usage: { input: 100, output: 10 } },
+      { tools: [{ name: 'exec_command', arguments: { cmd: FORCE_PUSH } }], usage: { input: 110, output: 11 } },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: ok.ts\n+export const ok = 1;\n*** End Patch\n' }], usage: { input: 120, output: 12 } },
+      { text: 'Two calls were denied.', usage: { input: 130, output: 13 } },
+    ]);
+    const run = await runCodex(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expectNothingRan(repo, remoteMain);
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the call's output, in the request after each denied call.
+    expect(JSON.stringify(toolOutputs(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(DENIED_ENV);
+    expect(JSON.stringify(toolOutputs(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toMatch(DENIED_PUSH);
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    expectGuardRecord(statement, run.threadId, { file: 'apply_patch', shell: 'Bash' });
+  });
+});
+
+describe('Codex CLI, for real: a subagent', () => {
+  it('spawn_agent (multi_agent_v2): the subagent thread’s apply_patch is the session’s, its rollout’s usage in the totals', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--codex', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    // The subagent's requests carry the parent's task as an agent_message addressed to it; parent and
+    // subagent run at once, so each reply names who may take it.
+    const isSubagent = (b: ResponsesRequest) => b.input.some((item) => item.type === 'agent_message' && (item as { recipient?: unknown }).recipient === '/root/writer');
+    const isMain = (b: ResponsesRequest) => !isSubagent(b);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'spawn_agent', namespace: 'collaboration', arguments: { task_name: 'writer', message: 'Write sub.ts with one constant.', fork_turns: 'none' } }], usage: { input: 300, output: 30 }, accepts: isMain },
+      { tools: [{ name: 'wait_agent', namespace: 'collaboration', arguments: { timeout_ms: 60_000 } }], usage: { input: 310, output: 10 }, accepts: isMain },
+      { tools: [{ name: 'apply_patch', input: '*** Begin Patch\n*** Add File: sub.ts\n+export const sub = 1;\n*** End Patch\n' }], usage: { input: 400, cached: 100, output: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { input: 410, output: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { input: 320, output: 12 }, accepts: isMain },
+    ]);
+    // Subagents are off by default in 0.171.0 (`multi_agent_v2`, a stable feature).
+    const run = await runCodex(repo, server.url, 'delegate it', { features: { multi_agent_v2: true } });
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    // Codex's own report is the parent thread's alone.
+    expect(codexUsage(run.events)).toEqual({ input: 930, cached: 0, output: 52 });
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.threadId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.threadId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toBe('gpt-5.5');
+    // Parent and subagent threads, once each: 930 + 810 input of which 100 cached, 52 + 44 output.
+    expect(session.usage).toMatchObject({ input_tokens: 1740 - 100, cache_read_input_tokens: 100, output_tokens: 96 });
+    expect(session.subagents).toEqual([expect.objectContaining({ type: '/root/writer', tokens: { input: 810, output: 44 } })]);
+    expect(session.warnings ?? []).not.toContainEqual(expect.stringContaining('subagent'));
   });
 });

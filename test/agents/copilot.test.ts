@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { runCopilot } from './support/copilot.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
-import { type ChatReply, chatScenario, toolMessages } from './support/openai-chat.js';
+import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
 
 afterAll(cleanupTemps);
 const servers: ModelServer[] = [];
@@ -121,5 +122,62 @@ describe('Copilot CLI capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+  });
+});
+
+describe('Copilot CLI, for real: the guard in enforce mode', () => {
+  it('a create of .env and a forced push are denied through preToolUse: neither runs, Copilot tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--copilot', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'create', arguments: { path: join(repo.dir, '.env'), file_text: SECRET } }], usage: { prompt: 100, completion: 10 } },
+      { tools: [{ name: 'bash', arguments: { command: FORCE_PUSH, description: 'Push' } }], usage: { prompt: 110, completion: 11 } },
+      { tools: [{ name: 'create', arguments: { path: join(repo.dir, 'ok.ts'), file_text: 'export const ok = 1;\n' } }], usage: { prompt: 120, completion: 12 } },
+      { text: 'Two calls were denied.', usage: { prompt: 130, completion: 13 } },
+    ]);
+    const run = await runCopilot(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expectNothingRan(repo, remoteMain);
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the tool message, in the request after each denied call.
+    expect(JSON.stringify(toolMessages(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(DENIED_ENV);
+    expect(JSON.stringify(toolMessages(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toMatch(DENIED_PUSH);
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    expectGuardRecord(statement, run.sessionId, { file: 'create', shell: 'bash' });
+  });
+});
+
+describe('Copilot CLI, for real: a subagent', () => {
+  it('the task tool (general-purpose): its create is the session’s, its usage counted once', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--copilot', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const subPrompt = 'Write sub.ts with one constant.';
+    const isSubagent = (b: ChatRequest) => JSON.stringify(b.messages.filter((m) => m.role === 'user')).includes(subPrompt);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'task', arguments: { name: 'writer', description: 'Write sub.ts', prompt: subPrompt, agent_type: 'general-purpose', mode: 'sync' } }], usage: { prompt: 300, completion: 30 }, accepts: (b) => !isSubagent(b) },
+      { tools: [{ name: 'create', arguments: { path: join(repo.dir, 'sub.ts'), file_text: 'export const sub = 1;\n' } }], usage: { prompt: 400, completion: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { prompt: 410, completion: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { prompt: 320, completion: 12 }, accepts: (b) => !isSubagent(b) },
+    ]);
+    const run = await runCopilot(repo, server.url, 'delegate it');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url} ${r.raw.slice(0, 300)}`)).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toBe('claude-sonnet-4.6');
+    // Every response the server sent, the main agent's and the subagent's, once.
+    expect(session.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86 });
+    expect(session.subagents).toEqual([expect.objectContaining({ type: 'general-purpose', models: ['claude-sonnet-4.6'] })]);
   });
 });

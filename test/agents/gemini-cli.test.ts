@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { deniedWrite, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
-import { functionResponses, type GeminiReply, geminiScenario } from './support/gemini-api.js';
+import { functionResponses, type GeminiReply, geminiScenario, type GenerateContentRequest } from './support/gemini-api.js';
 import { geminiUsage, runGemini } from './support/gemini-cli.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 
@@ -122,5 +123,68 @@ describe('Gemini CLI capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
+  });
+});
+
+describe('Gemini CLI, for real: the guard in enforce mode', () => {
+  it('a write_file to deploy.key and a forced push are denied through BeforeTool: neither runs, Gemini tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    // Gemini itself refuses to write .env (outside its workspace, it says) before any hook: a key file instead.
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'deploy.key'), content: SECRET } }], usage: { prompt: 100, candidates: 10 } },
+      { tools: [{ name: 'run_shell_command', args: { command: FORCE_PUSH, description: 'Push' } }], usage: { prompt: 110, candidates: 11 } },
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'ok.ts'), content: 'export const ok = 1;\n' } }], usage: { prompt: 120, candidates: 12 } },
+      { text: 'Two calls were denied.', usage: { prompt: 130, candidates: 13 } },
+    ]);
+    const run = await runGemini(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expectNothingRan(repo, remoteMain, 'deploy.key');
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the call's response, in the request after each denied call.
+    expect(JSON.stringify(functionResponses(scenario.served[1]!.request))).toMatch(deniedWrite('deploy.key'));
+    expect(JSON.stringify(functionResponses(scenario.served[2]!.request))).toMatch(DENIED_PUSH);
+    const sessionId = run.result.session_id!;
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([sessionId]);
+    expectGuardRecord(statement, sessionId, { file: 'write_file', shell: 'run_shell_command' });
+  });
+});
+
+describe('Gemini CLI, for real: a subagent', () => {
+  it('invoke_agent (the generalist): its write is the session’s, its usage counted once', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--gemini', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const subPrompt = 'Write sub.ts with one constant.';
+    const firstUser = (b: GenerateContentRequest) => JSON.stringify(b.contents.find((c) => c.role === 'user')?.parts ?? []);
+    const isSubagent = (b: GenerateContentRequest) => firstUser(b).includes(subPrompt);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'invoke_agent', args: { agent_name: 'generalist', prompt: subPrompt } }], usage: { prompt: 300, candidates: 30 }, accepts: (b) => !isSubagent(b) },
+      { tools: [{ name: 'write_file', args: { file_path: join(repo.dir, 'sub.ts'), content: 'export const sub = 1;\n' } }], usage: { prompt: 400, candidates: 40 }, accepts: isSubagent },
+      // A Gemini subagent ends only by calling complete_task (a text reply makes it ask again).
+      { tools: [{ name: 'complete_task', args: { result: { response: 'sub.ts written' } } }], usage: { prompt: 410, candidates: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { prompt: 320, candidates: 12 }, accepts: (b) => !isSubagent(b) },
+    ]);
+    const run = await runGemini(repo, server.url, 'delegate it');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url} ${r.raw.slice(0, 200)}`)).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    const sessionId = run.result.session_id!;
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([sessionId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toBe('gemini-2.5-pro');
+    expect(session.subagents).toHaveLength(1);
+    // Every response the server sent, the main chat's and the subagent's, once.
+    expect(session.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86 });
+    expect(geminiUsage(run.result)).toEqual({ prompt: 1430, cached: 0, candidates: 86 });
   });
 });

@@ -132,3 +132,35 @@ describe('OpenCode capture, in the pushed attestation', () => {
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
   });
 });
+
+describe('OpenCode, for real: a subagent', () => {
+  it('the task tool: the child session’s write is the parent session’s, its usage in the session totals', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--opencode', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    repo.commit('trace set up');
+    const subPrompt = 'Write sub.ts with one constant.';
+    const firstUser = (b: ChatRequest) => JSON.stringify(b.messages.find((m) => m.role === 'user')?.content ?? '');
+    const isSubagent = (b: ChatRequest) => !isTitleCall(b) && firstUser(b).includes(subPrompt);
+    const isMain = (b: ChatRequest) => !isTitleCall(b) && !isSubagent(b);
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'task', arguments: { description: 'Write sub.ts', prompt: subPrompt, subagent_type: 'general' } }], usage: { prompt: 300, completion: 30 }, accepts: isMain },
+      { tools: [{ name: 'write', arguments: { filePath: join(repo.dir, 'sub.ts'), content: 'export const sub = 1;\n' } }], usage: { prompt: 400, completion: 40 }, accepts: isSubagent },
+      { text: 'sub.ts written', usage: { prompt: 410, completion: 4 }, accepts: isSubagent },
+      { text: 'The subagent wrote sub.ts.', usage: { prompt: 320, completion: 12 }, accepts: isMain },
+    ]);
+    const run = await runOpenCode(repo, server.url, 'delegate it');
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`).filter((r) => !OPENCODE_OUTSIDE_CALLS.includes(r))).toEqual([]);
+    expect(scenario.remaining()).toBe(0);
+    expect(repo.read('sub.ts')).toBe('export const sub = 1;\n');
+    const { statement, sessions } = commitAndPush(repo, 'sub', ['sub.ts']);
+    expect(linesOf(statement, 'sub.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    const session = sessions[0]!;
+    expect(session.model!.primary).toContain('scripted-model');
+    // Every response the server sent, the parent's and the child's, once (no cache reads: input is the prompt).
+    expect(session.usage).toMatchObject({ input_tokens: 1430, output_tokens: 86, cache_read_input_tokens: 0 });
+    // The child session is listed as the session's one subagent.
+    expect(session.subagents?.map((s) => s.id)).toEqual([expect.not.stringMatching(run.sessionId) as unknown]);
+  });
+});

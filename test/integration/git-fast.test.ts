@@ -139,6 +139,19 @@ describe('git rebase', () => {
     for (let i = 1; i <= 3; i++) expect(ranges(repo, `f${i}.txt`, `HEAD~${3 - i}`)).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
   });
 
+  it('a squashing rebase sets them aside at its first ref update, before any commit, and attributes the squashed commit', () => {
+    const { repo, agent } = branch();
+    const seen = join(repo.home, 'hooks-before-first-pick');
+    // An exec first in the todo runs after the checkout of the new base and before any commit.
+    const editor = `sed -i -e '2,$ s/^pick/squash/' -e '1 s/^/exec ls .git\\/hooks >${seen.replace(/\//g, '\\/')}\\n/'`;
+    git(repo, ['-c', `sequence.editor=${editor}`, 'rebase', '-q', '-i', 'main'], { ...repo.env, GIT_EDITOR: 'true' });
+    const before = run('cat', [seen], { cwd: repo.dir, env: repo.env }).stdout.split('\n');
+    expect(before).toEqual(expect.arrayContaining(['post-commit.paused', 'reference-transaction.paused']));
+    expect(git(repo, ['rev-list', '--count', 'main..HEAD'], repo.env).trim()).toBe('1');
+    expect(hooks(repo)).toEqual(['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction']);
+    for (let i = 1; i <= 3; i++) expect(ranges(repo, `f${i}.txt`)).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
+  });
+
   it('a commit made by hand at a stop is attributed with the rebase', () => {
     const { repo, agent } = branch();
     repo.git(['-c', "sequence.editor=sed -i -e '2 s/^pick/edit/'", 'rebase', '-q', '-i', 'main']);

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionShowSchema, sessionsListSchema } from '../../src/sessions/schema.js';
+import { sessionShowSchema, sessionsListSchema, sessionStatsSchema } from '../../src/sessions/schema.js';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, tempDir, type TestRepo } from '../support/repo.js';
@@ -318,6 +318,14 @@ describe('trace sessions stats and export', () => {
     expect(stats.breakdown.length).toBe(0); // the quick sessions have no model
     const byModel = json<Stats>(['sessions', 'stats', '--since', '2020-01-01', '--by', 'model']);
     expect(byModel.breakdown.map((r) => [r.key, r.sessions])).toEqual(expect.arrayContaining([['claude-sonnet-4-5', 1], ['claude-opus-4-5-20251101', 1]]));
+    // The dashboard's figures: distinct AI-assisted commits, and the hooks' calls per tool with their errors.
+    const all = sessionStatsSchema.parse(byModel);
+    expect(all.current.ai_commits).toBe(1);
+    expect(all.breakdown.every((r) => r.ai_commits === 0)).toBe(true);
+    expect(all.top_tools.find((t) => t.tool === 'Bash')).toEqual({ tool: 'Bash', calls: 1, errors: 1, error_rate: 1, sessions: 1 });
+    expect(all.top_tools.find((t) => t.tool === 'Write')).toMatchObject({ calls: 2, errors: 0, sessions: 2 });
+    expect(all.top_tools.map((t) => t.calls)).toEqual([...all.top_tools.map((t) => t.calls)].sort((x, y) => y - x));
+    expect(sessionStatsSchema.parse(stats).previous.ai_commits).toBe(1);
     const text = repo.trace(['sessions', 'stats', '--since', since, '--until', until]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/sessions\s+6\s+\+200%/);

@@ -233,6 +233,9 @@ describe('trace ui: the API answers as the commands do', () => {
     // Empty parameters (a form's cleared fields) are as if absent.
     expect(await api('/api/v1/sessions?agent=&q=&has=&limit=&since=')).toEqual(page);
     expect(await api('/api/v1/sessions?agent=claude-code&has=errors')).toEqual(cli(['sessions', '--agent', 'claude-code', '--has', 'errors']));
+    const mine = await api<{ sessions: unknown[] }>('/api/v1/sessions?author=me&model=claude-*');
+    expect(mine).toEqual(cli(['sessions', '--author', 'me', '--model', 'claude-*']));
+    expect(mine.sessions).toHaveLength(2);
     expect(await api('/api/v1/sessions?q=bug%20in%20b')).toEqual(cli(['sessions', '--search', 'bug in b']));
     expect(await api(`/api/v1/sessions?commit=${commit.slice(0, 8)}&file=src/a.ts`)).toEqual(cli(['sessions', '--commit', commit.slice(0, 8), '--file', 'src/a.ts']));
     expect(await api('/api/v1/sessions?id=cccc&since=2020-01-01&has=commits&has=errors')).toEqual(cli(['sessions', '--id', 'cccc', '--since', '2020-01-01', '--has', 'commits', '--has', 'errors']));

@@ -225,7 +225,13 @@ describe('output', () => {
 
   it('trace fetch --json speaks snake_case', () => {
     const repo = makeRepo();
-    expect(JSON.parse(repo.trace(['fetch', '--json']).stdout)).toEqual({ remote: 'origin', remote_has_notes: false, merged: false, problems: [] });
+    expect(JSON.parse(repo.trace(['fetch', '--json']).stdout)).toEqual({
+      remote: 'origin',
+      remote_has_notes: false,
+      merged: false,
+      problems: [],
+      sessions_index: { tip: null, bundles: 0, verified: 0, unverified: 0, checked_now: 0, sessions_updated: 0 },
+    });
   });
 
   it('colours the table on a terminal (forced here) and never with NO_COLOR', () => {

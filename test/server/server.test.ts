@@ -15,6 +15,7 @@ import { createMetrics, type ServerMetrics } from '../../src/server/metrics.js';
 import { migrate } from '../../src/server/migrate.js';
 import { purge } from '../../src/server/purge.js';
 import { loadTrust } from '../../src/server/trust.js';
+import { sessionsListSchema } from '../../src/sessions/schema.js';
 import { keyPair, pushStatement, randomSha, signedBundle } from './support.js';
 
 interface Cluster {
@@ -218,6 +219,8 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
       expect((await post(bundle, INGEST_A)).status).toBe(201);
     }
     const all = (await (await get('/api/v1/sessions?limit=200&count=exact')).json()) as { sessions: { id: string; repository: string; source: string; last_active_at: string }[]; count: number; count_is_capped: boolean };
+    // The CLI's published shape (schemas/sessions-list.schema.json), with repository and source server.
+    expect(sessionsListSchema.safeParse(all).error).toBeUndefined();
     expect(all.count).toBe(all.sessions.length);
     expect(all.count_is_capped).toBe(false);
     expect(all.sessions.every((s) => s.source === 'server')).toBe(true);

@@ -96,6 +96,28 @@ describe('hooks.parse on the real 0.145.0 payloads', () => {
     expect(hooks.shellCommand('Bash', post!.tool!.input)).toBe('echo hello-from-tma');
   });
 
+  it('a subagent’s call (0.171.0 multi_agent_v2): the parent’s session, the subagent as agentId, and not the subagent’s rollout as the session’s', () => {
+    const payload = {
+      session_id: '01a234b1-a64c-7942-a1fd-c0d2b47c0f2a',
+      turn_id: '01a234b1-a8ea-7f43-9960-8c2331bb5fb5',
+      agent_id: '01a234b1-a8db-7bb1-a4fa-2a25728ea88b',
+      agent_type: 'default',
+      transcript_path: '/h/.codex/sessions/2026/12/02/rollout-2026-12-02T02-59-48-01a234b1-a8db-7bb1-a4fa-2a25728ea88b.jsonl',
+      cwd: '/r',
+      hook_event_name: 'PreToolUse',
+      model: 'gpt-5.5',
+      permission_mode: 'bypassPermissions',
+      tool_name: 'Bash',
+      tool_use_id: 'call_1',
+      tool_input: { command: 'ls' },
+    };
+    expect(parsedEvents('pre-tool-use', payload)).toEqual([expect.objectContaining({ sessionId: payload.session_id, agentId: payload.agent_id, transcriptPath: undefined })]);
+    const main: Record<string, unknown> = { ...payload };
+    delete main.agent_id;
+    delete main.agent_type;
+    expect(parsedEvents('pre-tool-use', main)).toEqual([expect.objectContaining({ agentId: undefined, transcriptPath: payload.transcript_path })]);
+  });
+
   it('PermissionRequest, Stop and the legacy notify JSON become no events', () => {
     expect(parsedEvents('permission-request', byEvent('PermissionRequest'))).toEqual([]);
     expect(parsedEvents('stop', byEvent('Stop'))).toEqual([]);
@@ -379,6 +401,30 @@ describe('rollout summary on the real rollouts', () => {
     expect(summary.estimatedCostUsd).toBeUndefined();
     expect(summary.warnings.join('\n')).toMatch(/last line is incomplete[\s\S]*no price for model "gpt-9-unknown"/);
     expect(summarizeCodexRollout('').summary.warnings).toContain('the rollout has no token_count with usage; session usage is unknown');
+  });
+
+  it('reading: a subagent thread’s rollout beside the parent’s joins the totals and the subagents; one not found is a warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codex-sub-'));
+    const tokens = (input: number, output: number) => JSON.stringify({ type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { input_tokens: input, cached_input_tokens: 0, output_tokens: output } } } });
+    const started = (id: string) => JSON.stringify({ type: 'event_msg', payload: { type: 'item_completed', item: { type: 'SubAgentActivity', kind: 'started', agent_thread_id: id, agent_path: `/root/${id}` } } });
+    const spawn = JSON.stringify({ type: 'response_item', payload: { type: 'function_call', name: 'spawn_agent', namespace: 'collaboration', arguments: '{}', call_id: 'c1' } });
+    const model = JSON.stringify({ type: 'turn_context', payload: { model: 'gpt-5.5' } });
+    const parent = join(dir, 'rollout-2026-12-02T02-59-47-parent.jsonl');
+    writeFileSync(parent, [model, spawn, started('child'), tokens(930, 52)].join('\n'));
+    writeFileSync(join(dir, 'rollout-2026-12-02T02-59-48-child.jsonl'), [model, tokens(810, 44)].join('\n'));
+    try {
+      const read = await readCodexSession({ id: 'parent', transcript_path: parent });
+      expect(read.summary!.usage).toMatchObject({ inputTokens: 1740, outputTokens: 96 });
+      expect(read.summary!.usageByModel).toEqual([expect.objectContaining({ model: 'gpt-5.5', inputTokens: 1740, outputTokens: 96 })]);
+      expect(read.summary!.subagents).toEqual([expect.objectContaining({ id: 'child', type: '/root/child', usage: expect.objectContaining({ inputTokens: 810, outputTokens: 44 }) as unknown })]);
+      expect(read.summary!.warnings.join('\n')).not.toMatch(/subagent/);
+      writeFileSync(parent, [model, spawn, started('child'), started('gone'), tokens(930, 52)].join('\n'));
+      const partial = await readCodexSession({ id: 'parent', transcript_path: parent });
+      expect(partial.summary!.usage).toMatchObject({ inputTokens: 1740 });
+      expect(partial.warnings.join('\n')).toMatch(/subagent thread gone: no rollout beside/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reading: a missing rollout or none recorded is a warning', async () => {

@@ -131,6 +131,22 @@ describe('hooks.parse on every real Copilot payload', () => {
     expect(failure).toMatchObject({ ok: true, events: [{ name: 'post-tool-use-failure', error: 'exit 1' }] });
   });
 
+  it('records a subagent’s calls under its parent’s session, the subagent as agentId, and drops its start, prompt and end', () => {
+    // As Copilot 1.0.102 sent them from a `task` subagent (sessionId is the subagent's own id).
+    const parent = '080c4a28-ed18-438e-9bbd-fe520898d14b';
+    const sub = { sessionId: '3019acf0-dfa8-41b7-825a-0d513ad79ce9', agentId: '3019acf0-dfa8-41b7-825a-0d513ad79ce9', agentType: 'general-purpose', parentAgentId: parent, cwd: '/r' };
+    const toolArgs = { path: '/r/sub.ts', file_text: 'export const sub = 1;\n' };
+    const pre = hooks.parse('pre-tool-use', { ...sub, timestamp: 1, toolName: 'create', toolArgs });
+    const post = hooks.parse('post-tool-use', { ...sub, timestamp: 2, toolName: 'create', toolArgs, toolResult: { resultType: 'success', textResultForLlm: 'Created file' } });
+    expect(pre).toMatchObject({ ok: true, events: [{ name: 'pre-tool-use', sessionId: parent, agentId: sub.agentId }] });
+    expect(post).toMatchObject({ ok: true, events: [{ name: 'post-tool-use', sessionId: parent, agentId: sub.agentId }] });
+    expect(hooks.parse('user-prompt-submit', { ...sub, prompt: 'Write sub.ts' })).toEqual({ ok: true, events: [] });
+    expect(hooks.parse('session-start', { ...sub, source: 'new' })).toEqual({ ok: true, events: [] });
+    // The main agent's own payloads are unchanged.
+    expect(hooks.parse('pre-tool-use', { sessionId: parent, cwd: '/r', toolName: 'create', toolArgs })).toMatchObject({ ok: true, events: [{ sessionId: parent, agentId: undefined }] });
+    expect(hooks.parse('pre-tool-use', { ...sub, parentAgentId: 'a b', toolName: 'create', toolArgs })).toMatchObject({ ok: false, problems: ['parentAgentId: not a plain identifier (letters, digits, . _ : -)'] });
+  });
+
   it('ignores payloads of other formats (Claude-style from VS Code, Cursor) without calling them errors', () => {
     expect(hooks.parse('pre-tool-use', { session_id: 'x', hook_event_name: 'PreToolUse', tool_name: 'Edit' })).toMatchObject({ ok: false, ignored: true });
     expect(hooks.parse('pre-tool-use', { sessionId: 'x', cursor_version: '1.7', toolCalls: [] })).toMatchObject({ ok: false, ignored: true });
@@ -321,6 +337,21 @@ describe('summarizeCopilotEvents on the real events.jsonl files', () => {
     expect(summary.primaryModel).toBe('claude-sonnet-4.6');
     expect(summary.invalidLines).toBe(1);
     expect(summary.warnings.join('\n')).toMatch(/no session\.shutdown in events\.jsonl[\s\S]*lower bound/);
+  });
+
+  it('a task subagent (1.0.102): listed from subagent.started, its task not taken for the person’s prompt', () => {
+    const event = (type: string, data: object) => JSON.stringify({ type, data, id: `e-${type}`, timestamp: '2026-12-02T02:55:46.000Z' });
+    const text = [
+      event('session.start', { sessionId: 's1', copilotVersion: '1.0.102', selectedModel: 'claude-sonnet-4.6' }),
+      event('user.message', { content: 'delegate it' }),
+      event('subagent.started', { toolCallId: 'call_1', agentName: 'general-purpose', agentDisplayName: 'writer', agentDescription: 'Write sub.ts', model: 'claude-sonnet-4.6' }),
+      JSON.stringify({ type: 'user.message', data: { content: 'Write sub.ts with one constant.', source: 'agent-s1' }, id: 'e-sub-prompt' }),
+      event('subagent.completed', { toolCallId: 'call_1', agentName: 'general-purpose', totalTokens: 854 }),
+    ].join('\n');
+    const { summary, conversation } = summarizeCopilotEvents(text);
+    expect(summary.subagents).toEqual([{ id: 'call_1', toolUseId: 'call_1', type: 'general-purpose', description: 'Write sub.ts', transcriptFound: true, models: ['claude-sonnet-4.6'], usage: undefined, estimatedCostUsd: undefined }]);
+    expect(conversation.filter((entry) => entry.type === 'prompt').map((entry) => (entry as { text: string }).text)).toEqual(['delegate it']);
+    expect(summary.messages.user).toBe(1);
   });
 
   it('maps dotted Anthropic ids to the price table, leaving GPT and Gemini ids alone', () => {

@@ -72,7 +72,8 @@ describe('sessions in the store', () => {
     expect(store.session('old')!.agent).toBe('claude-code');
     expect(store.db.prepare("SELECT agent FROM sessions WHERE id = 'old'").get()).toEqual({ agent: 'claude-code' });
     expect(store.sessionEdits('old')).toEqual([{ path: 'a.txt', edits: 1 }]);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(5);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(6);
+    expect(store.db.prepare("SELECT source, attestation FROM session_summaries WHERE session_id = 'old'").get()).toEqual({ source: 'local', attestation: null });
     store.close();
   });
 });

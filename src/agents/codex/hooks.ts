@@ -98,18 +98,22 @@ function parse(event: string, payload: unknown): ParseResult {
   }
   const problems: string[] = [];
   const sessionId = sessionIdOf(payload.session_id, 'session_id', problems);
+  // A subagent's calls (multi_agent_v2, 0.171.0) carry the parent's session_id, the subagent's thread as
+  // agent_id and the subagent's own rollout as transcript_path: the session's rollout stays the parent's.
+  const agentId = optionalString(payload, 'agent_id', problems);
+  const transcriptPath = optionalString(payload, 'transcript_path', problems);
   const captured: CaptureEvent = {
     name,
     sessionId: typeof sessionId === 'string' ? sessionId : '',
     cwd: optionalString(payload, 'cwd', problems),
-    transcriptPath: optionalString(payload, 'transcript_path', problems),
+    transcriptPath: agentId === undefined || agentId === '' ? transcriptPath : undefined,
     model: optionalString(payload, 'model', problems),
     source: optionalString(payload, 'source', problems),
     reason: optionalString(payload, 'reason', problems),
     prompt: optionalString(payload, 'prompt', problems),
     // A Codex turn answers one prompt: its id pairs the prompt with the calls it led to.
     promptId: optionalString(payload, 'turn_id', problems),
-    agentId: optionalString(payload, 'agent_id', problems),
+    agentId,
     tool: undefined,
     error: undefined,
   };

@@ -5,6 +5,7 @@
 //   (an object) and `toolResult`, and no call id. Pre and post are paired by a key made of the tool's
 //   name and its arguments (see `pairKey`).
 // - only agentStop names the session's record (`transcriptPath`, its events.jsonl); no payload names a model.
+// - a subagent's payloads carry `agentId` and `parentAgentId` (1.0.102; see parse).
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import { isRecord, type Json, optionalString, sessionIdOf, stableHash } from '../payload.js';
@@ -107,11 +108,20 @@ function parse(eventArg: string, payload: unknown): ParseResult {
   const foreign = foreignFormat(payload);
   if (foreign !== undefined) return { ok: false, ignored: true, problems: [foreign] };
   const problems: string[] = [];
-  const sessionId = sessionIdOf(payload.sessionId, 'sessionId', problems);
+  const own = sessionIdOf(payload.sessionId, 'sessionId', problems);
   const cwd = optionalString(payload, 'cwd', problems);
+  // A subagent (the `task` tool) calls the hooks with its own id as sessionId, the same id as `agentId`
+  // and the agent that started it as `parentAgentId` (Copilot 1.0.102): its calls are its parent's
+  // session's, with the subagent as agentId. A subagent of a subagent is recorded under its parent.
+  const agentId = optionalString(payload, 'agentId', problems);
+  // It becomes the session id: checked like one.
+  const parentAgentId = payload.parentAgentId === undefined || payload.parentAgentId === null ? undefined : sessionIdOf(payload.parentAgentId, 'parentAgentId', problems);
+  const isSubagent = agentId !== undefined && agentId !== '' && parentAgentId !== undefined && parentAgentId !== '' && parentAgentId !== own;
+  // Its start, end and prompt (the parent agent's words, not the person's) are not the session's.
+  if (isSubagent && problems.length === 0 && (name === 'session-start' || name === 'session-end' || name === 'user-prompt-submit')) return { ok: true, events: [] };
   const base: CaptureEvent = {
     name: 'session-start',
-    sessionId: typeof sessionId === 'string' ? sessionId : '',
+    sessionId: isSubagent ? parentAgentId : own,
     cwd: cwd === '' ? undefined : cwd,
     transcriptPath: undefined,
     model: undefined,
@@ -119,7 +129,7 @@ function parse(eventArg: string, payload: unknown): ParseResult {
     reason: undefined,
     prompt: undefined,
     promptId: undefined,
-    agentId: undefined,
+    agentId: isSubagent ? agentId : undefined,
     tool: undefined,
     error: undefined,
   };

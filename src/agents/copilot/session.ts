@@ -115,6 +115,8 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
         if (unassigned.length > 0) settle(str(data.previousModel) ?? currentModel ?? 'unknown');
         break;
       case 'user.message': {
+        // A subagent's task, from the agent that started it (`source: "agent-<id>"`): not the person's prompt.
+        if (str(data.source)?.startsWith('agent-')) break;
         const content = str(data.content);
         const key = str(record.id) ?? `${userMessages.size}`;
         if (content !== undefined && !userMessages.has(key)) {
@@ -144,6 +146,23 @@ export function summarizeCopilotEvents(text: string): CopilotEventsSummary {
         currentModel = str(data.model) ?? currentModel;
         if (currentModel !== undefined) settle(currentModel);
         break;
+      case 'subagent.started': {
+        // A `task` subagent (1.0.102): its responses are in this file's usage; its own token split is not.
+        const id = str(data.toolCallId);
+        if (id === undefined || summary.subagents.some((sub) => sub.id === id)) break;
+        const model = str(data.model);
+        summary.subagents.push({
+          id,
+          toolUseId: id,
+          transcriptFound: true,
+          models: model === undefined ? [] : [model],
+          usage: undefined,
+          estimatedCostUsd: undefined,
+          ...(str(data.agentName) === undefined ? {} : { type: str(data.agentName) }),
+          ...(str(data.agentDescription) === undefined ? {} : { description: str(data.agentDescription) }),
+        });
+        break;
+      }
       case 'session.compaction_complete':
         summary.compactions++;
         break;

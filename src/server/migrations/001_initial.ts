@@ -25,7 +25,7 @@ export function statements(engine: Engine): string[] {
       started_at text, ended_at text, last_active_at text NOT NULL, threads integer NOT NULL, tool_calls integer NOT NULL,
       tool_errors integer NOT NULL, input_tokens ${big} NOT NULL, cache_read_tokens ${big} NOT NULL, cache_write_tokens ${big} NOT NULL,
       output_tokens ${big} NOT NULL, cost_micros ${big}, unpriced integer NOT NULL, prices_as_of text, commits integer NOT NULL,
-      lines_added integer NOT NULL, ai_lines_added integer NOT NULL, last_prompt text, snapshot_at text NOT NULL,
+      lines_added integer NOT NULL, ai_lines_added integer NOT NULL, last_prompt text, signer text NOT NULL, snapshot_at text NOT NULL,
       latest_bundle text NOT NULL, updated_at text NOT NULL, UNIQUE (repo_id, session_id))`,
     'CREATE INDEX sessions_recent ON sessions (last_active_at DESC, id DESC)',
     'CREATE INDEX sessions_by_repo ON sessions (repo_id, last_active_at DESC, id DESC)',

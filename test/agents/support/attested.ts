@@ -8,6 +8,7 @@ export interface SessionObject {
   agent: { name: string; version?: string };
   model?: { primary: string; models_used: string[] };
   usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
+  subagents?: { id: string; type?: string; tokens?: { input: number; output: number }; models?: string[] }[];
   warnings?: string[];
 }
 

@@ -16,8 +16,8 @@ export function codexHome(repo: TestRepo): string {
   return join(repo.home, '.codex');
 }
 
-/** Writes config.toml: the scripted provider, no analytics, no update check, no feedback. */
-export function writeCodexConfig(repo: TestRepo, serverUrl: string, model = 'gpt-5.5'): void {
+/** Writes config.toml: the scripted provider, no analytics, no update check, no feedback; `features` switched on or off. */
+export function writeCodexConfig(repo: TestRepo, serverUrl: string, model = 'gpt-5.5', features: Record<string, boolean> = {}): void {
   const home = codexHome(repo);
   mkdirSync(home, { recursive: true });
   writeFileSync(
@@ -32,6 +32,7 @@ export function writeCodexConfig(repo: TestRepo, serverUrl: string, model = 'gpt
       'remote_plugin = false',
       'plugin_sharing = false',
       'apps = false',
+      ...Object.entries(features).map(([feature, on]) => `${feature} = ${on}`),
       '[analytics]',
       'enabled = false',
       '[feedback]',
@@ -54,9 +55,9 @@ export async function runCodex(
   repo: TestRepo,
   serverUrl: string,
   prompt: string,
-  options: { resume?: string; model?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { resume?: string; model?: string; features?: Record<string, boolean>; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ run: AgentRun; events: CodexEvent[]; threadId: string }> {
-  writeCodexConfig(repo, serverUrl, options.model);
+  writeCodexConfig(repo, serverUrl, options.model, options.features);
   // Hooks of a project run once the user trusted them in Codex; the flag stands in for that one approval.
   const flags = ['--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust'];
   const args = options.resume === undefined ? ['exec', ...flags, prompt] : ['exec', 'resume', ...flags, options.resume, prompt];

@@ -11,13 +11,20 @@ export interface ResponsesUsage {
   reasoning?: number;
 }
 
-/** A function tool (JSON arguments, e.g. Codex `exec_command`) or a custom one (free text, e.g. `apply_patch`). */
-export type ResponsesToolCall = { name: string; arguments: Record<string, unknown> } | { name: string; input: string };
+/**
+ * A function tool (JSON arguments, e.g. Codex `exec_command`; `namespace` for one inside a namespace
+ * tool, e.g. Codex's `collaboration.spawn_agent`) or a custom one (free text, e.g. `apply_patch`).
+ */
+export type ResponsesToolCall = { name: string; arguments: Record<string, unknown>; namespace?: string } | { name: string; input: string };
 
 export interface ResponsesReply {
   text?: string;
   tools?: ResponsesToolCall[];
   usage: ResponsesUsage;
+  /**
+   * A reply is taken only by a request it accepts (all by default). A request the next reply does not
+   * accept takes the first later one that does: agents running at once (a subagent beside its parent) ask in any order.
+   */
   accepts?: (body: ResponsesRequest) => boolean;
 }
 
@@ -49,9 +56,9 @@ export function responsesScenario(replies: ResponsesReply[]): ResponsesScenario 
   const route: Route = (request: RecordedRequest, response: ServerResponse) => {
     if (request.method !== 'POST' || !/\/responses(\?|$)/.test(request.url)) return false;
     const body = request.body as ResponsesRequest;
-    const reply = queue[0];
-    if (reply === undefined || (reply.accepts !== undefined && !reply.accepts(body))) return false;
-    queue.shift();
+    const at = queue.findIndex((r) => r.accepts === undefined || r.accepts(body));
+    if (at === -1) return false;
+    const [reply] = queue.splice(at, 1) as [ResponsesReply];
     counter += 1;
     const id = `resp_scripted_${counter}`;
     const items: Record<string, unknown>[] = [];
@@ -65,7 +72,7 @@ export function responsesScenario(replies: ResponsesReply[]): ResponsesScenario 
       items.push(
         'input' in tool
           ? { type: 'custom_tool_call', id: `ctc_scripted_${counter}_${index}`, call_id: callId, name: tool.name, input: tool.input, status: 'completed' }
-          : { type: 'function_call', id: `fc_scripted_${counter}_${index}`, call_id: callId, name: tool.name, arguments: JSON.stringify(tool.arguments), status: 'completed' },
+          : { type: 'function_call', id: `fc_scripted_${counter}_${index}`, call_id: callId, name: tool.name, ...(tool.namespace === undefined ? {} : { namespace: tool.namespace }), arguments: JSON.stringify(tool.arguments), status: 'completed' },
       );
     }
     served.push({ request: body, callIds });

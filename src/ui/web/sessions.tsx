@@ -1,0 +1,476 @@
+// The Sessions page: the filter bar, the table with its exact range and paging, and, on a wide screen,
+// the open session beside the list (`?session=<id>`).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { getJson } from './api.js';
+import { CopyButton, Empty, ErrorState, Loading } from './components.js';
+import { useApi } from './data.js';
+import { AGENTS, dateValue, HAS, hasSet, listQuery, PRESETS, RESET_KEYS } from './filters.js';
+import { ago, compact, costText, count, dateTime, rangeText, shortId, totalTokens } from './format.js';
+import { onLinkClick, param, params, setParams } from './router.js';
+import { SessionView } from './session.js';
+import type { SessionPage, SessionRow } from './types.js';
+
+const SEARCH_DEBOUNCE_MS = 250;
+
+export function SessionsPage() {
+  const search = params.value;
+  const query = listQuery(search);
+  const page = useApi<SessionPage>('/api/v1/sessions', query);
+  const open = param('session');
+  const [selected, setSelected] = useState(0);
+  const rows = page.data?.sessions ?? [];
+  useEffect(() => setSelected(0), [page.data]);
+
+  // j/k move, Enter opens, / searches, Escape closes the open session.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.metaKey || event.ctrlKey || event.altKey) return;
+      if (target && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))) {
+        if (event.key === 'Escape') target.blur();
+        return;
+      }
+      if (event.key === 'j' || event.key === 'k') {
+        event.preventDefault();
+        setSelected((i) => Math.max(0, Math.min(rows.length - 1, i + (event.key === 'j' ? 1 : -1))));
+      } else if (event.key === 'Enter' && rows[selected]) {
+        event.preventDefault();
+        setParams({ session: rows[selected].id, thread: undefined, find: undefined, tab: undefined, edit: undefined });
+      } else if (event.key === '/') {
+        event.preventDefault();
+        document.querySelector<HTMLInputElement>('#search')?.focus();
+      } else if (event.key === 'Escape' && open) {
+        setParams({ session: undefined, thread: undefined, find: undefined, tab: undefined, edit: undefined });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [rows, selected, open]);
+
+  useEffect(() => {
+    document.querySelector(`tr[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+
+  return (
+    <div class={`workspace${open ? ' has-detail' : ''}`}>
+      <section class="list-pane" aria-label="Sessions">
+        <FilterBar />
+        {page.error && !page.loading ? (
+          <ErrorState error={page.error} retry={page.reload} />
+        ) : !page.data ? (
+          <Loading what="sessions" rows={8} />
+        ) : rows.length === 0 ? (
+          <NoSessions filtered={[...search.keys()].some((k) => RESET_KEYS.includes(k as (typeof RESET_KEYS)[number]) || k === 'since' || k === 'until')} />
+        ) : (
+          <>
+            <SessionsTable rows={rows} selected={selected} open={open} loading={page.loading} onSelect={setSelected} />
+            <Pager page={page.data} />
+          </>
+        )}
+      </section>
+      {open ? (
+        <section class="detail-pane" aria-label="Open session">
+          <div class="detail-head">
+            <button type="button" class="button ghost" onClick={() => setParams({ session: undefined, thread: undefined, find: undefined, tab: undefined, edit: undefined })}>
+              ← Sessions
+            </button>
+            <a class="button ghost" href={`/sessions/${encodeURIComponent(open)}${onlySessionParams()}`} onClick={(e) => onLinkClick(e, `/sessions/${encodeURIComponent(open)}${onlySessionParams()}`)}>
+              Full page ↗
+            </a>
+          </div>
+          <SessionView id={open} />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+/** The open session's own parameters, for its full page. */
+function onlySessionParams(): string {
+  const keep = new URLSearchParams();
+  for (const key of ['thread', 'find', 'tab', 'edit']) {
+    const value = params.value.get(key);
+    if (value) keep.set(key, value);
+  }
+  const text = keep.toString();
+  return text ? `?${text}` : '';
+}
+
+function NoSessions(props: { filtered: boolean }) {
+  if (props.filtered) {
+    return (
+      <Empty title="No sessions match these filters">
+        <p>Widen the time window or clear the filters.</p>
+        <button type="button" class="button" onClick={() => setParams(Object.fromEntries([...RESET_KEYS, 'since', 'until'].map((k) => [k, undefined])))}>
+          Clear all filters
+        </button>
+      </Empty>
+    );
+  }
+  return (
+    <Empty title="No sessions recorded yet">
+      <p>
+        Sessions appear here once an agent runs with trace's hooks installed: run <code>trace init</code> in the repository, then work with your agent.
+      </p>
+    </Empty>
+  );
+}
+
+function FilterBar() {
+  const search = params.value;
+  const urlText = search.get('q') ?? '';
+  const [text, setText] = useState(urlText);
+  const typed = useRef(false);
+  // The URL wins when it changes under us (back/forward, reset).
+  useEffect(() => {
+    if (!typed.current) setText(urlText);
+  }, [urlText]);
+  useEffect(() => {
+    if (!typed.current) return;
+    const timer = window.setTimeout(() => {
+      typed.current = false;
+      setParams({ q: text.trim() || undefined, after: undefined, offset: undefined });
+    }, SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [text]);
+
+  const has = hasSet(search);
+  const since = search.get('since') ?? '';
+  const until = search.get('until') ?? '';
+  const set = (changes: Record<string, string | undefined>) => setParams({ ...changes, after: undefined, offset: undefined });
+  const activeFilters = RESET_KEYS.some((k) => search.has(k));
+
+  return (
+    <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <div class="filter-row">
+        <label class="search">
+          <span class="sr-only">Search</span>
+          <input
+            id="search"
+            type="search"
+            placeholder="Search prompts, tools, errors, or an id…  ( / )"
+            value={text}
+            autocomplete="off"
+            onInput={(e) => {
+              typed.current = true;
+              setText((e.target as HTMLInputElement).value);
+            }}
+          />
+        </label>
+        <label>
+          <span class="label">Agent</span>
+          <select value={search.get('agent') ?? ''} onChange={(e) => set({ agent: (e.target as HTMLSelectElement).value || undefined })}>
+            <option value="">Any agent</option>
+            {AGENTS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ModelBox value={search.get('model') ?? ''} onChange={(model) => set({ model: model || undefined })} />
+        <TextFilter name="author" label="Author" placeholder="email or name" />
+        <TextFilter name="branch" label="Branch" placeholder="main" />
+      </div>
+      <div class="filter-row">
+        <div class="segmented" role="group" aria-label="Time range">
+          {PRESETS.map((p) => (
+            <button key={p.value} type="button" aria-pressed={since === p.value && (p.value !== '' || until === '')} onClick={() => set({ since: p.value || undefined, until: undefined })}>
+              {p.label}
+            </button>
+          ))}
+        </div>
+        <label>
+          <span class="label">From</span>
+          <input type="date" value={dateValue(since)} onChange={(e) => set({ since: (e.target as HTMLInputElement).value || undefined })} />
+        </label>
+        <label>
+          <span class="label">To</span>
+          <input type="date" value={dateValue(until)} onChange={(e) => set({ until: (e.target as HTMLInputElement).value || undefined })} />
+        </label>
+        <div class="toggles" role="group" aria-label="Only sessions that">
+          {HAS.map((h) => (
+            <label key={h.value} class={`toggle${has.has(h.value) ? ' on' : ''}`}>
+              <input
+                type="checkbox"
+                name={`has-${h.value}`}
+                checked={has.has(h.value)}
+                onChange={(e) => {
+                  const next = new Set(has);
+                  if ((e.target as HTMLInputElement).checked) next.add(h.value);
+                  else next.delete(h.value);
+                  set({ has: [...next].join(',') || undefined });
+                }}
+              />
+              {h.label}
+            </label>
+          ))}
+        </div>
+        <button
+          type="button"
+          class="button ghost reset"
+          disabled={!activeFilters}
+          title="Clear the filters; the time window stays"
+          onClick={() => {
+            typed.current = false;
+            setText('');
+            setParams(Object.fromEntries(RESET_KEYS.map((k) => [k, undefined])));
+          }}
+        >
+          Reset
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A text filter applied on Enter or when the field loses focus. */
+function TextFilter(props: { name: string; label: string; placeholder: string }) {
+  const value = params.value.get(props.name) ?? '';
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  const apply = () => {
+    if (text.trim() !== value) setParams({ [props.name]: text.trim() || undefined, after: undefined, offset: undefined });
+  };
+  return (
+    <label>
+      <span class="label">{props.label}</span>
+      <input
+        name={props.name}
+        type="text"
+        value={text}
+        placeholder={props.placeholder}
+        onInput={(e) => setText((e.target as HTMLInputElement).value)}
+        onBlur={apply}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') apply();
+        }}
+      />
+    </label>
+  );
+}
+
+interface ModelOption {
+  model: string;
+  sessions?: number;
+}
+
+/** The API's answer as a list, whatever its wrapping ({models: [...]} of names or of {model, sessions}). */
+function modelOptions(body: unknown): ModelOption[] {
+  const list = Array.isArray(body) ? body : ((body as { models?: unknown[] } | undefined)?.models ?? []);
+  return list.flatMap((m): ModelOption[] => {
+    if (typeof m === 'string') return [{ model: m }];
+    const o = m as { model?: unknown; name?: unknown; sessions?: unknown };
+    const name = typeof o.model === 'string' ? o.model : typeof o.name === 'string' ? o.name : undefined;
+    return name ? [{ model: name, ...(typeof o.sessions === 'number' ? { sessions: o.sessions } : {}) }] : [];
+  });
+}
+
+/** The model combobox: prefix search through /api/v1/models; a trailing * filters by prefix. */
+function ModelBox(props: { value: string; onChange: (model: string) => void }) {
+  const [text, setText] = useState(props.value);
+  const [options, setOptions] = useState<ModelOption[]>([]);
+  const [openList, setOpenList] = useState(false);
+  const [active, setActive] = useState(-1);
+  useEffect(() => setText(props.value), [props.value]);
+  useEffect(() => {
+    if (!openList) return;
+    const controller = new AbortController();
+    const timer = window.setTimeout(() => {
+      getJson<unknown>('/api/v1/models', { q: text.replace(/\*$/, '') }, controller.signal).then(
+        (body) => setOptions(modelOptions(body).slice(0, 20)),
+        () => setOptions([]),
+      );
+    }, 120);
+    return () => {
+      window.clearTimeout(timer);
+      controller.abort();
+    };
+  }, [text, openList]);
+  const commit = (value: string) => {
+    setOpenList(false);
+    setActive(-1);
+    setText(value);
+    if (value !== props.value) props.onChange(value);
+  };
+  return (
+    <label class="combobox">
+      <span class="label">Model</span>
+      <input
+        name="model"
+        type="text"
+        role="combobox"
+        aria-expanded={openList}
+        aria-controls="model-options"
+        aria-autocomplete="list"
+        placeholder="any; claude-opus* for a prefix"
+        value={text}
+        autocomplete="off"
+        onFocus={() => setOpenList(true)}
+        onBlur={() => window.setTimeout(() => commit(text.trim()), 150)}
+        onInput={(e) => {
+          setText((e.target as HTMLInputElement).value);
+          setOpenList(true);
+          setActive(-1);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            setActive((i) => Math.min(options.length - 1, i + 1));
+          } else if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            setActive((i) => Math.max(-1, i - 1));
+          } else if (e.key === 'Enter') {
+            e.preventDefault();
+            commit(active >= 0 && options[active] ? options[active].model : text.trim());
+          } else if (e.key === 'Escape') setOpenList(false);
+        }}
+      />
+      {openList && options.length > 0 ? (
+        <ul id="model-options" role="listbox" class="options">
+          {options.map((o, i) => (
+            <li
+              key={o.model}
+              role="option"
+              aria-selected={i === active}
+              class={i === active ? 'active' : ''}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                commit(o.model);
+              }}
+            >
+              <span class="mono">{o.model}</span>
+              {o.sessions !== undefined ? <span class="muted"> {count(o.sessions)}</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </label>
+  );
+}
+
+function SessionsTable(props: { rows: SessionRow[]; selected: number; open: string | undefined; loading: boolean; onSelect: (i: number) => void }) {
+  // For the bench: when the first rows are on screen.
+  useEffect(() => {
+    if (performance.getEntriesByName('trace:rows').length === 0) performance.mark('trace:rows');
+  }, []);
+  const openRow = (id: string) => setParams({ session: id, thread: undefined, find: undefined, tab: undefined, edit: undefined });
+  return (
+    <div class={`table-wrap${props.loading ? ' stale' : ''}`}>
+      <table class="sessions">
+        <thead>
+          <tr>
+            <th scope="col">Session</th>
+            <th scope="col">Last active</th>
+            <th scope="col">Agent</th>
+            <th scope="col">Models</th>
+            <th scope="col" class="num">Threads</th>
+            <th scope="col" class="num">Tool calls</th>
+            <th scope="col">Tokens</th>
+            <th scope="col" class="num">Cost</th>
+            <th scope="col" class="num">AI lines</th>
+            <th scope="col">Last prompt</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((s, i) => (
+            <tr
+              key={s.id}
+              data-index={i}
+              data-session={s.id}
+              class={`${i === props.selected ? 'selected' : ''}${s.id === props.open ? ' open' : ''}`}
+              aria-selected={s.id === props.open}
+              onClick={() => {
+                props.onSelect(i);
+                openRow(s.id);
+              }}
+            >
+              <td class="id">
+                <span class="id-cell">
+                  <span class="mono" title={s.id}>
+                    {shortId(s.id)}
+                  </span>
+                  <CopyButton text={s.id} what="session id" />
+                </span>
+              </td>
+              <td title={dateTime(s.last_active_at)}>{ago(s.last_active_at)}</td>
+              <td>{s.agent.name}</td>
+              <td class="models">
+                {s.models.length === 0 ? <span class="muted">–</span> : s.models.map((m) => (
+                  <span key={m} class="chip model">
+                    {m}
+                  </span>
+                ))}
+              </td>
+              <td class="num">{count(s.threads)}</td>
+              <td class="num">
+                {count(s.tool_calls.total)}
+                {s.tool_calls.errors > 0 ? <span class="errors"> ({count(s.tool_calls.errors)} err)</span> : null}
+              </td>
+              <td class="tokens" title={`in ${count(s.token_usage.input)} · cache read ${count(s.token_usage.cache_read)} / write ${count(s.token_usage.cache_write)} · out ${count(s.token_usage.output)}`}>
+                {totalTokens(s.token_usage) === 0 ? (
+                  <span class="muted">–</span>
+                ) : (
+                  <>
+                    {compact(s.token_usage.input)} · {compact(s.token_usage.cache_read)}/{compact(s.token_usage.cache_write)} · {compact(s.token_usage.output)}
+                  </>
+                )}
+              </td>
+              <td class={`num${s.cost.unpriced ? ' unpriced' : ''}`}>{costText(s.cost)}</td>
+              <td class="num" title={`${s.code.ai_lines_added} of ${s.code.lines_added} committed lines, ${s.code.commits} commits`}>
+                {s.code.lines_added === 0 ? <span class="muted">–</span> : `${count(s.code.ai_lines_added)}/${count(s.code.lines_added)}`}
+              </td>
+              <td class="prompt">
+                <span class="prompt-text" title={s.last_prompt ?? ''}>
+                  {s.last_prompt ?? <span class="muted">–</span>}
+                </span>
+                <span class="row-actions">
+                  <a
+                    class="action"
+                    href={`/sessions/${encodeURIComponent(s.id)}`}
+                    title="Open the session on its own page"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onLinkClick(e, `/sessions/${encodeURIComponent(s.id)}`);
+                    }}
+                  >
+                    Open
+                  </a>
+                  <CopyButton class="action" text={s.id} what="id" label="Copy id" />
+                  <CopyButton class="action" text={`trace sessions show ${s.id}`} what="command" label="Copy command" title="Copy `trace sessions show <id>`" />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Pager(props: { page: SessionPage }) {
+  const { page } = props;
+  const limit = Number(params.value.get('limit') ?? '25') || 25;
+  const atStart = page.offset === 0;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <span class="range" data-range>
+        {rangeText(page.offset, page.sessions.length, page.count, page.count_is_capped)}
+      </span>
+      <button
+        type="button"
+        class="button"
+        disabled={atStart}
+        onClick={() => {
+          const previous = page.offset - limit;
+          setParams({ after: undefined, offset: previous > 0 ? String(previous) : undefined });
+        }}
+      >
+        ← Previous
+      </button>
+      <button type="button" class="button" disabled={!page.has_next_page || !page.next_cursor} onClick={() => setParams({ after: page.next_cursor ?? undefined, offset: undefined })}>
+        Next →
+      </button>
+    </nav>
+  );
+}

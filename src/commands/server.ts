@@ -1,6 +1,7 @@
 // `trace server`: the org server (src/server/). `trace server sync`: pull attestations from git
 // remotes once. Both read trace-server.yml; the server runs until SIGINT or SIGTERM.
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Outcome } from '../program.js';
 import { loadServerConfig, parseListen, type LoadedServerConfig } from '../server/config.js';
 import type { ServerDb } from '../server/db.js';
@@ -52,7 +53,7 @@ export async function server(options: ServerCommandOptions): Promise<Outcome> {
   const { config, store, trust, metrics } = await start(options);
   const [{ createApp }, { serve }] = await Promise.all([import('../server/app.js'), import('@hono/node-server')]);
   const now = () => new Date();
-  const app = createApp({ config, store, trust, metrics, now, log: options.log });
+  const app = createApp({ config, store, trust, metrics, now, log: options.log, uiDir: fileURLToPath(new URL('../ui/', import.meta.url)) });
   const { host, port } = parseListen(config.listen);
   const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const listening = serve({ fetch: app.fetch, hostname: host, port }, (info) => {

@@ -4,13 +4,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AGENT_HOOKS } from '../agents/hooks.js';
 import { errorMessage } from '../errors.js';
 import { parseFilters } from '../sessions/filters.js';
-import { filterParams, flagsOf } from '../sessions/params.js';
+import { filterParams, flagsOf, modelsParams } from '../sessions/params.js';
+import { STATS_BY, type StatsBy } from '../sessions/stats.js';
 import { DEFAULT_LIMIT, queryKey } from '../sessions/query.js';
 import { parseCount, pickFlags } from '../sessions/requests.js';
 import { errorBody, traceErrorResponse } from '../ui/api.js';
@@ -18,11 +23,13 @@ import { repositoryMatches, type LoadedServerConfig, type ResolvedToken, type Ro
 import type { ServerDb } from './db.js';
 import { ingestBundle, type IngestContext, type IngestOutcome } from './ingest.js';
 import type { ServerMetrics } from './metrics.js';
-import { listRepositories, listServerSessions, MAX_OFFSET, orgStats, SERVER_MAX_LIMIT, serverSessionDetail, type ServerFilters } from './read.js';
+import { listRepositories, listServerModels, listServerSessions, MAX_OFFSET, orgStats, SERVER_MAX_LIMIT, serverSessionDetail, serverSessionsStats, type ServerFilters } from './read.js';
 import type { Trust } from './trust.js';
 
 export interface AppDeps {
   config: Pick<LoadedServerConfig, 'tokens' | 'limits' | 'publicUrl'>;
+  /** The web build of `trace ui` (index.html, assets/); undefined: pages say it is missing. */
+  uiDir?: string;
   store: ServerDb;
   trust: Trust;
   metrics: ServerMetrics;
@@ -65,6 +72,8 @@ const listQuery = filterParams
   })
   .strict();
 
+const statsParamsServer = filterParams.extend({ by: text.optional(), repository: text.optional(), initiator: text.optional() }).strict();
+
 const statsQuery = z
   .object({
     since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').optional(),
@@ -85,6 +94,16 @@ export function createApp(deps: AppDeps): Hono {
   const log = deps.log ?? (() => undefined);
   const ingestContext: IngestContext = { store: deps.store, trust: deps.trust, now: deps.now, maxBytes: deps.config.limits.bundleBytes };
   const secure = deps.config.publicUrl?.startsWith('https:') === true;
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"] },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      strictTransportSecurity: false,
+    }),
+  );
 
   app.onError((error, c) => {
     const response = traceErrorResponse(error, c);
@@ -207,7 +226,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ repositories: await listRepositories(deps.store, await visibleRepos(token)) });
   });
 
-  app.get('/api/v1/stats', async (c) => {
+  app.get('/api/v1/stats/org', async (c) => {
     const token = reader(c);
     if (token instanceof Response) return token;
     const parsed = statsQuery.safeParse(c.req.query());
@@ -223,6 +242,39 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(await orgStats(deps.store, { since, until, repository: q.repository, initiator: q.initiator, visible: await visibleRepos(token) }));
   });
 
+  // `trace ui`'s dashboard figures (`trace sessions stats --json`) over every visible repository.
+  app.get('/api/v1/stats', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    const parsed = statsParamsServer.safeParse(queryOf(c));
+    if (!parsed.success) {
+      count('stats', 400);
+      return problem(c, 400, 'BAD_ARGUMENT', issues(parsed.error, c.req.path));
+    }
+    const { by, repository, initiator: asked, author, file, ...rest } = parsed.data;
+    if (file !== undefined) return problem(c, 400, 'BAD_ARGUMENT', 'file: the server keeps no file paths (attestations carry counts); filter by commit instead');
+    if (by !== undefined && !(STATS_BY as readonly string[]).includes(by)) return problem(c, 400, 'BAD_ARGUMENT', `by: unknown breakdown ${JSON.stringify(by)} (use one of ${STATS_BY.join(', ')})`);
+    const initiator = asked ?? author;
+    if (initiator === 'me') return problem(c, 400, 'BAD_ARGUMENT', 'initiator: "me" means nothing to the server; give an email');
+    const base = parseFilters(pickFlags(flagsOf(rest)), { now: deps.now(), agents: AGENT_HOOKS.map((h) => h.name), me: () => null });
+    const until = base.until ?? deps.now().toISOString();
+    const since = base.since ?? new Date(Date.parse(until) - 7 * 86_400_000).toISOString();
+    if (since >= until) return problem(c, 400, 'BAD_ARGUMENT', 'since must come before until');
+    const filters: ServerFilters = { ...base, ...(repository !== undefined ? { repository } : {}), ...(initiator !== undefined ? { initiator } : {}) };
+    count('stats', 200);
+    return c.json(await serverSessionsStats(deps.store, filters, { since, until }, by as StatsBy | undefined, await visibleRepos(token)));
+  });
+
+  app.get('/api/v1/models', async (c) => {
+    const token = reader(c);
+    if (token instanceof Response) return token;
+    const parsed = modelsParams.safeParse(queryOf(c));
+    if (!parsed.success) return problem(c, 400, 'BAD_ARGUMENT', issues(parsed.error, c.req.path));
+    return c.json({ models: await listServerModels(deps.store, parsed.data.q ?? '', parsed.data.limit ?? 20, await visibleRepos(token)) });
+  });
+
+  app.all('/api/*', (c) => problem(c, 404, 'NOT_FOUND', `no API endpoint ${c.req.path} on trace server`));
+
   // --- the browser's login: a reader token once, then a cookie holding its digest ---
   app.get('/login', (c) => c.html(loginPage()));
   app.post('/login', async (c) => {
@@ -237,7 +289,23 @@ export function createApp(deps: AppDeps): Hono {
     deleteCookie(c, COOKIE, { path: '/' });
     return c.redirect('/login', 303);
   });
-  app.get('/', (c) => c.html('<!doctype html><title>trace server</title><p>trace server. API: <a href="/api/v1/sessions">/api/v1/sessions</a>, <a href="/api/v1/repositories">/api/v1/repositories</a>, <a href="/api/v1/stats">/api/v1/stats</a>. <a href="/login">Log in</a>.</p>'));
+
+  // `trace ui`'s pages (the web build in dist/ui/), for a logged-in reader; they call the API above.
+  const signedIn = (c: Context) => !(reader(c) instanceof Response);
+  app.get('/assets/*', async (c, next) => (signedIn(c) ? next() : c.text('log in at /login\n', 401)));
+  if (deps.uiDir !== undefined) app.get('/assets/*', serveStatic({ root: deps.uiDir }));
+  app.get('/assets/*', (c) => c.text('not found\n', 404));
+  app.get('/favicon.ico', (c) => c.body(null, 404));
+  app.get('*', async (c) => {
+    if (!signedIn(c)) return c.redirect('/login', 303);
+    c.header('Cache-Control', 'no-store');
+    try {
+      if (deps.uiDir === undefined) throw new Error('no web build');
+      return c.html(await readFile(join(deps.uiDir, 'index.html'), 'utf8'));
+    } catch {
+      return c.html('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trace server</title></head><body><h1>trace server</h1><p>The web build is missing (no dist/ui/index.html): run <code>npm run build</code> in the trace package. The API works without it: <a href="/api/v1/sessions">/api/v1/sessions</a>.</p></body></html>');
+    }
+  });
   return app;
 }
 
@@ -252,7 +320,7 @@ function canRead(role: Role): boolean {
 
 function loginPage(message?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trace server: log in</title>
-<style>body{font:16px system-ui;max-width:28rem;margin:4rem auto}input{width:100%;padding:.4rem;font:inherit}button{margin-top:.6rem;padding:.4rem 1rem}</style></head>
+</head>
 <body><h1>trace server</h1>${message ? `<p role="alert">${message}</p>` : ''}
 <form method="post" action="/login"><label>Reader token<br><input name="token" type="password" autocomplete="current-password" required></label><br><button type="submit">Log in</button></form></body></html>`;
 }

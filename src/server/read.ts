@@ -6,6 +6,7 @@ import { costJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
 import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import type { Selectable } from 'kysely';
+import { changeOf, figures, type FigureRow, type StatsBy, type StatsResult } from '../sessions/stats.js';
 import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
 
 export const SERVER_MAX_LIMIT = 200;
@@ -405,4 +406,87 @@ async function scopedRepos(store: ServerDb, repository: string | undefined, visi
   const row = await store.db.selectFrom('repos').select('id').where('name', '=', repository).executeTakeFirst();
   if (!row) return [];
   return visible === undefined || visible.includes(Number(row.id)) ? [Number(row.id)] : [];
+}
+
+const FIGURES_SQL = `count(*) AS sessions, count(DISTINCT coalesce(s.initiator_email, s.initiator_name)) AS active_authors,
+  coalesce(sum(s.threads), 0) AS threads, coalesce(sum(s.tool_calls), 0) AS tool_calls, coalesce(sum(s.tool_errors), 0) AS tool_errors,
+  coalesce(sum(s.input_tokens), 0) AS input, coalesce(sum(s.cache_read_tokens), 0) AS cache_read, coalesce(sum(s.cache_write_tokens), 0) AS cache_write,
+  coalesce(sum(s.output_tokens), 0) AS output, coalesce(sum(s.cost_micros), 0) AS cost_micros, coalesce(sum(s.unpriced), 0) AS unpriced,
+  coalesce(sum(s.commits), 0) AS commits, coalesce(sum(s.lines_added), 0) AS lines_added, coalesce(sum(s.ai_lines_added), 0) AS ai_lines_added`;
+
+const FIGURE_KEYS = ['sessions', 'active_authors', 'threads', 'tool_calls', 'tool_errors', 'input', 'cache_read', 'cache_write', 'output', 'cost_micros', 'unpriced', 'commits', 'lines_added', 'ai_lines_added'] as const;
+
+function figureRow(row: Record<string, unknown>): FigureRow {
+  return Object.fromEntries(FIGURE_KEYS.map((k) => [k, Number(row[k] ?? 0)])) as FigureRow;
+}
+
+/** SQLite's strftime('%Y-W%W') (weeks start on Monday; days before the first Monday are week 00), as `trace sessions stats --by week` keys them. */
+function weekKey(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  const yday = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000);
+  const week = Math.floor((yday + 7 - ((date.getUTCDay() + 6) % 7)) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/**
+ * `trace sessions stats --json` over the server's per-session rows (what `trace ui`'s dashboard
+ * reads): a period beside the one before, the change, a breakdown. No per-tool rows are held, so
+ * `top_tools` is empty.
+ */
+export async function serverSessionsStats(store: ServerDb, filters: ServerFilters, period: { since: string; until: string }, by: StatsBy | undefined, visible: readonly number[] | undefined): Promise<StatsResult> {
+  const length = Date.parse(period.until) - Date.parse(period.since);
+  const previousPeriod = { since: new Date(Date.parse(period.since) - length).toISOString(), until: period.since };
+  const rest: ServerFilters = { ...filters, since: undefined, until: undefined };
+  const within = (p: { since: string; until: string }) => (eb: Eb) => eb.and([...conditions(eb, rest, visible), eb('s.last_active_at', '>=', p.since), eb('s.last_active_at', '<', p.until)]);
+  const base = () => store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id');
+  const run = async (p: { since: string; until: string }) => {
+    const row = await base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow();
+    const ai = await base()
+      .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
+      .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
+      .where(within(p))
+      .where('sc.ai_lines_added', '>', 0)
+      .executeTakeFirstOrThrow();
+    return figures(figureRow(row), Number(ai.n));
+  };
+  const current = await run(period);
+  const previous = await run(previousPeriod);
+  let breakdown: StatsResult['breakdown'] = [];
+  if (by) {
+    const key = { day: sql`substr(s.last_active_at, 1, 10)`, week: sql`substr(s.last_active_at, 1, 10)`, agent: sql`s.agent`, model: sql`m.model`, author: sql`coalesce(s.initiator_email, s.initiator_name, '(unknown)')` }[by];
+    const from = by === 'model' ? base().innerJoin('session_models as m', 'm.session_pk', 's.id') : base();
+    const rows = (await from
+      .select([sql<string>`${key}`.as('grp'), sql.raw(FIGURES_SQL) as never])
+      .where(within(period))
+      .groupBy(sql`1`)
+      .execute()) as unknown as (Record<string, unknown> & { grp: string | null })[];
+    if (by === 'week') {
+      // Days folded into weeks (sums add up; active authors of a week are at most the sum of its days').
+      const weeks = new Map<string, FigureRow>();
+      for (const row of rows) {
+        const week = weekKey(row.grp ?? '1970-01-01');
+        const sum = weeks.get(week);
+        const add = figureRow(row);
+        weeks.set(week, sum ? (Object.fromEntries(FIGURE_KEYS.map((k) => [k, sum[k] + add[k]])) as FigureRow) : add);
+      }
+      breakdown = [...weeks].map(([grp, row]) => ({ key: grp, ...figures(row, 0) }));
+    } else breakdown = rows.map((row) => ({ key: row.grp ?? '(unknown)', ...figures(figureRow(row), 0) }));
+    breakdown.sort(by === 'day' || by === 'week' ? (a, b) => (a.key < b.key ? -1 : 1) : (a, b) => b.sessions - a.sessions || (a.key < b.key ? -1 : 1));
+  }
+  return { period, previous_period: previousPeriod, current, previous, change: changeOf(current, previous), by: by ?? null, breakdown, top_tools: [] };
+}
+
+/** Models used in visible sessions whose name starts with `prefix`, most used first (the model filter's suggestions). */
+export async function listServerModels(store: ServerDb, prefix: string, limit: number, visible: readonly number[] | undefined): Promise<{ model: string; sessions: number }[]> {
+  let query = store.db
+    .selectFrom('session_models as m')
+    .innerJoin('sessions as s', 's.id', 'm.session_pk')
+    .select(['m.model', sql<number>`count(*)`.as('sessions')])
+    .where(sql<SqlBool>`m.model LIKE ${`${likeEscape(prefix)}%`} ESCAPE '\\'`)
+    .groupBy('m.model')
+    .orderBy('sessions', 'desc')
+    .orderBy('m.model')
+    .limit(limit);
+  if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('s.repo_id', 'in', [...visible]);
+  return (await query.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions) }));
 }

@@ -1,6 +1,6 @@
 // trace server against both engines: SQLite, and PostgreSQL from a throwaway cluster (CI fails when
 // it cannot start one). Bundles are key-signed by the project's own signing code.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -297,7 +297,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     const list = (await (await get('/api/v1/sessions?limit=200', READER_WEB)).json()) as { sessions: { repository: string }[] };
     expect(list.sessions.every((s) => s.repository === 'acme/web')).toBe(true);
 
-    const stats = (await (await get('/api/v1/stats?since=2026-11-25&until=2026-12-01')).json()) as {
+    const stats = (await (await get('/api/v1/stats/org?since=2026-11-25&until=2026-12-01')).json()) as {
       current: { sessions: number; active_users: number; ai_assisted_commits: number; ai_share: number | null };
       previous: { sessions: number };
       top_users: { initiator: string }[];
@@ -310,7 +310,19 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     expect(stats.previous.sessions).toBe(5);
     expect(stats.top_users[0]!.initiator).toBe('ada@example.com');
     expect(stats.models.map((m) => m.model)).toContain('claude-opus-4-5');
-    expect((await get('/api/v1/stats?since=tomorrow')).status).toBe(400);
+    expect((await get('/api/v1/stats/org?since=tomorrow')).status).toBe(400);
+
+    // trace ui's dashboard reads `trace sessions stats --json` from /api/v1/stats: the same shape here.
+    const ui = (await (await get('/api/v1/stats?since=2026-11-25&until=2026-12-01&by=model')).json()) as { current: { sessions: number; active_authors: number; ai_commits: number }; breakdown: { key: string; sessions: number }[]; by: string };
+    expect(ui.by).toBe('model');
+    expect(ui.current).toMatchObject({ sessions: 5, active_authors: 2 });
+    expect(ui.current.ai_commits).toBeGreaterThan(0);
+    expect(ui.breakdown.map((b) => b.key)).toContain('claude-opus-4-5');
+    const weeks = (await (await get('/api/v1/stats?since=2026-11-01&until=2026-12-01&by=week&repository=acme/api')).json()) as { breakdown: { key: string; sessions: number }[] };
+    expect(weeks.breakdown.every((b) => /^2026-W\d\d$/.test(b.key))).toBe(true);
+    expect((await get('/api/v1/stats?by=colour')).status).toBe(400);
+    const models = (await (await get('/api/v1/models?q=gpt')).json()) as { models: { model: string; sessions: number }[] };
+    expect(models.models).toEqual([{ model: 'gpt-5', sessions: 3 }]);
     expect((await get('/api/v1/sessions', INGEST_A)).status).toBe(403);
     expect((await app.request('/api/v1/sessions')).status).toBe(401);
   });
@@ -326,6 +338,27 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     const res = await app.request('/api/v1/repositories', { headers: { cookie: cookie.split(';')[0]! } });
     expect(res.status).toBe(200);
     expect((await app.request('/api/v1/repositories', { headers: { cookie: 'trace_session=' + '0'.repeat(64) } })).status).toBe(401);
+  });
+
+  it('serves trace ui\'s pages to a logged-in reader, and sends others to the login page', async () => {
+    const uiDir = mkdtempSync(join(dir, 'ui-'));
+    writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>trace ui</title><script src="/assets/app.js"></script>');
+    mkdirSync(join(uiDir, 'assets'));
+    writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+    const cfg = config();
+    const web = createApp({ config: cfg, store, trust: loadTrust(cfg), metrics: createMetrics({ defaults: false }), now, uiDir });
+    const anonymous = await web.request('/sessions/sess-merge-01');
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/login');
+    expect((await web.request('/assets/app.js')).status).toBe(401);
+    const login = await web.request('/login', { method: 'POST', body: new URLSearchParams({ token: READER }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await web.request('/sessions/sess-merge-01', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/assets/app.js');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await (await web.request('/assets/app.js', { headers: { cookie } })).text()).toBe('console.log(1)');
+    expect((await web.request('/api/v1/nothing', { headers: { cookie } })).status).toBe(404);
   });
 
   it('serves /healthz and /metrics', async () => {
@@ -368,6 +401,3 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     expect(Number(s.commits)).toBe(1);
   });
 });
-
-// keep the helper's file-writing import used
-void writeFileSync;

@@ -128,7 +128,7 @@ describe.each(ENGINES)('trace server processes on %s', (engine) => {
     const configFile = join(dir, `sync-${engine}.yml`);
     writeFileSync(
       configFile,
-      `listen: 127.0.0.1:0\ndatabase: ${database}\ntokens:\n  - tokenEnv: TRACE_TEST_INGEST\n    role: ingest\n    repositories: [${JSON.stringify(repository)}]\ntrust:\n  - repositories: [${JSON.stringify(repository)}]\n    keys: [${keyFile}]\nsync:\n  remotes:\n    - url: ${repo.remote}\n`,
+      `listen: 127.0.0.1:0\ndatabase: ${database}\ntokens:\n  - tokenEnv: TRACE_TEST_INGEST\n    role: ingest\n    repositories: [${JSON.stringify(repository)}]\ntrust:\n  - repositories: [${JSON.stringify(repository)}]\n    keys: [${keyFile}]\nsync:\n  intervalMinutes: 60\n  remotes:\n    - url: ${repo.remote}\n`,
     );
     const env = { ...process.env, TRACE_TEST_INGEST: TOKEN };
     const sync = (await import('node:child_process')).spawnSync(process.execPath, [TRACE_BIN, 'server', 'sync', '--config', configFile, '--json'], { env, encoding: 'utf8' });
@@ -141,6 +141,9 @@ describe.each(ENGINES)('trace server processes on %s', (engine) => {
 
     const server = await startServer(configFile, { TRACE_TEST_INGEST: TOKEN });
     try {
+      // With sync.intervalMinutes the server pulls at start, then on the interval: all held already.
+      for (let i = 0; i < 100 && !/sync .*: \d+ bundles/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(server.log()).toContain(`sync ${repo.remote}: ${first.remotes[0]!.lines} bundles, 0 new, ${first.remotes[0]!.lines} already held`);
       repo.write('.chainloop.yml', `${repo.read('.chainloop.yml')}\ntrace:\n  upload:\n    http:\n      url: ${server.url}/api/v1/attestations\n      tokenEnv: TRACE_UPLOAD_TOKEN\n`.replace(/\ntrace:\n([\s\S]*)\ntrace:\n/, '\ntrace:\n$1\n'));
       const next = new FakeClaude(repo);
       next.start('claude-opus-4-8');

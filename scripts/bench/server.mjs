@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCluster } from '../pg-cluster.mjs';
-import { formatCount, median, PACKAGE_ROOT, tempDir, TRACE_BIN } from './util.mjs';
+import { formatCount, median, PACKAGE_ROOT, percentile, tempDir, TRACE_BIN } from './util.mjs';
 
 export const name = 'server';
 export const description = 'trace server: ingest of 1,000 key-signed bundles (10 commits, 2 sessions each) into PostgreSQL, 1 and 4 clients, next to GET /healthz';
@@ -129,6 +129,89 @@ async function healthzRate(port, requests) {
   return requests / ((performance.now() - t0) / 1000);
 }
 
+const READ_SESSIONS = 300_000;
+
+/** A database of 300,000 sessions over 200 repositories (and a commit each, the day roll-ups, one 200-thread session) made with SQL. */
+async function generateReadDatabase(url) {
+  const { openServerDb } = await import(join(PACKAGE_ROOT, 'dist', 'server', 'db.js'));
+  const { migrate } = await import(join(PACKAGE_ROOT, 'dist', 'server', 'migrate.js'));
+  const store = await openServerDb(url);
+  await migrate(store);
+  await store.close();
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const iso = (expr) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  try {
+    await client.query(`INSERT INTO repos (name, first_seen_at) SELECT 'acme/repo-' || g, '2026-01-01T00:00:00.000Z' FROM generate_series(1, 200) g`);
+    await client.query(`INSERT INTO sessions (repo_id, session_id, agent, agent_version, models, initiator_name, initiator_email, branch, started_at, ended_at,
+        last_active_at, threads, tool_calls, tool_errors, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, cost_micros, unpriced, prices_as_of,
+        commits, lines_added, ai_lines_added, last_prompt, signer, snapshot_at, latest_bundle, updated_at)
+      SELECT 1 + g % 200, md5(g::text), (ARRAY['claude-code','codex','cursor','gemini-cli','copilot','opencode'])[1 + g % 6], '1.0',
+        '["' || (ARRAY['claude-opus-4-5','claude-sonnet-4-5','gpt-5','gemini-2.5-pro','gpt-5-codex'])[1 + g % 5] || '"]', 'Dev ' || (g % 500), 'dev' || (g % 500) || '@acme.dev',
+        'main', ${iso("ts - interval '1 hour'")}, ${iso('ts')}, ${iso('ts')}, 1 + g % 12, 10 * (1 + g % 12), g % 3, 12000, 90000, 4000, 3000, 1250000, 0, '2026-11-21',
+        1 + g % 4, 20 * (1 + g % 4), 12 * (1 + g % 4), 'step ' || g || ' of the router change', '{"kind":"key","key_id":"00","owner":null}', ${iso('ts')}, md5(g::text), ${iso('ts')}
+      FROM (SELECT g, timestamptz '2026-12-01 00:00:00+00' - g * interval '26 seconds' AS ts FROM generate_series(1, ${READ_SESSIONS}) g) t`);
+    await client.query(`INSERT INTO session_models (session_pk, model, responses, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros)
+      SELECT id, models::json->>0, 40, 12000, 3000, 90000, 4000, 1250000 FROM sessions`);
+    await client.query(`INSERT INTO commits (repo_id, sha, author_name, author_email, committed_at, lines_added, ai_lines_added, captured, received_at)
+      SELECT repo_id, md5(session_id) || '00000000', initiator_name, initiator_email, last_active_at, lines_added, ai_lines_added, 1, last_active_at FROM sessions`);
+    await client.query(`INSERT INTO session_commits (session_pk, sha, lines_added, ai_lines_added) SELECT id, md5(session_id) || '00000000', lines_added, ai_lines_added FROM sessions`);
+    await client.query(`INSERT INTO usage_daily SELECT substr(last_active_at, 1, 10), repo_id, initiator_email, agent, count(*), sum(threads), sum(tool_calls), sum(tool_errors),
+      sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_micros), 0, sum(commits), sum(lines_added), sum(ai_lines_added)
+      FROM sessions GROUP BY 1, 2, 3, 4`);
+    await client.query(`INSERT INTO threads (session_pk, idx, prompt, prompt_at, models, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, unpriced, tool_calls, tool_errors)
+      SELECT 1, g, 'prompt ' || g, '2026-11-30T00:00:00.000Z', '["m"]', 100, 10, 1000, 10, 1000, 0, 5, 0 FROM generate_series(1, 200) g`);
+    // As autovacuum leaves a table that was loaded: visibility map set (index-only scans), statistics current.
+    await client.query('VACUUM ANALYZE');
+    return (await client.query('SELECT session_id FROM sessions WHERE id = 1')).rows[0].session_id;
+  } finally {
+    await client.end();
+  }
+}
+
+async function readSide(cluster, dir, runs, log) {
+  const url = await cluster.createDatabase('read');
+  let t0 = performance.now();
+  const longSession = await generateReadDatabase(url);
+  log(`generated ${formatCount(READ_SESSIONS)} sessions over 200 repositories in PostgreSQL in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const file = join(dir, 'read.yml');
+  writeFileSync(file, `listen: 127.0.0.1:0\ndatabase: ${url}\ntokens:\n  - token: ${READER}\n    role: reader\n`);
+  const server = await startServer(file);
+  try {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const client = { port: server.port, agent };
+    const paths = {
+      page: '/api/v1/sessions?limit=25',
+      repository: '/api/v1/sessions?limit=25&repository=acme/repo-17',
+      initiator: '/api/v1/sessions?limit=25&initiator=dev42@acme.dev',
+      agent: '/api/v1/sessions?limit=25&agent=codex',
+      model: '/api/v1/sessions?limit=25&model=gpt-5*',
+      since: '/api/v1/sessions?limit=25&since=2026-11-20',
+      errors: '/api/v1/sessions?limit=25&has=errors',
+      count_only: '/api/v1/sessions?limit=1&count=capped',
+      thread_session: `/api/v1/sessions/${longSession}`,
+      dashboard: '/api/v1/stats/org?days=30&until=2026-12-01',
+      ui_stats: '/api/v1/stats?since=2026-11-01&until=2026-12-01&by=day',
+    };
+    const times = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
+    const timed = async (path) => {
+      const t = performance.now();
+      const reply = await call(client, 'GET', path, undefined, READER);
+      if (reply.status !== 200) throw new Error(`GET ${path}: ${reply.status} ${reply.body.slice(0, 200)}`);
+      return performance.now() - t;
+    };
+    for (const path of Object.values(paths)) await timed(path);
+    for (let r = 0; r < runs; r++) for (const [key, path] of Object.entries(paths)) times[key].push(await timed(path));
+    agent.destroy();
+    const p95 = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, percentile(v, 95)]));
+    log(`read p95 over ${runs} runs: ${Object.entries(p95).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+    return p95;
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function run(context) {
   const { log, quick } = context;
   const count = quick ? 200 : 1000;
@@ -173,7 +256,21 @@ export async function run(context) {
       await server.stop();
       servers.pop();
     }
+    const read = await readSide(cluster, dir, quick ? 11 : 21, log);
+    const filters = ['page', 'repository', 'initiator', 'agent', 'model', 'since', 'errors'];
+    const worstFilter = Math.max(...filters.map((k) => read[k]));
     return [
+      figure('server.read_page_p95', `server: GET /api/v1/sessions page of 25, p95 of the slowest filter (${formatCount(READ_SESSIONS)} sessions, PostgreSQL)`, {
+        value: Number(worstFilter.toFixed(2)),
+        unit: 'ms',
+        result: filters.map((k) => `${k} ${read[k].toFixed(1)}`).join(', ') + ' ms (p95)',
+        target: '≤ 50 ms',
+        met: worstFilter <= 50,
+        details: read,
+      }),
+      figure('server.read_count_p95', 'server: capped count (limit=1 page with count), p95', { value: Number(read.count_only.toFixed(2)), unit: 'ms', result: `${read.count_only.toFixed(1)} ms`, target: '≤ 50 ms', met: read.count_only <= 50, details: {} }),
+      figure('server.read_thread_session_p95', 'server: a 200-thread session, p95', { value: Number(read.thread_session.toFixed(2)), unit: 'ms', result: `${read.thread_session.toFixed(1)} ms`, target: '≤ 100 ms', met: read.thread_session <= 100, details: {} }),
+      figure('server.read_dashboard_p95', 'server: 30-day org dashboard (/api/v1/stats/org), p95', { value: Number(read.dashboard.toFixed(2)), unit: 'ms', result: `${read.dashboard.toFixed(1)} ms; trace ui's /api/v1/stats by day ${read.ui_stats.toFixed(1)} ms`, target: '≤ 200 ms', met: read.dashboard <= 200, details: {} }),
       figure('server.ingest_pg_1', `server: ingest into PostgreSQL, 1 client (${formatCount(count)} bundles)`, {
         value: Number(results.pg1.perSecond.toFixed(1)),
         unit: 'bundles/s',

@@ -20,6 +20,7 @@ const SECTIONS = {
   'ui-api': () => import('./bench/ui-api.mjs'),
   'ui-pages': () => import('./bench/ui-pages.mjs'),
   'real-agent': () => import('./bench/real-agent.mjs'),
+  server: () => import('./bench/server.mjs'),
 };
 
 const MIN_RUNS = 21;

@@ -277,7 +277,7 @@ export function buildProgram(): Command {
 
   program
     .command('schema [kind]')
-    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), `trace sessions` JSON (sessions-list, sessions-show, sessions-stats), or `trace report` JSON (report)')
+    .description('print the JSON Schema of .chainloop.yml (config, the default), the attestation predicate (predicate), `trace sessions` JSON (sessions-list, sessions-show, sessions-stats), `trace report` JSON (report), or trace-server.yml (server)')
     .option('--output <file>', 'write it to this file instead')
     .action(
       run(async (options: { output?: string; json?: boolean }, args: string[]) => {
@@ -429,6 +429,32 @@ export function buildProgram(): Command {
       run(async (options: VerifyFlags & { format: string }, args: string[]) => {
         const { report } = await import('./commands/report.js');
         return report({ ...verifyCommandOptions(options, args), format: options.format, now: new Date() });
+      }),
+    );
+
+  const serverCommand = program
+    .command('server')
+    .description('run the org server: verified attestations of many repositories in PostgreSQL (or SQLite), the sessions API for all of them')
+    .option('--config <file>', 'the server config (default ./trace-server.yml; TRACE_SERVER_LISTEN and TRACE_SERVER_DATABASE override)')
+    .action(
+      run(async (options: { config?: string; json?: boolean }) => {
+        const { server } = await import('./commands/server.js');
+        const stopped = new Promise<string>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+        return server({ cwd: process.cwd(), config: options.config, env: process.env, log: (line) => io.stderr(`${line}\n`), stopped });
+      }),
+    );
+  serverCommand
+    .command('sync [remotes...]')
+    .description('fetch refs/notes/chainloop-trace from git remotes (default: sync.remotes) and ingest every attestation through the same checks')
+    .option('--config <file>', 'the server config (default ./trace-server.yml)')
+    .addOption(jsonOption())
+    .action(
+      run(async (options: { config?: string; json?: boolean }, args: string[]) => {
+        const { serverSync } = await import('./commands/server.js');
+        return serverSync({ cwd: process.cwd(), config: options.config, env: process.env, remotes: args });
       }),
     );
 

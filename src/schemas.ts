@@ -2,6 +2,7 @@
 import { configJsonSchema } from './config.js';
 import { PREDICATE_TYPE, predicateJsonSchema } from './core/predicate.js';
 import { reportJsonSchema } from './report/schema.js';
+import { serverConfigJsonSchema } from './server/config.js';
 import { sessionsJsonSchemas } from './sessions/schema.js';
 
 export function generatedSchemas(): Record<string, object> {
@@ -17,6 +18,7 @@ export function generatedSchemas(): Record<string, object> {
       title: 'trace AI line attribution predicate (in-toto predicateType ' + PREDICATE_TYPE + ')',
       ...predicateJsonSchema(),
     },
+    'trace-server.schema.json': { $id: 'urn:chainloop-trace:schema:trace-server:v1', title: 'trace-server.yml (trace server)', ...serverConfigJsonSchema() },
     'sessions-list.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-list:v1', title: 'trace sessions --json', ...sessions.list },
     'sessions-show.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-show:v1', title: 'trace sessions show --json', ...sessions.show },
     'sessions-stats.schema.json': { $id: 'urn:chainloop-trace:schema:sessions-stats:v1', title: 'trace sessions stats --json', ...sessions.stats },

@@ -6,7 +6,7 @@ import { TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import { generatedSchemas } from '../schemas.js';
 
-export const SCHEMA_KINDS = { config: 'chainloop-config.schema.json', predicate: 'predicate.schema.json', 'sessions-list': 'sessions-list.schema.json', 'sessions-show': 'sessions-show.schema.json', 'sessions-stats': 'sessions-stats.schema.json', report: 'report.schema.json' } as const;
+export const SCHEMA_KINDS = { config: 'chainloop-config.schema.json', predicate: 'predicate.schema.json', 'sessions-list': 'sessions-list.schema.json', 'sessions-show': 'sessions-show.schema.json', 'sessions-stats': 'sessions-stats.schema.json', report: 'report.schema.json', server: 'trace-server.schema.json' } as const;
 
 export type SchemaKind = keyof typeof SCHEMA_KINDS;
 

@@ -52,8 +52,10 @@ export interface SessionFilters {
 
 export interface SessionRow {
   id: string;
-  /** `local`: the content is this clone's capture; `notes`: only the attestation's (a teammate's session). */
-  source: 'local' | 'notes';
+  /** `local`: the content is this clone's capture; `notes`: only the attestation's (a teammate's session); `server`: held by trace server. */
+  source: 'local' | 'notes' | 'server';
+  /** The repository the session's attestations name (server rows). */
+  repository?: string;
   attestation: AttestationJson;
   agent: { name: string; version: string | null };
   models: string[];

@@ -27,7 +27,8 @@ const attestation = z
 
 export const sessionRowSchema = z.object({
   id: z.string(),
-  source: z.enum(['local', 'notes']).describe("local: captured by this clone's hooks; notes: known only from its attestation (a teammate's session)"),
+  source: z.enum(['local', 'notes', 'server']).describe("local: captured by this clone's hooks; notes: known only from its attestation (a teammate's session); server: held by trace server"),
+  repository: z.string().optional().describe("The repository named by the session's attestations (trace server)"),
   attestation,
   agent: z.object({ name: z.string(), version: z.string().nullable() }),
   models: z.array(z.string()),

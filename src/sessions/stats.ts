@@ -46,11 +46,11 @@ const FIGURES_SQL = `count(*) AS sessions, count(DISTINCT coalesce(s.author_emai
   coalesce(sum(s.cache_write_tokens), 0) AS cache_write, coalesce(sum(s.output_tokens), 0) AS output, coalesce(sum(s.cost_micros), 0) AS cost_micros,
   coalesce(sum(s.unpriced), 0) AS unpriced, coalesce(sum(s.commits), 0) AS commits, coalesce(sum(s.lines_added), 0) AS lines_added, coalesce(sum(s.ai_lines_added), 0) AS ai_lines_added`;
 
-type FigureRow = Record<'sessions' | 'active_authors' | 'threads' | 'tool_calls' | 'tool_errors' | 'input' | 'cache_read' | 'cache_write' | 'output' | 'cost_micros' | 'unpriced' | 'commits' | 'lines_added' | 'ai_lines_added', number>;
+export type FigureRow = Record<'sessions' | 'active_authors' | 'threads' | 'tool_calls' | 'tool_errors' | 'input' | 'cache_read' | 'cache_write' | 'output' | 'cost_micros' | 'unpriced' | 'commits' | 'lines_added' | 'ai_lines_added', number>;
 
 const rate = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000);
 
-function figures(row: FigureRow, aiCommits: number): StatsFigures {
+export function figures(row: FigureRow, aiCommits: number): StatsFigures {
   return {
     sessions: row.sessions,
     active_authors: row.active_authors,
@@ -91,7 +91,7 @@ const GROUP_KEY: Record<StatsBy, string> = {
   author: "coalesce(s.author_email, s.author_name, '(unknown)')",
 };
 
-function changeOf(current: StatsFigures, previous: StatsFigures): Record<string, number | null> {
+export function changeOf(current: StatsFigures, previous: StatsFigures): Record<string, number | null> {
   const flat = (f: StatsFigures): Record<string, number | null> => ({
     sessions: f.sessions,
     active_authors: f.active_authors,

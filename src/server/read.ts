@@ -1,0 +1,492 @@
+// The read API's queries: the session list (filters, keyset cursor, capped count), one session, the
+// repositories and the org dashboard. Every list is a range scan of the per-session rows in
+// (last_active_at DESC, id DESC) order; the dashboard reads the day roll-ups and commit rows.
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
+import { costJson } from '../core/threads.js';
+import { TraceError } from '../errors.js';
+import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
+import type { Selectable } from 'kysely';
+import { changeOf, figures, type FigureRow, type StatsBy, type StatsResult } from '../sessions/stats.js';
+import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
+
+export const SERVER_MAX_LIMIT = 200;
+export const MAX_OFFSET = 10_000;
+
+export interface ServerFilters extends SessionFilters {
+  repository?: string | undefined;
+  /** An email, else a name. */
+  initiator?: string | undefined;
+}
+
+export interface ListRequest {
+  limit: number;
+  after?: string | undefined;
+  offset?: number | undefined;
+  count: 'capped' | 'exact' | 'none';
+  /** Repository ids the reader may see; undefined: all. */
+  visible?: readonly number[] | undefined;
+  /** What a cursor is bound to (the query as typed); default: the filters. */
+  key?: string;
+}
+
+type Row = Selectable<SessionsTable> & { repository: string };
+type Eb = ExpressionBuilder<ServerDatabase & { s: SessionsTable; r: ServerDatabase['repos'] }, 's' | 'r'>;
+
+const LAST_PROMPT_CHARS = 500;
+
+function toRow(r: Row): SessionRow & { repository: string } {
+  const start = r.started_at ? Date.parse(r.started_at) : NaN;
+  const end = Date.parse(r.ended_at ?? r.last_active_at);
+  const cost = r.cost_micros === null ? null : Number(r.cost_micros);
+  return {
+    id: r.session_id,
+    source: 'server',
+    repository: r.repository,
+    // Only bundles that verified get in.
+    attestation: { status: 'verified', signer: JSON.parse(r.signer) as SignerJson, reason: null },
+    agent: { name: r.agent, version: r.agent_version },
+    models: JSON.parse(r.models) as string[],
+    initiator: { name: r.initiator_name, email: r.initiator_email },
+    branch: r.branch,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+    last_active_at: r.last_active_at,
+    duration_s: Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, Math.round((end - start) / 1000)) : null,
+    threads: Number(r.threads),
+    tool_calls: { total: Number(r.tool_calls), errors: Number(r.tool_errors) },
+    token_usage: { input: Number(r.input_tokens), cache_read: Number(r.cache_read_tokens), cache_write: Number(r.cache_write_tokens), output: Number(r.output_tokens) },
+    cost: costJson(cost === null ? null : cost / 1e6, Number(r.unpriced) === 1),
+    code: { commits: Number(r.commits), lines_added: Number(r.lines_added), ai_lines_added: Number(r.ai_lines_added) },
+    last_prompt: r.last_prompt === null ? null : r.last_prompt.length > LAST_PROMPT_CHARS ? `${r.last_prompt.slice(0, LAST_PROMPT_CHARS - 1)}…` : r.last_prompt,
+  };
+}
+
+const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The filters as one parameterised condition over `s` (sessions) and `r` (repos). */
+function conditions(eb: Eb, filters: ServerFilters, visible: readonly number[] | undefined): Expression<SqlBool>[] {
+  const all: Expression<SqlBool>[] = [];
+  if (visible !== undefined) all.push(visible.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.repo_id', 'in', [...visible]));
+  if (filters.repository !== undefined) all.push(eb('r.name', '=', filters.repository));
+  const initiator = filters.initiator ?? filters.author;
+  if (initiator !== undefined) all.push(initiator.includes('@') ? eb('s.initiator_email', '=', initiator) : eb('s.initiator_name', '=', initiator));
+  if (filters.agent !== undefined) all.push(eb('s.agent', '=', filters.agent));
+  if (filters.model !== undefined) {
+    const model = filters.model;
+    all.push(
+      eb.exists(
+        eb
+          .selectFrom('session_models as m')
+          .select(sql`1`.as('one'))
+          .whereRef('m.session_pk', '=', 's.id')
+          .where(model.endsWith('*') ? sql<SqlBool>`m.model LIKE ${`${likeEscape(model.slice(0, -1))}%`} ESCAPE '\\'` : sql<SqlBool>`m.model = ${model}`),
+      ),
+    );
+  }
+  if (filters.branch !== undefined) all.push(eb('s.branch', '=', filters.branch));
+  if (filters.commit !== undefined) {
+    const prefix = filters.commit.toLowerCase();
+    all.push(eb.exists(eb.selectFrom('session_commits as c').select(sql`1`.as('one')).whereRef('c.session_pk', '=', 's.id').where('c.sha', '>=', prefix).where('c.sha', '<', `${prefix}g`)));
+  }
+  if (filters.since !== undefined) all.push(eb('s.last_active_at', '>=', filters.since));
+  if (filters.until !== undefined) all.push(eb('s.last_active_at', '<', filters.until));
+  if (filters.id !== undefined) all.push(sql<SqlBool>`s.session_id LIKE ${`${likeEscape(filters.id)}%`} ESCAPE '\\'`);
+  for (const has of filters.has ?? []) {
+    if (has === 'errors') all.push(eb('s.tool_errors', '>', 0));
+    else if (has === 'unpriced') all.push(eb('s.unpriced', '=', 1));
+    else if (has === 'commits') all.push(eb('s.commits', '>', 0));
+    else all.push(sql<SqlBool>`1 = 0`); // guard denials are not kept by the server yet
+  }
+  if (filters.search !== undefined) {
+    const like = `%${likeEscape(filters.search.toLowerCase())}%`;
+    all.push(
+      eb.or([
+        sql<SqlBool>`lower(s.last_prompt) LIKE ${like} ESCAPE '\\'`,
+        eb.exists(eb.selectFrom('threads as t').select(sql`1`.as('one')).whereRef('t.session_pk', '=', 's.id').where(sql<SqlBool>`lower(t.prompt) LIKE ${like} ESCAPE '\\'`)),
+      ]),
+    );
+  }
+  return all;
+}
+
+interface Cursor {
+  t: string;
+  id: number;
+  f: string;
+  o: number;
+}
+
+function decodeCursor(text: string, key: string): Cursor {
+  let cursor: Partial<Cursor> | undefined;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+  } catch {
+    cursor = undefined;
+  }
+  if (typeof cursor?.t !== 'string' || !Number.isSafeInteger(cursor.id) || typeof cursor.f !== 'string' || !Number.isSafeInteger(cursor.o) || (cursor.o ?? -1) < 0) {
+    throw new TraceError('BAD_ARGUMENT', `after: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)} is not a cursor this server gave`, { hint: 'use next_cursor from a previous page, or leave after out' });
+  }
+  if (cursor.f !== key) throw new TraceError('BAD_ARGUMENT', 'after: the cursor belongs to another query (other filters)', { hint: 'repeat the filters of the page that gave it, or start again without after' });
+  return cursor as Cursor;
+}
+
+export async function listServerSessions(store: ServerDb, filters: ServerFilters, page: ListRequest): Promise<SessionPage> {
+  if (page.after !== undefined && page.offset !== undefined) throw new TraceError('BAD_ARGUMENT', 'after and offset page in two ways: give one of them');
+  if (page.offset !== undefined && (page.offset < 0 || page.offset > MAX_OFFSET)) throw new TraceError('BAD_ARGUMENT', `offset: at most ${MAX_OFFSET}`, { hint: 'page further with the after cursor' });
+  const key = page.key ?? queryKey(filters);
+  const cursor = page.after !== undefined ? decodeCursor(page.after, key) : undefined;
+  const base = store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id');
+  const where = (eb: Eb) => eb.and(conditions(eb, filters, page.visible));
+
+  let count = 0;
+  let capped = false;
+  if (page.count !== 'none') {
+    const limit = page.count === 'exact' ? undefined : COUNT_CAP + 1;
+    let inner = base.select(sql`1`.as('one')).where(where);
+    if (limit !== undefined) inner = inner.limit(limit);
+    const row = await store.db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    count = Number(row.n);
+    if (page.count === 'capped' && count > COUNT_CAP) {
+      count = COUNT_CAP;
+      capped = true;
+    }
+  }
+  let query = base
+    .selectAll('s')
+    .select('r.name as repository')
+    .where(where)
+    .orderBy('s.last_active_at', 'desc')
+    .orderBy('s.id', 'desc')
+    .limit(page.limit + 1);
+  let offset = 0;
+  if (cursor) {
+    query = query.where((eb) => eb.or([eb('s.last_active_at', '<', cursor.t), eb.and([eb('s.last_active_at', '=', cursor.t), eb('s.id', '<', cursor.id)])]));
+    offset = cursor.o;
+  } else if (page.offset !== undefined && page.offset > 0) {
+    query = query.offset(page.offset);
+    offset = page.offset;
+  }
+  const rows = (await query.execute()) as Row[];
+  const hasNext = rows.length > page.limit;
+  const shown = rows.slice(0, page.limit);
+  const last = shown.at(-1);
+  return {
+    sessions: shown.map(toRow),
+    count,
+    count_is_capped: capped,
+    offset,
+    has_next_page: hasNext,
+    next_cursor: hasNext && last ? Buffer.from(JSON.stringify({ t: last.last_active_at, id: Number(last.id), f: key, o: offset + shown.length })).toString('base64url') : null,
+  };
+}
+
+export interface ServerSessionDetail {
+  session: SessionRow & { repository: string };
+  threads: {
+    idx: number;
+    prompt: string | null;
+    prompt_at: string | null;
+    ended_at: string | null;
+    duration_ms: number | null;
+    models: string[];
+    token_usage: { input: number; cache_read: number; cache_write: number; output: number };
+    cost: ReturnType<typeof costJson>;
+    tool_calls: { total: number; errors: number };
+    steps: never[];
+  }[];
+  commits: { sha: string; lines_added: number; ai_lines_added: number; attested: boolean }[];
+  subagents: never[];
+  warnings: string[];
+}
+
+/** One session by its agent id (newest when two repositories share it, unless `repository` says which). */
+export async function serverSessionDetail(store: ServerDb, id: string, options: { repository?: string | undefined; visible?: readonly number[] | undefined }): Promise<ServerSessionDetail | undefined> {
+  let query = store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id').selectAll('s').select('r.name as repository').where('s.session_id', '=', id);
+  if (options.repository !== undefined) query = query.where('r.name', '=', options.repository);
+  if (options.visible !== undefined) query = options.visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('s.repo_id', 'in', [...options.visible]);
+  const row = (await query.orderBy('s.last_active_at', 'desc').limit(1).executeTakeFirst());
+  if (!row) return undefined;
+  const sessionPk = Number(row.id);
+  const threads = await store.db.selectFrom('threads').selectAll().where('session_pk', '=', sessionPk).orderBy('idx').execute();
+  const commits = await store.db
+    .selectFrom('session_commits as sc')
+    .leftJoin('commits as c', (join) => join.onRef('c.sha', '=', 'sc.sha').on('c.repo_id', '=', row.repo_id))
+    .select(['sc.sha', 'sc.lines_added', 'sc.ai_lines_added', 'c.committed_at'])
+    .where('sc.session_pk', '=', sessionPk)
+    .orderBy('c.committed_at')
+    .orderBy('sc.sha')
+    .execute();
+  return {
+    session: toRow(row),
+    threads: threads.map((t, i) => {
+      const next = threads[i + 1]?.prompt_at ?? null;
+      const cost = t.cost_micros === null ? null : Number(t.cost_micros);
+      return {
+        idx: Number(t.idx),
+        prompt: t.prompt,
+        prompt_at: t.prompt_at,
+        ended_at: next,
+        duration_ms: t.prompt_at !== null && next !== null ? Math.max(0, Date.parse(next) - Date.parse(t.prompt_at)) : null,
+        models: JSON.parse(t.models) as string[],
+        token_usage: { input: Number(t.input_tokens), cache_read: Number(t.cache_read_tokens), cache_write: Number(t.cache_write_tokens), output: Number(t.output_tokens) },
+        cost: costJson(cost === null ? null : cost / 1e6, Number(t.unpriced) === 1),
+        tool_calls: { total: Number(t.tool_calls), errors: Number(t.tool_errors) },
+        steps: [],
+      };
+    }),
+    commits: commits.map((c) => ({ sha: c.sha, lines_added: Number(c.lines_added), ai_lines_added: Number(c.ai_lines_added), attested: true })),
+    subagents: [],
+    warnings: ['the server holds what attestations carry: per-thread usage and prompts (when retained), not each response and tool call'],
+  };
+}
+
+export interface RepositoryEntry {
+  name: string;
+  first_seen_at: string;
+  sessions: number;
+  commits: number;
+  cost_usd: number;
+  last_active_day: string | null;
+}
+
+/** Every visible repository with its totals, from the day roll-ups (small), not from sessions. */
+export async function listRepositories(store: ServerDb, visible: readonly number[] | undefined): Promise<RepositoryEntry[]> {
+  let query = store.db
+    .selectFrom('repos as r')
+    .leftJoin('usage_daily as u', 'u.repo_id', 'r.id')
+    .select((eb) => [
+      'r.name',
+      'r.first_seen_at',
+      eb.fn.coalesce(eb.fn.sum<number>('u.sessions'), sql<number>`0`).as('sessions'),
+      eb.fn.coalesce(eb.fn.sum<number>('u.commits'), sql<number>`0`).as('commits'),
+      eb.fn.coalesce(eb.fn.sum<number>('u.cost_micros'), sql<number>`0`).as('cost_micros'),
+      eb.fn.max('u.day').as('last_active_day'),
+    ])
+    .groupBy(['r.id', 'r.name', 'r.first_seen_at'])
+    .orderBy('r.name');
+  if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('r.id', 'in', [...visible]);
+  const rows = await query.execute();
+  return rows.map((r) => ({ name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, last_active_day: (r.last_active_day) ?? null }));
+}
+
+export interface OrgFigures {
+  sessions: number;
+  active_users: number;
+  threads: number;
+  tool_calls: number;
+  token_usage: { input: number; cache_read: number; cache_write: number; output: number };
+  cost_usd: number;
+  unpriced_sessions: number;
+  ai_assisted_commits: number;
+  commits: number;
+  lines_added: number;
+  ai_lines_added: number;
+  ai_share: number | null;
+}
+
+export interface OrgStats {
+  period: { since: string; until: string };
+  previous_period: { since: string; until: string };
+  current: OrgFigures;
+  previous: OrgFigures;
+  change: Record<string, number | null>;
+  top_users: { initiator: string; sessions: number; cost_usd: number; ai_lines_added: number }[];
+  models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
+}
+
+/** The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and models. */
+export async function orgStats(store: ServerDb, request: { since: string; until: string; repository?: string | undefined; initiator?: string | undefined; visible?: readonly number[] | undefined }): Promise<OrgStats> {
+  const length = Date.parse(`${request.until}T00:00:00Z`) - Date.parse(`${request.since}T00:00:00Z`);
+  const previous = { since: new Date(Date.parse(`${request.since}T00:00:00Z`) - length).toISOString().slice(0, 10), until: request.since };
+  const repoIds = await scopedRepos(store, request.repository, request.visible);
+  const figures = async (p: { since: string; until: string }): Promise<OrgFigures> => {
+    let usage = store.db
+      .selectFrom('usage_daily as u')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('u.sessions'), sql<number>`0`).as('sessions'),
+        eb.fn.count<number>('u.initiator').distinct().as('active_users'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.threads'), sql<number>`0`).as('threads'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.tool_calls'), sql<number>`0`).as('tool_calls'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.input_tokens'), sql<number>`0`).as('input'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.cache_read_tokens'), sql<number>`0`).as('cache_read'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.cache_write_tokens'), sql<number>`0`).as('cache_write'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.output_tokens'), sql<number>`0`).as('output'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.cost_micros'), sql<number>`0`).as('cost_micros'),
+        eb.fn.coalesce(eb.fn.sum<number>('u.unpriced_sessions'), sql<number>`0`).as('unpriced'),
+      ])
+      .where('u.day', '>=', p.since)
+      .where('u.day', '<', p.until);
+    if (repoIds !== undefined) usage = repoIds.length === 0 ? usage.where(sql<SqlBool>`1 = 0`) : usage.where('u.repo_id', 'in', repoIds);
+    if (request.initiator !== undefined) usage = usage.where('u.initiator', '=', request.initiator);
+    const u = await usage.executeTakeFirstOrThrow();
+    let commitQuery = store.db
+      .selectFrom('commits as c')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('commits'),
+        eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('c.ai_lines_added', '>', 0).then(1).else(0).end()), sql<number>`0`).as('ai_commits'),
+        eb.fn.coalesce(eb.fn.sum<number>('c.lines_added'), sql<number>`0`).as('lines_added'),
+        eb.fn.coalesce(eb.fn.sum<number>('c.ai_lines_added'), sql<number>`0`).as('ai_lines_added'),
+      ])
+      .where('c.committed_at', '>=', `${p.since}T00:00:00.000Z`)
+      .where('c.committed_at', '<', `${p.until}T00:00:00.000Z`);
+    if (repoIds !== undefined) commitQuery = repoIds.length === 0 ? commitQuery.where(sql<SqlBool>`1 = 0`) : commitQuery.where('c.repo_id', 'in', repoIds);
+    if (request.initiator !== undefined) commitQuery = commitQuery.where('c.author_email', '=', request.initiator);
+    const c = await commitQuery.executeTakeFirstOrThrow();
+    const linesAdded = Number(c.lines_added);
+    return {
+      sessions: Number(u.sessions),
+      active_users: Number(u.active_users),
+      threads: Number(u.threads),
+      tool_calls: Number(u.tool_calls),
+      token_usage: { input: Number(u.input), cache_read: Number(u.cache_read), cache_write: Number(u.cache_write), output: Number(u.output) },
+      cost_usd: Number(u.cost_micros) / 1e6,
+      unpriced_sessions: Number(u.unpriced),
+      ai_assisted_commits: Number(c.ai_commits),
+      commits: Number(c.commits),
+      lines_added: linesAdded,
+      ai_lines_added: Number(c.ai_lines_added),
+      ai_share: linesAdded === 0 ? null : Math.round((Number(c.ai_lines_added) / linesAdded) * 10_000) / 10_000,
+    };
+  };
+  const current = await figures(request);
+  const before = await figures(previous);
+  let top = store.db
+    .selectFrom('usage_daily as u')
+    .select((eb) => ['u.initiator', eb.fn.sum<number>('u.sessions').as('sessions'), eb.fn.sum<number>('u.cost_micros').as('cost_micros'), eb.fn.sum<number>('u.ai_lines_added').as('ai_lines_added')])
+    .where('u.day', '>=', request.since)
+    .where('u.day', '<', request.until)
+    .groupBy('u.initiator')
+    .orderBy('sessions', 'desc')
+    .orderBy('u.initiator')
+    .limit(10);
+  if (repoIds !== undefined) top = repoIds.length === 0 ? top.where(sql<SqlBool>`1 = 0`) : top.where('u.repo_id', 'in', repoIds);
+  if (request.initiator !== undefined) top = top.where('u.initiator', '=', request.initiator);
+  let models = store.db
+    .selectFrom('session_models as m')
+    .innerJoin('sessions as s', 's.id', 'm.session_pk')
+    .select((eb) => [
+      'm.model',
+      eb.fn.countAll<number>().as('sessions'),
+      eb.fn.sum<number | null>('m.cost_micros').as('cost_micros'),
+      eb.fn.coalesce(eb.fn.sum<number>(sql<number>`m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens`), sql<number>`0`).as('tokens'),
+    ])
+    .where('s.last_active_at', '>=', `${request.since}T00:00:00.000Z`)
+    .where('s.last_active_at', '<', `${request.until}T00:00:00.000Z`)
+    .groupBy('m.model')
+    .orderBy('sessions', 'desc')
+    .orderBy('m.model')
+    .limit(20);
+  if (repoIds !== undefined) models = repoIds.length === 0 ? models.where(sql<SqlBool>`1 = 0`) : models.where('s.repo_id', 'in', repoIds);
+  if (request.initiator !== undefined) models = models.where('s.initiator_email', '=', request.initiator);
+  const flat = (f: OrgFigures): Record<string, number | null> => ({
+    sessions: f.sessions,
+    active_users: f.active_users,
+    cost_usd: f.cost_usd,
+    ai_assisted_commits: f.ai_assisted_commits,
+    ai_share: f.ai_share,
+    tokens: f.token_usage.input + f.token_usage.cache_read + f.token_usage.cache_write + f.token_usage.output,
+  });
+  const a = flat(current);
+  const b = flat(before);
+  const change = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] === null || b[k] === null || b[k] === 0 ? null : Math.round(((a[k]! - b[k]!) / b[k]!) * 10_000) / 10_000]));
+  return {
+    period: { since: request.since, until: request.until },
+    previous_period: previous,
+    current,
+    previous: before,
+    change,
+    top_users: (await top.execute()).map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) })),
+    models: (await models.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: r.cost_micros === null ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
+  };
+}
+
+/** Repository ids a request is limited to (its `repository` filter within what the reader may see); undefined: all. */
+async function scopedRepos(store: ServerDb, repository: string | undefined, visible: readonly number[] | undefined): Promise<number[] | undefined> {
+  if (repository === undefined) return visible === undefined ? undefined : [...visible];
+  const row = await store.db.selectFrom('repos').select('id').where('name', '=', repository).executeTakeFirst();
+  if (!row) return [];
+  return visible === undefined || visible.includes(Number(row.id)) ? [Number(row.id)] : [];
+}
+
+const FIGURES_SQL = `count(*) AS sessions, count(DISTINCT coalesce(s.initiator_email, s.initiator_name)) AS active_authors,
+  coalesce(sum(s.threads), 0) AS threads, coalesce(sum(s.tool_calls), 0) AS tool_calls, coalesce(sum(s.tool_errors), 0) AS tool_errors,
+  coalesce(sum(s.input_tokens), 0) AS input, coalesce(sum(s.cache_read_tokens), 0) AS cache_read, coalesce(sum(s.cache_write_tokens), 0) AS cache_write,
+  coalesce(sum(s.output_tokens), 0) AS output, coalesce(sum(s.cost_micros), 0) AS cost_micros, coalesce(sum(s.unpriced), 0) AS unpriced,
+  coalesce(sum(s.commits), 0) AS commits, coalesce(sum(s.lines_added), 0) AS lines_added, coalesce(sum(s.ai_lines_added), 0) AS ai_lines_added`;
+
+const FIGURE_KEYS = ['sessions', 'active_authors', 'threads', 'tool_calls', 'tool_errors', 'input', 'cache_read', 'cache_write', 'output', 'cost_micros', 'unpriced', 'commits', 'lines_added', 'ai_lines_added'] as const;
+
+function figureRow(row: Record<string, unknown>): FigureRow {
+  return Object.fromEntries(FIGURE_KEYS.map((k) => [k, Number(row[k] ?? 0)])) as FigureRow;
+}
+
+/** SQLite's strftime('%Y-W%W') (weeks start on Monday; days before the first Monday are week 00), as `trace sessions stats --by week` keys them. */
+function weekKey(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  const yday = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000);
+  const week = Math.floor((yday + 7 - ((date.getUTCDay() + 6) % 7)) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/**
+ * `trace sessions stats --json` over the server's per-session rows (what `trace ui`'s dashboard
+ * reads): a period beside the one before, the change, a breakdown. No per-tool rows are held, so
+ * `top_tools` is empty.
+ */
+export async function serverSessionsStats(store: ServerDb, filters: ServerFilters, period: { since: string; until: string }, by: StatsBy | undefined, visible: readonly number[] | undefined): Promise<StatsResult> {
+  const length = Date.parse(period.until) - Date.parse(period.since);
+  const previousPeriod = { since: new Date(Date.parse(period.since) - length).toISOString(), until: period.since };
+  const rest: ServerFilters = { ...filters, since: undefined, until: undefined };
+  const within = (p: { since: string; until: string }) => (eb: Eb) => eb.and([...conditions(eb, rest, visible), eb('s.last_active_at', '>=', p.since), eb('s.last_active_at', '<', p.until)]);
+  const base = () => store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id');
+  const run = async (p: { since: string; until: string }) => {
+    const row = await base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow();
+    const ai = await base()
+      .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
+      .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
+      .where(within(p))
+      .where('sc.ai_lines_added', '>', 0)
+      .executeTakeFirstOrThrow();
+    return figures(figureRow(row), Number(ai.n));
+  };
+  const current = await run(period);
+  const previous = await run(previousPeriod);
+  let breakdown: StatsResult['breakdown'] = [];
+  if (by) {
+    const key = { day: sql`substr(s.last_active_at, 1, 10)`, week: sql`substr(s.last_active_at, 1, 10)`, agent: sql`s.agent`, model: sql`m.model`, author: sql`coalesce(s.initiator_email, s.initiator_name, '(unknown)')` }[by];
+    const from = by === 'model' ? base().innerJoin('session_models as m', 'm.session_pk', 's.id') : base();
+    const rows = (await from
+      .select([sql<string>`${key}`.as('grp'), sql.raw(FIGURES_SQL) as never])
+      .where(within(period))
+      .groupBy(sql`1`)
+      .execute()) as unknown as (Record<string, unknown> & { grp: string | null })[];
+    if (by === 'week') {
+      // Days folded into weeks (sums add up; active authors of a week are at most the sum of its days').
+      const weeks = new Map<string, FigureRow>();
+      for (const row of rows) {
+        const week = weekKey(row.grp ?? '1970-01-01');
+        const sum = weeks.get(week);
+        const add = figureRow(row);
+        weeks.set(week, sum ? (Object.fromEntries(FIGURE_KEYS.map((k) => [k, sum[k] + add[k]])) as FigureRow) : add);
+      }
+      breakdown = [...weeks].map(([grp, row]) => ({ key: grp, ...figures(row, 0) }));
+    } else breakdown = rows.map((row) => ({ key: row.grp ?? '(unknown)', ...figures(figureRow(row), 0) }));
+    breakdown.sort(by === 'day' || by === 'week' ? (a, b) => (a.key < b.key ? -1 : 1) : (a, b) => b.sessions - a.sessions || (a.key < b.key ? -1 : 1));
+  }
+  return { period, previous_period: previousPeriod, current, previous, change: changeOf(current, previous), by: by ?? null, breakdown, top_tools: [] };
+}
+
+/** Models used in visible sessions whose name starts with `prefix`, most used first (the model filter's suggestions). */
+export async function listServerModels(store: ServerDb, prefix: string, limit: number, visible: readonly number[] | undefined): Promise<{ model: string; sessions: number }[]> {
+  let query = store.db
+    .selectFrom('session_models as m')
+    .innerJoin('sessions as s', 's.id', 'm.session_pk')
+    .select(['m.model', sql<number>`count(*)`.as('sessions')])
+    .where(sql<SqlBool>`m.model LIKE ${`${likeEscape(prefix)}%`} ESCAPE '\\'`)
+    .groupBy('m.model')
+    .orderBy('sessions', 'desc')
+    .orderBy('m.model')
+    .limit(limit);
+  if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('s.repo_id', 'in', [...visible]);
+  return (await query.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions) }));
+}

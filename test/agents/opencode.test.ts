@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTemps, makeRepo } from '../support/repo.js';
 import { commitAndPush, linesOf } from './support/attested.js';
+import { DENIED_ENV, DENIED_PUSH, enforceGuard, expectGuardRecord, expectNothingRan, FORCE_PUSH, SECRET } from './support/guarded.js';
 import { shortenTimeouts, slowTrace } from './support/slow-trace.js';
 import { type ModelServer, startModelServer } from './support/model-server.js';
 import { type ChatReply, type ChatRequest, chatScenario, toolMessages } from './support/openai-chat.js';
@@ -130,6 +131,36 @@ describe('OpenCode capture, in the pushed attestation', () => {
     expect(repo.read('keep.ts')).toBe('export const keep = 1;\n');
     const { statement } = commitAndPush(repo, 'partial', ['partial.txt']);
     expect(linesOf(statement, 'partial.txt')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+  });
+});
+
+describe('OpenCode, for real: the guard in enforce mode', () => {
+  it('a write of .env and a forced push are denied by a throw from tool.execute.before: neither runs, OpenCode tells the model, the attestation records both', async () => {
+    const repo = makeRepo();
+    const init = repo.trace(['init', '--opencode', '--yes']);
+    expect(init.code, init.stderr).toBe(0);
+    enforceGuard(repo);
+    const remoteMain = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+    const { scenario, server } = await serve([
+      { tools: [{ name: 'write', arguments: { filePath: join(repo.dir, '.env'), content: SECRET } }], usage: { prompt: 100, completion: 10 } },
+      { tools: [{ name: 'bash', arguments: { command: FORCE_PUSH, description: 'Push' } }], usage: { prompt: 110, completion: 11 } },
+      { tools: [{ name: 'write', arguments: { filePath: join(repo.dir, 'ok.ts'), content: 'export const ok = 1;\n' } }], usage: { prompt: 120, completion: 12 } },
+      { text: 'Two calls were denied.', usage: { prompt: 130, completion: 13 } },
+    ]);
+    const run = await runOpenCode(repo, server.url, 'set the secret and push');
+    expect(scenario.remaining()).toBe(0);
+    expect(server.unscripted.map((r) => `${r.method} ${r.url}`).filter((r) => !OPENCODE_OUTSIDE_CALLS.includes(r))).toEqual([]);
+    const tools = run.events.filter((e) => e.type === 'tool_use').map((e) => [e.part!.tool, e.part!.state!.status]);
+    expect(tools).toEqual([['write', 'error'], ['bash', 'error'], ['write', 'completed']]);
+    expectNothingRan(repo, remoteMain);
+    expect(repo.read('ok.ts')).toBe('export const ok = 1;\n');
+    // The denial reached the model as the call's result, in the request after each denied call.
+    expect(JSON.stringify(toolMessages(scenario.served[1]!.request).get(scenario.served[0]!.callIds[0]!))).toMatch(DENIED_ENV);
+    expect(JSON.stringify(toolMessages(scenario.served[2]!.request).get(scenario.served[1]!.callIds[0]!))).toMatch(DENIED_PUSH);
+    const { statement, sessions } = commitAndPush(repo, 'ok', ['ok.ts']);
+    expect(linesOf(statement, 'ok.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.sessionId }]);
+    expect(sessions.map((s) => s.session.id)).toEqual([run.sessionId]);
+    expectGuardRecord(statement, run.sessionId, { file: 'write', shell: 'bash' });
   });
 });
 

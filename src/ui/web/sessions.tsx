@@ -17,7 +17,13 @@ export function SessionsPage() {
   const query = listQuery(search);
   const page = useApi<SessionPage>('/api/v1/sessions', query);
   const open = param('session');
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelectedState] = useState(0);
+  // The key handler reads the selection from here: j then Enter typed faster than a render must open the row j moved to.
+  const selection = useRef(0);
+  const setSelected = (i: number) => {
+    selection.current = i;
+    setSelectedState(i);
+  };
   const rows = page.data?.sessions ?? [];
   useEffect(() => setSelected(0), [page.data]);
 
@@ -32,10 +38,10 @@ export function SessionsPage() {
       }
       if (event.key === 'j' || event.key === 'k') {
         event.preventDefault();
-        setSelected((i) => Math.max(0, Math.min(rows.length - 1, i + (event.key === 'j' ? 1 : -1))));
-      } else if (event.key === 'Enter' && rows[selected]) {
+        setSelected(Math.max(0, Math.min(rows.length - 1, selection.current + (event.key === 'j' ? 1 : -1))));
+      } else if (event.key === 'Enter' && rows[selection.current]) {
         event.preventDefault();
-        setParams({ session: rows[selected].id, thread: undefined, find: undefined, tab: undefined, edit: undefined });
+        setParams({ session: rows[selection.current]!.id, thread: undefined, find: undefined, tab: undefined, edit: undefined });
       } else if (event.key === '/') {
         event.preventDefault();
         document.querySelector<HTMLInputElement>('#search')?.focus();
@@ -45,7 +51,7 @@ export function SessionsPage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [rows, selected, open]);
+  }, [rows, open]);
 
   useEffect(() => {
     document.querySelector(`tr[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });

@@ -1,7 +1,7 @@
 // A repository with real sessions made through the installed Claude Code hooks, for the browser tests
 // and the UI's development: transcripts written to match the hooks' calls (so threads carry model
 // responses, tokens and cost), a real transcript from ../shared/fixtures, edits, a failing command,
-// a commit, and a handful of one-prompt sessions for paging and search.
+// a commit pushed with a trusted key, and a handful of one-prompt sessions for paging and search.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,12 @@ export function makeUiFixture(): UiFixture {
   const repo = makeRepo();
   repo.git(['config', 'user.email', 'ada@example.com']);
   repo.git(['config', 'user.name', 'Ada Lovelace']);
+  // This machine's signing key, trusted from here on: the session's commit, once pushed, is verified.
+  const key = repo.trace(['keys', 'add']);
+  if (key.code !== 0) throw new Error(`trace keys add failed: ${key.stderr}`);
+  repo.commit('trust the signing key', ['.chainloop/keys']);
+  // Pushed first: a push's attestation is verified against what its commits' base trusts.
+  repo.git(['push', '-q', 'origin', 'main']);
   const dir = tempDir('trace-ui-transcripts-');
 
   // The worked session: three prompts, edits to two files, a failing test run; its transcript matches the hooks' calls.
@@ -97,6 +103,7 @@ export function makeUiFixture(): UiFixture {
   toolResult(e3, 'ok');
   writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   const commit = repo.commit('config parser and cli');
+  repo.git(['push', '-q', 'origin', 'main']);
 
   // A real transcript (4 prompts, two models) behind one hook prompt and a write.
   const realPath = join(dir, `${REAL_SESSION}.jsonl`);

@@ -593,13 +593,34 @@ function CommitsTab(props: { show: SessionShow }) {
             <td class="num">{count(c.lines_added)}</td>
             <td class="num">{count(c.ai_lines_added)}</td>
             <td>{c.attested ? <span class="status ok">attested</span> : <span class="status pending">not yet pushed</span>}</td>
-            <td class="muted" title="Run `trace verify` on the range to check signatures and signers">
-              {c.attested ? 'check with trace verify' : '–'}
-            </td>
+            <Verdict show={props.show} sha={c.sha} attested={c.attested} />
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What the notes say of a commit: the bundle attesting it, verified (with its signer) or not (with why). */
+function Verdict(props: { show: SessionShow; sha: string; attested: boolean }) {
+  const bundles = (props.show.attestations ?? []).filter((a) => a.commits.includes(props.sha));
+  const bundle = bundles.find((a) => a.status === 'verified') ?? bundles[0];
+  if (!bundle) {
+    return (
+      <td class="muted" title="Its attestation is not in this clone's notes: `trace fetch`, or `trace verify` on the range">
+        {props.attested ? 'not in the notes here' : '–'}
+      </td>
+    );
+  }
+  const signer = bundle.signer === null ? '' : bundle.signer.kind === 'key' ? `key ${bundle.signer.key_id.slice(0, 16)}${bundle.signer.owner ? ` · ${bundle.signer.owner}` : ''}` : `${bundle.signer.subject} · ${bundle.signer.issuer}`;
+  return bundle.status === 'verified' ? (
+    <td>
+      <span class="status ok">verified</span> <span class="mono">{signer}</span>
+    </td>
+  ) : (
+    <td title={bundle.reason ?? ''}>
+      <span class="status error">unverified</span> <span class="muted">{bundle.reason}</span>
+    </td>
   );
 }
 

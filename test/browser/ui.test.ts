@@ -48,10 +48,9 @@ async function signedInPage(): Promise<Page> {
 
 /** One attribute of each element a locator finds (these tests have no DOM types: they run in Node). */
 async function attrs(locator: Locator, name: string): Promise<(string | null)[]> {
-  const n = await locator.count();
-  const values: (string | null)[] = [];
-  for (let i = 0; i < n; i++) values.push(await locator.nth(i).getAttribute(name));
-  return values;
+  // Read in one go: a table that re-renders between a count and the nth row would hang the read.
+  const read = (elements: { getAttribute(name: string): string | null }[], attribute: string) => elements.map((element) => element.getAttribute(attribute));
+  return locator.evaluateAll<(string | null)[], string, never>(read, name);
 }
 
 const rowCount = (page: Page) => page.locator('tr[data-session]').count();
@@ -147,8 +146,13 @@ describe('trace ui in Chromium', () => {
     await screenshot(page, 'ui-sessions-model-combobox');
     await page.click('#model-options li:has-text("claude-sonnet-4-5") >> nth=0');
     await page.waitForURL((url) => (url.searchParams.get('model') ?? '').startsWith('claude-sonnet-4-5'));
-    await expect.poll(() => rowCount(page)).toBeGreaterThan(0);
-    expect(await attrs(page.locator('tr[data-session]'), 'data-session')).not.toContain(QUICK[0]);
+    // The previous rows stay on screen while the filtered page loads: wait for the filtered ones.
+    await expect
+      .poll(async () => {
+        const ids = await attrs(page.locator('tr[data-session]'), 'data-session');
+        return ids.length > 0 && !ids.includes(QUICK[0]!);
+      })
+      .toBe(true);
     await screenshot(page, 'ui-sessions-filtered');
     await page.close();
   });
@@ -232,6 +236,8 @@ describe('trace ui in Chromium', () => {
     await screenshot(page, 'ui-session-files');
     await page.click('button[role="tab"]:has-text("Commits")');
     expect(await page.locator(`table.commits tr[data-commit="${fixture.commit}"]`).count()).toBe(1);
+    // Pushed and signed with the key committed before it: verified, with the signer.
+    expect(await text(page, `table.commits tr[data-commit="${fixture.commit}"]`)).toMatch(/verified\s*key [0-9a-f]{16} · \S/);
     await page.click('button[role="tab"]:has-text("Raw JSON")');
     const raw = JSON.parse(await text(page, 'pre.json')) as Show;
     expect(raw.session.id).toBe(WORKED);

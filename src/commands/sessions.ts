@@ -1,10 +1,12 @@
 // `trace sessions [list]` and `trace sessions show`: every agent session recorded here, newest activity
 // first, and one session as threads of prompts, model responses and tool calls.
+import { existsSync } from 'node:fs';
 import type { Agent } from '../agents/types.js';
 import { hasQueued } from '../attribution/queued.js';
 import { openCaptureStore } from '../capture/open.js';
 import type { StepJson, ThreadJson, TokenUsageJson, CostJson } from '../core/threads.js';
 import { errorMessage, TraceError } from '../errors.js';
+import { decisionsFile } from '../guard/files.js';
 import type { Outcome } from '../program.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import { filterArgs, type FilterFlags } from '../sessions/filters.js';
@@ -61,8 +63,8 @@ export interface Freshened {
 export async function freshenSessions(repo: Repo, store: Store, now: Date, me: () => Promise<Identity>): Promise<Freshened> {
   const freshened: Freshened = {};
   if (hasQueued(repo.stateDir)) await (await import('../attribution/queue.js')).settleAttributions(repo, store);
-  // The guard's decisions the hook appended since (a cheap stat when there are none): denied calls are steps.
-  (await import('../guard/log.js')).ingestGuardDecisions(store, repo);
+  // The guard's decisions the hook appended since (one stat when there are none): denied calls are steps.
+  if (existsSync(decisionsFile(repo.stateDir))) (await import('../guard/log.js')).ingestGuardDecisions(store, repo);
   const dirty = store.db.prepare('SELECT 1 FROM session_summaries WHERE dirty > 0 LIMIT 1').get() !== undefined;
   if (dirty) {
     freshened.author = await me();

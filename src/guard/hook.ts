@@ -10,6 +10,7 @@ import { type Answer, type GuardAdapter, guardAdapter, guardCallOf, type HookOut
 import { decisionReason, evaluateGuard, type GuardResult } from './engine.js';
 import { mayHoldSecret } from './may-hold-secret.js';
 import type * as SecretsModule from './secrets.js';
+import { DECISIONS_DIR, DECISIONS_FILE, SESSIONS_DIR, sessionConfigFile, sessionMarker } from './files.js';
 import { guardSettings, type ImportModule, saysEnforce } from './settings.js';
 
 export interface GuardHookOptions {
@@ -43,20 +44,6 @@ export interface DecisionRecord {
   /** Every rule that matched. */
   rules: string[];
   headless: boolean;
-}
-
-export const DECISIONS_DIR = 'guard';
-export const DECISIONS_FILE = 'decisions.jsonl';
-/** `<state>/guard/sessions/<session>.<mode>`: empty files saying the guard ran in that mode in that session. */
-export const SESSIONS_DIR = 'sessions';
-
-export function sessionMarker(stateDir: string, sessionId: string, mode: 'warn' | 'enforce'): string {
-  return join(stateDir, DECISIONS_DIR, SESSIONS_DIR, `${sessionId.replace(/[^A-Za-z0-9._:-]/g, '_')}.${mode}`);
-}
-
-/** `<state>/guard/sessions/<session>.config.json`: the agent configuration the session started with (config-evidence.ts). */
-export function sessionConfigFile(stateDir: string, sessionId: string): string {
-  return join(stateDir, DECISIONS_DIR, SESSIONS_DIR, `${sessionId.replace(/[^A-Za-z0-9._:-]/g, '_')}.config.json`);
 }
 
 /**

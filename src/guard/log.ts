@@ -2,12 +2,12 @@
 // `<state>/guard/decisions.jsonl` (it never opens SQLite); commands take the lines into the store's
 // own `guard_decisions` table, which `trace guard log`, the attestation and `trace report` read.
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Repo } from '../repo.js';
 import type { Predicate } from '../core/predicate.js';
 import { GUARD_DECISIONS_SCHEMA, type Store } from '../store.js';
 import type { ConfigEvidence } from './config-evidence.js';
-import { DECISIONS_DIR, DECISIONS_FILE, type DecisionRecord, sessionConfigFile, sessionMarker } from './hook.js';
+import { decisionsFile, sessionConfigFile, sessionMarker } from './files.js';
+import type { DecisionRecord } from './hook.js';
 
 export interface GuardDecisionRow {
   at: string;
@@ -33,7 +33,7 @@ export function ensureGuardTable(store: Store): void {
 /** Moves the hook's recorded lines into the store; a line that does not parse is dropped. Returns how many were taken in. */
 export function ingestGuardDecisions(store: Store, repo: Repo): number {
   ensureGuardTable(store);
-  const file = join(repo.stateDir, DECISIONS_DIR, DECISIONS_FILE);
+  const file = decisionsFile(repo.stateDir);
   if (!existsSync(file)) return 0;
   // Renamed first: a hook appending meanwhile starts a new file, and no line is taken in twice.
   const taking = `${file}.${process.pid}.taking`;

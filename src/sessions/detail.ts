@@ -61,13 +61,15 @@ export async function hookCalls(store: Store, sessionId: string, options: { with
   const changes = store.db
     .prepare(
       // Captured changes, and those settled once their commits were attested (store.pruneCaptures).
-      `SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid FROM (
-         SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, 0 AS captured, id FROM settled_changes
-         UNION ALL SELECT tool_call_id, path, before_state, before_oid, after_state, after_oid, 1 AS captured, id FROM file_changes
-       ) f JOIN tool_calls t ON t.id = f.tool_call_id
-       WHERE t.session_id = ? AND f.after_state != 'pending' ORDER BY f.tool_call_id, f.captured, f.id`,
+      // Each table joined on its own, so the session's calls are found by index in both.
+      `SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid, 0 AS captured, f.id
+         FROM settled_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = @sessionId AND f.after_state != 'pending'
+       UNION ALL
+       SELECT f.tool_call_id, f.path, f.before_state, f.before_oid, f.after_state, f.after_oid, 1 AS captured, f.id
+         FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = @sessionId AND f.after_state != 'pending'
+       ORDER BY 1, 7, 8`,
     )
-    .all(sessionId) as { tool_call_id: number; path: string; before_state: string; before_oid: string | null; after_state: string; after_oid: string | null }[];
+    .all({ sessionId }) as { tool_call_id: number; path: string; before_state: string; before_oid: string | null; after_state: string; after_oid: string | null }[];
   const byCall = new Map<number, StepFile[]>();
   const { diffLines } = changes.length > 0 ? await import('diff') : { diffLines: undefined };
   for (const change of changes) {

@@ -4,8 +4,27 @@
 import { costJson, type ThreadJson } from '../core/threads.js';
 import type { Store } from '../store.js';
 import type { SessionDetail } from './detail.js';
-import { sessionAttestations } from './notes-index.js';
 import { summaryRow, type SignerJson } from './query.js';
+
+export interface HeldAttestation {
+  session_json: string;
+  commits_json: string;
+  digest: string;
+  status: 'verified' | 'unverified';
+  signer_json: string | null;
+  reason: string | null;
+  created_at: string | null;
+}
+
+/** The bundles that attest a session, verified first, newest first within each. */
+export function sessionAttestations(store: Store, sessionId: string): HeldAttestation[] {
+  return store.db
+    .prepare(
+      `SELECT ns.session_json, ns.commits_json, ns.digest, b.status, b.signer_json, b.reason, b.created_at FROM notes_sessions ns JOIN notes_bundles b ON b.digest = ns.digest
+       WHERE ns.session_id = ? ORDER BY b.status = 'verified' DESC, coalesce(b.created_at, '') DESC, ns.digest`,
+    )
+    .all(sessionId) as HeldAttestation[];
+}
 
 export interface AttestationBundleJson {
   /** SHA-256 of the bundle's note line. */

@@ -12,6 +12,7 @@ import { gitRaw } from '../git.js';
 import type { Repo } from '../repo.js';
 import type { BundleSigner } from '../signing/verify.js';
 import { sessionLines, type Store } from '../store.js';
+import { sessionAttestations } from './notes-detail.js';
 import type { SignerJson } from './query.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 import { trustAt, trustPolicy, type RevisionTrust } from '../verify/trust.js';
@@ -234,26 +235,6 @@ export async function indexNotes(repo: Repo, store: Store, options: { now: Date;
 function bundleCounts(store: Store): { bundles: number; verified: number; unverified: number } {
   const counts = store.db.prepare("SELECT count(*) AS bundles, coalesce(sum(status = 'verified'), 0) AS verified FROM notes_bundles").get() as { bundles: number; verified: number };
   return { bundles: counts.bundles, verified: counts.verified, unverified: counts.bundles - counts.verified };
-}
-
-interface HeldAttestation {
-  session_json: string;
-  commits_json: string;
-  digest: string;
-  status: 'verified' | 'unverified';
-  signer_json: string | null;
-  reason: string | null;
-  created_at: string | null;
-}
-
-/** The bundles that attest a session, verified first, newest first within each. */
-export function sessionAttestations(store: Store, sessionId: string): HeldAttestation[] {
-  return store.db
-    .prepare(
-      `SELECT ns.session_json, ns.commits_json, ns.digest, b.status, b.signer_json, b.reason, b.created_at FROM notes_sessions ns JOIN notes_bundles b ON b.digest = ns.digest
-       WHERE ns.session_id = ? ORDER BY b.status = 'verified' DESC, coalesce(b.created_at, '') DESC, ns.digest`,
-    )
-    .all(sessionId) as HeldAttestation[];
 }
 
 /** One session's row from the bundles that attest it: the attestation columns of a local row, or a whole `notes` row. */

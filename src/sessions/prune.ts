@@ -23,12 +23,13 @@ export function planPrune(store: Store, cutoff: string, pendingPaths: ReadonlySe
   const countPrompts = store.db.prepare('SELECT count(*) AS n FROM prompts WHERE session_id = ?');
   const countInputs = store.db.prepare('SELECT count(*) AS n FROM tool_calls WHERE session_id = ? AND (input_json IS NOT NULL OR error IS NOT NULL)');
   const changePaths = store.db.prepare(
-    'SELECT f.path, f.settled FROM (SELECT tool_call_id, path, 0 AS settled FROM file_changes UNION ALL SELECT tool_call_id, path, 1 AS settled FROM settled_changes) f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = ?',
+    `SELECT f.path, 0 AS settled FROM file_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = @id
+     UNION ALL SELECT f.path, 1 AS settled FROM settled_changes f JOIN tool_calls t ON t.id = f.tool_call_id WHERE t.session_id = @id`,
   );
   for (const id of sessions) {
     prompts += (countPrompts.get(id) as { n: number }).n;
     inputs += (countInputs.get(id) as { n: number }).n;
-    for (const { path, settled } of changePaths.all(id) as { path: string; settled: number }[]) {
+    for (const { path, settled } of changePaths.all({ id }) as { path: string; settled: number }[]) {
       // A settled change (its commits attested) is never what a pending commit needs.
       if (!settled && pendingPaths.has(path)) kept++;
       else changes++;

@@ -1,9 +1,7 @@
 // The guard's answers for this agent (`trace hook copilot guard`), in its own decision format.
 // Copilot: {permissionDecision, permissionDecisionReason} on stdout.
-import type { AgentGuard, GuardHookOutput } from '../types.js';
-
-const NOTHING: GuardHookOutput = { exitCode: 0 };
-const json = (value: unknown): string => `${JSON.stringify(value)}\n`;
+import { jsonAnswer, NO_ANSWER } from '../guard-answers.js';
+import type { AgentGuard } from '../types.js';
 
 export const guard: AgentGuard = {
   preEvent: 'pre-tool-use',
@@ -11,7 +9,7 @@ export const guard: AgentGuard = {
   canDeny: true,
   answer: (a) => {
     // Copilot shows no note for an allowed call: warn is recorded only.
-    if (a.kind === 'allow' || a.kind === 'warn') return NOTHING;
-    return { stdout: json({ permissionDecision: a.kind, permissionDecisionReason: a.reason }), exitCode: 0 };
+    if (a.kind === 'allow' || a.kind === 'warn') return NO_ANSWER;
+    return jsonAnswer({ permissionDecision: a.kind, permissionDecisionReason: a.reason });
   },
 };

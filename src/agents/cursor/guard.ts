@@ -1,17 +1,15 @@
 // The guard's answers for this agent (`trace hook cursor guard`), in its own decision format.
 // Cursor: {permission, user_message, agent_message} on stdout.
-import type { AgentGuard, GuardHookOutput } from '../types.js';
-
-const NOTHING: GuardHookOutput = { exitCode: 0 };
-const json = (value: unknown): string => `${JSON.stringify(value)}\n`;
+import { jsonAnswer, NO_ANSWER } from '../guard-answers.js';
+import type { AgentGuard } from '../types.js';
 
 export const guard: AgentGuard = {
   preEvent: 'pre-tool-use',
   canAsk: true,
   canDeny: true,
   answer: (a) => {
-    if (a.kind === 'allow') return NOTHING;
-    if (a.kind === 'warn') return { stdout: json({ permission: 'allow', user_message: a.reason }), exitCode: 0 };
-    return { stdout: json({ permission: a.kind, user_message: a.reason, agent_message: a.reason }), exitCode: 0 };
+    if (a.kind === 'allow') return NO_ANSWER;
+    if (a.kind === 'warn') return jsonAnswer({ permission: 'allow', user_message: a.reason });
+    return jsonAnswer({ permission: a.kind, user_message: a.reason, agent_message: a.reason });
   },
 };

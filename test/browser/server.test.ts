@@ -128,7 +128,11 @@ describe('trace server in Chromium', () => {
     await page.selectOption('select[name="repository"]', 'acme/web');
     await page.waitForURL((url) => url.searchParams.get('repository') === 'acme/web');
     await expect.poll(async () => attrs(page.locator('tr[data-session]'), 'data-session')).toEqual(['web-session-0001']);
-    expect(await page.getAttribute('a.export', 'href')).toContain('repository=acme%2Fweb');
+    const href = (await page.getAttribute('a.export', 'href')) ?? '';
+    expect(href).toContain('repository=acme%2Fweb');
+    // The link downloads with the login cookie: the CSV of what the list shows.
+    const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+    expect(csv.split('\r\n').slice(1, -1).map((line) => line.split(',').slice(0, 2).join(','))).toEqual(['web-session-0001,acme/web']);
     await page.selectOption('select[name="repository"]', '');
     await page.waitForURL((url) => url.searchParams.get('repository') === null);
     await page.click('input[name="initiator"]');

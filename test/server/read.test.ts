@@ -12,7 +12,7 @@ import { createApp } from '../../src/server/app.js';
 import { resolveServerConfig, serverConfigSchema, type LoadedServerConfig } from '../../src/server/config.js';
 import { openServerDb, type ServerDb } from '../../src/server/db.js';
 import { bundleDigest } from '../../src/server/ingest.js';
-import { EXPORT_COLUMNS } from '../../src/server/lookups.js';
+import { csvLine, EXPORT_COLUMNS } from '../../src/server/lookups.js';
 import { createMetrics, type ServerMetrics } from '../../src/server/metrics.js';
 import { migrate } from '../../src/server/migrate.js';
 import { purge } from '../../src/server/purge.js';
@@ -67,6 +67,19 @@ function config(): LoadedServerConfig {
   });
   return resolveServerConfig(parsed, { baseDir: dir, env: {} });
 }
+
+describe('the CSV export', () => {
+  it('quotes what needs it and defuses cells a spreadsheet would run as a formula', () => {
+    const row = { id: 's1', repository: 'acme/api', agent: { name: 'codex', version: null }, models: ['gpt-5', 'o3'], initiator: { name: '-Eve', email: '@eve' }, branch: '+main', started_at: null, ended_at: null, last_active_at: '2026-11-30T10:00:00Z', duration_s: null, threads: 1, tool_calls: { total: 2, errors: 0 }, token_usage: { input: 1, cache_read: 2, cache_write: 3, output: 4 }, cost: { usd: -0.5, unpriced: false }, code: { commits: 0, lines_added: 0, ai_lines_added: 0 }, last_prompt: '=HYPERLINK("x"),\nnext' };
+    const line = csvLine(row as unknown as Parameters<typeof csvLine>[0]);
+    expect(line.endsWith('\r\n')).toBe(true);
+    expect(line).toContain(',gpt-5 o3,');
+    expect(line).toContain(",'-Eve,'@eve,'+main,");
+    // Numbers are numbers, even negative ones; the prompt is quoted, its quotes doubled, its formula defused.
+    expect(line).toContain(',-0.5,false,');
+    expect(line.trimEnd().endsWith(`"'=HYPERLINK(""x""),\nnext"`)).toBe(true);
+  });
+});
 
 const SQL_LIKE = ["' OR 1=1 --", 'acme/api; DROP TABLE sessions; --', '%', "x' UNION SELECT * FROM bundles --"];
 

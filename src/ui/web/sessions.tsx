@@ -235,9 +235,15 @@ function FilterBar() {
           Reset
         </button>
         {onServer ? (
-          <a class="button ghost export" href={exportHref(search)} download title="The sessions these filters match as CSV (at most 31 days: the last 31 unless From is set)">
-            Export CSV
-          </a>
+          exportDays(since, until) <= EXPORT_MAX_DAYS ? (
+            <a class="button ghost export" href={exportHref(search)} download title="The sessions these filters match as CSV (at most 31 days: the last 31 unless From is set)">
+              Export CSV
+            </a>
+          ) : (
+            <button type="button" class="button ghost export" disabled title={`An export covers at most ${EXPORT_MAX_DAYS} days: pick a shorter window`}>
+              Export CSV
+            </button>
+          )
         ) : null}
       </div>
     </form>
@@ -398,6 +404,18 @@ function RepositoryFilter(props: { value: string; onChange: (repository: string)
       </select>
     </label>
   );
+}
+
+const EXPORT_MAX_DAYS = 31;
+
+/** How many days the window of `since`/`until` spans (what the server's export checks); 0 when unbounded (it then takes 31). */
+function exportDays(since: string, until: string): number {
+  if (!since) return 0;
+  const end = until ? Date.parse(until.length === 10 ? `${until}T00:00:00Z` : until) : Date.now();
+  const relative = /^(\d+)([mhdw])$/.exec(since);
+  if (relative) return Number(relative[1]) * { m: 1 / 1440, h: 1 / 24, d: 1, w: 7 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
+  const start = Date.parse(since.length === 10 ? `${since}T00:00:00Z` : since);
+  return Number.isFinite(start) && Number.isFinite(end) ? (end - start) / 86_400_000 : 0;
 }
 
 /** The export of what the list shows (its filters, no paging), as `trace server` streams it. */

@@ -7,8 +7,6 @@ import type { SessionRow } from '../sessions/query.js';
 import type { ServerDb } from './db.js';
 import { listServerSessions, type ServerFilters } from './read.js';
 
-const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export interface ServerCommitBundle {
   digest: string;
   signer: string;
@@ -99,19 +97,48 @@ export async function serverCommit(store: ServerDb, shaOrPrefix: string, options
   };
 }
 
-/** Initiators (email, else name) whose name starts with `prefix`, most sessions first, from the day roll-ups. */
-export async function listInitiators(store: ServerDb, prefix: string, limit: number, visible: readonly number[] | undefined): Promise<{ initiator: string; sessions: number; last_active_day: string }[]> {
-  let query = store.db
-    .selectFrom('usage_daily as u')
-    .select((eb) => ['u.initiator', eb.fn.sum<number>('u.sessions').as('sessions'), eb.fn.max('u.day').as('last_day')])
-    .where('u.initiator', '<>', '')
-    .where(sql<SqlBool>`lower(u.initiator) LIKE ${`${likeEscape(prefix.toLowerCase())}%`} ESCAPE '\\'`)
-    .groupBy('u.initiator')
-    .orderBy('sessions', 'desc')
-    .orderBy('u.initiator')
-    .limit(limit);
-  if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('u.repo_id', 'in', [...visible]);
-  return (await query.execute()).map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), last_active_day: r.last_day }));
+/**
+ * Initiators' emails that start with `prefix` (as typed, then lowercased; emails are compared as
+ * stored), in order, each with its latest activity. One query: a skip scan of the sessions'
+ * (initiator_email, last_active_at) index, one probe per distinct email, whatever the number of
+ * sessions (grouping the day roll-ups instead took 160–190 ms at 300,000 sessions).
+ */
+export async function listInitiators(store: ServerDb, prefix: string, limit: number, visible: readonly number[] | undefined): Promise<{ initiator: string; last_active_at: string }[]> {
+  if (visible !== undefined && visible.length === 0) return [];
+  const found = new Map<string, string>();
+  for (const start of new Set([prefix, prefix.toLowerCase()])) {
+    for (const row of await emailsFrom(store, start, limit, visible)) found.set(row.initiator, row.last_active_at);
+  }
+  return [...found]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, limit)
+    .map(([initiator, last]) => ({ initiator, last_active_at: last }));
+}
+
+/**
+ * Distinct emails from `start` on that start with it. SQLite compares bytes, so the first email
+ * without the prefix ends the run; a PostgreSQL database with a linguistic collation (en_US:
+ * punctuation weighs less) may sort `john.doe@` among `johnd…`, so a few misses are stepped over
+ * there before the scan stops.
+ */
+async function emailsFrom(store: ServerDb, start: string, limit: number, visible: readonly number[] | undefined): Promise<{ initiator: string; last_active_at: string }[]> {
+  const misses = store.engine === 'sqlite' ? 1 : 30;
+  const scope = visible === undefined ? sql`` : sql` AND s.repo_id IN (${sql.join([...visible])})`;
+  const next = (after: ReturnType<typeof sql.ref>) => sql`(SELECT min(s.initiator_email) FROM sessions s WHERE s.initiator_email > ${after})`;
+  const result = await sql<{ email: string; last_active_at: string | null }>`
+    WITH RECURSIVE e (email, misses) AS (
+      SELECT (SELECT min(s.initiator_email) FROM sessions s WHERE s.initiator_email >= ${start}), 0
+      UNION ALL
+      SELECT ${next(sql.ref('e.email'))},
+        CASE WHEN substr(${next(sql.ref('e.email'))}, 1, ${start.length}) = ${start} THEN 0 ELSE e.misses + 1 END
+      FROM e WHERE e.email IS NOT NULL AND e.misses < ${misses}
+    )
+    SELECT e.email, (SELECT max(s.last_active_at) FROM sessions s WHERE s.initiator_email = e.email${scope}) AS last_active_at
+    FROM e
+    WHERE e.email IS NOT NULL AND substr(e.email, 1, ${start.length}) = ${start}
+      AND EXISTS (SELECT 1 FROM sessions s WHERE s.initiator_email = e.email${scope})
+    LIMIT ${limit}`.execute(store.db);
+  return result.rows.filter((r) => r.last_active_at !== null).map((r) => ({ initiator: r.email, last_active_at: r.last_active_at! }));
 }
 
 /** A stored bundle's JSON text, when the reader may see its repository. */

@@ -114,6 +114,15 @@ function NoSessions(props: { filtered: boolean }) {
       </Empty>
     );
   }
+  if (serverInfo.value != null) {
+    return (
+      <Empty title="No sessions received yet">
+        <p>
+          Sessions appear here once a verified attestation of a repository this token may read arrives: point the repositories' <code>trace.upload.http</code> at this server, or list them under <code>sync.remotes</code>.
+        </p>
+      </Empty>
+    );
+  }
   return (
     <Empty title="No sessions recorded yet">
       <p>
@@ -204,7 +213,7 @@ function FilterBar() {
           <input type="date" value={dateValue(until)} onChange={(e) => set({ until: (e.target as HTMLInputElement).value || undefined })} />
         </label>
         <div class="toggles" role="group" aria-label="Only sessions that">
-          {HAS.map((h) => (
+          {HAS.filter((h) => !(onServer && h.value === 'denied')).map((h) => (
             <label key={h.value} class={`toggle${has.has(h.value) ? ' on' : ''}`}>
               <input
                 type="checkbox"

@@ -11,21 +11,27 @@ previous="$dir/$hook.pre-trace"
 # (git then silently skips them) from the rebase's first ref update or commit to its end (post-rewrite, which then
 # attributes every commit of the rebase). After an aborted rebase, the next trace command puts them
 # back and attributes the commits HEAD's reflog shows were made meanwhile (attribution/queue.ts).
-# Only hooks of the repository's own .git/hooks that chain nothing are set aside.
+# Only hooks of the repository's own .git/hooks that chain nothing are set aside, both with one `mv`
+# into .trace-paused/ (made by `trace init`) and back with one: each process counts in a rebase.
 pause_hooks() {
   case "$dir" in .git/hooks | */.git/hooks) ;; *) return 0 ;; esac
+  [ -d "$dir/.trace-paused" ] || return 0
+  set --
   for name in reference-transaction post-commit; do
     [ -f "$dir/$name" ] && [ ! -e "$dir/$name.pre-trace" ] || continue
     { read -r _ && read -r marker; } <"$dir/$name" || continue
-    case "$marker" in *"chainloop-trace managed hook"*) mv -f "$dir/$name" "$dir/$name.paused" 2>/dev/null ;; esac
+    case "$marker" in *"chainloop-trace managed hook"*) set -- "$@" "$dir/$name" ;; esac
   done
+  [ "$#" -eq 0 ] || mv -f "$@" "$dir/.trace-paused/" 2>/dev/null
   return 0
 }
 resume_hooks() {
+  set --
   for name in reference-transaction post-commit; do
-    [ -f "$dir/$name.paused" ] || continue
-    if [ -e "$dir/$name" ]; then rm -f "$dir/$name.paused"; else mv -f "$dir/$name.paused" "$dir/$name" 2>/dev/null; fi
+    [ -f "$dir/.trace-paused/$name" ] || continue
+    if [ -e "$dir/$name" ]; then rm -f "$dir/.trace-paused/$name"; else set -- "$@" "$dir/.trace-paused/$name"; fi
   done
+  [ "$#" -eq 0 ] || mv -f "$@" "$dir/" 2>/dev/null
   return 0
 }
 # A squashing rebase amends once a squash, and git runs post-rewrite for each: the rebase's own

@@ -11,23 +11,34 @@ previous="$dir/$hook.pre-trace"
 # (git then silently skips them) from the rebase's first ref update or commit to its end (post-rewrite, which then
 # attributes every commit of the rebase). After an aborted rebase, the next trace command puts them
 # back and attributes the commits HEAD's reflog shows were made meanwhile (attribution/queue.ts).
-# Only hooks of the repository's own .git/hooks that chain nothing are set aside.
+# Only hooks of the repository's own .git/hooks that chain nothing are set aside, both with one `mv`
+# into .trace-paused/ (made by `trace init`) and back with one: each process counts in a rebase.
 pause_hooks() {
   case "$dir" in .git/hooks | */.git/hooks) ;; *) return 0 ;; esac
+  [ -d "$dir/.trace-paused" ] || return 0
+  set --
   for name in reference-transaction post-commit; do
     [ -f "$dir/$name" ] && [ ! -e "$dir/$name.pre-trace" ] || continue
     { read -r _ && read -r marker; } <"$dir/$name" || continue
-    case "$marker" in *"chainloop-trace managed hook"*) mv -f "$dir/$name" "$dir/$name.paused" 2>/dev/null ;; esac
+    case "$marker" in *"chainloop-trace managed hook"*) set -- "$@" "$dir/$name" ;; esac
   done
+  [ "$#" -eq 0 ] || mv -f "$@" "$dir/.trace-paused/" 2>/dev/null
   return 0
 }
 resume_hooks() {
+  set --
   for name in reference-transaction post-commit; do
-    [ -f "$dir/$name.paused" ] || continue
-    if [ -e "$dir/$name" ]; then rm -f "$dir/$name.paused"; else mv -f "$dir/$name.paused" "$dir/$name" 2>/dev/null; fi
+    [ -f "$dir/.trace-paused/$name" ] || continue
+    if [ -e "$dir/$name" ]; then rm -f "$dir/.trace-paused/$name"; else set -- "$@" "$dir/.trace-paused/$name"; fi
   done
+  [ "$#" -eq 0 ] || mv -f "$@" "$dir/" 2>/dev/null
   return 0
 }
+# A squashing rebase amends once a squash, and git runs post-rewrite for each: the rebase's own
+# post-rewrite covers those, so they end here, before anything else is read.
+if [ "$hook" = post-rewrite ] && [ "$1" = amend ] && [ ! -x "$previous" ]; then
+  case "$dir" in .git/hooks | */.git/hooks) [ -f "${dir%/hooks}/rebase-merge/current-fixups" ] && exit 0 ;; esac
+fi
 if [ "$hook" = reference-transaction ] && [ "$1" != committed ] && [ ! -x "$previous" ]; then
   # Git runs this hook for every ref update of every transaction, rebases included: stay cheap. A
   # rebase's first transaction sets trace's hooks aside (a squashing rebase makes no other commit
@@ -57,6 +68,18 @@ queue="$common_dir/chainloop-trace/queue"
 can_queue() {
   [ -d "$common_dir/chainloop-trace" ] && command -v trace >/dev/null 2>&1 || return 1
   [ -d "$queue" ] || mkdir -p "$queue" 2>/dev/null
+}
+# HEAD into $sha, read from its files when it can be (a loose ref), else asked of git.
+head_sha() {
+  sha=
+  if read -r head_ref <"$git_dir/HEAD"; then
+    case "$head_ref" in
+      "ref: refs/"*) [ -f "$common_dir/${head_ref#ref: }" ] && read -r sha <"$common_dir/${head_ref#ref: }" ;;
+      *) sha=$head_ref ;;
+    esac
+  fi
+  case "$sha" in *[!0-9a-f]*) sha= ;; esac
+  if [ "${#sha}" -ne 40 ] && [ "${#sha}" -ne 64 ]; then sha=$(git rev-parse HEAD 2>/dev/null); fi
 }
 settle_detached() {
   # At the lowest priority: git (and what the developer runs next) goes first.
@@ -96,16 +119,7 @@ if [ "$hook" = post-commit ]; then
     resume_hooks
   fi
   if [ "$run_trace" = yes ] && can_queue; then
-    # HEAD read from its files when it can be (a loose ref), else asked of git.
-    sha=
-    if read -r head_ref <"$git_dir/HEAD"; then
-      case "$head_ref" in
-        "ref: refs/"*) [ -f "$common_dir/${head_ref#ref: }" ] && read -r sha <"$common_dir/${head_ref#ref: }" ;;
-        *) sha=$head_ref ;;
-      esac
-    fi
-    case "$sha" in *[!0-9a-f]*) sha= ;; esac
-    if [ "${#sha}" -ne 40 ] && [ "${#sha}" -ne 64 ]; then sha=$(git rev-parse HEAD 2>/dev/null); fi
+    head_sha
     picked=-
     if [ -f "$git_dir/CHERRY_PICK_HEAD" ]; then read -r picked <"$git_dir/CHERRY_PICK_HEAD" || picked=-; fi
     if [ -n "$sha" ] && printf 'post-commit %s %s\n%s\nend\n' "$sha" "$picked" "$PWD" >"$queue/$sha.$$"; then
@@ -121,7 +135,8 @@ elif [ "$hook" = post-rewrite ]; then
     # The rebase's commits git does not list (made by hand at a stop) are found from onto to HEAD.
     range=
     if [ "$1" = rebase ] && [ -f "$git_dir/rebase-merge/onto" ] && read -r onto <"$git_dir/rebase-merge/onto"; then
-      range="$onto $(git rev-parse HEAD 2>/dev/null)"
+      head_sha
+      range="$onto $sha"
     fi
     entry="$queue/rewrite.$$"
     {

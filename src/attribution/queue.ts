@@ -13,12 +13,13 @@
 // The entry file's modification time is when the hook ran: captured changes stored after it (an
 // agent already working on the next change) are not the commit's, as they were not when post-commit
 // attributed synchronously.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, type Repo } from '../repo.js';
 import type { Store } from '../store.js';
 import { gitRaw } from '../git.js';
+import { putBackSetAsideHooks, setAsideHook } from '../install/git-hooks.js';
 import { Attributor } from './attribute.js';
 import { hasQueued, QUEUE_DIR } from './queued.js';
 
@@ -226,7 +227,6 @@ async function settleEntry(repo: Repo, store: Store, entry: QueueEntry, logger: 
 
 /** The hooks hook.sh sets aside while a rebase runs, in the repository's own hooks directory. */
 const SET_ASIDE = ['reference-transaction', 'post-commit'] as const;
-const PAUSED = '.paused';
 
 /** Whether a rebase is under way in any work tree of the repository. */
 function rebasing(repo: Repo): boolean {
@@ -246,18 +246,15 @@ function rebasing(repo: Repo): boolean {
 export function resumeSetAsideHooks(repo: Repo, store: Store, logger: Logger): void {
   const dir = join(repo.commonDir, 'hooks');
   const paused = SET_ASIDE.flatMap((name) => {
-    const stat = statSync(join(dir, name + PAUSED), { throwIfNoEntry: false });
+    const path = setAsideHook(dir, name);
+    const stat = path === undefined ? undefined : statSync(path, { throwIfNoEntry: false });
     return stat ? [{ name, since: stat.ctimeMs }] : [];
   });
   if (paused.length === 0 || rebasing(repo)) return;
-  for (const { name } of paused) {
-    const path = join(dir, name);
-    try {
-      if (existsSync(path)) rmSync(path + PAUSED);
-      else renameSync(path + PAUSED, path);
-    } catch (error) {
-      logger.log('warn', `could not put back the ${name} hook a rebase set aside: ${(error as Error).message}`);
-    }
+  try {
+    putBackSetAsideHooks(dir, SET_ASIDE);
+  } catch (error) {
+    logger.log('warn', `could not put back the hooks a rebase set aside: ${(error as Error).message}`);
   }
   const postCommit = paused.find((p) => p.name === 'post-commit');
   if (!postCommit) return;

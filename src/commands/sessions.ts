@@ -319,7 +319,7 @@ function threadLines(thread: ThreadJson, detail: SessionShow, options: SessionsS
       if (options.full && step.thinking) lines.push(...step.thinking.split('\n').map((line) => s.dim(`      ${line}`)));
       continue;
     }
-    const status = step.status === 'ok' ? s.ok('✓') : step.status === 'pending' ? s.dim('…') : s.failed(step.status === 'denied' ? '✗ denied' : '✗');
+    const status = step.status === 'ok' ? s.ok('✓') : step.status === 'pending' ? s.dim('…') : step.status === 'unknown' ? s.dim('?') : s.failed(step.status === 'denied' ? '✗ denied' : '✗');
     const guarded = step.guard !== null && step.guard.outcome !== 'deny';
     const error = step.guard?.outcome === 'deny' ? ` ${s.failed(`by trace guard [${step.guard.rule}]`)}` : step.error ? ` ${s.failed(oneLine(step.error, 80))}` : '';
     lines.push(`  ${clock(step.at)}  ${step.tool}  ${status}${error}  ${duration(step.duration_ms)}  ${inputSummary(step, options.full ? Infinity : 80)}${sub}`);

@@ -47,7 +47,8 @@ export interface HookToolCall {
   files: StepFile[];
 }
 
-export type ToolStatus = 'ok' | 'error' | 'denied' | 'pending';
+/** `unknown`: a call an attestation keeps without its result (retention `prompts`). */
+export type ToolStatus = 'ok' | 'error' | 'denied' | 'pending' | 'unknown';
 
 /** A guard decision other than allow on one call (src/guard/log.ts), as a step shows it. */
 export interface StepGuard {
@@ -339,4 +340,93 @@ export function threadUsage(threads: readonly ThreadJson[]): ThreadUsage[] {
     tool_calls: t.tool_calls.total,
     tool_errors: t.tool_calls.errors,
   }));
+}
+
+/**
+ * A tool call as an attestation keeps it (`raw_session.main` entries `{ type: "tool_call", id, name,
+ * input, timestamp }`, retention `prompts`): its result is not kept, so its status is `unknown`
+ * unless the guard denied it. `thread`: the idx of the thread whose prompt came last at or before it.
+ */
+export interface AttestedCall {
+  thread: number | null;
+  id: string;
+  tool: string;
+  input: unknown;
+  at: string | null;
+  status: ToolStatus;
+  error: string | null;
+  guard: StepGuard | null;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The prompts and tool calls an attestation's `raw_session` keeps, each in its thread (`threads`: the
+ * session's `usage.by_thread` idx and prompt times), with the guard's decisions joined by tool-use id
+ * (a decision on a call the record does not show is a call of its own, as in `buildThreads`).
+ * Records of `full` retention are the agent's own and are not read here.
+ */
+export function attestedCalls(
+  rawSession: unknown,
+  threads: readonly { idx: number; prompt_at: string | null }[],
+  decisions: readonly GuardDecisionInput[],
+): { prompts: { thread: number | null; text: string; at: string | null }[]; calls: AttestedCall[] } {
+  const threadAt = (at: string | null): number | null => {
+    const t = ms(at);
+    let found: number | null = threads[0]?.idx ?? null;
+    for (const thread of threads) {
+      const start = ms(thread.prompt_at);
+      if (start === undefined || t === undefined || start <= t) found = thread.idx;
+    }
+    return found;
+  };
+  const prompts: { thread: number | null; text: string; at: string | null }[] = [];
+  const calls: AttestedCall[] = [];
+  const main = isRecord(rawSession) && Array.isArray(rawSession.main) ? rawSession.main : [];
+  for (const entry of main) {
+    if (!isRecord(entry)) continue;
+    const at = typeof entry.timestamp === 'string' ? entry.timestamp : null;
+    if (entry.type === 'prompt' && typeof entry.text === 'string') {
+      prompts.push({ thread: threads.find((t) => at !== null && t.prompt_at === at)?.idx ?? threadAt(at), text: entry.text, at });
+    } else if (entry.type === 'tool_call' && typeof entry.id === 'string' && typeof entry.name === 'string') {
+      calls.push({ thread: threadAt(at), id: entry.id, tool: entry.name, input: entry.input ?? null, at, status: 'unknown', error: null, guard: null });
+    }
+  }
+  const byId = new Map(calls.map((call) => [call.id, call]));
+  for (const d of decisions) {
+    const guard: StepGuard = { rule: d.rule, decision: d.decision, outcome: d.outcome, message: d.message, mode: d.mode };
+    const call = d.toolUseId === null ? undefined : byId.get(d.toolUseId);
+    if (call === undefined) {
+      const own: AttestedCall = { thread: threadAt(d.at), id: d.toolUseId ?? `guard:${d.at}`, tool: d.tool, input: null, at: d.at, status: d.outcome === 'deny' ? 'denied' : 'unknown', error: d.outcome === 'deny' ? d.message : null, guard };
+      calls.push(own);
+      byId.set(own.id, own);
+      continue;
+    }
+    if (call.guard === null || (call.guard.outcome !== 'deny' && d.outcome === 'deny')) call.guard = guard;
+    if (d.outcome === 'deny') {
+      call.status = 'denied';
+      call.error ??= d.message;
+    }
+  }
+  calls.sort((a, b) => (ms(a.at) ?? Infinity) - (ms(b.at) ?? Infinity));
+  return { prompts, calls };
+}
+
+/** An attested call as a step of its thread. */
+export function attestedStep(call: AttestedCall): StepJson {
+  return {
+    kind: 'tool_call',
+    at: call.at,
+    tool_use_id: call.id,
+    tool: call.tool,
+    mcp_server: /^mcp__(.+?)__/.exec(call.tool)?.[1] ?? null,
+    input: call.input,
+    status: call.status,
+    error: call.error,
+    duration_ms: null,
+    files: [],
+    subagent: null,
+    seen_by: 'records',
+    guard: call.guard,
+  };
 }

@@ -1,7 +1,7 @@
 // Installing trace's git hooks into the directory git really uses, chaining any hook already there.
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TraceError } from '../errors.js';
 import { git } from '../git.js';
 import { readAsset } from './assets.js';
@@ -9,8 +9,30 @@ import { readAsset } from './assets.js';
 export const GIT_HOOKS = ['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction'] as const;
 export const HOOK_MARKER = 'chainloop-trace managed hook';
 export const CHAINED_SUFFIX = '.pre-trace';
-/** Where hook.sh sets trace's reference-transaction hook aside while a rebase runs (git skips it). */
-export const PAUSED_SUFFIX = '.paused';
+/** Where hook.sh sets trace's hooks aside while a rebase runs (git skips them): made by install. */
+export const PAUSED_DIR = '.trace-paused';
+/** Where older hook scripts set them aside: `<name>.paused` beside the hook. */
+const PAUSED_SUFFIX = '.paused';
+
+/** Trace's copy of a hook a rebase set aside, in either place, when there is one. */
+export function setAsideHook(dir: string, name: string): string | undefined {
+  return [join(dir, PAUSED_DIR, name), join(dir, name + PAUSED_SUFFIX)].find((path) => isTraceHook(path));
+}
+
+/** Puts back every hook a rebase set aside (a copy installed meanwhile wins); returns their names. */
+export function putBackSetAsideHooks(dir: string, names: readonly string[] = GIT_HOOKS): string[] {
+  return names.filter((name) => {
+    const paused = setAsideHook(dir, name);
+    if (paused === undefined) return false;
+    const path = join(dir, name);
+    if (existsSync(path)) rmSync(paused);
+    else renameSync(paused, path);
+    return true;
+  });
+}
+
+/** pause_hooks (hook.sh) sets hooks aside only in a repository's own `.git/hooks`. */
+const pausable = (dir: string): boolean => basename(dir) === 'hooks' && basename(dirname(dir)) === '.git';
 
 export interface HookInstall {
   name: string;
@@ -68,14 +90,12 @@ export function hookManager(root: string, dir: string): 'husky' | 'lefthook' | n
 
 export async function installGitHooks(dir: string): Promise<HookInstall[]> {
   await mkdir(dir, { recursive: true });
+  // A hook set aside by a rebase that never ended comes back as installed now.
+  putBackSetAsideHooks(dir);
+  if (pausable(dir)) await mkdir(join(dir, PAUSED_DIR), { recursive: true });
   return GIT_HOOKS.map((name) => {
     const path = join(dir, name);
     const script = hookScript(name);
-    // A hook set aside by a rebase that never ended comes back as installed now.
-    if (isTraceHook(path + PAUSED_SUFFIX)) {
-      if (existsSync(path)) rmSync(path + PAUSED_SUFFIX);
-      else renameSync(path + PAUSED_SUFFIX, path);
-    }
     const chainedPath = path + CHAINED_SUFFIX;
     if (isTraceHook(path)) {
       const changed = readFileSync(path, 'utf8') !== script;
@@ -99,12 +119,10 @@ export async function installGitHooks(dir: string): Promise<HookInstall[]> {
 }
 
 export function uninstallGitHooks(dir: string): { name: string; removed: boolean; restored: boolean }[] {
+  putBackSetAsideHooks(dir);
+  rmSync(join(dir, PAUSED_DIR), { recursive: true, force: true });
   return GIT_HOOKS.map((name) => {
     const path = join(dir, name);
-    if (isTraceHook(path + PAUSED_SUFFIX)) {
-      if (existsSync(path)) rmSync(path + PAUSED_SUFFIX);
-      else renameSync(path + PAUSED_SUFFIX, path);
-    }
     if (!isTraceHook(path)) return { name, removed: false, restored: false };
     rmSync(path);
     const chainedPath = path + CHAINED_SUFFIX;
@@ -115,5 +133,5 @@ export function uninstallGitHooks(dir: string): { name: string; removed: boolean
 }
 
 export function installedGitHooks(dir: string): string[] {
-  return GIT_HOOKS.filter((name) => isTraceHook(join(dir, name)) || isTraceHook(join(dir, name + PAUSED_SUFFIX)));
+  return GIT_HOOKS.filter((name) => isTraceHook(join(dir, name)) || setAsideHook(dir, name) !== undefined);
 }

@@ -111,6 +111,21 @@ export interface ThreadsTable {
   tool_errors: number;
 }
 
+export interface ToolCallsTable {
+  session_pk: number;
+  seq: number;
+  thread_idx: number | null;
+  tool_use_id: string;
+  tool: string;
+  /** JSON; null once content retention emptied it. */
+  input: string | null;
+  at: string | null;
+  status: string;
+  error: string | null;
+  /** The guard's decision (JSON StepGuard), when not a plain allow. */
+  guard: string | null;
+}
+
 export interface UsageDailyTable {
   day: string;
   repo_id: number;
@@ -146,6 +161,7 @@ export interface ServerDatabase {
   session_models: SessionModelsTable;
   session_commits: SessionCommitsTable;
   threads: ThreadsTable;
+  tool_calls: ToolCallsTable;
   usage_daily: UsageDailyTable;
   schema_migrations: MigrationsTable;
 }

@@ -1,6 +1,7 @@
 // What one verified statement says, as the rows the server keeps: its commits, and per session the
 // snapshot of usage and threads it carries and its part of the pushed commits. Pure: data in, data out.
 import type { Statement } from '../core/predicate.js';
+import { attestedCalls, type AttestedCall, type GuardDecisionInput } from '../core/threads.js';
 
 export interface CommitFacts {
   sha: string;
@@ -64,6 +65,8 @@ export interface SessionFacts {
   by_thread: ThreadFacts[];
   /** This push's commits of the session, with the session's own added lines in each. */
   commits: { sha: string; lines_added: number; ai_lines_added: number }[];
+  /** The tool calls `raw_session` keeps (retention `prompts`), with the guard's decisions joined. */
+  calls: AttestedCall[];
 }
 
 export interface AttestationFacts {
@@ -106,11 +109,14 @@ export function attestationFacts(statement: Statement): AttestationFacts {
       captured: c.captured,
     };
   });
-  const sessions = predicate.sessions.map((raw) => sessionFacts(raw, predicate.commits, createdAt));
+  const guarded = new Map((predicate.guard?.sessions ?? []).map((g) => [g.session_id, g.decisions]));
+  const sessions = predicate.sessions.map((raw) => sessionFacts(raw, predicate.commits, createdAt, guarded));
   return { repository: predicate.repository.name, created_at: createdAt, commits, sessions };
 }
 
-function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], createdAt: string): SessionFacts {
+type Decisions = NonNullable<Statement['predicate']['guard']>['sessions'][number]['decisions'];
+
+function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], createdAt: string, guarded: ReadonlyMap<string, Decisions>): SessionFacts {
   const s = obj(raw);
   const session = obj(s.session);
   const agent = obj(s.agent);
@@ -151,6 +157,10 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
       tool_errors: int(e.tool_errors),
     };
   });
+  const decisions = (guarded.get(id) ?? []).map(
+    (d): GuardDecisionInput => ({ at: d.at, toolUseId: d.tool_use_id, tool: d.tool, rule: d.rule, decision: d.decision, outcome: d.outcome, message: d.message ?? '', mode: d.outcome === 'warn' ? 'warn' : 'enforce' }),
+  );
+  const calls = attestedCalls(s.raw_session, byThread, decisions).calls;
   const modelsUsed = Array.isArray(model.models_used) ? model.models_used.filter((x): x is string => typeof x === 'string') : [];
   const models = [...new Set([...modelsUsed, ...byModel.map((m) => m.model)])];
   const startedAt = time(session.started_at);
@@ -184,6 +194,7 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
     last_prompt: prompts.at(-1)?.text ?? null,
     by_model: byModel,
     by_thread: byThread,
+    calls,
     commits: own.map((c) => ({
       sha: c.sha,
       lines_added: c.files.filter((f) => !f.generated).reduce((n, f) => n + f.lines_added, 0),

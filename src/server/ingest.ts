@@ -226,6 +226,7 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
   if (replaced.length > 0) {
     await tx.deleteFrom('session_models').where('session_pk', 'in', replaced).execute();
     await tx.deleteFrom('threads').where('session_pk', 'in', replaced).execute();
+    await tx.deleteFrom('tool_calls').where('session_pk', 'in', replaced).execute();
   }
   const takes = unique.filter((s) => snapshotIds.includes(ids.get(s.session_id)!));
   const models = takes.flatMap((s) => {
@@ -235,6 +236,22 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
   if (models.length > 0) await tx.insertInto('session_models').values(models).execute();
   const threads = takes.flatMap((s) => [...new Map(s.by_thread.map((t) => [t.idx, t])).values()].map((t) => ({ session_pk: ids.get(s.session_id)!, ...t, models: JSON.stringify(t.models), unpriced: t.unpriced ? 1 : 0 })));
   if (threads.length > 0) await tx.insertInto('threads').values(threads).execute();
+  const calls = takes.flatMap((s) =>
+    s.calls.map((c, seq) => ({
+      session_pk: ids.get(s.session_id)!,
+      seq,
+      thread_idx: c.thread,
+      tool_use_id: c.id,
+      tool: c.tool,
+      input: c.input === null ? null : JSON.stringify(c.input),
+      at: c.at,
+      status: c.status,
+      error: c.error,
+      guard: c.guard === null ? null : JSON.stringify(c.guard),
+    })),
+  );
+  // In slices: a statement's bound parameters are limited (SQLite 32,766).
+  for (let i = 0; i < calls.length; i += 1000) await tx.insertInto('tool_calls').values(calls.slice(i, i + 1000)).execute();
   return days;
 }
 

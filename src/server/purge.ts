@@ -1,4 +1,4 @@
-// Retention: content (bundle bytes, prompts) and metadata (sessions, commits, bundles) each have
+// Retention: content (bundle bytes, prompts, tool inputs) and metadata (sessions, commits, bundles) each have
 // their own days; 0 keeps forever. Rows go in bounded batches, each its own short statement, with a
 // pause between, so readers are never behind one long delete. Cascades remove a session's rows.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +45,13 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
           .selectFrom('sessions')
           .select('id')
           .where('last_active_at', '<', before)
-          .where((eb) => eb.or([eb('last_prompt', 'is not', null), eb.exists(eb.selectFrom('threads').select('threads.idx').whereRef('threads.session_pk', '=', 'sessions.id').where('threads.prompt', 'is not', null))]))
+          .where((eb) =>
+            eb.or([
+              eb('last_prompt', 'is not', null),
+              eb.exists(eb.selectFrom('threads').select('threads.idx').whereRef('threads.session_pk', '=', 'sessions.id').where('threads.prompt', 'is not', null)),
+              eb.exists(eb.selectFrom('tool_calls').select('tool_calls.seq').whereRef('tool_calls.session_pk', '=', 'sessions.id').where('tool_calls.input', 'is not', null)),
+            ]),
+          )
           .limit(options.batch)
           .execute()
       ).map((r) => Number(r.id));
@@ -53,6 +59,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
       await writeTransaction(store, async (tx) => {
         await tx.updateTable('threads').set({ prompt: null }).where('session_pk', 'in', ids).execute();
         await tx.updateTable('sessions').set({ last_prompt: null }).where('id', 'in', ids).execute();
+        await tx.updateTable('tool_calls').set({ input: null }).where('session_pk', 'in', ids).where('input', 'is not', null).execute();
       });
       return ids.length;
     });

@@ -2,7 +2,7 @@
 // repositories and the org dashboard. Every list is a range scan of the per-session rows in
 // (last_active_at DESC, id DESC) order; the dashboard reads the day roll-ups and commit rows.
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
-import { costJson } from '../core/threads.js';
+import { attestedStep, costJson, type StepGuard, type StepJson, type ToolStatus } from '../core/threads.js';
 import { TraceError } from '../errors.js';
 import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import type { Selectable } from 'kysely';
@@ -192,7 +192,7 @@ export interface ServerSessionDetail {
     token_usage: { input: number; cache_read: number; cache_write: number; output: number };
     cost: ReturnType<typeof costJson>;
     tool_calls: { total: number; errors: number };
-    steps: never[];
+    steps: StepJson[];
   }[];
   commits: { sha: string; lines_added: number; ai_lines_added: number; attested: boolean }[];
   subagents: never[];
@@ -208,6 +208,26 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
   if (!row) return undefined;
   const sessionPk = Number(row.id);
   const threads = await store.db.selectFrom('threads').selectAll().where('session_pk', '=', sessionPk).orderBy('idx').execute();
+  const calls = await store.db.selectFrom('tool_calls').selectAll().where('session_pk', '=', sessionPk).orderBy('seq').execute();
+  // An agent whose attestation has no per-turn usage (usage.by_thread is Claude Code's): one thread holds its calls.
+  if (threads.length === 0 && calls.length > 0) {
+    threads.push({ session_pk: sessionPk, idx: 1, prompt: null, prompt_at: null, models: row.models, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: null, unpriced: 0, tool_calls: calls.length, tool_errors: calls.filter((c) => c.status === 'denied' || c.status === 'error').length });
+  }
+  const steps = new Map<number, StepJson[]>();
+  for (const c of calls) {
+    const idx = threads.some((t) => Number(t.idx) === c.thread_idx) ? Number(c.thread_idx) : Number(threads[0]?.idx ?? 0);
+    const step = attestedStep({
+      thread: idx,
+      id: c.tool_use_id,
+      tool: c.tool,
+      input: c.input === null ? null : (JSON.parse(c.input) as unknown),
+      at: c.at,
+      status: c.status as ToolStatus,
+      error: c.error,
+      guard: c.guard === null ? null : (JSON.parse(c.guard) as StepGuard),
+    });
+    steps.set(idx, [...(steps.get(idx) ?? []), step]);
+  }
   const commits = await store.db
     .selectFrom('session_commits as sc')
     .leftJoin('commits as c', (join) => join.onRef('c.sha', '=', 'sc.sha').on('c.repo_id', '=', row.repo_id))
@@ -231,12 +251,16 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
         token_usage: { input: Number(t.input_tokens), cache_read: Number(t.cache_read_tokens), cache_write: Number(t.cache_write_tokens), output: Number(t.output_tokens) },
         cost: costJson(cost === null ? null : cost / 1e6, Number(t.unpriced) === 1),
         tool_calls: { total: Number(t.tool_calls), errors: Number(t.tool_errors) },
-        steps: [],
+        steps: steps.get(Number(t.idx)) ?? [],
       };
     }),
     commits: commits.map((c) => ({ sha: c.sha, lines_added: Number(c.lines_added), ai_lines_added: Number(c.ai_lines_added), attested: true })),
     subagents: [],
-    warnings: ['the server holds what attestations carry: per-thread usage and prompts (when retained), not each response and tool call'],
+    warnings: [
+      calls.length > 0
+        ? "the server holds what attestations carry: per-thread usage, and the prompts and tool calls the session's retention kept (inputs until content retention), not the calls' results (status unknown unless the guard denied the call) or model responses"
+        : "the server holds what attestations carry: per-thread usage, and prompts and tool calls when the session's retention kept them (it kept no tool calls)",
+    ],
   };
 }
 

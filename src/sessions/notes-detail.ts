@@ -1,7 +1,8 @@
 // What the notes say about one session, for `trace sessions show`: the bundles that attest it (verified
 // or not, by whom), and for a teammate's session known only from the notes its threads as the
-// attestation carries them (`usage.by_thread`: per-turn usage, no prompts or steps).
-import { costJson, type ThreadJson } from '../core/threads.js';
+// attestation carries them (`usage.by_thread`: per-turn usage; with retention `prompts`, the prompts
+// and tool calls of `raw_session`).
+import { attestedCalls, attestedStep, costJson, type ThreadJson } from '../core/threads.js';
 import type { Store } from '../store.js';
 import type { SessionDetail } from './detail.js';
 import { summaryRow, type SignerJson } from './query.js';
@@ -78,12 +79,20 @@ export function notesSessionDetail(store: Store, id: string): SessionDetail {
   const o = JSON.parse(best.session_json) as Record<string, unknown>;
   const usage = isObject(o.usage) ? o.usage : {};
   const threads = threadsFromUsage(usage.by_thread);
+  const kept = attestedCalls(o.raw_session, threads, []);
+  for (const prompt of kept.prompts) {
+    const thread = threads.find((t) => t.idx === prompt.thread);
+    if (thread && thread.prompt === null) thread.prompt = prompt.text;
+  }
+  for (const call of kept.calls) threads.find((t) => t.idx === call.thread)?.steps.push(attestedStep(call));
   const warnings: string[] = [];
   if (row.attestation.status === 'unverified') warnings.push(`the attestation of this session does not verify: ${row.attestation.reason ?? 'unknown reason'}; what follows is what it claims`);
   warnings.push(
-    threads.length > 0
-      ? "a teammate's session, known from its attestation: threads carry the per-turn usage (usage.by_thread), with no prompts or steps (those stay in the transcript on the machine that ran it)"
-      : "a teammate's session, known from its attestation, which has no per-turn usage (usage.by_thread): no threads to show",
+    threads.length === 0
+      ? "a teammate's session, known from its attestation, which has no per-turn usage (usage.by_thread): no threads to show"
+      : kept.calls.length > 0
+        ? "a teammate's session, known from its attestation: threads carry the per-turn usage (usage.by_thread) and the prompts and tool calls it keeps, without their results (status unknown) or model responses"
+        : "a teammate's session, known from its attestation: threads carry the per-turn usage (usage.by_thread), with no prompts or steps (its retention kept none; they stay in the transcript on the machine that ran it)",
   );
   for (const w of Array.isArray(o.warnings) ? o.warnings : []) if (typeof w === 'string') warnings.push(w);
   const commits = (store.db.prepare('SELECT sha, lines_added, ai_lines_added FROM session_commits WHERE session_id = ? ORDER BY sha').all(id) as { sha: string; lines_added: number; ai_lines_added: number }[]).map((c) => ({ ...c, attested: true }));

@@ -66,7 +66,7 @@ const step = z.discriminatedUnion('kind', [
     tool: z.string(),
     mcp_server: z.string().nullable(),
     input: z.unknown(),
-    status: z.enum(['ok', 'error', 'denied', 'pending']),
+    status: z.enum(['ok', 'error', 'denied', 'pending', 'unknown']),
     error: z.string().nullable(),
     duration_ms: z.number().int().nullable(),
     files: z.array(file),

@@ -26,8 +26,10 @@ function queue(repo: TestRepo): string[] {
 
 const hooks = (repo: TestRepo) =>
   readdirSync(join(repo.dir, '.git', 'hooks'))
-    .filter((name) => !name.endsWith('.sample'))
+    .filter((name) => !name.endsWith('.sample') && name !== '.trace-paused')
     .sort();
+/** Trace's hooks a rebase set aside: moved into .trace-paused/ together. */
+const paused = (repo: TestRepo) => readdirSync(join(repo.dir, '.git', 'hooks', '.trace-paused')).sort();
 
 /** A `trace` first on the PATH that does nothing for `git-hook settle`: the queue then waits for a reader. */
 function withoutDetachedSettle(repo: TestRepo): NodeJS.ProcessEnv {
@@ -132,10 +134,11 @@ describe('git rebase', () => {
     const seen = join(repo.home, 'hooks-during-rebase');
     repo.git(['-c', `sequence.editor=sed -i -e '2 s/^pick/exec ls .git\\/hooks >${seen.replace(/\//g, '\\/')}\\n&/'`, 'rebase', '-q', '-i', 'main']);
     const during = run('cat', [seen], { cwd: repo.dir, env: repo.env }).stdout.split('\n');
-    expect(during).toContain('post-commit.paused');
-    expect(during).toContain('reference-transaction.paused');
+    expect(during).toEqual(expect.arrayContaining(['post-rewrite', 'pre-push']));
     expect(during).not.toContain('post-commit');
+    expect(during).not.toContain('reference-transaction');
     expect(hooks(repo)).toEqual(['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction']);
+    expect(paused(repo)).toEqual([]);
     for (let i = 1; i <= 3; i++) expect(ranges(repo, `f${i}.txt`, `HEAD~${3 - i}`)).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
   });
 
@@ -146,7 +149,9 @@ describe('git rebase', () => {
     const editor = `sed -i -e '2,$ s/^pick/squash/' -e '1 s/^/exec ls .git\\/hooks >${seen.replace(/\//g, '\\/')}\\n/'`;
     git(repo, ['-c', `sequence.editor=${editor}`, 'rebase', '-q', '-i', 'main'], { ...repo.env, GIT_EDITOR: 'true' });
     const before = run('cat', [seen], { cwd: repo.dir, env: repo.env }).stdout.split('\n');
-    expect(before).toEqual(expect.arrayContaining(['post-commit.paused', 'reference-transaction.paused']));
+    expect(before).toEqual(expect.arrayContaining(['post-rewrite', 'pre-push']));
+    expect(before).not.toContain('post-commit');
+    expect(before).not.toContain('reference-transaction');
     expect(git(repo, ['rev-list', '--count', 'main..HEAD'], repo.env).trim()).toBe('1');
     expect(hooks(repo)).toEqual(['post-commit', 'post-rewrite', 'pre-push', 'reference-transaction']);
     for (let i = 1; i <= 3; i++) expect(ranges(repo, `f${i}.txt`)).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: agent.sessionId }]);
@@ -165,7 +170,8 @@ describe('git rebase', () => {
   it('after an aborted rebase, the next trace command puts the hooks back and attributes the commits made meanwhile', () => {
     const { repo, agent } = branch();
     repo.git(['-c', "sequence.editor=sed -i -e '3 s/^pick/edit/'", 'rebase', '-q', '-i', 'main']);
-    expect(hooks(repo)).toContain('post-commit.paused');
+    expect(hooks(repo)).not.toContain('post-commit');
+    expect(paused(repo)).toEqual(['post-commit', 'reference-transaction']);
     repo.git(['rebase', '--abort']);
     agent.write('h.txt', lines('agent after the abort'));
     repo.commit('after the abort');

@@ -38,7 +38,7 @@ interface Page {
 }
 interface Show {
   session: Row;
-  threads: { idx: number; prompt: string | null; token_usage: Row['token_usage']; tool_calls: { total: number; errors: number }; steps: unknown[] }[];
+  threads: { idx: number; prompt: string | null; token_usage: Row['token_usage']; tool_calls: { total: number; errors: number }; steps: { kind: string; tool_use_id?: string; tool?: string; status?: string }[] }[];
   commits: { sha: string; ai_lines_added: number; attested: boolean }[];
   warnings: string[];
   attestations: { digest: string; status: string; signer: Attestation['signer']; reason: string | null; commits: string[] }[];
@@ -188,13 +188,21 @@ describe('teammates’ sessions from the notes, in a fresh clone', () => {
     const show = json<Show>(['sessions', 'show', 'aaaa0001'], clone);
     expect(sessionShowSchema.parse(show)).toEqual(show);
     const statement = decodeStatement(remoteNoteLines(teammate, commits[GOOD]!)[0]!);
-    const attested = statement.predicate.sessions.find((s) => s.session.id === GOOD) as unknown as { usage: { by_thread: ByThread[] } };
+    const attested = statement.predicate.sessions.find((s) => s.session.id === GOOD) as unknown as {
+      usage: { by_thread: ByThread[] };
+      raw_session: { main: { type: string; text?: string; id?: string; name?: string }[] };
+    };
     expect(attested.usage.by_thread).toHaveLength(2);
     expect(show.threads.map((t) => [t.idx, t.token_usage.input, t.token_usage.cache_read, t.token_usage.cache_write, t.token_usage.output, t.tool_calls.total, t.tool_calls.errors])).toEqual(
       attested.usage.by_thread.map((t) => [t.idx, t.input_tokens, t.cache_read_input_tokens, t.cache_creation_input_tokens, t.output_tokens, t.tool_calls, t.tool_errors]),
     );
-    expect(show.threads.every((t) => t.steps.length === 0 && t.prompt === null)).toBe(true);
-    expect(show.warnings.join('\n')).toContain('per-turn usage (usage.by_thread), with no prompts or steps');
+    // The prompts and tool calls raw_session keeps (retention `prompts`), each in its thread; no result is kept.
+    const kept = attested.raw_session.main;
+    expect(show.threads.map((t) => t.prompt)).toEqual(kept.filter((e) => e.type === 'prompt').map((e) => e.text));
+    const calls = kept.filter((e) => e.type === 'tool_call').map((e) => [e.id, e.name, 'unknown']);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(show.threads.flatMap((t) => t.steps.map((step) => (step.kind === 'tool_call' ? [step.tool_use_id, step.tool, step.status] : [])))).toEqual(calls);
+    expect(show.warnings.join('\n')).toContain('the prompts and tool calls it keeps, without their results');
     expect(show.commits).toEqual([{ sha: commits[GOOD], lines_added: 3, ai_lines_added: 3, attested: true }]);
     expect(show.attestations).toHaveLength(1);
     expect(show.attestations[0]).toMatchObject({ status: 'verified', signer: { kind: 'key', key_id: keyId }, commits: [commits[GOOD]] });

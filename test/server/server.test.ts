@@ -12,7 +12,7 @@ import { createApp } from '../../src/server/app.js';
 import { resolveServerConfig, serverConfigSchema, type LoadedServerConfig } from '../../src/server/config.js';
 import { openServerDb, type ServerDb } from '../../src/server/db.js';
 import { createMetrics, type ServerMetrics } from '../../src/server/metrics.js';
-import { migrate } from '../../src/server/migrate.js';
+import { MIGRATIONS, migrate } from '../../src/server/migrate.js';
 import { purge } from '../../src/server/purge.js';
 import { loadTrust } from '../../src/server/trust.js';
 import { sessionsListSchema } from '../../src/sessions/schema.js';
@@ -123,7 +123,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     const b = await openServerDb(fresh);
     try {
       const both = await together([() => migrate(a), () => migrate(b)]);
-      expect(both.flatMap((r) => r.applied).sort()).toEqual([1]);
+      expect(both.flatMap((r) => r.applied).sort()).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await a.close();
       await b.close();
@@ -283,9 +283,16 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
   it('serves one session, the repositories and the org dashboard, limited to what the reader may see', async () => {
     const detail = await get('/api/v1/sessions/sess-merge-01');
     expect(detail.status).toBe(200);
-    const shown = (await detail.json()) as { session: { repository: string; code: { commits: number } }; threads: { prompt: string; token_usage: { input: number } }[]; commits: unknown[] };
+    const shown = (await detail.json()) as {
+      session: { repository: string; code: { commits: number } };
+      threads: { prompt: string; token_usage: { input: number }; steps: { kind: string; tool_use_id: string; tool: string; status: string; input: unknown }[] }[];
+      commits: unknown[];
+    };
     expect(shown.session).toMatchObject({ repository: 'acme/web', code: { commits: 3 } });
     expect(shown.threads.map((t) => t.prompt)).toEqual(['one', 'two', 'three']);
+    // The tool calls the newest attestation keeps, each in its thread; their results are not kept.
+    expect(shown.threads.map((t) => t.steps.map((step) => step.tool_use_id))).toEqual([0, 1, 2].map((i) => [1, 2, 3].map((n) => `toolu_sess-merge-01_${i}_${n}`)));
+    expect(shown.threads[0]!.steps[0]).toMatchObject({ kind: 'tool_call', tool: 'Edit', status: 'unknown', input: { file_path: 'src/f1.ts' } });
     expect(shown.commits).toHaveLength(3);
     expect((await get('/api/v1/sessions/no-such-session')).status).toBe(404);
     expect((await get('/api/v1/sessions/sess-page-1', READER_WEB)).status).toBe(404);
@@ -381,6 +388,9 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
     expect(kept).toEqual({ last_prompt: null, input_tokens: 1000 });
     const prompts = await store.db.selectFrom('threads').innerJoin('sessions', 'sessions.id', 'threads.session_pk').select('threads.prompt').where('sessions.session_id', '=', 'sess-old-0001').execute();
     expect(prompts.every((p) => p.prompt === null)).toBe(true);
+    // Tool inputs are content: emptied; the calls themselves (tool, time) are metadata and stay.
+    const calls = await store.db.selectFrom('tool_calls').innerJoin('sessions', 'sessions.id', 'tool_calls.session_pk').select(['tool_calls.tool', 'tool_calls.input']).where('sessions.session_id', '=', 'sess-old-0001').execute();
+    expect(calls).toEqual([1, 2, 3].map(() => ({ tool: 'Edit', input: null })));
     const before = await rows();
     const meta = await purge(store, { contentDays: 90, metadataDays: 120, batch: 1, now, pauseMs: 0 });
     expect(meta).toMatchObject({ sessions: 1, commits: 1, bundles: 1 });

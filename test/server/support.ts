@@ -95,7 +95,13 @@ function sessionObject(s: SessionSpec, commits: string[]): object {
     },
     tools_used: { summary: [{ tool_name: 'Edit', invocation_count: prompts.length * 3 }], total_invocations: prompts.length * 3, mcp_servers: [] },
     conversation: { user_messages: prompts.length },
-    raw_session: { main: prompts.map((text, i) => ({ type: 'prompt', text, timestamp: new Date(started + (i + 1) * 1000).toISOString() })) },
+    // Each prompt, then its thread's three Edit calls (retention `prompts`: the input's contents as blob references).
+    raw_session: {
+      main: prompts.flatMap((text, i) => [
+        { type: 'prompt', text, timestamp: new Date(started + (i + 1) * 1000).toISOString() },
+        ...[1, 2, 3].map((n) => ({ type: 'tool_call', id: `toolu_${s.id}_${i}_${n}`, name: 'Edit', input: { file_path: `src/f${n}.ts`, new_string: { bytes: 10, lines: 1, blob: '0'.repeat(40) } }, timestamp: new Date(started + (i + 1) * 1000 + n * 100).toISOString() })),
+      ]),
+    },
     warnings: [],
   };
 }

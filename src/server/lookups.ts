@@ -152,7 +152,7 @@ export async function storedBundle(store: ServerDb, digest: string, visible: rea
 }
 
 export const EXPORT_MAX_DAYS = 31;
-const EXPORT_PAGE = 500;
+const EXPORT_PAGE = 2000;
 
 /** Every session the filters match, newest first, a keyset page at a time (never the whole list in memory). */
 export async function* exportSessions(store: ServerDb, filters: ServerFilters, visible: readonly number[] | undefined): AsyncGenerator<SessionRow & { repository?: string }> {

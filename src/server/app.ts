@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { stream } from 'hono/streaming';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AGENT_HOOKS } from '../agents/hooks.js';
 import { errorMessage } from '../errors.js';
 import { parseFilters } from '../sessions/filters.js';
-import { filterParams, flagsOf, modelsParams } from '../sessions/params.js';
+import { commitParam, filterParams, flagsOf, modelsParams } from '../sessions/params.js';
 import { STATS_BY, type StatsBy } from '../sessions/stats.js';
 import { DEFAULT_LIMIT, queryKey } from '../sessions/query.js';
 import { parseCount, pickFlags } from '../sessions/requests.js';
@@ -22,6 +23,7 @@ import { errorBody, traceErrorResponse } from '../ui/api.js';
 import { repositoryMatches, type LoadedServerConfig, type ResolvedToken, type Role } from './config.js';
 import type { ServerDb } from './db.js';
 import { ingestBundle, type IngestContext, type IngestOutcome } from './ingest.js';
+import { csvHeader, csvLine, exportSessions, exportWindow, listInitiators, serverCommit, storedBundle } from './lookups.js';
 import type { ServerMetrics } from './metrics.js';
 import { listRepositories, listServerModels, listServerSessions, MAX_OFFSET, orgStats, SERVER_MAX_LIMIT, serverSessionDetail, serverSessionsStats, type ServerFilters } from './read.js';
 import type { Trust } from './trust.js';
@@ -55,7 +57,7 @@ function bearer(c: Context): string | undefined {
   return match?.[1];
 }
 
-const problem = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 422 | 500, code: string, message: string) => c.json(errorBody(code, message), status);
+const problem = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 501, code: string, message: string) => c.json(errorBody(code, message), status);
 
 /** A value; empty (what a form sends for a cleared field) is as if absent — as in sessions/params.ts. */
 const text = z.string().transform((value) => (value === '' ? undefined : value));
@@ -81,6 +83,17 @@ const statsQuery = z
     days: z.coerce.number().int().min(1).max(366).default(30),
     repository: text.optional(),
     initiator: text.optional(),
+  })
+  .strict();
+
+const commitQuery = z.object({ repository: text.optional() }).strict();
+
+/** The export: the session list's filters, a format, no paging. */
+const exportQuery = filterParams
+  .extend({
+    repository: text.optional(),
+    initiator: text.optional(),
+    format: z.enum(['csv', 'jsonl'], { message: 'format: csv or jsonl' }).default('csv'),
   })
   .strict();
 
@@ -272,6 +285,126 @@ export function createApp(deps: AppDeps): Hono {
     if (!parsed.success) return problem(c, 400, 'BAD_ARGUMENT', issues(parsed.error, c.req.path));
     return c.json({ models: await listServerModels(deps.store, parsed.data.q ?? '', parsed.data.limit ?? 20, await visibleRepos(token)) });
   });
+
+  // --- what `trace ui`'s API has beside the lists, and the server's own lookups (each counted in /metrics) ---
+  const counted =
+    (route: string, handler: (c: Context) => Response | Promise<Response>) =>
+    async (c: Context): Promise<Response> => {
+      try {
+        const response = await handler(c);
+        count(route, response.status);
+        return response;
+      } catch (error) {
+        count(route, traceErrorResponse(error, c).status);
+        throw error;
+      }
+    };
+  const badQuery = (c: Context, error: z.ZodError) => problem(c, 400, 'BAD_ARGUMENT', issues(error, c.req.path));
+
+  // What the pages ask first: a `trace ui` answers 404 here, so the pages know which server they talk to.
+  app.get(
+    '/api/v1/server',
+    counted('server', (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      return c.json({ server: 'trace server', engine: deps.store.engine, token: { name: token.name, role: token.role, repositories: token.role === 'admin' ? ['*'] : token.repositories }, keeps_file_contents: false });
+    }),
+  );
+
+  app.get(
+    '/api/v1/initiators',
+    counted('initiators', async (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      const parsed = modelsParams.safeParse(queryOf(c));
+      if (!parsed.success) return badQuery(c, parsed.error);
+      return c.json({ initiators: await listInitiators(deps.store, parsed.data.q ?? '', parsed.data.limit ?? 20, await visibleRepos(token)) });
+    }),
+  );
+
+  app.get(
+    '/api/v1/commits/:sha',
+    counted('commit', async (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      const sha = commitParam.safeParse({ sha: c.req.param('sha') });
+      if (!sha.success) return badQuery(c, sha.error);
+      const query = commitQuery.safeParse(c.req.query());
+      if (!query.success) return badQuery(c, query.error);
+      const repository = query.data.repository;
+      const found = await serverCommit(deps.store, sha.data.sha, { repository, visible: await visibleRepos(token) });
+      if (found.kind === 'none') return problem(c, 404, 'NOT_FOUND', `no commit ${sha.data.sha}${repository ? ` in ${repository}` : ''} that this token may read (the server knows a commit once a verified attestation named it)`);
+      if (found.kind === 'ambiguous') {
+        return c.json(
+          errorBody('AMBIGUOUS', `${sha.data.sha} names ${found.candidates.length > 10 ? 'more than 10' : found.candidates.length} commits`, { hint: 'give more of the sha, or ?repository=<name>', candidates: found.candidates }),
+          409,
+        );
+      }
+      return c.json(found.commit);
+    }),
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/files/:n/diff',
+    counted('diff', (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      return c.json(
+        errorBody('NOT_KEPT', 'trace server keeps no file contents: attestations carry counts and line ranges, not the files', {
+          hint: `read the diff in a clone that captured the session: trace sessions show ${c.req.param('id')} --diffs`,
+        }),
+        501,
+      );
+    }),
+  );
+
+  app.get(
+    '/api/v1/export/sessions',
+    counted('export', async (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      const parsed = exportQuery.safeParse(queryOf(c));
+      if (!parsed.success) return badQuery(c, parsed.error);
+      const { format, repository, initiator: asked, author, file, ...rest } = parsed.data;
+      if (file !== undefined) return problem(c, 400, 'BAD_ARGUMENT', 'file: the server keeps no file paths (attestations carry counts); filter by commit instead');
+      const initiator = asked ?? author;
+      if (initiator === 'me') return problem(c, 400, 'BAD_ARGUMENT', 'initiator: "me" means nothing to the server; give an email');
+      const base = parseFilters(pickFlags(flagsOf(rest)), { now: deps.now(), agents: AGENT_HOOKS.map((h) => h.name), me: () => null });
+      const window = exportWindow(base.since, base.until, deps.now());
+      const filters: ServerFilters = { ...base, ...window, ...(repository !== undefined ? { repository } : {}), ...(initiator !== undefined ? { initiator } : {}) };
+      const visible = await visibleRepos(token);
+      const rows = exportSessions(deps.store, filters, visible);
+      // The first page is read before the status is sent: a failing query is still a problem answer.
+      const first = await rows.next();
+      const name = `trace-sessions-${window.since.slice(0, 10)}-${window.until.slice(0, 10)}.${format}`;
+      c.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      c.header('content-disposition', `attachment; filename="${name}"`);
+      c.header('cache-control', 'no-store');
+      return stream(c, async (out) => {
+        if (format === 'csv') await out.write(csvHeader());
+        for (let next = first; !next.done; next = await rows.next()) await out.write(format === 'csv' ? csvLine(next.value) : `${JSON.stringify(next.value)}\n`);
+      }, (error) => {
+        log(`error: export stopped: ${errorMessage(error)}`);
+        return Promise.resolve();
+      });
+    }),
+  );
+
+  app.get(
+    '/api/v1/attestations/:digest',
+    counted('attestation', async (c) => {
+      const token = reader(c);
+      if (token instanceof Response) return token;
+      const digest = c.req.param('digest') ?? '';
+      if (!/^[0-9a-fA-F]{64}$/.test(digest)) return problem(c, 400, 'BAD_ARGUMENT', 'digest: 64 hex digits (the SHA-256 the ingest answer and GET /api/v1/commits/:sha give)');
+      const found = await storedBundle(deps.store, digest, await visibleRepos(token));
+      if (found.kind === 'none') return problem(c, 404, 'NOT_FOUND', `no bundle ${digest.toLowerCase()} that this token may read`);
+      if (found.kind === 'dropped') return problem(c, 404, 'NOT_FOUND', `the bundle ${digest.toLowerCase()} of ${found.repository} was received ${found.received_at}; content retention has dropped its bytes since (its figures stay)`);
+      c.header('content-disposition', `attachment; filename="${digest.toLowerCase()}.sigstore.json"`);
+      c.header('cache-control', 'no-store');
+      return c.body(found.raw, 200, { 'content-type': 'application/json' });
+    }),
+  );
 
   app.all('/api/*', (c) => problem(c, 404, 'NOT_FOUND', `no API endpoint ${c.req.path} on trace server`));
 

@@ -270,6 +270,10 @@ export interface RepositoryEntry {
   sessions: number;
   commits: number;
   cost_usd: number;
+  lines_added: number;
+  ai_lines_added: number;
+  /** AI lines of the committed lines, 0..1; null without committed lines. */
+  ai_share: number | null;
   last_active_day: string | null;
 }
 
@@ -284,13 +288,19 @@ export async function listRepositories(store: ServerDb, visible: readonly number
       eb.fn.coalesce(eb.fn.sum<number>('u.sessions'), sql<number>`0`).as('sessions'),
       eb.fn.coalesce(eb.fn.sum<number>('u.commits'), sql<number>`0`).as('commits'),
       eb.fn.coalesce(eb.fn.sum<number>('u.cost_micros'), sql<number>`0`).as('cost_micros'),
+      eb.fn.coalesce(eb.fn.sum<number>('u.lines_added'), sql<number>`0`).as('lines_added'),
+      eb.fn.coalesce(eb.fn.sum<number>('u.ai_lines_added'), sql<number>`0`).as('ai_lines_added'),
       eb.fn.max('u.day').as('last_active_day'),
     ])
     .groupBy(['r.id', 'r.name', 'r.first_seen_at'])
     .orderBy('r.name');
   if (visible !== undefined) query = visible.length === 0 ? query.where(sql<SqlBool>`1 = 0`) : query.where('r.id', 'in', [...visible]);
   const rows = await query.execute();
-  return rows.map((r) => ({ name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, last_active_day: (r.last_active_day) ?? null }));
+  return rows.map((r) => {
+    const lines = Number(r.lines_added);
+    const ai = Number(r.ai_lines_added);
+    return { name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, lines_added: lines, ai_lines_added: ai, ai_share: lines === 0 ? null : Math.round((ai / lines) * 10_000) / 10_000, last_active_day: r.last_active_day ?? null };
+  });
 }
 
 export interface OrgFigures {

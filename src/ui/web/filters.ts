@@ -15,9 +15,9 @@ export const PRESETS = [
 ] as const;
 
 /** Filter parameters (URL name = API name, except the search box `q`, which may be an id prefix). */
-export const FILTER_KEYS = ['q', 'agent', 'model', 'author', 'branch', 'has', 'since', 'until'] as const;
-/** What Reset clears: every filter but the time window. */
-export const RESET_KEYS = ['q', 'agent', 'model', 'author', 'branch', 'has', 'after', 'offset'] as const;
+export const FILTER_KEYS = ['q', 'agent', 'model', 'author', 'branch', 'has', 'since', 'until', 'repository', 'initiator'] as const;
+/** What Reset clears: every filter but the time window (repository and initiator are `trace server`'s). */
+export const RESET_KEYS = ['q', 'agent', 'model', 'author', 'branch', 'has', 'repository', 'initiator', 'after', 'offset'] as const;
 
 /** `id:0b6e`, or hex with a digit (a pasted id or its start): an id prefix; anything else: text. */
 export function searchQuery(text: string | undefined): Query {
@@ -41,6 +41,9 @@ export function listQuery(params: URLSearchParams): Query {
     has: get('has'),
     since: get('since'),
     until: get('until'),
+    // `trace server` only: absent under `trace ui` (nothing sets them there).
+    repository: get('repository'),
+    initiator: get('initiator'),
     limit: get('limit'),
     after: get('after'),
     offset: get('offset'),

@@ -114,6 +114,13 @@ function SummaryStrip(props: { show: SessionShow }) {
           <span class="mono">{shortId(s.id)}</span> <CopyButton text={s.id} what="session id" />
         </h2>
         <span class="muted">
+          {s.repository ? (
+            <>
+              <span class="chip repo" data-repository={s.repository}>
+                {s.repository}
+              </span>{' '}
+            </>
+          ) : null}
           {s.agent.name}
           {s.agent.version ? ` ${s.agent.version}` : ''} · {s.initiator.name ?? s.initiator.email ?? 'unknown author'}
           {s.branch ? ` · ${s.branch}` : ''} · started {dateTime(s.started_at)} ({ago(s.last_active_at)} last active)
@@ -272,13 +279,13 @@ function ThreadsTab(props: { show: SessionShow; edits: Edit[] }) {
     <div class="threads-tab">
       <div class="threads-tools">
         <FindBar show={show} />
-        {edits.length > 0 ? (
+        {edits.length > 0 && !onServer(show) ? (
           <button type="button" class="button" onClick={() => setParams({ edit: editIndex === undefined ? '0' : undefined }, { replace: true })}>
             {editIndex === undefined ? `Replay edits (${edits.length})` : 'Close replay'}
           </button>
         ) : null}
       </div>
-      {editIndex !== undefined && edits.length > 0 ? <EditReplay id={show.session.id} edits={edits} index={Math.min(Math.max(0, editIndex), edits.length - 1)} /> : null}
+      {editIndex !== undefined && edits.length > 0 && !onServer(show) ? <EditReplay id={show.session.id} edits={edits} index={Math.min(Math.max(0, editIndex), edits.length - 1)} /> : null}
       <ol class="threads">
         {show.threads.map((t) => (
           <ThreadCard key={t.idx} thread={t} find={find} active={t.idx === thread} editsByCall={editsByCall} currentEdit={editIndex} />
@@ -492,7 +499,7 @@ function FilesTab(props: { show: SessionShow; edits: Edit[] }) {
       <h3>Edited in this session</h3>
       {files.length === 0 ? (
         <Empty title="No file edits">
-          <p>No tool call of this session changed a file trace captured.</p>
+          <p>{onServer(props.show) ? 'trace server keeps no file contents or paths: attestations carry counts. Open the session in a clone that captured it (trace ui) for its edits and diffs.' : 'No tool call of this session changed a file trace captured.'}</p>
         </Empty>
       ) : (
         <table class="plain">
@@ -525,7 +532,13 @@ function FilesTab(props: { show: SessionShow; edits: Edit[] }) {
         </table>
       )}
       <h3>Committed lines</h3>
-      {props.show.commits.length === 0 ? <p class="muted">None of this session's lines are committed yet.</p> : props.show.commits.map((c) => <CommitRanges key={c.sha} sha={c.sha} session={props.show.session.id} />)}
+      {props.show.commits.length === 0 ? (
+        <p class="muted">None of this session's lines are committed yet.</p>
+      ) : onServer(props.show) ? (
+        <ServerCommitFigures show={props.show} />
+      ) : (
+        props.show.commits.map((c) => <CommitRanges key={c.sha} sha={c.sha} session={props.show.session.id} />)
+      )}
     </div>
   );
 }
@@ -593,7 +606,7 @@ function CommitsTab(props: { show: SessionShow }) {
             <td class="num">{count(c.lines_added)}</td>
             <td class="num">{count(c.ai_lines_added)}</td>
             <td>{c.attested ? <span class="status ok">attested</span> : <span class="status pending">not yet pushed</span>}</td>
-            <Verdict show={props.show} sha={c.sha} attested={c.attested} />
+            {onServer(props.show) ? <ServerVerdict sha={c.sha} repository={props.show.session.repository} /> : <Verdict show={props.show} sha={c.sha} attested={c.attested} />}
           </tr>
         ))}
       </tbody>
@@ -621,6 +634,85 @@ function Verdict(props: { show: SessionShow; sha: string; attested: boolean }) {
     <td title={bundle.reason ?? ''}>
       <span class="status error">unverified</span> <span class="muted">{bundle.reason}</span>
     </td>
+  );
+}
+
+/** A session of `trace server`: its rows come from attestations, and the server keeps no file contents. */
+const onServer = (show: SessionShow): boolean => show.session.source === 'server';
+
+/** GET /api/v1/commits/:sha on `trace server`: figures and the verdict given at the door. */
+interface ServerCommit {
+  sha: string;
+  repository: string;
+  author: { name: string | null; email: string | null; date: string };
+  lines_added: number;
+  ai_lines_added: number;
+  human_lines_added: number;
+  ai_share: number | null;
+  sessions: { id: string; agent: string; ai_lines_added: number }[];
+  verification: { status: 'verified'; verified_by: string; verified_at: string; signer: string; bundles: { digest: string; signer: string; received_at: string; raw_available: boolean }[] };
+}
+
+function useServerCommit(sha: string, repository: string | undefined) {
+  return useApi<ServerCommit>(`/api/v1/commits/${sha}`, repository ? { repository } : {});
+}
+
+function ServerVerdict(props: { sha: string; repository: string | undefined }) {
+  const commit = useServerCommit(props.sha, props.repository);
+  if (commit.error && !commit.loading) return <td class="muted">{commit.error instanceof Error ? commit.error.message : 'not known'}</td>;
+  if (!commit.data) return <td class="muted">…</td>;
+  const v = commit.data.verification;
+  return (
+    <td title={`${v.verified_by}, ${dateTime(v.verified_at)}`} data-verdict="verified">
+      <span class="status ok">verified at ingest</span> <span class="mono">{v.signer}</span>
+    </td>
+  );
+}
+
+/** The committed lines as the server holds them: per commit, AI and human counts (no paths, no ranges). */
+function ServerCommitFigures(props: { show: SessionShow }) {
+  return (
+    <table class="plain server-commits">
+      <thead>
+        <tr>
+          <th>Commit</th>
+          <th class="num">AI lines</th>
+          <th class="num">Human lines</th>
+          <th>Bundle</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.show.commits.map((c) => (
+          <ServerCommitRow key={c.sha} sha={c.sha} repository={props.show.session.repository} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ServerCommitRow(props: { sha: string; repository: string | undefined }) {
+  const commit = useServerCommit(props.sha, props.repository);
+  const c = commit.data;
+  const bundle = c?.verification.bundles.at(-1);
+  return (
+    <tr data-commit={props.sha}>
+      <td class="mono">{props.sha.slice(0, 12)}</td>
+      <td class="num ai">{c ? count(c.ai_lines_added) : '…'}</td>
+      <td class="num human">{c ? count(c.human_lines_added) : '…'}</td>
+      <td>
+        {!bundle ? (
+          <span class="muted">{commit.error ? 'not known' : c ? 'purged' : '…'}</span>
+        ) : bundle.raw_available ? (
+          <a class="mono" href={`/api/v1/attestations/${bundle.digest}`} download={`${bundle.digest}.sigstore.json`} title="The signed bundle, for trace verify --bundle">
+            {bundle.digest.slice(0, 12)}
+          </a>
+        ) : (
+          <span class="mono muted" title="content retention dropped the bundle's bytes">
+            {bundle.digest.slice(0, 12)}
+          </span>
+        )}
+      </td>
+    </tr>
   );
 }
 

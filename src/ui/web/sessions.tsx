@@ -1,11 +1,12 @@
 // The Sessions page: the filter bar, the table with its exact range and paging, and, on a wide screen,
 // the open session beside the list (`?session=<id>`).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getJson } from './api.js';
+import { getJson, withQuery } from './api.js';
 import { CopyButton, Empty, ErrorState, Loading } from './components.js';
 import { useApi } from './data.js';
 import { AGENTS, dateValue, HAS, hasSet, listQuery, PRESETS, RESET_KEYS } from './filters.js';
 import { ago, compact, costText, count, dateTime, rangeText, shortId, totalTokens } from './format.js';
+import { serverInfo } from './mode.js';
 import { onLinkClick, param, params, setParams } from './router.js';
 import { SessionView } from './session.js';
 import type { SessionPage, SessionRow } from './types.js';
@@ -69,7 +70,7 @@ export function SessionsPage() {
           <NoSessions filtered={[...search.keys()].some((k) => RESET_KEYS.includes(k as (typeof RESET_KEYS)[number]) || k === 'since' || k === 'until')} />
         ) : (
           <>
-            <SessionsTable rows={rows} selected={selected} open={open} loading={page.loading} onSelect={setSelected} />
+            <SessionsTable rows={rows} selected={selected} open={open} loading={page.loading} repository={serverInfo.value != null || rows.some((r) => r.repository !== undefined)} onSelect={setSelected} />
             <Pager page={page.data} />
           </>
         )}
@@ -113,6 +114,15 @@ function NoSessions(props: { filtered: boolean }) {
       </Empty>
     );
   }
+  if (serverInfo.value != null) {
+    return (
+      <Empty title="No sessions received yet">
+        <p>
+          Sessions appear here once a verified attestation of a repository this token may read arrives: point the repositories' <code>trace.upload.http</code> at this server, or list them under <code>sync.remotes</code>.
+        </p>
+      </Empty>
+    );
+  }
   return (
     <Empty title="No sessions recorded yet">
       <p>
@@ -145,6 +155,7 @@ function FilterBar() {
   const until = search.get('until') ?? '';
   const set = (changes: Record<string, string | undefined>) => setParams({ ...changes, after: undefined, offset: undefined });
   const activeFilters = RESET_KEYS.some((k) => search.has(k));
+  const onServer = serverInfo.value != null;
 
   return (
     <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
@@ -175,7 +186,14 @@ function FilterBar() {
           </select>
         </label>
         <ModelBox value={search.get('model') ?? ''} onChange={(model) => set({ model: model || undefined })} />
-        <TextFilter name="author" label="Author" placeholder="email or name" />
+        {onServer ? (
+          <>
+            <RepositoryFilter value={search.get('repository') ?? ''} onChange={(repository) => set({ repository: repository || undefined })} />
+            <SuggestBox name="initiator" label="Initiator" placeholder="email; who ran the agent" endpoint="/api/v1/initiators" listKey="initiators" value={search.get('initiator') ?? ''} onChange={(initiator) => set({ initiator: initiator || undefined })} />
+          </>
+        ) : (
+          <TextFilter name="author" label="Author" placeholder="email or name" />
+        )}
         <TextFilter name="branch" label="Branch" placeholder="main" />
       </div>
       <div class="filter-row">
@@ -195,7 +213,7 @@ function FilterBar() {
           <input type="date" value={dateValue(until)} onChange={(e) => set({ until: (e.target as HTMLInputElement).value || undefined })} />
         </label>
         <div class="toggles" role="group" aria-label="Only sessions that">
-          {HAS.map((h) => (
+          {HAS.filter((h) => !(onServer && h.value === 'denied')).map((h) => (
             <label key={h.value} class={`toggle${has.has(h.value) ? ' on' : ''}`}>
               <input
                 type="checkbox"
@@ -225,6 +243,17 @@ function FilterBar() {
         >
           Reset
         </button>
+        {onServer ? (
+          exportDays(since, until) <= EXPORT_MAX_DAYS ? (
+            <a class="button ghost export" href={exportHref(search)} download title="The sessions these filters match as CSV (at most 31 days: the last 31 unless From is set)">
+              Export CSV
+            </a>
+          ) : (
+            <button type="button" class="button ghost export" disabled title={`An export covers at most ${EXPORT_MAX_DAYS} days: pick a shorter window`}>
+              Export CSV
+            </button>
+          )
+        ) : null}
       </div>
     </form>
   );
@@ -256,26 +285,32 @@ function TextFilter(props: { name: string; label: string; placeholder: string })
   );
 }
 
-interface ModelOption {
-  model: string;
+interface Suggestion {
+  value: string;
   sessions?: number;
 }
 
-/** The API's answer as a list, whatever its wrapping ({models: [...]} of names or of {model, sessions}). */
-function modelOptions(body: unknown): ModelOption[] {
-  const list = Array.isArray(body) ? body : ((body as { models?: unknown[] } | undefined)?.models ?? []);
-  return list.flatMap((m): ModelOption[] => {
-    if (typeof m === 'string') return [{ model: m }];
-    const o = m as { model?: unknown; name?: unknown; sessions?: unknown };
-    const name = typeof o.model === 'string' ? o.model : typeof o.name === 'string' ? o.name : undefined;
-    return name ? [{ model: name, ...(typeof o.sessions === 'number' ? { sessions: o.sessions } : {}) }] : [];
+/** The API's answer as a list, whatever its wrapping ({<key>: [...]} of names or of {model|initiator|name, sessions}). */
+function suggestions(body: unknown, key: string): Suggestion[] {
+  const list = Array.isArray(body) ? body : ((body as Record<string, unknown[] | undefined> | undefined)?.[key] ?? []);
+  return list.flatMap((m): Suggestion[] => {
+    if (typeof m === 'string') return [{ value: m }];
+    const o = m as { model?: unknown; initiator?: unknown; name?: unknown; sessions?: unknown };
+    const name = [o.model, o.initiator, o.name].find((v): v is string => typeof v === 'string');
+    return name ? [{ value: name, ...(typeof o.sessions === 'number' ? { sessions: o.sessions } : {}) }] : [];
   });
 }
 
 /** The model combobox: prefix search through /api/v1/models; a trailing * filters by prefix. */
 function ModelBox(props: { value: string; onChange: (model: string) => void }) {
+  return <SuggestBox name="model" label="Model" placeholder="any; claude-opus* for a prefix" endpoint="/api/v1/models" listKey="models" value={props.value} onChange={props.onChange} />;
+}
+
+/** A text filter with suggestions from a prefix-search endpoint (`?q=`), most used first. */
+function SuggestBox(props: { name: string; label: string; placeholder: string; endpoint: string; listKey: string; value: string; onChange: (value: string) => void }) {
+  const listId = `${props.name}-options`;
   const [text, setText] = useState(props.value);
-  const [options, setOptions] = useState<ModelOption[]>([]);
+  const [options, setOptions] = useState<Suggestion[]>([]);
   const [openList, setOpenList] = useState(false);
   const [active, setActive] = useState(-1);
   useEffect(() => setText(props.value), [props.value]);
@@ -283,8 +318,8 @@ function ModelBox(props: { value: string; onChange: (model: string) => void }) {
     if (!openList) return;
     const controller = new AbortController();
     const timer = window.setTimeout(() => {
-      getJson<unknown>('/api/v1/models', { q: text.replace(/\*$/, '') }, controller.signal).then(
-        (body) => setOptions(modelOptions(body).slice(0, 20)),
+      getJson<unknown>(props.endpoint, { q: text.replace(/\*$/, '') }, controller.signal).then(
+        (body) => setOptions(suggestions(body, props.listKey).slice(0, 20)),
         () => setOptions([]),
       );
     }, 120);
@@ -301,15 +336,15 @@ function ModelBox(props: { value: string; onChange: (model: string) => void }) {
   };
   return (
     <label class="combobox">
-      <span class="label">Model</span>
+      <span class="label">{props.label}</span>
       <input
-        name="model"
+        name={props.name}
         type="text"
         role="combobox"
         aria-expanded={openList}
-        aria-controls="model-options"
+        aria-controls={listId}
         aria-autocomplete="list"
-        placeholder="any; claude-opus* for a prefix"
+        placeholder={props.placeholder}
         value={text}
         autocomplete="off"
         onFocus={() => setOpenList(true)}
@@ -328,24 +363,24 @@ function ModelBox(props: { value: string; onChange: (model: string) => void }) {
             setActive((i) => Math.max(-1, i - 1));
           } else if (e.key === 'Enter') {
             e.preventDefault();
-            commit(active >= 0 && options[active] ? options[active].model : text.trim());
+            commit(active >= 0 && options[active] ? options[active].value : text.trim());
           } else if (e.key === 'Escape') setOpenList(false);
         }}
       />
       {openList && options.length > 0 ? (
-        <ul id="model-options" role="listbox" class="options">
+        <ul id={listId} role="listbox" class="options">
           {options.map((o, i) => (
             <li
-              key={o.model}
+              key={o.value}
               role="option"
               aria-selected={i === active}
               class={i === active ? 'active' : ''}
               onMouseDown={(e) => {
                 e.preventDefault();
-                commit(o.model);
+                commit(o.value);
               }}
             >
-              <span class="mono">{o.model}</span>
+              <span class="mono">{o.value}</span>
               {o.sessions !== undefined ? <span class="muted"> {count(o.sessions)}</span> : null}
             </li>
           ))}
@@ -355,7 +390,50 @@ function ModelBox(props: { value: string; onChange: (model: string) => void }) {
   );
 }
 
-function SessionsTable(props: { rows: SessionRow[]; selected: number; open: string | undefined; loading: boolean; onSelect: (i: number) => void }) {
+interface RepositoryEntry {
+  name: string;
+  sessions: number;
+}
+
+/** `trace server`: the repositories the token may read, as a menu. */
+function RepositoryFilter(props: { value: string; onChange: (repository: string) => void }) {
+  const repos = useApi<{ repositories: RepositoryEntry[] }>('/api/v1/repositories');
+  const list = repos.data?.repositories ?? [];
+  return (
+    <label>
+      <span class="label">Repository</span>
+      <select name="repository" value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+        <option value="">Any repository</option>
+        {props.value && !list.some((r) => r.name === props.value) ? <option value={props.value}>{props.value}</option> : null}
+        {list.map((r) => (
+          <option key={r.name} value={r.name}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const EXPORT_MAX_DAYS = 31;
+
+/** How many days the window of `since`/`until` spans (what the server's export checks); 0 when unbounded (it then takes 31). */
+function exportDays(since: string, until: string): number {
+  if (!since) return 0;
+  const end = until ? Date.parse(until.length === 10 ? `${until}T00:00:00Z` : until) : Date.now();
+  const relative = /^(\d+)([mhdw])$/.exec(since);
+  if (relative) return Number(relative[1]) * { m: 1 / 1440, h: 1 / 24, d: 1, w: 7 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
+  const start = Date.parse(since.length === 10 ? `${since}T00:00:00Z` : since);
+  return Number.isFinite(start) && Number.isFinite(end) ? (end - start) / 86_400_000 : 0;
+}
+
+/** The export of what the list shows (its filters, no paging), as `trace server` streams it. */
+function exportHref(search: URLSearchParams): string {
+  const query = listQuery(search);
+  return withQuery('/api/v1/export/sessions', { format: 'csv', ...query, limit: undefined, after: undefined, offset: undefined });
+}
+
+function SessionsTable(props: { rows: SessionRow[]; selected: number; open: string | undefined; loading: boolean; repository: boolean; onSelect: (i: number) => void }) {
   // For the bench: when the first rows are on screen.
   useEffect(() => {
     if (performance.getEntriesByName('trace:rows').length === 0) performance.mark('trace:rows');
@@ -367,6 +445,7 @@ function SessionsTable(props: { rows: SessionRow[]; selected: number; open: stri
         <thead>
           <tr>
             <th scope="col">Session</th>
+            {props.repository ? <th scope="col">Repository</th> : null}
             <th scope="col">Last active</th>
             <th scope="col">Agent</th>
             <th scope="col">Models</th>
@@ -399,6 +478,11 @@ function SessionsTable(props: { rows: SessionRow[]; selected: number; open: stri
                   <CopyButton text={s.id} what="session id" />
                 </span>
               </td>
+              {props.repository ? (
+                <td class="repo" data-repository={s.repository ?? ''}>
+                  {s.repository ?? <span class="muted">–</span>}
+                </td>
+              ) : null}
               <td title={dateTime(s.last_active_at)}>{ago(s.last_active_at)}</td>
               <td>{s.agent.name}</td>
               <td class="models">

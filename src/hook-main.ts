@@ -14,7 +14,8 @@ export async function hookMain(argv: string[]): Promise<void> {
     payload = Buffer.from('\0');
   }
   // When this process started: the agent ended the tool call before it (a call without a pre hook starts earlier still).
-  const startedAt = new Date(performance.timeOrigin);
+  // process.uptime() rather than performance.timeOrigin, whose first read loads perf_hooks (~1-2 ms).
+  const startedAt = new Date(Date.now() - process.uptime() * 1000);
   const reply = await runHook({ agent: argv[0] ?? '', event: argv[1] ?? '', payload, cwd: process.cwd(), now: () => new Date(), sqliteAddon: sqliteAddon(), startedAt });
   // Only agents that read a JSON answer get one; for the others stdout stays empty.
   if (reply !== undefined) process.stdout.write(reply);

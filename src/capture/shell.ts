@@ -103,7 +103,8 @@ export async function snapshotBeforeShell(repo: Repo, sessionId: string, toolUse
   // writes a new file and renames it over the old one.
   const fromBase = existsSync(baseIndex(repo));
   const seed = fromBase ? baseIndex(repo) : join(repo.gitDir, 'index');
-  rmSync(indexFile, { force: true });
+  // Left by an earlier pre hook of the same call (checked first: a missing file would cost rmSync an exception).
+  if (existsSync(indexFile)) rmSync(indexFile, { force: true });
   try {
     linkSync(seed, indexFile);
   } catch {

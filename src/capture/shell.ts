@@ -84,11 +84,12 @@ function parseStatus(out: Buffer): StatusEntry[] {
 }
 
 /**
- * `git status` against a private index. Left to itself status rewrites the 2 MB index on every run
- * (4-6 ms in a large repository) to save what it refreshed, which nothing here reads: the pre hook
- * stages what changed, and the seeding of the next snapshot writes the index anyway. So it writes only
- * when `write`, for a snapshot that starts from git's own index: that once, it saves the untracked
- * cache, which the snapshots after it inherit.
+ * `git status` against a private index. The pre hook's status may write the call's index (`write`):
+ * git writes it only when the scan changed it, that is when it refreshed the stat data of files whose
+ * content had not changed (touched, or rewritten as they were: a build, a checkout) or updated the
+ * untracked cache of directories whose files came or went. Saved there, both pass to the next
+ * snapshots through the seeding; left unsaved, every later scan would hash those files again. The
+ * post hook's status never writes: the seeding writes that index anyway, off the hook's time.
  */
 async function status(repo: Repo, indexFile: string, write = false): Promise<StatusEntry[]> {
   return parseStatus((await gitRaw(write ? STATUS : ['--no-optional-locks', ...STATUS], { cwd: repo.root, env: indexEnv(indexFile) })).stdout);
@@ -110,7 +111,7 @@ export async function snapshotBeforeShell(repo: Repo, sessionId: string, toolUse
   } catch {
     if (existsSync(seed)) copyFileSync(seed, indexFile);
   }
-  await stage(repo, indexFile, (await status(repo, indexFile, !fromBase)).map((entry) => entry.path));
+  await stage(repo, indexFile, (await status(repo, indexFile, true)).map((entry) => entry.path));
   return `index:${basename(indexFile)}`;
 }
 

@@ -1,5 +1,7 @@
 // What a shell call's snapshots find: every file the command changed, wherever it is, with its
 // content before (from the private index's blobs, loose or packed) and after.
+import { existsSync, readdirSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
@@ -57,5 +59,34 @@ describe('shell calls: what the snapshots find', () => {
       { before: 'a3\n', after: 'a4\n', skipped: null },
     ]);
     expect(changes(repo, 'b.txt')).toEqual([{ before: 'b2\n', after: 'b3\n', skipped: null }]);
+  });
+});
+
+describe('shell calls: what the snapshots keep for the next one', () => {
+  /** Waits for the detached seeding of the last call: its index is renamed into the base. */
+  async function seeded(repo: TestRepo): Promise<string> {
+    const dir = join(repo.dir, '.git', 'chainloop-trace', 'shell');
+    for (let tries = 0; tries < 100; tries++) {
+      if (existsSync(join(dir, 'base.index')) && readdirSync(dir).every((name) => name === 'base.index')) return join(dir, 'base.index');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the seeding never ended: ${readdirSync(dir).join(', ')}`);
+  }
+
+  it('files touched but unchanged are refreshed once, not hashed again by every later snapshot', async () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n' } });
+    const agent = new FakeClaude(repo);
+    agent.bash('true');
+    const base = await seeded(repo);
+    // Rewritten as they were (a formatter, a checkout): stat data changes, content does not.
+    const past = new Date(Date.now() - 60_000);
+    for (const name of ['a.txt', 'b.txt']) utimesSync(join(repo.dir, name), past, past);
+    const statDirty = () => repo.sh(`GIT_INDEX_FILE='${base}' git diff-files --name-only`).stdout;
+    expect(statDirty()).toBe('a.txt\nb.txt\n');
+    agent.bash('printf "c2\\n" > c.txt');
+    await seeded(repo);
+    // The base the next call starts from knows a.txt and b.txt as they are: git compares only stat data.
+    expect(statDirty()).toBe('');
+    expect(captured(repo)).toEqual(['c.txt']);
   });
 });

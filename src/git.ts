@@ -24,11 +24,12 @@ function failure(args: readonly string[], code: number | null, stderr: string, c
 
 export function gitRaw(args: readonly string[], options: GitOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Without input, stdin is /dev/null: ending an empty pipe costs the hooks' git calls a stream shutdown and an event-loop turn.
+    const child = spawn('git', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => reject(failure(args, null, '', error)));
     child.on('close', (code) => {
       const stderr = Buffer.concat(err).toString('utf8');
@@ -36,12 +37,14 @@ export function gitRaw(args: readonly string[], options: GitOptions): Promise<Gi
       if (exit !== 0 && !(options.okCodes ?? []).includes(exit)) reject(failure(args, code, stderr));
       else resolve({ stdout: Buffer.concat(out), stderr, code: exit });
     });
-    child.stdin.on('error', () => undefined);
+    const stdin = child.stdin;
+    if (options.input === undefined || !stdin) return;
+    stdin.on('error', () => undefined);
     // Chunks are written as they are: a large input (a note of many megabytes) is not copied into one buffer first.
     if (Array.isArray(options.input)) {
-      for (const chunk of options.input) child.stdin.write(chunk);
-      child.stdin.end();
-    } else child.stdin.end(options.input);
+      for (const chunk of options.input) stdin.write(chunk);
+      stdin.end();
+    } else stdin.end(options.input);
   });
 }
 

@@ -3,8 +3,10 @@
 import { dirname, join } from 'node:path';
 import { MAX_PAYLOAD_BYTES } from './capture/limits.js';
 import { readStdin, readStdinSync, runHook } from './commands/hook.js';
+import type { ImportModule } from './guard/settings.js';
 
-export async function hookMain(argv: string[]): Promise<void> {
+/** `importModule`: given by bin/trace, which runs this bundle from V8's code cache (see HookOptions). */
+export async function hookMain(argv: string[], importModule?: ImportModule): Promise<void> {
   let payload: Buffer;
   try {
     const head = readStdinSync();
@@ -14,8 +16,9 @@ export async function hookMain(argv: string[]): Promise<void> {
     payload = Buffer.from('\0');
   }
   // When this process started: the agent ended the tool call before it (a call without a pre hook starts earlier still).
-  const startedAt = new Date(performance.timeOrigin);
-  const reply = await runHook({ agent: argv[0] ?? '', event: argv[1] ?? '', payload, cwd: process.cwd(), now: () => new Date(), sqliteAddon: sqliteAddon(), startedAt });
+  // process.uptime() rather than performance.timeOrigin, whose first read loads perf_hooks (~1-2 ms).
+  const startedAt = new Date(Date.now() - process.uptime() * 1000);
+  const reply = await runHook({ agent: argv[0] ?? '', event: argv[1] ?? '', payload, cwd: process.cwd(), now: () => new Date(), sqliteAddon: sqliteAddon(), startedAt, importModule });
   // Only agents that read a JSON answer get one; for the others stdout stays empty.
   if (reply !== undefined) process.stdout.write(reply);
 }

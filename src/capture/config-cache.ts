@@ -2,6 +2,8 @@
 // the parsed config is cached in the state dir, keyed by the config file's size and mtime.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as ConfigModule from '../config.js';
+import type { ImportModule } from '../guard/settings.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 
@@ -14,7 +16,8 @@ interface CacheFile {
   capture: CaptureSettings;
 }
 
-export async function captureSettings(root: string, stateDir: string, logger: Logger): Promise<CaptureSettings> {
+/** `importModule`: how the hook bundle, run from V8's code cache by bin/trace, loads the config module it leaves out. */
+export async function captureSettings(root: string, stateDir: string, logger: Logger, importModule?: ImportModule): Promise<CaptureSettings> {
   const stat = statSync(join(root, '.chainloop.yml'), { throwIfNoEntry: false });
   const key = stat ? `${stat.size}:${stat.mtimeMs}` : 'none';
   const cachePath = join(stateDir, 'config-cache.json');
@@ -25,7 +28,7 @@ export async function captureSettings(root: string, stateDir: string, logger: Lo
     // No cache yet, or an unreadable one: parse the config below.
   }
   try {
-    const { loadConfig } = await import('../config.js');
+    const { loadConfig } = (importModule ? await importModule('../config.js') : await import('../config.js')) as typeof ConfigModule;
     const capture = loadConfig(root).trace.capture;
     writeFileSync(cachePath, JSON.stringify({ key, capture } satisfies CacheFile));
     return capture;

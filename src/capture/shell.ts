@@ -84,11 +84,12 @@ function parseStatus(out: Buffer): StatusEntry[] {
 }
 
 /**
- * `git status` against a private index. Left to itself status rewrites the 2 MB index on every run
- * (4-6 ms in a large repository) to save what it refreshed, which nothing here reads: the pre hook
- * stages what changed, and the seeding of the next snapshot writes the index anyway. So it writes only
- * when `write`, for a snapshot that starts from git's own index: that once, it saves the untracked
- * cache, which the snapshots after it inherit.
+ * `git status` against a private index. The pre hook's status may write the call's index (`write`):
+ * git writes it only when the scan changed it, that is when it refreshed the stat data of files whose
+ * content had not changed (touched, or rewritten as they were: a build, a checkout) or updated the
+ * untracked cache of directories whose files came or went. Saved there, both pass to the next
+ * snapshots through the seeding; left unsaved, every later scan would hash those files again. The
+ * post hook's status never writes: the seeding writes that index anyway, off the hook's time.
  */
 async function status(repo: Repo, indexFile: string, write = false): Promise<StatusEntry[]> {
   return parseStatus((await gitRaw(write ? STATUS : ['--no-optional-locks', ...STATUS], { cwd: repo.root, env: indexEnv(indexFile) })).stdout);
@@ -103,13 +104,14 @@ export async function snapshotBeforeShell(repo: Repo, sessionId: string, toolUse
   // writes a new file and renames it over the old one.
   const fromBase = existsSync(baseIndex(repo));
   const seed = fromBase ? baseIndex(repo) : join(repo.gitDir, 'index');
-  rmSync(indexFile, { force: true });
+  // Left by an earlier pre hook of the same call (checked first: a missing file would cost rmSync an exception).
+  if (existsSync(indexFile)) rmSync(indexFile, { force: true });
   try {
     linkSync(seed, indexFile);
   } catch {
     if (existsSync(seed)) copyFileSync(seed, indexFile);
   }
-  await stage(repo, indexFile, (await status(repo, indexFile, !fromBase)).map((entry) => entry.path));
+  await stage(repo, indexFile, (await status(repo, indexFile, true)).map((entry) => entry.path));
   return `index:${basename(indexFile)}`;
 }
 
@@ -182,9 +184,11 @@ export async function snapshotAfterShell(repo: Repo, sessionId: string, toolUseI
   return { changes: changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), blobs: await blobs };
 }
 
+// The call's index becomes the base by a rename (git never writes an index in place, so a pre hook
+// reading the old base keeps reading it whole); nothing else uses the call's index by then.
 const SEED_SCRIPT = [
   'git -c core.untrackedCache=true add --all --ignore-errors --pathspec-from-file="$1" --pathspec-file-nul',
-  'cp "$GIT_INDEX_FILE" "$GIT_INDEX_FILE.base" && mv "$GIT_INDEX_FILE.base" "$2"',
+  'mv -f "$GIT_INDEX_FILE" "$2"',
   'rm -f "$GIT_INDEX_FILE" "$1"',
 ].join('; ');
 
@@ -207,9 +211,38 @@ export function readGitBlobs(repo: Repo, oids: readonly string[]): Map<string, B
   return parseCatFileBatch(gitSync(['cat-file', '--batch'], { cwd: repo.root, input: `${oids.join('\n')}\n` }).stdout);
 }
 
+/**
+ * Reads blobs for the post hook. A before-blob is most often one a pre hook or a seeding just staged,
+ * so a loose object: those are read here (a zlib stream with a `blob <size>` header), which spares
+ * the hook a git process; the others (packed, in an alternate) come from one `git cat-file`.
+ */
 async function readGitBlobsAsync(repo: Repo, oids: readonly string[]): Promise<Map<string, Buffer>> {
-  if (oids.length === 0) return new Map();
-  return parseCatFileBatch((await gitRaw(['cat-file', '--batch'], { cwd: repo.root, input: `${oids.join('\n')}\n` })).stdout);
+  const blobs = new Map<string, Buffer>();
+  const rest: string[] = [];
+  for (const oid of new Set(oids)) {
+    const blob = readLooseBlob(repo, oid);
+    if (blob) blobs.set(oid, blob);
+    else rest.push(oid);
+  }
+  if (rest.length === 0) return blobs;
+  const packed = parseCatFileBatch((await gitRaw(['cat-file', '--batch'], { cwd: repo.root, input: `${rest.join('\n')}\n` })).stdout);
+  for (const [oid, blob] of packed) blobs.set(oid, blob);
+  return blobs;
+}
+
+/** A loose blob's content, or undefined when the object is not loose (or not a well-formed blob). */
+export function readLooseBlob(repo: Repo, oid: string): Buffer | undefined {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid)) return undefined;
+  let raw: Buffer;
+  try {
+    raw = process.getBuiltinModule('node:zlib').inflateSync(readFileSync(join(repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))));
+  } catch {
+    return undefined;
+  }
+  const nul = raw.indexOf(0);
+  const header = nul > 0 ? raw.subarray(0, nul).toString('latin1') : '';
+  if (!/^blob \d+$/.test(header) || Number(header.slice(5)) !== raw.length - nul - 1) return undefined;
+  return raw.subarray(nul + 1);
 }
 
 function parseCatFileBatch(out: Buffer): Map<string, Buffer> {

@@ -11,6 +11,7 @@ import { closeBeforeNextCall } from '../capture/interrupted.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
 import type { ShellAfter } from '../capture/shell.js';
 import { checkContent, escapesRepository, inspectFile, readInside, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
+import type { ImportModule } from '../guard/settings.js';
 import { fileLogger, type Logger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
@@ -25,6 +26,8 @@ export interface HookOptions {
   sqliteAddon?: string | undefined;
   /** When the hook's process started (the agent ended the call before it); `now()` when unknown. */
   startedAt?: Date | undefined;
+  /** How to load a module the hook bundle leaves out, when the bundle runs where `import()` cannot (bin/trace's code cache). */
+  importModule?: ImportModule | undefined;
 }
 
 /**
@@ -113,7 +116,7 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
   }
   // A clone without local state: set it up when the committed .chainloop.yml says the repository is
   // traced (one stat until then); otherwise do nothing, say nothing.
-  if (!isInitialised(repo) && !(await autoInitFromHook(repo, options.now))) return;
+  if (!isInitialised(repo) && !autoInitFromHook(repo, options.now)) return;
   const logger = fileLogger(repo.stateDir, options.now);
   const where = `hook ${options.agent} ${options.event}`;
   if (parseError) return logger.log('error', `${where}: ${parseError}`);
@@ -126,7 +129,7 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
   let store: Store | undefined;
   try {
     for (const event of parsed.events) {
-      const context: CaptureContext = { agent, logger, now: options.now, where, cwd: event.cwd ?? payloadCwd ?? options.cwd, startedAt: options.startedAt };
+      const context: CaptureContext = { agent, logger, now: options.now, where, cwd: event.cwd ?? payloadCwd ?? options.cwd, startedAt: options.startedAt, importModule: options.importModule };
       try {
         // A pre hook leaves a pending record instead of opening the store (see capture/pending.ts).
         if (event.name === 'pre-tool-use') {
@@ -157,14 +160,15 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
  * Runs trace's hidden `auto-init` command synchronously in its own process (so the hook bundle
  * carries none of the setup code) and says whether the local state exists now.
  */
-async function autoInitFromHook(repo: Repo, now: () => Date): Promise<boolean> {
+function autoInitFromHook(repo: Repo, now: () => Date): boolean {
   const bin = process.argv[1];
   // Only from bin/trace: an in-process caller (the bench) has some other script as argv[1].
   if (!bin || !/(^|[\\/])trace$/.test(bin) || !existsSync(join(repo.root, '.chainloop.yml'))) return false;
   // The person opted out (git config trace.autoInit false): look again at most once an hour.
   const optedOut = statSync(join(repo.commonDir, 'chainloop-trace-auto-init-off'), { throwIfNoEntry: false });
   if (optedOut && now().getTime() - optedOut.mtimeMs < 60 * 60 * 1000) return false;
-  const { spawnSync } = await import('node:child_process');
+  // A built-in, not import(): the bundle may run where import() cannot (see HookOptions.importModule).
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   spawnSync(process.execPath, [bin, 'auto-init'], { cwd: repo.root, stdio: 'ignore', timeout: 15_000 });
   return isInitialised(repo);
 }
@@ -194,6 +198,7 @@ interface CaptureContext {
   where: string;
   cwd: string;
   startedAt: Date | undefined;
+  importModule: ImportModule | undefined;
 }
 
 /** The earliest time a call seen only by its post hook (at `at`) can have started: see HOOK_START_SLACK_MS. */
@@ -215,7 +220,7 @@ async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, conte
     const { snapshotBeforeShell } = await import('../capture/shell.js');
     return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) }, undefined, tool.useId);
   }
-  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger);
+  const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
   for (const filePath of tool.filePaths) {
     const target = repoRelativePath(repo.root, context.cwd, filePath);
     if ('error' in target) {
@@ -283,7 +288,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
         if (tool.kind === 'shell') {
           // The pre hook's record goes into the store in the same transaction as the call's end.
           const pending = takePending(repo, event.sessionId, tool.useId);
-          const settings = await captureSettings(repo.root, repo.stateDir, context.logger);
+          const settings = await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
           const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
           await captureShell(store, write, event, call, at, { pending, settings, context }, shellAfter);
           pending?.remove();
@@ -306,7 +311,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
               continue;
             }
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).
-            const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger);
+            const settings = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
             const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
             captureFile(store, write, repo, event, call, target.path, at, { pending, settings, context });
             pending?.remove();

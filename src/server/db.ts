@@ -75,6 +75,8 @@ export interface SessionsTable {
   snapshot_at: string;
   latest_bundle: string;
   updated_at: string;
+  /** Tool calls the guard denied (decisions with outcome deny), from the newest attestation that carries the guard's record. */
+  guard_denied: number;
 }
 
 export interface SessionModelsTable {
@@ -131,6 +133,32 @@ export interface UsageDailyTable {
   ai_lines_added: number;
 }
 
+export interface ModelsDailyTable {
+  day: string;
+  repo_id: number;
+  initiator: string;
+  model: string;
+  sessions: number;
+  responses: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  /** Summed over the priced sessions; `priced_sessions` 0: no price at all. */
+  cost_micros: number;
+  priced_sessions: number;
+}
+
+export interface CommitsDailyTable {
+  day: string;
+  repo_id: number;
+  author: string;
+  commits: number;
+  ai_commits: number;
+  lines_added: number;
+  ai_lines_added: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -147,6 +175,8 @@ export interface ServerDatabase {
   session_commits: SessionCommitsTable;
   threads: ThreadsTable;
   usage_daily: UsageDailyTable;
+  models_daily: ModelsDailyTable;
+  commits_daily: CommitsDailyTable;
   schema_migrations: MigrationsTable;
 }
 

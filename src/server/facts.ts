@@ -62,6 +62,8 @@ export interface SessionFacts {
   last_prompt: string | null;
   by_model: ModelFacts[];
   by_thread: ThreadFacts[];
+  /** Tool calls the guard denied (outcome deny) in the guard's record of the session; null: the statement carries no record of it. */
+  guard_denied: number | null;
   /** This push's commits of the session, with the session's own added lines in each. */
   commits: { sha: string; lines_added: number; ai_lines_added: number }[];
 }
@@ -106,11 +108,12 @@ export function attestationFacts(statement: Statement): AttestationFacts {
       captured: c.captured,
     };
   });
-  const sessions = predicate.sessions.map((raw) => sessionFacts(raw, predicate.commits, createdAt));
+  const guarded = new Map((predicate.guard?.sessions ?? []).map((g) => [g.session_id, g.decisions.filter((d) => d.outcome === 'deny').length]));
+  const sessions = predicate.sessions.map((raw) => sessionFacts(raw, predicate.commits, createdAt, guarded));
   return { repository: predicate.repository.name, created_at: createdAt, commits, sessions };
 }
 
-function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], createdAt: string): SessionFacts {
+function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], createdAt: string, guarded: ReadonlyMap<string, number>): SessionFacts {
   const s = obj(raw);
   const session = obj(s.session);
   const agent = obj(s.agent);
@@ -184,6 +187,7 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
     last_prompt: prompts.at(-1)?.text ?? null,
     by_model: byModel,
     by_thread: byThread,
+    guard_denied: guarded.get(id) ?? null,
     commits: own.map((c) => ({
       sha: c.sha,
       lines_added: c.files.filter((f) => !f.generated).reduce((n, f) => n + f.lines_added, 0),

@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine, ServerDatabase, ServerDb } from './db.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_rollups.js';
 
 interface Migration {
   version: number;
@@ -11,7 +12,10 @@ interface Migration {
   statements: (engine: Engine) => string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: m001.name, statements: m001.statements }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: m001.name, statements: m001.statements },
+  { version: 2, name: m002.name, statements: m002.statements },
+];
 
 /** An arbitrary constant: the advisory lock key of trace server migrations. */
 const LOCK_KEY = 7_311_502_019;

@@ -1,6 +1,6 @@
 // The read API's queries: the session list (filters, keyset cursor, capped count), one session, the
 // repositories and the org dashboard. Every list is a range scan of the per-session rows in
-// (last_active_at DESC, id DESC) order; the dashboard reads the day roll-ups and commit rows.
+// (last_active_at DESC, id DESC) order; the org dashboard reads only the day roll-ups (rollups.ts).
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import { costJson } from '../core/threads.js';
 import { TraceError } from '../errors.js';
@@ -95,7 +95,9 @@ function conditions(eb: Eb, filters: ServerFilters, visible: readonly number[] |
     if (has === 'errors') all.push(eb('s.tool_errors', '>', 0));
     else if (has === 'unpriced') all.push(eb('s.unpriced', '=', 1));
     else if (has === 'commits') all.push(eb('s.commits', '>', 0));
-    else all.push(sql<SqlBool>`1 = 0`); // guard denials are not kept by the server yet
+    // The guard's denials the attestations carry (the server has no per-call error texts: a person's refusal is not counted).
+    else if (has === 'denied') all.push(eb('s.guard_denied', '>', 0));
+    else all.push(sql<SqlBool>`1 = 0`);
   }
   if (filters.search !== undefined) {
     const like = `%${likeEscape(filters.search.toLowerCase())}%`;
@@ -236,7 +238,11 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
     }),
     commits: commits.map((c) => ({ sha: c.sha, lines_added: Number(c.lines_added), ai_lines_added: Number(c.ai_lines_added), attested: true })),
     subagents: [],
-    warnings: ['the server holds what attestations carry: per-thread usage and prompts (when retained), not each response and tool call'],
+    warnings: [
+      'the server holds what attestations carry: per-thread usage and prompts (when retained), not each response and tool call',
+      // The session JSON has no field for a count of denials (the CLI shows them as steps, which the server does not hold).
+      ...(Number(row.guard_denied) > 0 ? [`the guard denied ${Number(row.guard_denied)} tool call${Number(row.guard_denied) === 1 ? '' : 's'} in this session (its attested record)`] : []),
+    ],
   };
 }
 
@@ -320,17 +326,17 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     if (request.initiator !== undefined) usage = usage.where('u.initiator', '=', request.initiator);
     const u = await usage.executeTakeFirstOrThrow();
     let commitQuery = store.db
-      .selectFrom('commits as c')
+      .selectFrom('commits_daily as c')
       .select((eb) => [
-        eb.fn.countAll<number>().as('commits'),
-        eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('c.ai_lines_added', '>', 0).then(1).else(0).end()), sql<number>`0`).as('ai_commits'),
+        eb.fn.coalesce(eb.fn.sum<number>('c.commits'), sql<number>`0`).as('commits'),
+        eb.fn.coalesce(eb.fn.sum<number>('c.ai_commits'), sql<number>`0`).as('ai_commits'),
         eb.fn.coalesce(eb.fn.sum<number>('c.lines_added'), sql<number>`0`).as('lines_added'),
         eb.fn.coalesce(eb.fn.sum<number>('c.ai_lines_added'), sql<number>`0`).as('ai_lines_added'),
       ])
-      .where('c.committed_at', '>=', `${p.since}T00:00:00.000Z`)
-      .where('c.committed_at', '<', `${p.until}T00:00:00.000Z`);
+      .where('c.day', '>=', p.since)
+      .where('c.day', '<', p.until);
     if (repoIds !== undefined) commitQuery = repoIds.length === 0 ? commitQuery.where(sql<SqlBool>`1 = 0`) : commitQuery.where('c.repo_id', 'in', repoIds);
-    if (request.initiator !== undefined) commitQuery = commitQuery.where('c.author_email', '=', request.initiator);
+    if (request.initiator !== undefined) commitQuery = commitQuery.where('c.author', '=', request.initiator);
     const c = await commitQuery.executeTakeFirstOrThrow();
     const linesAdded = Number(c.lines_added);
     return {
@@ -362,22 +368,22 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
   if (repoIds !== undefined) top = repoIds.length === 0 ? top.where(sql<SqlBool>`1 = 0`) : top.where('u.repo_id', 'in', repoIds);
   if (request.initiator !== undefined) top = top.where('u.initiator', '=', request.initiator);
   let models = store.db
-    .selectFrom('session_models as m')
-    .innerJoin('sessions as s', 's.id', 'm.session_pk')
+    .selectFrom('models_daily as m')
     .select((eb) => [
       'm.model',
-      eb.fn.countAll<number>().as('sessions'),
-      eb.fn.sum<number | null>('m.cost_micros').as('cost_micros'),
-      eb.fn.coalesce(eb.fn.sum<number>(sql<number>`m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens`), sql<number>`0`).as('tokens'),
+      eb.fn.sum<number>('m.sessions').as('sessions'),
+      eb.fn.sum<number>('m.cost_micros').as('cost_micros'),
+      eb.fn.sum<number>('m.priced_sessions').as('priced'),
+      eb.fn.sum<number>(sql<number>`m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens`).as('tokens'),
     ])
-    .where('s.last_active_at', '>=', `${request.since}T00:00:00.000Z`)
-    .where('s.last_active_at', '<', `${request.until}T00:00:00.000Z`)
+    .where('m.day', '>=', request.since)
+    .where('m.day', '<', request.until)
     .groupBy('m.model')
     .orderBy('sessions', 'desc')
     .orderBy('m.model')
     .limit(20);
-  if (repoIds !== undefined) models = repoIds.length === 0 ? models.where(sql<SqlBool>`1 = 0`) : models.where('s.repo_id', 'in', repoIds);
-  if (request.initiator !== undefined) models = models.where('s.initiator_email', '=', request.initiator);
+  if (repoIds !== undefined) models = repoIds.length === 0 ? models.where(sql<SqlBool>`1 = 0`) : models.where('m.repo_id', 'in', repoIds);
+  if (request.initiator !== undefined) models = models.where('m.initiator', '=', request.initiator);
   const flat = (f: OrgFigures): Record<string, number | null> => ({
     sessions: f.sessions,
     active_users: f.active_users,
@@ -396,7 +402,7 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     previous: before,
     change,
     top_users: (await top.execute()).map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) })),
-    models: (await models.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: r.cost_micros === null ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
+    models: (await models.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: Number(r.priced) === 0 ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
   };
 }
 

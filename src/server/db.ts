@@ -133,6 +133,23 @@ export interface UsageDailyTable {
   ai_lines_added: number;
 }
 
+export interface PeopleDailyTable {
+  day: string;
+  repo_id: number;
+  initiator: string;
+  sessions: number;
+  threads: number;
+  tool_calls: number;
+  tool_errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micros: number;
+  unpriced_sessions: number;
+  ai_lines_added: number;
+}
+
 export interface ModelsDailyTable {
   day: string;
   repo_id: number;
@@ -175,6 +192,7 @@ export interface ServerDatabase {
   session_commits: SessionCommitsTable;
   threads: ThreadsTable;
   usage_daily: UsageDailyTable;
+  people_daily: PeopleDailyTable;
   models_daily: ModelsDailyTable;
   commits_daily: CommitsDailyTable;
   schema_migrations: MigrationsTable;

@@ -300,90 +300,110 @@ export interface OrgStats {
   models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
 }
 
-/** The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and models. */
+/**
+ * The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and
+ * models. Three reads of the day roll-ups, each one pass over both periods: people_daily grouped by
+ * person and period (sums, active users and the top users are added up here from those groups),
+ * commits_daily by period, models_daily by model.
+ */
 export async function orgStats(store: ServerDb, request: { since: string; until: string; repository?: string | undefined; initiator?: string | undefined; visible?: readonly number[] | undefined }): Promise<OrgStats> {
   const length = Date.parse(`${request.until}T00:00:00Z`) - Date.parse(`${request.since}T00:00:00Z`);
   const previous = { since: new Date(Date.parse(`${request.since}T00:00:00Z`) - length).toISOString().slice(0, 10), until: request.since };
   const repoIds = await scopedRepos(store, request.repository, request.visible);
-  const figures = async (p: { since: string; until: string }): Promise<OrgFigures> => {
-    let usage = store.db
-      .selectFrom('usage_daily as u')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('u.sessions'), sql<number>`0`).as('sessions'),
-        eb.fn.count<number>('u.initiator').distinct().as('active_users'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.threads'), sql<number>`0`).as('threads'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.tool_calls'), sql<number>`0`).as('tool_calls'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.input_tokens'), sql<number>`0`).as('input'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cache_read_tokens'), sql<number>`0`).as('cache_read'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cache_write_tokens'), sql<number>`0`).as('cache_write'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.output_tokens'), sql<number>`0`).as('output'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cost_micros'), sql<number>`0`).as('cost_micros'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.unpriced_sessions'), sql<number>`0`).as('unpriced'),
-      ])
-      .where('u.day', '>=', p.since)
-      .where('u.day', '<', p.until);
-    if (repoIds !== undefined) usage = repoIds.length === 0 ? usage.where(sql<SqlBool>`1 = 0`) : usage.where('u.repo_id', 'in', repoIds);
-    if (request.initiator !== undefined) usage = usage.where('u.initiator', '=', request.initiator);
-    const u = await usage.executeTakeFirstOrThrow();
-    let commitQuery = store.db
-      .selectFrom('commits_daily as c')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('c.commits'), sql<number>`0`).as('commits'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.ai_commits'), sql<number>`0`).as('ai_commits'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.lines_added'), sql<number>`0`).as('lines_added'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.ai_lines_added'), sql<number>`0`).as('ai_lines_added'),
-      ])
-      .where('c.day', '>=', p.since)
-      .where('c.day', '<', p.until);
-    if (repoIds !== undefined) commitQuery = repoIds.length === 0 ? commitQuery.where(sql<SqlBool>`1 = 0`) : commitQuery.where('c.repo_id', 'in', repoIds);
-    if (request.initiator !== undefined) commitQuery = commitQuery.where('c.author', '=', request.initiator);
-    const c = await commitQuery.executeTakeFirstOrThrow();
-    const linesAdded = Number(c.lines_added);
+  const none = repoIds !== undefined && repoIds.length === 0;
+  /** 1: the period asked, 0: the one before. */
+  const period = sql<number>`CASE WHEN day >= ${request.since} THEN 1 ELSE 0 END`;
+
+  let people = store.db
+    .selectFrom('people_daily')
+    .select((eb) => [
+      'initiator',
+      period.as('current'),
+      eb.fn.sum<number>('sessions').as('sessions'),
+      eb.fn.sum<number>('threads').as('threads'),
+      eb.fn.sum<number>('tool_calls').as('tool_calls'),
+      eb.fn.sum<number>('input_tokens').as('input'),
+      eb.fn.sum<number>('cache_read_tokens').as('cache_read'),
+      eb.fn.sum<number>('cache_write_tokens').as('cache_write'),
+      eb.fn.sum<number>('output_tokens').as('output'),
+      eb.fn.sum<number>('cost_micros').as('cost_micros'),
+      eb.fn.sum<number>('unpriced_sessions').as('unpriced'),
+      eb.fn.sum<number>('ai_lines_added').as('ai_lines_added'),
+    ])
+    .where('day', '>=', previous.since)
+    .where('day', '<', request.until)
+    .groupBy(sql`1, 2`);
+  let commits = store.db
+    .selectFrom('commits_daily')
+    .select((eb) => [
+      period.as('current'),
+      eb.fn.sum<number>('commits').as('commits'),
+      eb.fn.sum<number>('ai_commits').as('ai_commits'),
+      eb.fn.sum<number>('lines_added').as('lines_added'),
+      eb.fn.sum<number>('ai_lines_added').as('ai_lines_added'),
+    ])
+    .where('day', '>=', previous.since)
+    .where('day', '<', request.until)
+    .groupBy(sql`1`);
+  let models = store.db
+    .selectFrom('models_daily')
+    .select((eb) => [
+      'model',
+      eb.fn.sum<number>('sessions').as('sessions'),
+      eb.fn.sum<number>('cost_micros').as('cost_micros'),
+      eb.fn.sum<number>('priced_sessions').as('priced'),
+      eb.fn.sum<number>(sql<number>`input_tokens + output_tokens + cache_read_tokens + cache_write_tokens`).as('tokens'),
+    ])
+    .where('day', '>=', request.since)
+    .where('day', '<', request.until)
+    .groupBy('model')
+    .orderBy('sessions', 'desc')
+    .orderBy('model')
+    .limit(20);
+  if (none) {
+    people = people.where(sql<SqlBool>`1 = 0`);
+    commits = commits.where(sql<SqlBool>`1 = 0`);
+    models = models.where(sql<SqlBool>`1 = 0`);
+  } else if (repoIds !== undefined) {
+    people = people.where('repo_id', 'in', repoIds);
+    commits = commits.where('repo_id', 'in', repoIds);
+    models = models.where('repo_id', 'in', repoIds);
+  }
+  if (request.initiator !== undefined) {
+    people = people.where('initiator', '=', request.initiator);
+    commits = commits.where('author', '=', request.initiator);
+    models = models.where('initiator', '=', request.initiator);
+  }
+  const [personRows, commitRows, modelRows] = [await people.execute(), await commits.execute(), await models.execute()];
+
+  const figuresOf = (current: 0 | 1): OrgFigures => {
+    const rows = personRows.filter((r) => Number(r.current) === current);
+    const sum = (key: keyof (typeof rows)[number]) => rows.reduce((n, r) => n + Number(r[key]), 0);
+    const c = commitRows.find((r) => Number(r.current) === current);
+    const linesAdded = Number(c?.lines_added ?? 0);
+    const aiLines = Number(c?.ai_lines_added ?? 0);
     return {
-      sessions: Number(u.sessions),
-      active_users: Number(u.active_users),
-      threads: Number(u.threads),
-      tool_calls: Number(u.tool_calls),
-      token_usage: { input: Number(u.input), cache_read: Number(u.cache_read), cache_write: Number(u.cache_write), output: Number(u.output) },
-      cost_usd: Number(u.cost_micros) / 1e6,
-      unpriced_sessions: Number(u.unpriced),
-      ai_assisted_commits: Number(c.ai_commits),
-      commits: Number(c.commits),
+      sessions: sum('sessions'),
+      active_users: rows.length,
+      threads: sum('threads'),
+      tool_calls: sum('tool_calls'),
+      token_usage: { input: sum('input'), cache_read: sum('cache_read'), cache_write: sum('cache_write'), output: sum('output') },
+      cost_usd: sum('cost_micros') / 1e6,
+      unpriced_sessions: sum('unpriced'),
+      ai_assisted_commits: Number(c?.ai_commits ?? 0),
+      commits: Number(c?.commits ?? 0),
       lines_added: linesAdded,
-      ai_lines_added: Number(c.ai_lines_added),
-      ai_share: linesAdded === 0 ? null : Math.round((Number(c.ai_lines_added) / linesAdded) * 10_000) / 10_000,
+      ai_lines_added: aiLines,
+      ai_share: linesAdded === 0 ? null : Math.round((aiLines / linesAdded) * 10_000) / 10_000,
     };
   };
-  const current = await figures(request);
-  const before = await figures(previous);
-  let top = store.db
-    .selectFrom('usage_daily as u')
-    .select((eb) => ['u.initiator', eb.fn.sum<number>('u.sessions').as('sessions'), eb.fn.sum<number>('u.cost_micros').as('cost_micros'), eb.fn.sum<number>('u.ai_lines_added').as('ai_lines_added')])
-    .where('u.day', '>=', request.since)
-    .where('u.day', '<', request.until)
-    .groupBy('u.initiator')
-    .orderBy('sessions', 'desc')
-    .orderBy('u.initiator')
-    .limit(10);
-  if (repoIds !== undefined) top = repoIds.length === 0 ? top.where(sql<SqlBool>`1 = 0`) : top.where('u.repo_id', 'in', repoIds);
-  if (request.initiator !== undefined) top = top.where('u.initiator', '=', request.initiator);
-  let models = store.db
-    .selectFrom('models_daily as m')
-    .select((eb) => [
-      'm.model',
-      eb.fn.sum<number>('m.sessions').as('sessions'),
-      eb.fn.sum<number>('m.cost_micros').as('cost_micros'),
-      eb.fn.sum<number>('m.priced_sessions').as('priced'),
-      eb.fn.sum<number>(sql<number>`m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens`).as('tokens'),
-    ])
-    .where('m.day', '>=', request.since)
-    .where('m.day', '<', request.until)
-    .groupBy('m.model')
-    .orderBy('sessions', 'desc')
-    .orderBy('m.model')
-    .limit(20);
-  if (repoIds !== undefined) models = repoIds.length === 0 ? models.where(sql<SqlBool>`1 = 0`) : models.where('m.repo_id', 'in', repoIds);
-  if (request.initiator !== undefined) models = models.where('m.initiator', '=', request.initiator);
+  const current = figuresOf(1);
+  const before = figuresOf(0);
+  const top = personRows
+    .filter((r) => Number(r.current) === 1)
+    .map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) }))
+    .sort((a, b) => b.sessions - a.sessions || (a.initiator < b.initiator ? -1 : a.initiator > b.initiator ? 1 : 0))
+    .slice(0, 10);
   const flat = (f: OrgFigures): Record<string, number | null> => ({
     sessions: f.sessions,
     active_users: f.active_users,
@@ -401,8 +421,8 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     current,
     previous: before,
     change,
-    top_users: (await top.execute()).map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) })),
-    models: (await models.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: Number(r.priced) === 0 ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
+    top_users: top,
+    models: modelRows.map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: Number(r.priced) === 0 ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
   };
 }
 

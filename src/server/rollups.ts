@@ -1,14 +1,14 @@
 // The per-day roll-ups the dashboards read, each summed again from the rows it rolls up for the keys
 // (repository, day) a write touched: never incremented, so a retried, merged or purged write leaves
 // them equal to a recomputation from scratch. usage_daily: sessions by last-active day, initiator
-// and agent; models_daily: each session's per-model usage by the same day and initiator;
+// and agent; people_daily: the same without the agent (the org dashboard's); models_daily: each session's per-model usage by the same day and initiator;
 // commits_daily: commits by commit day and author. The initiator/author key is the email, else the
 // name, else ''. The SELECTs are fixed text (no input), shared by the migration's backfill.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { ServerDatabase } from './db.js';
 
 interface Rollup {
-  table: 'usage_daily' | 'models_daily' | 'commits_daily';
+  table: 'usage_daily' | 'people_daily' | 'models_daily' | 'commits_daily';
   columns: string;
   select: string;
   /** The time column whose UTC day is the key, and the repository column. */
@@ -28,6 +28,20 @@ const USAGE: Rollup = {
   time: 's.last_active_at',
   repo: 's.repo_id',
   groupBy: 'GROUP BY 1, 2, 3, 4',
+};
+
+/** usage_daily without the agent: what the org dashboard sums and ranks (a third of the rows when people use three agents). */
+const PEOPLE: Rollup = {
+  table: 'people_daily',
+  columns: `day, repo_id, initiator, sessions, threads, tool_calls, tool_errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    cost_micros, unpriced_sessions, ai_lines_added`,
+  select: `SELECT substr(s.last_active_at, 1, 10), s.repo_id, coalesce(s.initiator_email, s.initiator_name, ''), count(*), sum(s.threads),
+    sum(s.tool_calls), sum(s.tool_errors), sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_read_tokens), sum(s.cache_write_tokens),
+    coalesce(sum(s.cost_micros), 0), sum(s.unpriced), sum(s.ai_lines_added)
+    FROM sessions s`,
+  time: 's.last_active_at',
+  repo: 's.repo_id',
+  groupBy: 'GROUP BY 1, 2, 3',
 };
 
 const MODELS: Rollup = {
@@ -52,9 +66,9 @@ const COMMITS: Rollup = {
   groupBy: 'GROUP BY 1, 2, 3',
 };
 
-export const SESSION_ROLLUPS: readonly Rollup[] = [USAGE, MODELS];
+export const SESSION_ROLLUPS: readonly Rollup[] = [USAGE, PEOPLE, MODELS];
 export const COMMIT_ROLLUPS: readonly Rollup[] = [COMMITS];
-export const ALL_ROLLUPS: readonly Rollup[] = [USAGE, MODELS, COMMITS];
+export const ALL_ROLLUPS: readonly Rollup[] = [USAGE, PEOPLE, MODELS, COMMITS];
 
 /** Every row of a roll-up summed again from scratch (the migration's backfill). */
 export function rebuildStatements(rollup: Rollup): string[] {

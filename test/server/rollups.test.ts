@@ -62,11 +62,17 @@ const add = (table: Table, key: string, values: Sums) => {
 };
 const who = (email: string | null, name: string | null) => email ?? name ?? '';
 
-/** The three roll-ups summed in JavaScript from the raw rows. */
-async function fromRaw(store: ServerDb): Promise<{ usage: Table; models: Table; commits: Table }> {
+/** The four roll-ups summed in JavaScript from the raw rows. */
+async function fromRaw(store: ServerDb): Promise<{ usage: Table; people: Table; models: Table; commits: Table }> {
   const sessions = await store.db.selectFrom('sessions').selectAll().execute();
   const usage: Table = new Map();
+  const people: Table = new Map();
   for (const s of sessions) {
+    add(people, [s.last_active_at.slice(0, 10), s.repo_id, who(s.initiator_email, s.initiator_name)].join('|'), {
+      sessions: 1, threads: Number(s.threads), tool_calls: Number(s.tool_calls), tool_errors: Number(s.tool_errors), input_tokens: Number(s.input_tokens),
+      output_tokens: Number(s.output_tokens), cache_read_tokens: Number(s.cache_read_tokens), cache_write_tokens: Number(s.cache_write_tokens),
+      cost_micros: Number(s.cost_micros ?? 0), unpriced_sessions: Number(s.unpriced), ai_lines_added: Number(s.ai_lines_added),
+    });
     add(usage, [s.last_active_at.slice(0, 10), s.repo_id, who(s.initiator_email, s.initiator_name), s.agent].join('|'), {
       sessions: 1, threads: Number(s.threads), tool_calls: Number(s.tool_calls), tool_errors: Number(s.tool_errors), input_tokens: Number(s.input_tokens),
       output_tokens: Number(s.output_tokens), cache_read_tokens: Number(s.cache_read_tokens), cache_write_tokens: Number(s.cache_write_tokens),
@@ -88,15 +94,16 @@ async function fromRaw(store: ServerDb): Promise<{ usage: Table; models: Table; 
       commits: 1, ai_commits: Number(c.ai_lines_added) > 0 ? 1 : 0, lines_added: Number(c.lines_added), ai_lines_added: Number(c.ai_lines_added),
     });
   }
-  return { usage, models, commits };
+  return { usage, people, models, commits };
 }
 
 /** What the roll-up tables hold, keyed as fromRaw keys them. */
-async function held(store: ServerDb): Promise<{ usage: Table; models: Table; commits: Table }> {
+async function held(store: ServerDb): Promise<{ usage: Table; people: Table; models: Table; commits: Table }> {
   const table = (rows: Record<string, unknown>[], keys: string[]): Table =>
     new Map(rows.map((r) => [keys.map((k) => String(r[k])).join('|'), Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, Number(v)]))]));
   return {
     usage: table(await store.db.selectFrom('usage_daily').selectAll().execute(), ['day', 'repo_id', 'initiator', 'agent']),
+    people: table(await store.db.selectFrom('people_daily').selectAll().execute(), ['day', 'repo_id', 'initiator']),
     models: table(await store.db.selectFrom('models_daily').selectAll().execute(), ['day', 'repo_id', 'initiator', 'model']),
     commits: table(await store.db.selectFrom('commits_daily').selectAll().execute(), ['day', 'repo_id', 'author']),
   };
@@ -107,6 +114,7 @@ const sorted = (table: Table) => [...table].sort(([a], [b]) => (a < b ? -1 : 1))
 async function expectRollupsMatchRaw(store: ServerDb): Promise<void> {
   const [raw, kept] = [await fromRaw(store), await held(store)];
   expect(sorted(kept.usage)).toEqual(sorted(raw.usage));
+  expect(sorted(kept.people)).toEqual(sorted(raw.people));
   expect(sorted(kept.models)).toEqual(sorted(raw.models));
   expect(sorted(kept.commits)).toEqual(sorted(raw.commits));
 }
@@ -126,8 +134,19 @@ async function dashboardFromRaw(store: ServerDb, since: string, until: string) {
     e.tokens += Number(m.input_tokens) + Number(m.output_tokens) + Number(m.cache_read_tokens) + Number(m.cache_write_tokens);
     models.set(m.model, e);
   }
+  const users = new Map<string, { initiator: string; sessions: number; cost_usd: number; ai_lines_added: number }>();
+  for (const s of sessions) {
+    const key = who(s.initiator_email, s.initiator_name);
+    const e = users.get(key) ?? { initiator: key, sessions: 0, cost_usd: 0, ai_lines_added: 0 };
+    e.sessions += 1;
+    e.cost_usd += Number(s.cost_micros ?? 0) / 1e6;
+    e.ai_lines_added += Number(s.ai_lines_added);
+    users.set(key, e);
+  }
   return {
+    top_users: [...users.values()].sort((a, b) => b.sessions - a.sessions || (a.initiator < b.initiator ? -1 : 1)).slice(0, 10),
     sessions: sessions.length,
+    threads: sessions.reduce((n, s) => n + Number(s.threads), 0),
     active_users: new Set(sessions.map((s) => who(s.initiator_email, s.initiator_name))).size,
     cost_usd: sessions.reduce((n, s) => n + Number(s.cost_micros ?? 0), 0) / 1e6,
     commits: commits.length,
@@ -141,9 +160,10 @@ async function dashboardFromRaw(store: ServerDb, since: string, until: string) {
 async function expectDashboardMatchesRaw(store: ServerDb, since: string, until: string): Promise<void> {
   const stats = await orgStats(store, { since, until });
   const raw = await dashboardFromRaw(store, since, until);
-  const { models, ...figures } = raw;
-  expect({ ...stats.current, ai_share: undefined, threads: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined }).toEqual({ ...figures, ai_share: undefined, threads: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined });
+  const { models, top_users: top, ...figures } = raw;
+  expect({ ...stats.current, ai_share: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined }).toEqual({ ...figures, ai_share: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined });
   expect(stats.models).toEqual(models);
+  expect(stats.top_users.map((u) => ({ ...u, cost_usd: Math.round(u.cost_usd * 1e6) }))).toEqual(top.map((u) => ({ ...u, cost_usd: Math.round(u.cost_usd * 1e6) })));
 }
 
 const session = (id: string, day: string, extra: object = {}) => ({ id, startedAt: `${day}T09:00:00.000Z`, endedAt: `${day}T10:00:00.000Z`, ...extra });

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startCluster } from '../pg-cluster.mjs';

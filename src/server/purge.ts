@@ -14,7 +14,7 @@ export interface PurgeOptions {
   metadataDays: number;
   batch: number;
   now: () => Date;
-  /** Between batches (ms). */
+  /** Between batches (ms); default: as long as the batch took, at least 100. */
   pauseMs?: number;
   onBatch?: (kind: PurgeKind, rows: number) => void;
 }
@@ -29,11 +29,15 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
   const cutoff = (days: number) => new Date(options.now().getTime() - days * 86_400_000).toISOString();
   const loop = async (kind: PurgeKind, step: () => Promise<number>) => {
     for (;;) {
+      const started = performance.now();
       const n = await step();
       result[kind] += n;
       if (n > 0) options.onBatch?.(kind, n);
       if (n < options.batch) return;
-      if (options.pauseMs !== 0) await sleep(options.pauseMs ?? 100);
+      // By default at least as long as the batch took (and 100 ms): the purge holds the database at
+      // most about half the time, whatever a batch cascades to (a session's threads, models, commits).
+      const pause = options.pauseMs ?? Math.max(100, performance.now() - started);
+      if (pause > 0) await sleep(pause);
     }
   };
   if (options.contentDays > 0) {

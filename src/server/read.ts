@@ -374,7 +374,8 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     commits = commits.where('author', '=', request.initiator);
     models = models.where('initiator', '=', request.initiator);
   }
-  const [personRows, commitRows, modelRows] = [await people.execute(), await commits.execute(), await models.execute()];
+  // Side by side on PostgreSQL's pool (three backends); SQLite runs them in turn.
+  const [personRows, commitRows, modelRows] = await Promise.all([people.execute(), commits.execute(), models.execute()]);
 
   const figuresOf = (current: 0 | 1): OrgFigures => {
     const rows = personRows.filter((r) => Number(r.current) === current);

@@ -467,17 +467,20 @@ export async function serverSessionsStats(store: ServerDb, filters: ServerFilter
   const within = (p: { since: string; until: string }) => (eb: Eb) => eb.and([...conditions(eb, rest, visible), eb('s.last_active_at', '>=', p.since), eb('s.last_active_at', '<', p.until)]);
   const base = () => store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id');
   const run = async (p: { since: string; until: string }) => {
-    const row = await base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow();
-    const ai = await base()
-      .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
-      .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
-      .where(within(p))
-      .where('sc.ai_lines_added', '>', 0)
-      .executeTakeFirstOrThrow();
+    const [row, ai] = await Promise.all([
+      base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow(),
+      base()
+        .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
+        .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
+        .where(within(p))
+        .where('sc.ai_lines_added', '>', 0)
+        .executeTakeFirstOrThrow(),
+    ]);
     return figures(figureRow(row), Number(ai.n));
   };
-  const current = await run(period);
-  const previous = await run(previousPeriod);
+  // The per-session rows of both periods (any filter applies, so no roll-up answers it), read side by
+  // side on PostgreSQL's pool.
+  const [current, previous] = await Promise.all([run(period), run(previousPeriod)]);
   let breakdown: StatsResult['breakdown'] = [];
   if (by) {
     const key = { day: sql`substr(s.last_active_at, 1, 10)`, week: sql`substr(s.last_active_at, 1, 10)`, agent: sql`s.agent`, model: sql`m.model`, author: sql`coalesce(s.initiator_email, s.initiator_name, '(unknown)')` }[by];

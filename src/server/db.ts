@@ -176,6 +176,11 @@ export interface CommitsDailyTable {
   ai_lines_added: number;
 }
 
+/** The organisation's roll-ups: the repositories' summed per day (and person, model, author). */
+export type PeopleOrgDailyTable = Omit<PeopleDailyTable, 'repo_id'>;
+export type ModelsOrgDailyTable = Omit<ModelsDailyTable, 'repo_id' | 'initiator'>;
+export type CommitsOrgDailyTable = Omit<CommitsDailyTable, 'repo_id'>;
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -195,6 +200,9 @@ export interface ServerDatabase {
   people_daily: PeopleDailyTable;
   models_daily: ModelsDailyTable;
   commits_daily: CommitsDailyTable;
+  people_org_daily: PeopleOrgDailyTable;
+  models_org_daily: ModelsOrgDailyTable;
+  commits_org_daily: CommitsOrgDailyTable;
   schema_migrations: MigrationsTable;
 }
 

@@ -11,7 +11,7 @@ import { signerLabel } from '../verify/trust.js';
 import { repositoryMatches, type ResolvedToken } from './config.js';
 import { writeTransaction, type ServerDatabase, type ServerDb, type SessionsTable } from './db.js';
 import { attestationFacts, subjectRepository, type SessionFacts } from './facts.js';
-import { COMMIT_ROLLUPS, recompute, SESSION_ROLLUPS } from './rollups.js';
+import { COMMIT_ORG_ROLLUPS, COMMIT_ROLLUPS, recompute, recomputeOrg, SESSION_ORG_ROLLUPS, SESSION_ROLLUPS } from './rollups.js';
 import type { Trust } from './trust.js';
 
 export type IngestOutcome =
@@ -143,8 +143,11 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
         .execute();
     }
     const days = await mergeSessions(tx, repoId, facts.sessions, { digest: input.digest, createdAt: facts.created_at, now, signer: input.signerJson });
+    const commitDays = facts.commits.map((c) => c.committed_at.slice(0, 10));
     await recompute(tx, SESSION_ROLLUPS, { repoIds: [repoId], days: [...days] });
-    await recompute(tx, COMMIT_ROLLUPS, { repoIds: [repoId], days: facts.commits.map((c) => c.committed_at.slice(0, 10)) });
+    await recompute(tx, COMMIT_ROLLUPS, { repoIds: [repoId], days: commitDays });
+    await recomputeOrg(tx, engine, SESSION_ORG_ROLLUPS, [...days]);
+    await recomputeOrg(tx, engine, COMMIT_ORG_ROLLUPS, commitDays);
     return { duplicate: false, commits: facts.commits.length, sessions: facts.sessions.length };
   });
 }

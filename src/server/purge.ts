@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { writeTransaction, type ServerDatabase, type ServerDb } from './db.js';
 import { REPOSITORY_LOCK } from './ingest.js';
-import { COMMIT_ROLLUPS, recompute, SESSION_ROLLUPS } from './rollups.js';
+import { COMMIT_ORG_ROLLUPS, COMMIT_ROLLUPS, recompute, recomputeOrg, SESSION_ORG_ROLLUPS, SESSION_ROLLUPS } from './rollups.js';
 
 export interface PurgeOptions {
   contentDays: number;
@@ -77,6 +77,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
         await lockRepositories(store, tx, keys.repoIds);
         const gone = await tx.deleteFrom('sessions').where('id', 'in', victims.map((v) => Number(v.id))).where('last_active_at', '<', before).executeTakeFirst();
         await recompute(tx, SESSION_ROLLUPS, keys);
+        await recomputeOrg(tx, store.engine, SESSION_ORG_ROLLUPS, keys.days);
         return Number(gone.numDeletedRows);
       });
     });
@@ -91,6 +92,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
         let n = 0;
         for (const [repoId, shas] of byRepo) n += Number((await tx.deleteFrom('commits').where('repo_id', '=', repoId).where('sha', 'in', shas).where('committed_at', '<', before).executeTakeFirst()).numDeletedRows);
         await recompute(tx, COMMIT_ROLLUPS, keys);
+        await recomputeOrg(tx, store.engine, COMMIT_ORG_ROLLUPS, keys.days);
         return n;
       });
     });

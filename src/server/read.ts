@@ -304,7 +304,8 @@ export interface OrgStats {
  * The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and
  * models. Three reads of the day roll-ups, each one pass over both periods: people_daily grouped by
  * person and period (sums, active users and the top users are added up here from those groups),
- * commits_daily by period, models_daily by model.
+ * commits_daily by period, models_daily by model; their organisation-wide sums (*_org_daily) when
+ * no repository filter applies.
  */
 export async function orgStats(store: ServerDb, request: { since: string; until: string; repository?: string | undefined; initiator?: string | undefined; visible?: readonly number[] | undefined }): Promise<OrgStats> {
   const length = Date.parse(`${request.until}T00:00:00Z`) - Date.parse(`${request.since}T00:00:00Z`);
@@ -314,8 +315,10 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
   /** 1: the period asked, 0: the one before. */
   const period = sql<number>`CASE WHEN day >= ${request.since} THEN 1 ELSE 0 END`;
 
+  // The whole organisation's rows unless a repository filter applies (or the reader sees only some).
+  const org = repoIds === undefined;
   let people = store.db
-    .selectFrom('people_daily')
+    .selectFrom(org ? 'people_org_daily' : 'people_daily')
     .select((eb) => [
       'initiator',
       period.as('current'),
@@ -334,7 +337,7 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     .where('day', '<', request.until)
     .groupBy(sql`1, 2`);
   let commits = store.db
-    .selectFrom('commits_daily')
+    .selectFrom(org ? 'commits_org_daily' : 'commits_daily')
     .select((eb) => [
       period.as('current'),
       eb.fn.sum<number>('commits').as('commits'),
@@ -346,7 +349,7 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     .where('day', '<', request.until)
     .groupBy(sql`1`);
   let models = store.db
-    .selectFrom('models_daily')
+    .selectFrom(org && request.initiator === undefined ? 'models_org_daily' : 'models_daily')
     .select((eb) => [
       'model',
       eb.fn.sum<number>('sessions').as('sessions'),

@@ -5,7 +5,7 @@
 // commits_daily: commits by commit day and author. The initiator/author key is the email, else the
 // name, else ''. The SELECTs are fixed text (no input), shared by the migration's backfill.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import type { ServerDatabase } from './db.js';
+import type { Engine, ServerDatabase } from './db.js';
 
 interface Rollup {
   table: 'usage_daily' | 'people_daily' | 'models_daily' | 'commits_daily';
@@ -66,12 +66,54 @@ const COMMITS: Rollup = {
   groupBy: 'GROUP BY 1, 2, 3',
 };
 
+/**
+ * The whole organisation's day (all repositories), summed from the roll-ups above: what the org
+ * dashboard reads when no repository filter applies (here half the people rows, and a handful of
+ * model rows a day instead of one per repository and person).
+ */
+interface OrgRollup {
+  table: 'people_org_daily' | 'models_org_daily' | 'commits_org_daily';
+  columns: string;
+  select: string;
+  groupBy: string;
+}
+
+const PEOPLE_ORG: OrgRollup = {
+  table: 'people_org_daily',
+  columns: `day, initiator, sessions, threads, tool_calls, tool_errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    cost_micros, unpriced_sessions, ai_lines_added`,
+  select: `SELECT day, initiator, sum(sessions), sum(threads), sum(tool_calls), sum(tool_errors), sum(input_tokens), sum(output_tokens),
+    sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_micros), sum(unpriced_sessions), sum(ai_lines_added) FROM people_daily`,
+  groupBy: 'GROUP BY 1, 2',
+};
+
+const MODELS_ORG: OrgRollup = {
+  table: 'models_org_daily',
+  columns: 'day, model, sessions, responses, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, priced_sessions',
+  select: `SELECT day, model, sum(sessions), sum(responses), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+    sum(cost_micros), sum(priced_sessions) FROM models_daily`,
+  groupBy: 'GROUP BY 1, 2',
+};
+
+const COMMITS_ORG: OrgRollup = {
+  table: 'commits_org_daily',
+  columns: 'day, author, commits, ai_commits, lines_added, ai_lines_added',
+  select: 'SELECT day, author, sum(commits), sum(ai_commits), sum(lines_added), sum(ai_lines_added) FROM commits_daily',
+  groupBy: 'GROUP BY 1, 2',
+};
+
 export const SESSION_ROLLUPS: readonly Rollup[] = [USAGE, PEOPLE, MODELS];
 export const COMMIT_ROLLUPS: readonly Rollup[] = [COMMITS];
-export const ALL_ROLLUPS: readonly Rollup[] = [USAGE, PEOPLE, MODELS, COMMITS];
+export const SESSION_ORG_ROLLUPS: readonly OrgRollup[] = [PEOPLE_ORG, MODELS_ORG];
+export const COMMIT_ORG_ROLLUPS: readonly OrgRollup[] = [COMMITS_ORG];
+/** In the order they are built: the organisation's from the repositories'. */
+export const ALL_ROLLUPS: readonly (Rollup | OrgRollup)[] = [USAGE, PEOPLE, MODELS, COMMITS, PEOPLE_ORG, MODELS_ORG, COMMITS_ORG];
+
+/** The namespace of the per-day transaction locks under which the organisation's rows are recomputed. */
+const DAY_LOCK = 7_311_503;
 
 /** Every row of a roll-up summed again from scratch (the migration's backfill). */
-export function rebuildStatements(rollup: Rollup): string[] {
+export function rebuildStatements(rollup: Rollup | OrgRollup): string[] {
   return [`DELETE FROM ${rollup.table}`, `INSERT INTO ${rollup.table} (${rollup.columns}) ${rollup.select} ${rollup.groupBy}`];
 }
 
@@ -102,5 +144,26 @@ export async function recompute(tx: Kysely<ServerDatabase>, rollups: readonly Ro
     await sql`DELETE FROM ${sql.table(rollup.table)} WHERE day IN (${list(days)}) AND repo_id IN (${list(repoIds)})`.execute(tx);
     await sql`INSERT INTO ${sql.table(rollup.table)} (${sql.raw(rollup.columns)}) ${sql.raw(rollup.select)}
       WHERE ${sql.raw(rollup.repo)} IN (${list(repoIds)}) AND (${inDays}) ${sql.raw(rollup.groupBy)}`.execute(tx);
+  }
+}
+
+/**
+ * The organisation's rows of these days, deleted and summed again from the repositories' roll-ups
+ * (call after `recompute`, in the same transaction). PostgreSQL: under a transaction lock per day,
+ * taken in day order after the repository locks, so two repositories' ingests of one day take
+ * turns here and each sums the other's committed rows (no deadlock: every writer takes repository
+ * locks first, then day locks, each in order).
+ */
+export async function recomputeOrg(tx: Kysely<ServerDatabase>, engine: Engine, rollups: readonly OrgRollup[], dayList: readonly string[]): Promise<void> {
+  const days = [...new Set(dayList)].sort();
+  if (days.length === 0 || rollups.length === 0) return;
+  if (engine === 'postgres') {
+    const numbers = days.map((day) => Math.round(Date.parse(`${day}T00:00:00.000Z`) / 86_400_000));
+    await sql`SELECT pg_advisory_xact_lock(${DAY_LOCK}, t.d) FROM (SELECT d FROM unnest(${numbers}::int[]) AS d ORDER BY d) t`.execute(tx);
+  }
+  const list = sql.join(days.map((v) => sql`${v}`));
+  for (const rollup of rollups) {
+    await sql`DELETE FROM ${sql.table(rollup.table)} WHERE day IN (${list})`.execute(tx);
+    await sql`INSERT INTO ${sql.table(rollup.table)} (${sql.raw(rollup.columns)}) ${sql.raw(rollup.select)} WHERE day IN (${list}) ${sql.raw(rollup.groupBy)}`.execute(tx);
   }
 }

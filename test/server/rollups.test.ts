@@ -63,7 +63,9 @@ const add = (table: Table, key: string, values: Sums) => {
 const who = (email: string | null, name: string | null) => email ?? name ?? '';
 
 /** The four roll-ups summed in JavaScript from the raw rows. */
-async function fromRaw(store: ServerDb): Promise<{ usage: Table; people: Table; models: Table; commits: Table }> {
+type Tables = Record<'usage' | 'people' | 'models' | 'commits' | 'people_org' | 'models_org' | 'commits_org', Table>;
+
+async function fromRaw(store: ServerDb): Promise<Tables> {
   const sessions = await store.db.selectFrom('sessions').selectAll().execute();
   const usage: Table = new Map();
   const people: Table = new Map();
@@ -94,11 +96,17 @@ async function fromRaw(store: ServerDb): Promise<{ usage: Table; people: Table; 
       commits: 1, ai_commits: Number(c.ai_lines_added) > 0 ? 1 : 0, lines_added: Number(c.lines_added), ai_lines_added: Number(c.ai_lines_added),
     });
   }
-  return { usage, people, models, commits };
+  /** The organisation's tables: the same sums with the repository (for models also the person) left out of the key. */
+  const org = (table: Table, drop: number[]): Table => {
+    const out: Table = new Map();
+    for (const [key, sums] of table) add(out, key.split('|').filter((_, i) => !drop.includes(i)).join('|'), sums);
+    return out;
+  };
+  return { usage, people, models, commits, people_org: org(people, [1]), models_org: org(models, [1, 2]), commits_org: org(commits, [1]) };
 }
 
 /** What the roll-up tables hold, keyed as fromRaw keys them. */
-async function held(store: ServerDb): Promise<{ usage: Table; people: Table; models: Table; commits: Table }> {
+async function held(store: ServerDb): Promise<Tables> {
   const table = (rows: Record<string, unknown>[], keys: string[]): Table =>
     new Map(rows.map((r) => [keys.map((k) => String(r[k])).join('|'), Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, Number(v)]))]));
   return {
@@ -106,6 +114,9 @@ async function held(store: ServerDb): Promise<{ usage: Table; people: Table; mod
     people: table(await store.db.selectFrom('people_daily').selectAll().execute(), ['day', 'repo_id', 'initiator']),
     models: table(await store.db.selectFrom('models_daily').selectAll().execute(), ['day', 'repo_id', 'initiator', 'model']),
     commits: table(await store.db.selectFrom('commits_daily').selectAll().execute(), ['day', 'repo_id', 'author']),
+    people_org: table(await store.db.selectFrom('people_org_daily').selectAll().execute(), ['day', 'initiator']),
+    models_org: table(await store.db.selectFrom('models_org_daily').selectAll().execute(), ['day', 'model']),
+    commits_org: table(await store.db.selectFrom('commits_org_daily').selectAll().execute(), ['day', 'author']),
   };
 }
 
@@ -117,13 +128,18 @@ async function expectRollupsMatchRaw(store: ServerDb): Promise<void> {
   expect(sorted(kept.people)).toEqual(sorted(raw.people));
   expect(sorted(kept.models)).toEqual(sorted(raw.models));
   expect(sorted(kept.commits)).toEqual(sorted(raw.commits));
+  expect(sorted(kept.people_org)).toEqual(sorted(raw.people_org));
+  expect(sorted(kept.models_org)).toEqual(sorted(raw.models_org));
+  expect(sorted(kept.commits_org)).toEqual(sorted(raw.commits_org));
 }
 
 /** The org dashboard's figures of a window, from the raw rows (what orgStats used to group at read time). */
-async function dashboardFromRaw(store: ServerDb, since: string, until: string) {
+async function dashboardFromRaw(store: ServerDb, since: string, until: string, repository?: string) {
   const inWindow = (t: string) => t.slice(0, 10) >= since && t.slice(0, 10) < until;
-  const sessions = (await store.db.selectFrom('sessions').selectAll().execute()).filter((s) => inWindow(s.last_active_at));
-  const commits = (await store.db.selectFrom('commits').selectAll().execute()).filter((c) => inWindow(c.committed_at));
+  const repo = repository === undefined ? undefined : Number((await store.db.selectFrom('repos').select('id').where('name', '=', repository).executeTakeFirstOrThrow()).id);
+  const inRepo = (id: number) => repo === undefined || Number(id) === repo;
+  const sessions = (await store.db.selectFrom('sessions').selectAll().execute()).filter((s) => inWindow(s.last_active_at) && inRepo(s.repo_id));
+  const commits = (await store.db.selectFrom('commits').selectAll().execute()).filter((c) => inWindow(c.committed_at) && inRepo(c.repo_id));
   const ids = new Set(sessions.map((s) => Number(s.id)));
   const models = new Map<string, { sessions: number; cost: number | null; tokens: number }>();
   for (const m of await store.db.selectFrom('session_models').selectAll().execute()) {
@@ -157,9 +173,9 @@ async function dashboardFromRaw(store: ServerDb, since: string, until: string) {
   };
 }
 
-async function expectDashboardMatchesRaw(store: ServerDb, since: string, until: string): Promise<void> {
-  const stats = await orgStats(store, { since, until });
-  const raw = await dashboardFromRaw(store, since, until);
+async function expectDashboardMatchesRaw(store: ServerDb, since: string, until: string, repository?: string): Promise<void> {
+  const stats = await orgStats(store, { since, until, repository });
+  const raw = await dashboardFromRaw(store, since, until, repository);
   const { models, top_users: top, ...figures } = raw;
   expect({ ...stats.current, ai_share: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined }).toEqual({ ...figures, ai_share: undefined, tool_calls: undefined, token_usage: undefined, unpriced_sessions: undefined });
   expect(stats.models).toEqual(models);
@@ -215,6 +231,7 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
     await expectRollupsMatchRaw(store);
     await expectDashboardMatchesRaw(store, '2026-11-01', '2026-12-01');
     await expectDashboardMatchesRaw(store, '2026-11-21', '2026-11-28');
+    await expectDashboardMatchesRaw(store, '2026-11-01', '2026-12-01', 'acme/api');
 
     // A replay changes no figure.
     const before = await held(store);
@@ -230,9 +247,26 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
     expect(await store.db.selectFrom('commits_daily').select('day').where('day', '<', '2026-11-21').execute()).toEqual([]);
     await expectRollupsMatchRaw(store);
     await expectDashboardMatchesRaw(store, '2026-11-01', '2026-12-01');
+    await expectDashboardMatchesRaw(store, '2026-11-01', '2026-12-01', 'acme/web');
     const stats = await orgStats(store, { since: '2026-11-01', until: '2026-12-01', initiator: 'ada@example.com' });
     expect(stats.current.sessions).toBe(2);
     expect(stats.models.map((m) => m.model).sort()).toEqual(['claude-opus-4-5', 'gpt-5']);
+  });
+
+  it('stay equal to the raw rows when ingests of two repositories of one day and a purge run at once', async () => {
+    const people = [{ name: 'Cy', email: 'cy@example.com' }, { name: 'Di', email: 'di@example.com' }];
+    const bodies = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        signedBundle(key.key, pushStatement({ repository: i % 2 ? 'acme/api' : 'acme/web', createdAt: `2026-11-30T${String(10 + i).padStart(2, '0')}:00:00Z`, author: people[i % 2]!, commits: 2, sessions: [session(`s-race-${i}`, '2026-11-30', { model: i % 3 ? 'gpt-5' : 'claude-opus-4-5' })] })),
+      ),
+    );
+    const old = await signedBundle(key.key, pushStatement({ repository: 'acme/api', createdAt: '2026-09-01T12:00:00Z', author: people[0]!, commits: 3, sessions: [session('s-race-old', '2026-09-01')] }));
+    expect((await post(old)).status).toBe(201);
+    const answers = await Promise.all([...bodies.map(async (body) => (await post(body)).status), purge(store, { contentDays: 0, metadataDays: 60, batch: 1, now, pauseMs: 0 }).then(() => 0)]);
+    expect(answers.filter((status) => status === 201)).toHaveLength(12);
+    expect(await store.db.selectFrom('sessions').select('id').where('session_id', '=', 's-race-old').execute()).toEqual([]);
+    await expectRollupsMatchRaw(store);
+    await expectDashboardMatchesRaw(store, '2026-11-01', '2026-12-01');
   });
 
   it('filters has=denied by the attested guard record, and keeps the largest count a push shows', async () => {

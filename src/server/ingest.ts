@@ -146,8 +146,10 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
     const commitDays = facts.commits.map((c) => c.committed_at.slice(0, 10));
     await recompute(tx, SESSION_ROLLUPS, { repoIds: [repoId], days: [...days] });
     await recompute(tx, COMMIT_ROLLUPS, { repoIds: [repoId], days: commitDays });
-    await recomputeOrg(tx, engine, SESSION_ORG_ROLLUPS, [...days]);
-    await recomputeOrg(tx, engine, COMMIT_ORG_ROLLUPS, commitDays);
+    await recomputeOrg(tx, engine, [
+      { rollups: SESSION_ORG_ROLLUPS, days: [...days] },
+      { rollups: COMMIT_ORG_ROLLUPS, days: commitDays },
+    ]);
     return { duplicate: false, commits: facts.commits.length, sessions: facts.sessions.length };
   });
 }

@@ -77,7 +77,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
         await lockRepositories(store, tx, keys.repoIds);
         const gone = await tx.deleteFrom('sessions').where('id', 'in', victims.map((v) => Number(v.id))).where('last_active_at', '<', before).executeTakeFirst();
         await recompute(tx, SESSION_ROLLUPS, keys);
-        await recomputeOrg(tx, store.engine, SESSION_ORG_ROLLUPS, keys.days);
+        await recomputeOrg(tx, store.engine, [{ rollups: SESSION_ORG_ROLLUPS, days: keys.days }]);
         return Number(gone.numDeletedRows);
       });
     });
@@ -92,7 +92,7 @@ export async function purge(store: ServerDb, options: PurgeOptions): Promise<Pur
         let n = 0;
         for (const [repoId, shas] of byRepo) n += Number((await tx.deleteFrom('commits').where('repo_id', '=', repoId).where('sha', 'in', shas).where('committed_at', '<', before).executeTakeFirst()).numDeletedRows);
         await recompute(tx, COMMIT_ROLLUPS, keys);
-        await recomputeOrg(tx, store.engine, COMMIT_ORG_ROLLUPS, keys.days);
+        await recomputeOrg(tx, store.engine, [{ rollups: COMMIT_ORG_ROLLUPS, days: keys.days }]);
         return n;
       });
     });

@@ -148,22 +148,26 @@ export async function recompute(tx: Kysely<ServerDatabase>, rollups: readonly Ro
 }
 
 /**
- * The organisation's rows of these days, deleted and summed again from the repositories' roll-ups
- * (call after `recompute`, in the same transaction). PostgreSQL: under a transaction lock per day,
- * taken in day order after the repository locks, so two repositories' ingests of one day take
- * turns here and each sums the other's committed rows (no deadlock: every writer takes repository
- * locks first, then day locks, each in order).
+ * The organisation's rows of these days (per part: its roll-ups and days), deleted and summed
+ * again from the repositories' roll-ups (call after `recompute`, in the same transaction).
+ * PostgreSQL: under one transaction lock per day, taken in day order after the repository locks,
+ * so two repositories' ingests of one day take turns here and each sums the other's committed rows
+ * (no deadlock: every writer takes repository locks first, then day locks, each in order).
  */
-export async function recomputeOrg(tx: Kysely<ServerDatabase>, engine: Engine, rollups: readonly OrgRollup[], dayList: readonly string[]): Promise<void> {
-  const days = [...new Set(dayList)].sort();
-  if (days.length === 0 || rollups.length === 0) return;
+export async function recomputeOrg(tx: Kysely<ServerDatabase>, engine: Engine, parts: readonly { rollups: readonly OrgRollup[]; days: readonly string[] }[]): Promise<void> {
+  const all = [...new Set(parts.flatMap((p) => p.days))].sort();
+  if (all.length === 0) return;
   if (engine === 'postgres') {
-    const numbers = days.map((day) => Math.round(Date.parse(`${day}T00:00:00.000Z`) / 86_400_000));
+    const numbers = all.map((day) => Math.round(Date.parse(`${day}T00:00:00.000Z`) / 86_400_000));
     await sql`SELECT pg_advisory_xact_lock(${DAY_LOCK}, t.d) FROM (SELECT d FROM unnest(${numbers}::int[]) AS d ORDER BY d) t`.execute(tx);
   }
-  const list = sql.join(days.map((v) => sql`${v}`));
-  for (const rollup of rollups) {
-    await sql`DELETE FROM ${sql.table(rollup.table)} WHERE day IN (${list})`.execute(tx);
-    await sql`INSERT INTO ${sql.table(rollup.table)} (${sql.raw(rollup.columns)}) ${sql.raw(rollup.select)} WHERE day IN (${list}) ${sql.raw(rollup.groupBy)}`.execute(tx);
+  for (const part of parts) {
+    const days = [...new Set(part.days)].sort();
+    if (days.length === 0) continue;
+    const list = sql.join(days.map((v) => sql`${v}`));
+    for (const rollup of part.rollups) {
+      await sql`DELETE FROM ${sql.table(rollup.table)} WHERE day IN (${list})`.execute(tx);
+      await sql`INSERT INTO ${sql.table(rollup.table)} (${sql.raw(rollup.columns)}) ${sql.raw(rollup.select)} WHERE day IN (${list}) ${sql.raw(rollup.groupBy)}`.execute(tx);
+    }
   }
 }

@@ -61,7 +61,7 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       contentDays: days.default(0).describe('Bundle bytes, prompts and tool inputs'),
       metadataDays: days.default(0).describe('Sessions, commits, threads and their numbers'),
-      batch: z.number().int().min(1).max(100_000).default(5_000).describe('Rows deleted per transaction'),
+      batch: z.number().int().min(1).max(100_000).default(5_000).describe('Sessions, commits or bundles deleted per transaction (a session takes its threads, models and commit links along)'),
       intervalMinutes: z.number().int().min(1).default(10),
     })
     .prefault({}),

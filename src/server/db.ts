@@ -75,6 +75,8 @@ export interface SessionsTable {
   snapshot_at: string;
   latest_bundle: string;
   updated_at: string;
+  /** Tool calls the guard denied (decisions with outcome deny), from the newest attestation that carries the guard's record. */
+  guard_denied: number;
 }
 
 export interface SessionModelsTable {
@@ -146,6 +148,54 @@ export interface UsageDailyTable {
   ai_lines_added: number;
 }
 
+export interface PeopleDailyTable {
+  day: string;
+  repo_id: number;
+  initiator: string;
+  sessions: number;
+  threads: number;
+  tool_calls: number;
+  tool_errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micros: number;
+  unpriced_sessions: number;
+  ai_lines_added: number;
+}
+
+export interface ModelsDailyTable {
+  day: string;
+  repo_id: number;
+  initiator: string;
+  model: string;
+  sessions: number;
+  responses: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  /** Summed over the priced sessions; `priced_sessions` 0: no price at all. */
+  cost_micros: number;
+  priced_sessions: number;
+}
+
+export interface CommitsDailyTable {
+  day: string;
+  repo_id: number;
+  author: string;
+  commits: number;
+  ai_commits: number;
+  lines_added: number;
+  ai_lines_added: number;
+}
+
+/** The organisation's roll-ups: the repositories' summed per day (and person, model, author). */
+export type PeopleOrgDailyTable = Omit<PeopleDailyTable, 'repo_id'>;
+export type ModelsOrgDailyTable = Omit<ModelsDailyTable, 'repo_id' | 'initiator'>;
+export type CommitsOrgDailyTable = Omit<CommitsDailyTable, 'repo_id'>;
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -163,6 +213,12 @@ export interface ServerDatabase {
   threads: ThreadsTable;
   tool_calls: ToolCallsTable;
   usage_daily: UsageDailyTable;
+  people_daily: PeopleDailyTable;
+  models_daily: ModelsDailyTable;
+  commits_daily: CommitsDailyTable;
+  people_org_daily: PeopleOrgDailyTable;
+  models_org_daily: ModelsOrgDailyTable;
+  commits_org_daily: CommitsOrgDailyTable;
   schema_migrations: MigrationsTable;
 }
 

@@ -63,6 +63,8 @@ export interface SessionFacts {
   last_prompt: string | null;
   by_model: ModelFacts[];
   by_thread: ThreadFacts[];
+  /** Tool calls the guard denied (outcome deny) in the guard's record of the session; null: the statement carries no record of it. */
+  guard_denied: number | null;
   /** This push's commits of the session, with the session's own added lines in each. */
   commits: { sha: string; lines_added: number; ai_lines_added: number }[];
   /** The tool calls `raw_session` keeps (retention `prompts`), with the guard's decisions joined. */
@@ -195,6 +197,7 @@ function sessionFacts(raw: unknown, commits: Statement['predicate']['commits'], 
     by_model: byModel,
     by_thread: byThread,
     calls,
+    guard_denied: guarded.has(id) ? decisions.filter((d) => d.outcome === 'deny').length : null,
     commits: own.map((c) => ({
       sha: c.sha,
       lines_added: c.files.filter((f) => !f.generated).reduce((n, f) => n + f.lines_added, 0),

@@ -1,6 +1,7 @@
 // The one way in: a Sigstore bundle, from POST /api/v1/attestations or a synced note line, is checked
 // for shape, scope and signature before anything is written; then one transaction stores the bundle,
-// its commits and a merged summary row per session, and recomputes the day roll-ups it touched.
+// its commits and a merged summary row per session, and recomputes the day roll-ups it touched
+// (src/server/rollups.ts: the (repository, day) keys of its sessions, before and after, and of its commits).
 // Idempotent by digest (a unique key, ON CONFLICT DO NOTHING); concurrent ingests of one repository
 // take turns on a transaction-scoped advisory lock in PostgreSQL (SQLite has one writer anyway).
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { signerLabel } from '../verify/trust.js';
 import { repositoryMatches, type ResolvedToken } from './config.js';
 import { writeTransaction, type ServerDatabase, type ServerDb, type SessionsTable } from './db.js';
 import { attestationFacts, subjectRepository, type SessionFacts } from './facts.js';
+import { COMMIT_ORG_ROLLUPS, COMMIT_ROLLUPS, recompute, recomputeOrg, SESSION_ORG_ROLLUPS, SESSION_ROLLUPS } from './rollups.js';
 import type { Trust } from './trust.js';
 
 export type IngestOutcome =
@@ -32,7 +34,8 @@ export interface IngestContext {
 /** Who is writing: a token's scope, or a sync remote's (`repositories` globs). */
 export type IngestScope = Pick<ResolvedToken, 'repositories' | 'name'>;
 
-const LOCK_NAMESPACE = 7_311_502;
+/** The namespace of the per-repository transaction locks (ingest, and purge's roll-up recompute). */
+export const REPOSITORY_LOCK = 7_311_502;
 
 export function bundleDigest(bundleJson: unknown): string {
   return createHash('sha256').update(JSON.stringify(bundleJson)).digest('hex');
@@ -119,7 +122,7 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
     const known = await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirst();
     if (!known) await tx.insertInto('repos').values({ name: input.repository, first_seen_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
     const repoId = Number((known ?? (await tx.selectFrom('repos').select('id').where('name', '=', input.repository).executeTakeFirstOrThrow())).id);
-    if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${repoId}::int)`.execute(tx);
+    if (engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(${REPOSITORY_LOCK}, ${repoId}::int)`.execute(tx);
     const inserted = await tx
       .insertInto('bundles')
       .values({ digest: input.digest, repo_id: repoId, signer: input.signer, created_at: facts.created_at, received_at: now, size: input.size, raw: input.raw })
@@ -140,7 +143,13 @@ async function store(context: IngestContext, input: ToStore): Promise<{ duplicat
         .execute();
     }
     const days = await mergeSessions(tx, repoId, facts.sessions, { digest: input.digest, createdAt: facts.created_at, now, signer: input.signerJson });
-    for (const day of days) await recomputeDay(tx, repoId, day);
+    const commitDays = facts.commits.map((c) => c.committed_at.slice(0, 10));
+    await recompute(tx, SESSION_ROLLUPS, { repoIds: [repoId], days: [...days] });
+    await recompute(tx, COMMIT_ROLLUPS, { repoIds: [repoId], days: commitDays });
+    await recomputeOrg(tx, engine, [
+      { rollups: SESSION_ORG_ROLLUPS, days: [...days] },
+      { rollups: COMMIT_ORG_ROLLUPS, days: commitDays },
+    ]);
     return { duplicate: false, commits: facts.commits.length, sessions: facts.sessions.length };
   });
 }
@@ -149,7 +158,7 @@ type SessionRowValues = Omit<SessionsTable, 'id'>;
 
 /**
  * Merge rules: usage, models, threads and last prompt are cumulative snapshots, so the one from the
- * newest attestation (its created_at) wins; commits are per push, so they are a union and the code
+ * newest attestation (its created_at) wins (guard denials: the largest count seen); commits are per push, so they are a union and the code
  * figures are summed again from it; start is the earliest seen, last activity the latest.
  * All of a bundle's sessions are merged together (a statement per step, not per session).
  * Returns the days (of last activity, before and after) whose roll-ups must be recomputed.
@@ -191,7 +200,7 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
     };
     days.add(s.last_active_at.slice(0, 10));
     if (!old) {
-      const values: SessionRowValues = { repo_id: repoId, session_id: s.session_id, ...snapshot, started_at: s.started_at, last_active_at: s.last_active_at, commits: 0, lines_added: 0, ai_lines_added: 0, updated_at: bundle.now };
+      const values: SessionRowValues = { repo_id: repoId, session_id: s.session_id, ...snapshot, started_at: s.started_at, last_active_at: s.last_active_at, commits: 0, lines_added: 0, ai_lines_added: 0, guard_denied: s.guard_denied ?? 0, updated_at: bundle.now };
       const row = await tx.insertInto('sessions').values(values).returning('id').executeTakeFirstOrThrow();
       ids.set(s.session_id, Number(row.id));
       snapshotIds.push(Number(row.id));
@@ -208,7 +217,10 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
     const earliest = [old.started_at, s.started_at].filter((t): t is string => t !== null).sort()[0] ?? null;
     const latest = old.last_active_at > s.last_active_at ? old.last_active_at : s.last_active_at;
     const kept = newer ? { ...snapshot, initiator_email: s.initiator_email ?? old.initiator_email, initiator_name: s.initiator_name ?? old.initiator_name, branch: s.branch ?? old.branch } : {};
-    await tx.updateTable('sessions').set({ ...kept, started_at: earliest, last_active_at: latest, updated_at: bundle.now }).where('id', '=', id).execute();
+    // The guard's record is cumulative (every decision so far): the most denials any snapshot shows,
+    // whatever order the pushes arrive in, and a push without the record leaves the count as it was.
+    const denied = Math.max(Number(old.guard_denied), s.guard_denied ?? 0);
+    await tx.updateTable('sessions').set({ ...kept, started_at: earliest, last_active_at: latest, guard_denied: denied, updated_at: bundle.now }).where('id', '=', id).execute();
   }
   const all = [...ids.values()];
   const commits = unique.flatMap((s) => s.commits.map((c) => ({ session_pk: ids.get(s.session_id)!, sha: c.sha, lines_added: c.lines_added, ai_lines_added: c.ai_lines_added })));
@@ -253,18 +265,4 @@ async function mergeSessions(tx: Kysely<ServerDatabase>, repoId: number, session
   // In slices: a statement's bound parameters are limited (SQLite 32,766).
   for (let i = 0; i < calls.length; i += 1000) await tx.insertInto('tool_calls').values(calls.slice(i, i + 1000)).execute();
   return days;
-}
-
-/** One day of one repository's roll-ups, summed again from its sessions' rows (never incremented). */
-async function recomputeDay(tx: Kysely<ServerDatabase>, repoId: number, day: string): Promise<void> {
-  const start = `${day}T00:00:00.000Z`;
-  const end = new Date(Date.parse(start) + 86_400_000).toISOString();
-  await tx.deleteFrom('usage_daily').where('day', '=', day).where('repo_id', '=', repoId).execute();
-  await sql`INSERT INTO usage_daily (day, repo_id, initiator, agent, sessions, threads, tool_calls, tool_errors, input_tokens, output_tokens,
-      cache_read_tokens, cache_write_tokens, cost_micros, unpriced_sessions, commits, lines_added, ai_lines_added)
-    SELECT ${day}, repo_id, coalesce(initiator_email, initiator_name, ''), agent, count(*), sum(threads), sum(tool_calls), sum(tool_errors),
-      sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), coalesce(sum(cost_micros), 0), sum(unpriced),
-      sum(commits), sum(lines_added), sum(ai_lines_added)
-    FROM sessions WHERE repo_id = ${repoId} AND last_active_at >= ${start} AND last_active_at < ${end}
-    GROUP BY repo_id, coalesce(initiator_email, initiator_name, ''), agent`.execute(tx);
 }

@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine, ServerDatabase, ServerDb } from './db.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_rollups.js';
 import * as m003 from './migrations/003_tool_calls.js';
 
 interface Migration {
@@ -14,6 +15,7 @@ interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: m001.name, statements: m001.statements },
+  { version: 2, name: m002.name, statements: m002.statements },
   { version: 3, name: m003.name, statements: m003.statements },
 ];
 

@@ -1,6 +1,6 @@
 // The read API's queries: the session list (filters, keyset cursor, capped count), one session, the
 // repositories and the org dashboard. Every list is a range scan of the per-session rows in
-// (last_active_at DESC, id DESC) order; the dashboard reads the day roll-ups and commit rows.
+// (last_active_at DESC, id DESC) order; the org dashboard reads only the day roll-ups (rollups.ts).
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import { attestedStep, costJson, type StepGuard, type StepJson, type ToolStatus } from '../core/threads.js';
 import { TraceError } from '../errors.js';
@@ -95,7 +95,9 @@ function conditions(eb: Eb, filters: ServerFilters, visible: readonly number[] |
     if (has === 'errors') all.push(eb('s.tool_errors', '>', 0));
     else if (has === 'unpriced') all.push(eb('s.unpriced', '=', 1));
     else if (has === 'commits') all.push(eb('s.commits', '>', 0));
-    else all.push(sql<SqlBool>`1 = 0`); // guard denials are not kept by the server yet
+    // The guard's denials the attestations carry (the server has no per-call error texts: a person's refusal is not counted).
+    else if (has === 'denied') all.push(eb('s.guard_denied', '>', 0));
+    else all.push(sql<SqlBool>`1 = 0`);
   }
   if (filters.search !== undefined) {
     const like = `%${likeEscape(filters.search.toLowerCase())}%`;
@@ -260,6 +262,8 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
       calls.length > 0
         ? "the server holds what attestations carry: per-thread usage, and the prompts and tool calls the session's retention kept (inputs until content retention), not the calls' results (status unknown unless the guard denied the call) or model responses"
         : "the server holds what attestations carry: per-thread usage, and prompts and tool calls when the session's retention kept them (it kept no tool calls)",
+      // Denied calls are steps when the attestation kept the calls; otherwise only their count is known.
+      ...(calls.length === 0 && Number(row.guard_denied) > 0 ? [`the guard denied ${Number(row.guard_denied)} tool call${Number(row.guard_denied) === 1 ? '' : 's'} in this session (its attested record)`] : []),
     ],
   };
 }
@@ -328,90 +332,114 @@ export interface OrgStats {
   models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
 }
 
-/** The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and models. */
+/**
+ * The dashboard: figures of [since, until) (days, UTC) beside the period before, top users and
+ * models. Three reads of the day roll-ups, each one pass over both periods: people_daily grouped by
+ * person and period (sums, active users and the top users are added up here from those groups),
+ * commits_daily by period, models_daily by model; their organisation-wide sums (*_org_daily) when
+ * no repository filter applies.
+ */
 export async function orgStats(store: ServerDb, request: { since: string; until: string; repository?: string | undefined; initiator?: string | undefined; visible?: readonly number[] | undefined }): Promise<OrgStats> {
   const length = Date.parse(`${request.until}T00:00:00Z`) - Date.parse(`${request.since}T00:00:00Z`);
   const previous = { since: new Date(Date.parse(`${request.since}T00:00:00Z`) - length).toISOString().slice(0, 10), until: request.since };
   const repoIds = await scopedRepos(store, request.repository, request.visible);
-  const figures = async (p: { since: string; until: string }): Promise<OrgFigures> => {
-    let usage = store.db
-      .selectFrom('usage_daily as u')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('u.sessions'), sql<number>`0`).as('sessions'),
-        eb.fn.count<number>('u.initiator').distinct().as('active_users'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.threads'), sql<number>`0`).as('threads'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.tool_calls'), sql<number>`0`).as('tool_calls'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.input_tokens'), sql<number>`0`).as('input'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cache_read_tokens'), sql<number>`0`).as('cache_read'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cache_write_tokens'), sql<number>`0`).as('cache_write'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.output_tokens'), sql<number>`0`).as('output'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.cost_micros'), sql<number>`0`).as('cost_micros'),
-        eb.fn.coalesce(eb.fn.sum<number>('u.unpriced_sessions'), sql<number>`0`).as('unpriced'),
-      ])
-      .where('u.day', '>=', p.since)
-      .where('u.day', '<', p.until);
-    if (repoIds !== undefined) usage = repoIds.length === 0 ? usage.where(sql<SqlBool>`1 = 0`) : usage.where('u.repo_id', 'in', repoIds);
-    if (request.initiator !== undefined) usage = usage.where('u.initiator', '=', request.initiator);
-    const u = await usage.executeTakeFirstOrThrow();
-    let commitQuery = store.db
-      .selectFrom('commits as c')
-      .select((eb) => [
-        eb.fn.countAll<number>().as('commits'),
-        eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('c.ai_lines_added', '>', 0).then(1).else(0).end()), sql<number>`0`).as('ai_commits'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.lines_added'), sql<number>`0`).as('lines_added'),
-        eb.fn.coalesce(eb.fn.sum<number>('c.ai_lines_added'), sql<number>`0`).as('ai_lines_added'),
-      ])
-      .where('c.committed_at', '>=', `${p.since}T00:00:00.000Z`)
-      .where('c.committed_at', '<', `${p.until}T00:00:00.000Z`);
-    if (repoIds !== undefined) commitQuery = repoIds.length === 0 ? commitQuery.where(sql<SqlBool>`1 = 0`) : commitQuery.where('c.repo_id', 'in', repoIds);
-    if (request.initiator !== undefined) commitQuery = commitQuery.where('c.author_email', '=', request.initiator);
-    const c = await commitQuery.executeTakeFirstOrThrow();
-    const linesAdded = Number(c.lines_added);
+  const none = repoIds !== undefined && repoIds.length === 0;
+  /** 1: the period asked, 0: the one before. */
+  const period = sql<number>`CASE WHEN day >= ${request.since} THEN 1 ELSE 0 END`;
+
+  // The whole organisation's rows unless a repository filter applies (or the reader sees only some).
+  const org = repoIds === undefined;
+  let people = store.db
+    .selectFrom(org ? 'people_org_daily' : 'people_daily')
+    .select((eb) => [
+      'initiator',
+      period.as('current'),
+      eb.fn.sum<number>('sessions').as('sessions'),
+      eb.fn.sum<number>('threads').as('threads'),
+      eb.fn.sum<number>('tool_calls').as('tool_calls'),
+      eb.fn.sum<number>('input_tokens').as('input'),
+      eb.fn.sum<number>('cache_read_tokens').as('cache_read'),
+      eb.fn.sum<number>('cache_write_tokens').as('cache_write'),
+      eb.fn.sum<number>('output_tokens').as('output'),
+      eb.fn.sum<number>('cost_micros').as('cost_micros'),
+      eb.fn.sum<number>('unpriced_sessions').as('unpriced'),
+      eb.fn.sum<number>('ai_lines_added').as('ai_lines_added'),
+    ])
+    .where('day', '>=', previous.since)
+    .where('day', '<', request.until)
+    .groupBy(sql`1, 2`);
+  let commits = store.db
+    .selectFrom(org ? 'commits_org_daily' : 'commits_daily')
+    .select((eb) => [
+      period.as('current'),
+      eb.fn.sum<number>('commits').as('commits'),
+      eb.fn.sum<number>('ai_commits').as('ai_commits'),
+      eb.fn.sum<number>('lines_added').as('lines_added'),
+      eb.fn.sum<number>('ai_lines_added').as('ai_lines_added'),
+    ])
+    .where('day', '>=', previous.since)
+    .where('day', '<', request.until)
+    .groupBy(sql`1`);
+  let models = store.db
+    .selectFrom(org && request.initiator === undefined ? 'models_org_daily' : 'models_daily')
+    .select((eb) => [
+      'model',
+      eb.fn.sum<number>('sessions').as('sessions'),
+      eb.fn.sum<number>('cost_micros').as('cost_micros'),
+      eb.fn.sum<number>('priced_sessions').as('priced'),
+      eb.fn.sum<number>(sql<number>`input_tokens + output_tokens + cache_read_tokens + cache_write_tokens`).as('tokens'),
+    ])
+    .where('day', '>=', request.since)
+    .where('day', '<', request.until)
+    .groupBy('model')
+    .orderBy('sessions', 'desc')
+    .orderBy('model')
+    .limit(20);
+  if (none) {
+    people = people.where(sql<SqlBool>`1 = 0`);
+    commits = commits.where(sql<SqlBool>`1 = 0`);
+    models = models.where(sql<SqlBool>`1 = 0`);
+  } else if (repoIds !== undefined) {
+    people = people.where('repo_id', 'in', repoIds);
+    commits = commits.where('repo_id', 'in', repoIds);
+    models = models.where('repo_id', 'in', repoIds);
+  }
+  if (request.initiator !== undefined) {
+    people = people.where('initiator', '=', request.initiator);
+    commits = commits.where('author', '=', request.initiator);
+    models = models.where('initiator', '=', request.initiator);
+  }
+  // Side by side on PostgreSQL's pool (three backends); SQLite runs them in turn.
+  const [personRows, commitRows, modelRows] = await Promise.all([people.execute(), commits.execute(), models.execute()]);
+
+  const figuresOf = (current: 0 | 1): OrgFigures => {
+    const rows = personRows.filter((r) => Number(r.current) === current);
+    const sum = (key: keyof (typeof rows)[number]) => rows.reduce((n, r) => n + Number(r[key]), 0);
+    const c = commitRows.find((r) => Number(r.current) === current);
+    const linesAdded = Number(c?.lines_added ?? 0);
+    const aiLines = Number(c?.ai_lines_added ?? 0);
     return {
-      sessions: Number(u.sessions),
-      active_users: Number(u.active_users),
-      threads: Number(u.threads),
-      tool_calls: Number(u.tool_calls),
-      token_usage: { input: Number(u.input), cache_read: Number(u.cache_read), cache_write: Number(u.cache_write), output: Number(u.output) },
-      cost_usd: Number(u.cost_micros) / 1e6,
-      unpriced_sessions: Number(u.unpriced),
-      ai_assisted_commits: Number(c.ai_commits),
-      commits: Number(c.commits),
+      sessions: sum('sessions'),
+      active_users: rows.length,
+      threads: sum('threads'),
+      tool_calls: sum('tool_calls'),
+      token_usage: { input: sum('input'), cache_read: sum('cache_read'), cache_write: sum('cache_write'), output: sum('output') },
+      cost_usd: sum('cost_micros') / 1e6,
+      unpriced_sessions: sum('unpriced'),
+      ai_assisted_commits: Number(c?.ai_commits ?? 0),
+      commits: Number(c?.commits ?? 0),
       lines_added: linesAdded,
-      ai_lines_added: Number(c.ai_lines_added),
-      ai_share: linesAdded === 0 ? null : Math.round((Number(c.ai_lines_added) / linesAdded) * 10_000) / 10_000,
+      ai_lines_added: aiLines,
+      ai_share: linesAdded === 0 ? null : Math.round((aiLines / linesAdded) * 10_000) / 10_000,
     };
   };
-  const current = await figures(request);
-  const before = await figures(previous);
-  let top = store.db
-    .selectFrom('usage_daily as u')
-    .select((eb) => ['u.initiator', eb.fn.sum<number>('u.sessions').as('sessions'), eb.fn.sum<number>('u.cost_micros').as('cost_micros'), eb.fn.sum<number>('u.ai_lines_added').as('ai_lines_added')])
-    .where('u.day', '>=', request.since)
-    .where('u.day', '<', request.until)
-    .groupBy('u.initiator')
-    .orderBy('sessions', 'desc')
-    .orderBy('u.initiator')
-    .limit(10);
-  if (repoIds !== undefined) top = repoIds.length === 0 ? top.where(sql<SqlBool>`1 = 0`) : top.where('u.repo_id', 'in', repoIds);
-  if (request.initiator !== undefined) top = top.where('u.initiator', '=', request.initiator);
-  let models = store.db
-    .selectFrom('session_models as m')
-    .innerJoin('sessions as s', 's.id', 'm.session_pk')
-    .select((eb) => [
-      'm.model',
-      eb.fn.countAll<number>().as('sessions'),
-      eb.fn.sum<number | null>('m.cost_micros').as('cost_micros'),
-      eb.fn.coalesce(eb.fn.sum<number>(sql<number>`m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_write_tokens`), sql<number>`0`).as('tokens'),
-    ])
-    .where('s.last_active_at', '>=', `${request.since}T00:00:00.000Z`)
-    .where('s.last_active_at', '<', `${request.until}T00:00:00.000Z`)
-    .groupBy('m.model')
-    .orderBy('sessions', 'desc')
-    .orderBy('m.model')
-    .limit(20);
-  if (repoIds !== undefined) models = repoIds.length === 0 ? models.where(sql<SqlBool>`1 = 0`) : models.where('s.repo_id', 'in', repoIds);
-  if (request.initiator !== undefined) models = models.where('s.initiator_email', '=', request.initiator);
+  const current = figuresOf(1);
+  const before = figuresOf(0);
+  const top = personRows
+    .filter((r) => Number(r.current) === 1)
+    .map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) }))
+    .sort((a, b) => b.sessions - a.sessions || (a.initiator < b.initiator ? -1 : a.initiator > b.initiator ? 1 : 0))
+    .slice(0, 10);
   const flat = (f: OrgFigures): Record<string, number | null> => ({
     sessions: f.sessions,
     active_users: f.active_users,
@@ -429,8 +457,8 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     current,
     previous: before,
     change,
-    top_users: (await top.execute()).map((r) => ({ initiator: r.initiator, sessions: Number(r.sessions), cost_usd: Number(r.cost_micros) / 1e6, ai_lines_added: Number(r.ai_lines_added) })),
-    models: (await models.execute()).map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: r.cost_micros === null ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
+    top_users: top,
+    models: modelRows.map((r) => ({ model: r.model, sessions: Number(r.sessions), cost_usd: Number(r.priced) === 0 ? null : Number(r.cost_micros) / 1e6, tokens: Number(r.tokens) })),
   };
 }
 
@@ -474,17 +502,20 @@ export async function serverSessionsStats(store: ServerDb, filters: ServerFilter
   const within = (p: { since: string; until: string }) => (eb: Eb) => eb.and([...conditions(eb, rest, visible), eb('s.last_active_at', '>=', p.since), eb('s.last_active_at', '<', p.until)]);
   const base = () => store.db.selectFrom('sessions as s').innerJoin('repos as r', 'r.id', 's.repo_id');
   const run = async (p: { since: string; until: string }) => {
-    const row = await base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow();
-    const ai = await base()
-      .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
-      .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
-      .where(within(p))
-      .where('sc.ai_lines_added', '>', 0)
-      .executeTakeFirstOrThrow();
+    const [row, ai] = await Promise.all([
+      base().select(sql.raw(FIGURES_SQL) as never).where(within(p)).executeTakeFirstOrThrow(),
+      base()
+        .innerJoin('session_commits as sc', 'sc.session_pk', 's.id')
+        .select(sql<number>`count(DISTINCT sc.sha)`.as('n'))
+        .where(within(p))
+        .where('sc.ai_lines_added', '>', 0)
+        .executeTakeFirstOrThrow(),
+    ]);
     return figures(figureRow(row), Number(ai.n));
   };
-  const current = await run(period);
-  const previous = await run(previousPeriod);
+  // The per-session rows of both periods (any filter applies, so no roll-up answers it), read side by
+  // side on PostgreSQL's pool.
+  const [current, previous] = await Promise.all([run(period), run(previousPeriod)]);
   let breakdown: StatsResult['breakdown'] = [];
   if (by) {
     const key = { day: sql`substr(s.last_active_at, 1, 10)`, week: sql`substr(s.last_active_at, 1, 10)`, agent: sql`s.agent`, model: sql`m.model`, author: sql`coalesce(s.initiator_email, s.initiator_name, '(unknown)')` }[by];

@@ -121,8 +121,8 @@ describe('trace server in Chromium', () => {
     expect(ids).toEqual(['api-session-0001', 'web-session-0001', 'api-session-0002']);
     expect(await attrs(page.locator('tr[data-session] td.repo'), 'data-repository')).toEqual(['acme/api', 'acme/web', 'acme/api']);
     expect(await page.locator('input[name="author"]').count()).toBe(0);
-    // The server keeps no guard decisions: no Denied toggle.
-    expect(await page.locator('input[name="has-denied"]').count()).toBe(0);
+    // The server counts the guard's denials from the attestations: the Denied toggle is offered.
+    expect(await page.locator('input[name="has-denied"]').count()).toBe(1);
     expect(await page.locator('input[name="has-errors"]').count()).toBe(1);
     await screenshot(page, 'server-sessions');
   });

@@ -30,6 +30,8 @@ export interface BundleSpec {
   commits?: number;
   author?: { name: string; email: string };
   shas?: string[];
+  /** The guard's record: denied calls per session id (each a decision with outcome deny). */
+  denials?: Record<string, number>;
 }
 
 export function commitAttribution(sha: string, sessionId: string | undefined, author: { name: string; email: string }, date: string): CommitAttribution {
@@ -121,6 +123,21 @@ export function pushStatement(spec: BundleSpec): object {
     sessions: spec.sessions.map((s) => sessionObject(s, commits.filter((c) => c.session_ids.includes(s.id)).map((c) => c.sha))),
     redaction: { total: 0, rules: [] },
     warnings: [],
+    ...(spec.denials === undefined
+      ? {}
+      : {
+          guard: {
+            sessions: Object.entries(spec.denials).map(([id, n]) => ({
+              session_id: id,
+              modes: ['enforce' as const],
+              decisions: [
+                ...Array.from({ length: n }, (_, i) => ({ at: spec.createdAt, tool_use_id: `toolu_${i}`, tool: 'Bash', rule: 'no-force-push', decision: 'deny' as const, outcome: 'deny' as const })),
+                // An ask the person allowed: not a denial.
+                { at: spec.createdAt, tool_use_id: null, tool: 'Bash', rule: 'ask-before-rm', decision: 'ask' as const, outcome: 'allow' as const },
+              ],
+            })),
+          },
+        }),
   });
 }
 

@@ -213,7 +213,7 @@ function FilterBar() {
           <input type="date" value={dateValue(until)} onChange={(e) => set({ until: (e.target as HTMLInputElement).value || undefined })} />
         </label>
         <div class="toggles" role="group" aria-label="Only sessions that">
-          {HAS.filter((h) => !(onServer && h.value === 'denied')).map((h) => (
+          {HAS.map((h) => (
             <label key={h.value} class={`toggle${has.has(h.value) ? ' on' : ''}`}>
               <input
                 type="checkbox"

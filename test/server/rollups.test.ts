@@ -276,8 +276,13 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
     expect(denied.sessions.map((s) => s.id)).toEqual(['s-guarded']);
     expect(denied.count).toBe(1);
     expect((await get<{ sessions: { id: string }[] }>('/api/v1/sessions?has=denied&has=errors')).sessions).toEqual([]);
-    const detail = await get<{ warnings: string[] }>('/api/v1/sessions/s-guarded');
-    expect(detail.warnings).toContain('the guard denied 2 tool calls in this session (its attested record)');
+    // The denied calls are steps of their own (the record kept no call of theirs), with the rule.
+    const detail = await get<{ threads: { steps: { tool_use_id: string; status: string; guard: { rule: string } | null }[] }[] }>('/api/v1/sessions/s-guarded');
+    const deniedSteps = detail.threads.flatMap((t) => t.steps).filter((step) => step.status === 'denied');
+    expect(deniedSteps.map((step) => [step.tool_use_id, step.guard?.rule])).toEqual([
+      ['toolu_0', 'no-force-push'],
+      ['toolu_1', 'no-force-push'],
+    ]);
     // An older push of the session with fewer denials, then a newer one without the guard's record: the count stays 2.
     expect((await post({ repository: 'acme/web', createdAt: '2026-11-29T11:00:00Z', author: ada, sessions: [session('s-guarded', '2026-11-29')], denials: { 's-guarded': 1 } })).status).toBe(201);
     expect((await post({ repository: 'acme/web', createdAt: '2026-11-29T15:00:00Z', author: ada, sessions: [session('s-guarded', '2026-11-29')] })).status).toBe(201);
@@ -319,7 +324,7 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
       // A usage_daily row a purge of the first release left behind (its session is gone).
       await old.db.insertInto('usage_daily').values({ day: '2026-06-01', repo_id: 1, initiator: 'gone@example.com', agent: 'codex', sessions: 9, threads: 0, tool_calls: 0, tool_errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: 0, unpriced_sessions: 0, commits: 0, lines_added: 0, ai_lines_added: 0 }).execute();
 
-      expect((await migrate(old)).applied).toEqual([2]);
+      expect((await migrate(old)).applied).toEqual([2, 3]);
       await expectRollupsMatchRaw(old);
       expect((await held(old)).models.get('2026-11-20|1|Bob|gpt-5')).toMatchObject({ sessions: 1, cost_micros: 0, priced_sessions: 0 });
       const stats = await orgStats(old, { since: '2026-11-01', until: '2026-12-01' });

@@ -2,8 +2,8 @@
 // the door) into PostgreSQL from a throwaway cluster the bench starts, with 1 and with 4 concurrent
 // clients, next to GET /healthz on the same server (its floor: the HTTP stack, no query). The same
 // ingest into the embedded SQLite file, and a read-side page of 25 over what was ingested, as details.
-// Then a generated database of 300,000 sessions (and 1,200,000 older rows: 100,000 sessions with 8
-// threads, a model, a commit and its link each) read through the API, p95 per filter and for the
+// Then a generated database of 300,000 sessions and 3,000,000 tool calls (and 2,000,000 older rows:
+// 100,000 sessions with 8 threads, 8 tool calls, a model, a commit and its link each) read through the API, p95 per filter and for the
 // dashboards; and the retention purge of the older rows in its own process while one reader loops
 // over list pages and the org dashboard, beside the same loop without a purge.
 import { Buffer } from 'node:buffer';
@@ -19,7 +19,7 @@ import { startCluster } from '../pg-cluster.mjs';
 import { formatCount, formatLoad, median, PACKAGE_ROOT, percentile, tempDir, TRACE_BIN } from './util.mjs';
 
 export const name = 'server';
-export const description = 'trace server: ingest of 1,000 key-signed bundles (10 commits, 2 sessions each) into PostgreSQL, 1 and 4 clients, next to GET /healthz; reads over 300,000 sessions; a purge of 1,200,000 rows under a reader loop';
+export const description = 'trace server: ingest of 1,000 key-signed bundles (10 commits, 2 sessions each) into PostgreSQL, 1 and 4 clients, next to GET /healthz; reads over 300,000 sessions; a purge of 2,000,000 rows under a reader loop';
 
 const TARGET_PER_S = 50;
 const TOKEN = 'bench-ingest-token-000000000000';
@@ -137,7 +137,7 @@ async function healthzRate(port, requests) {
 }
 
 const READ_SESSIONS = 300_000;
-/** Sessions of June and July (before the read window), 8 threads, a model, a commit and its session link each: 1,200,000 rows that metadata retention deletes. */
+/** Sessions of June and July (before the read window), 8 threads, 8 tool calls, a model, a commit and its session link each: 2,000,000 rows that metadata retention deletes. */
 const PURGE_SESSIONS = 100_000;
 const PURGE_THREADS = 8;
 const PURGE_BEFORE = '2026-08-01 00:00:00+00';
@@ -178,7 +178,19 @@ export async function generateReadDatabase(url, purgeable) {
     await client.query(`INSERT INTO session_commits (session_pk, sha, lines_added, ai_lines_added) SELECT id, md5(session_id) || '00000000', lines_added, ai_lines_added FROM sessions`);
     await client.query(`INSERT INTO threads (session_pk, idx, prompt, prompt_at, models, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, unpriced, tool_calls, tool_errors)
       SELECT 1, g, 'prompt ' || g, '2026-11-30T00:00:00.000Z', '["m"]', 100, 10, 1000, 10, 1000, 0, 5, 0 FROM generate_series(1, 200) g`);
+    // The tool calls attestations keep: 10 a session (3,000,000 in the read window), 5 a thread for
+    // the 200-thread session, PURGE_THREADS an older session.
+    await client.query(`INSERT INTO tool_calls (session_pk, seq, thread_idx, tool_use_id, tool, input, at, status, error, guard)
+      SELECT s.id, i, i % 4, 'toolu_' || s.id || '_' || i, (ARRAY['Edit','Bash','Read','Write','mcp__github__create_issue'])[1 + i % 5],
+        '{"command":"npm test -- --run src/router","file_path":"src/router.ts"}', s.last_active_at, 'unknown', NULL, NULL
+      FROM sessions s CROSS JOIN generate_series(0, 9) i WHERE s.id <> 1 AND s.last_active_at >= '${PURGE_BEFORE_ISO}'`);
+    await client.query(`INSERT INTO tool_calls (session_pk, seq, thread_idx, tool_use_id, tool, input, at, status, error, guard)
+      SELECT 1, g, 1 + g / 5, 'toolu_long_' || g, 'Edit', '{"file_path":"src/router.ts","new_string":{"bytes":120,"lines":4,"blob":"0000000000000000000000000000000000000000"}}',
+        '2026-11-30T00:00:00.000Z', 'unknown', NULL, NULL FROM generate_series(0, 999) g`);
     if (purgeable) {
+      await client.query(`INSERT INTO tool_calls (session_pk, seq, thread_idx, tool_use_id, tool, input, at, status, error, guard)
+        SELECT s.id, i, i, 'toolu_' || s.id || '_' || i, 'Edit', '{"file_path":"src/old.ts"}', s.last_active_at, 'unknown', NULL, NULL
+        FROM sessions s CROSS JOIN generate_series(0, ${PURGE_THREADS - 1}) i WHERE s.last_active_at < '${PURGE_BEFORE_ISO}'`);
       await client.query(`INSERT INTO threads (session_pk, idx, prompt, prompt_at, models, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, unpriced, tool_calls, tool_errors)
         SELECT s.id, i, 'old prompt ' || i, s.last_active_at, '["m"]', 100, 10, 1000, 10, 1000, 0, 5, 0
         FROM sessions s CROSS JOIN generate_series(0, ${PURGE_THREADS - 1}) i WHERE s.last_active_at < '${PURGE_BEFORE_ISO}'`);
@@ -231,7 +243,7 @@ const spread = ({ times, pages, dashboard }) => ({
   dashboard_p95: percentile(dashboard, 95),
 });
 
-const PURGED_TABLES = ['sessions', 'threads', 'session_models', 'session_commits', 'commits'];
+const PURGED_TABLES = ['sessions', 'threads', 'tool_calls', 'session_models', 'session_commits', 'commits'];
 
 async function rowCounts(url) {
   const pg = (await import('pg')).default;
@@ -251,7 +263,7 @@ async function rowCounts(url) {
 
 /**
  * The retention purge (src/server/purge.ts, the server's defaults: 5,000 rows per transaction, 100 ms
- * between) of the 1,200,000 rows before August, run in its own process as a second server would,
+ * between) of the 2,000,000 rows before August, run in its own process as a second server would,
  * while one reader keeps asking (READER_LOOP); the same loop for a while before, without a purge, is
  * the baseline. Then the rows must be gone and the rest still there.
  */
@@ -322,7 +334,7 @@ async function readSide(cluster, dir, runs, log, quick) {
   const url = await cluster.createDatabase('read');
   let t0 = performance.now();
   const longSession = await generateReadDatabase(url, true);
-  log(`generated ${formatCount(READ_SESSIONS)} sessions over 200 repositories, and ${formatCount(PURGE_SESSIONS)} older ones (${formatCount(PURGE_SESSIONS * (PURGE_THREADS + 4))} rows) to purge, in PostgreSQL in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(`generated ${formatCount(READ_SESSIONS)} sessions over 200 repositories, and ${formatCount(PURGE_SESSIONS)} older ones (${formatCount(PURGE_SESSIONS * (2 * PURGE_THREADS + 4))} rows) to purge, in PostgreSQL in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const file = join(dir, 'read.yml');
   writeFileSync(file, `listen: 127.0.0.1:0\ndatabase: ${url}\ntokens:\n  - token: ${READER}\n    role: reader\n`);
   const server = await startServer(file);

@@ -62,7 +62,6 @@ export function traceEventOf(command: unknown, hookName: string): string | null 
   return spooled && spooled[1] === hookName ? `${SPOOLED}${spooled[2]!}` : null;
 }
 
-
 /** Every problem of the `hooks` value, as `path: message`. */
 function hookProblems(hooks: unknown, switches: readonly string[]): string[] {
   if (hooks === undefined) return [];

@@ -1,7 +1,24 @@
-// How commands open the capture store: with the records pre hooks left pending taken in first.
+// How commands open the capture store: with the calls spooled by agents' shell steps and the records
+// pre hooks left pending taken in first, in that order.
+import { createRequire } from 'node:module';
+import type * as Config from '../config.js';
+import { fileLogger, type Logger } from '../log.js';
 import type { Repo } from '../repo.js';
 import { Store } from '../store.js';
+import { cachedCaptureSettings, type CaptureSettings, refreshCaptureSettings } from './config-cache.js';
 import { ingestPending } from './pending.js';
+import { ingestSpool } from './spool.js';
+
+/**
+ * The capture settings, synchronously: the hooks' cache, else `.chainloop.yml` parsed (its module is
+ * required only then: commands that never take in a spooled call do not load yaml and zod for it).
+ */
+function captureSettingsNow(repo: Repo, logger: Logger): CaptureSettings {
+  return (
+    cachedCaptureSettings(repo.root, repo.stateDir) ??
+    refreshCaptureSettings(repo.root, repo.stateDir, logger, (root) => (createRequire(import.meta.url)('../config.js') as typeof Config).loadConfig(root).trace.capture)
+  );
+}
 
 /**
  * A damaged store is moved aside and a fresh one started (see `Store.open`); `report` says so in one
@@ -12,6 +29,8 @@ export function openCaptureStore(repo: Repo, options: { report?: (line: string) 
   const store = Store.open(repo.stateDir);
   if (store.recovered) (options.report ?? ((line) => process.stderr.write(`trace: warning: ${line}\n`)))(store.recovered.message);
   try {
+    const logger = fileLogger(repo.stateDir);
+    ingestSpool(store, repo, { logger, settings: () => captureSettingsNow(repo, logger) });
     ingestPending(store, repo);
   } catch (error) {
     store.close();

@@ -68,9 +68,19 @@ export interface PostContext {
   context: CaptureContext;
 }
 
-export function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, path: string, at: string, { pending, settings, context }: PostContext): void {
+/**
+ * The file's bytes before and after a call, as its payload gives them (a spooled call taken in after
+ * the fact: see capture/spool.ts); the disk may hold a later change by then. `before` null: a new file.
+ */
+export interface ReportedContents {
+  before: Buffer | null;
+  after: Buffer;
+}
+
+export function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, path: string, at: string, { pending, settings, context }: PostContext, fromPayload?: ReportedContents): void {
   const target = { path };
-  const snapshot = readInside(repo.root, target.path, settings.maxFileBytes);
+  // A path outside the repository is read (and so skipped) as a hook reads it, whatever the payload says.
+  const snapshot = fromPayload && !escapesRepository(repo.root, path) ? checkContent(fromPayload.after, settings.maxFileBytes) : readInside(repo.root, target.path, settings.maxFileBytes);
   if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
   // Calls of this session on this file whose post hook never came: their record goes in first, and
   // what this call found before it is what they left.
@@ -90,14 +100,19 @@ export function captureFile(store: Store, write: Write, repo: Repo, event: Captu
       // (the normal path for such tools), or the pre hook was missed (installed mid-call, or it
       // failed) and the before is worked back. Edits can only be undone in text that is valid UTF-8,
       // the encoding of the payload's strings.
-      const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
-      const beforeText = snapshot.state === 'skipped' ? undefined : context.agent.contentBeforeCall(tool, target.path, afterText);
+      let beforeBytes: Buffer | null | undefined;
+      if (fromPayload) beforeBytes = fromPayload.before;
+      else {
+        const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
+        const beforeText = snapshot.state === 'skipped' ? undefined : context.agent.contentBeforeCall(tool, target.path, afterText);
+        beforeBytes = typeof beforeText === 'string' ? Buffer.from(beforeText, 'utf8') : beforeText;
+      }
       const escape = escapesRepository(repo.root, target.path);
       // A path outside the repository is skipped before the call as after it, as a pre hook finds it.
       if (escape) before = { state: 'skipped', oid: null };
-      else if (beforeText === null) before = { state: 'absent', oid: null };
-      else if (beforeText !== undefined) {
-        const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);
+      else if (beforeBytes === null) before = { state: 'absent', oid: null };
+      else if (beforeBytes !== undefined) {
+        const checked = checkContent(beforeBytes, settings.maxFileBytes);
         const result = storeSnapshot(store, checked, store.lastAfter(target.path)?.oid ?? null);
         before = { state: result.state, oid: result.oid };
         if (checked.state === 'content') reportedContent = checked.content;
@@ -124,3 +139,14 @@ export function captureFile(store: Store, write: Write, repo: Repo, event: Captu
   for (const one of earlier) one.remove();
 }
 
+/**
+ * A failed call of a tool that runs no pre hook (Claude Code's Write, Edit): it wrote nothing its
+ * payload shows, so it is recorded as a failed call with no file change.
+ */
+export function recordFailedWithoutPre(store: Store, write: Write, event: CaptureEvent, tool: ToolCall, at: string, context: CaptureContext): void {
+  const id = storedCallId(context.agent, tool, at);
+  write(() => {
+    const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: id, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: startWithoutPre(tool, at, context) });
+    store.finishToolCall(callId, 'failed', at, event.error ?? null);
+  });
+}

@@ -7,8 +7,9 @@ import { hooksByHookName } from '../agents/hooks.js';
 import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takePending, writePending } from '../capture/pending.js';
-import { callStatus, type CaptureContext, captureFile, type PostContext, sessionUpdate, startWithoutPre, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
+import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
 import type { ShellAfter } from '../capture/shell.js';
+import { ingestSpool, spoolWaiting } from '../capture/spool.js';
 import { checkContent, escapesRepository, inspectFile, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
@@ -133,6 +134,11 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
           // connection to open the store recovers the WAL's committed frames from disk, and `trimWal` keeps
           // the WAL small.
           store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
+          // The calls the agent's shell steps spooled (Claude Code's Write, Edit) ended before this one.
+          if (spoolWaiting(repo)) {
+            const settings = await captureSettings(repo.root, repo.stateDir, logger);
+            ingestSpool(store, repo, { logger, settings: () => settings });
+          }
         }
         await capture(store, repo, event, context, shellAfter);
       } catch (error) {
@@ -160,7 +166,6 @@ async function autoInitFromHook(repo: Repo, now: () => Date): Promise<boolean> {
   return isInitialised(repo);
 }
 
-
 /** A promise's outcome, so work started early can never end as an unhandled rejection. */
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -175,8 +180,6 @@ function settled<T>(result: Settled<T>): T {
   if (!result.ok) throw result.error;
   return result.value;
 }
-
-
 
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
 async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, context: CaptureContext): Promise<void> {
@@ -221,6 +224,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
   const session = sessionUpdate(event, context.agent, at);
   switch (event.name) {
     case 'session-start':
+      // The spooled calls of the session are taken in by processes that may not load the config: the cache is made fresh here.
+      await captureSettings(repo.root, repo.stateDir, context.logger);
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
     case 'session-end':
       return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
@@ -268,13 +273,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
             }
             const pending = takePending(repo, event.sessionId, tool.useId, target.path);
             if (!pending && event.name === 'post-tool-use-failure' && context.agent.reportsContentBefore) {
-              // A failed call of a tool that runs no pre hook (Claude Code's Write, Edit): it wrote
-              // nothing its payload shows, so it is recorded as a failed call with no file change.
-              const id = storedCallId(context.agent, tool, at);
-              write(() => {
-                const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: id, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: startWithoutPre(tool, at, context) });
-                store.finishToolCall(callId, 'failed', at, event.error ?? null);
-              });
+              recordFailedWithoutPre(store, write, event, tool, at, context);
               continue;
             }
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).

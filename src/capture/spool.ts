@@ -175,7 +175,7 @@ function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: Capt
   const cwd = event.cwd ?? repo.root;
   const own = findRepo(cwd);
   if (!own || realPathOr(own.commonDir) !== realPathOr(repo.commonDir)) {
-    logger.log('warn', `${where}: not captured: the payload's cwd ${cwd} is not in the repository ${repo.root}`);
+    logger.log('warn', `${where}: not captured: the payload's cwd ${cwd} is ${own ? `in the repository ${own.root}` : 'in no repository'}, not in ${repo.root} where the hook runs`);
     return;
   }
   const context: CaptureContext = { agent, logger, now: () => new Date(at), where, cwd, startedAt: undefined };

@@ -7,13 +7,13 @@ import type { Repo } from '../repo.js';
 import { Store } from '../store.js';
 import { cachedCaptureSettings, type CaptureSettings, refreshCaptureSettings } from './config-cache.js';
 import { ingestPending } from './pending.js';
-import { ingestSpool } from './spool.js';
+import { ingestSpool, spoolWaiting } from './spool.js';
 
 /**
  * The capture settings, synchronously: the hooks' cache, else `.chainloop.yml` parsed (its module is
  * required only then: commands that never take in a spooled call do not load yaml and zod for it).
  */
-function captureSettingsNow(repo: Repo, logger: Logger): CaptureSettings {
+export function captureSettingsNow(repo: Repo, logger: Logger): CaptureSettings {
   return (
     cachedCaptureSettings(repo.root, repo.stateDir) ??
     refreshCaptureSettings(repo.root, repo.stateDir, logger, (root) => (createRequire(import.meta.url)('../config.js') as typeof Config).loadConfig(root).trace.capture)
@@ -53,4 +53,14 @@ export async function openSettledStore(repo: Repo, options: { report?: (line: st
     throw error;
   }
   return store;
+}
+
+/**
+ * For a process that keeps the store open (`trace ui`): takes in the calls spooled since it opened
+ * it, when there are any (one directory read otherwise).
+ */
+export function takeInSpooled(store: Store, repo: Repo): number {
+  if (!spoolWaiting(repo)) return 0;
+  const logger = fileLogger(repo.stateDir);
+  return ingestSpool(store, repo, { logger, settings: () => captureSettingsNow(repo, logger) });
 }

@@ -43,9 +43,10 @@ export const SPOOLED = 'spooled:';
 
 /**
  * A spooling command (see capture/spool.ts): a shell step, no Node, that renames the payload into
- * `<git common dir>/chainloop-trace/spool/` as `<ns>.<pid>.<agent>.<event>.json`.
+ * `<git common dir>/chainloop-trace/spool/` as `<ns>.<pid>.<agent>.<event>.json` (or, when that
+ * folder is missing, as made by a trace that does not take the spool in, runs `trace hook` instead).
  */
-const SPOOL_COMMAND = /^\s*command -v trace >\/dev\/null 2>&1 && .*\/spool\/\$\(date \+%s%N\)\.\$\$\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json" .*; exit 0\s*$/;
+const SPOOL_COMMAND = /^\s*command -v trace >\/dev\/null 2>&1 && .*\/spool\/\$\(date \+%s%N\)\.\$\$\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json".*; exit 0\s*$/;
 
 /**
  * The event of one of trace's commands for `hookName`, in the old bare form `trace hook <agent> <event>`

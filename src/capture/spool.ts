@@ -24,7 +24,8 @@ export const SPOOL_DIR = 'spool';
 /** Where a spooled payload that cannot be taken in is moved (with the reason in log.txt). */
 export const SPOOL_ASIDE_DIR = 'spool-aside';
 
-const NAME = /^(\d+)\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json$/;
+// BSD date has no %N: macOS names the file with its seconds and a literal N (the mtime orders it).
+const NAME = /^(\d+)N?\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json$/;
 /** A temporary file of the shell step (`.<pid>.tmp`) this old was left by a killed hook. */
 const STALE_MS = 60 * 60 * 1000;
 
@@ -46,6 +47,14 @@ export interface SpoolOptions {
 
 function spoolDir(repo: Repo): string {
   return join(repo.stateDir, SPOOL_DIR);
+}
+
+/**
+ * Creates the spool folder: the spooling step writes there only when it exists (made by a trace that
+ * takes the spool in), and runs `trace hook` otherwise, so an older trace on the PATH still captures.
+ */
+export function ensureSpoolDir(repo: Repo): void {
+  mkdirSync(spoolDir(repo), { recursive: true });
 }
 
 /** Whether calls wait in the spool (one directory read). */
@@ -111,7 +120,10 @@ function listSpool(repo: Repo, logger: Logger, now: number): Spooled[] {
  * Returns how many were taken in. Nothing spooled (the usual case): no transaction.
  */
 export function ingestSpool(store: Store, repo: Repo, options: SpoolOptions): number {
-  if (!spoolWaiting(repo)) return 0;
+  if (!spoolWaiting(repo)) {
+    ensureSpoolDir(repo);
+    return 0;
+  }
   const now = options.now ?? Date.now();
   let settings: CaptureSettings | undefined;
   const lazySettings = () => (settings ??= options.settings());

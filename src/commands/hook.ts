@@ -9,7 +9,7 @@ import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takePending, writePending } from '../capture/pending.js';
 import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
 import type { ShellAfter } from '../capture/shell.js';
-import { ingestSpool, spoolWaiting } from '../capture/spool.js';
+import { ensureSpoolDir, ingestSpool, spoolWaiting } from '../capture/spool.js';
 import { checkContent, escapesRepository, inspectFile, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import { fileLogger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
@@ -135,7 +135,8 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
           // the WAL small.
           store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
           // The calls the agent's shell steps spooled (Claude Code's Write, Edit) ended before this one.
-          if (spoolWaiting(repo)) {
+          if (!spoolWaiting(repo)) ensureSpoolDir(repo);
+          else {
             const settings = await captureSettings(repo.root, repo.stateDir, logger);
             ingestSpool(store, repo, { logger, settings: () => settings });
           }

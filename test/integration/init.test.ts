@@ -29,7 +29,8 @@ describe('trace init', () => {
     for (const event of ['PostToolUse', 'PostToolUseFailure'] as const) {
       expect(hooks[event]!.map((group) => group.matcher)).toEqual(['Write|Edit', 'MultiEdit|NotebookEdit|Bash']);
       expect(hooks[event]![0]!.hooks[0]!.command).toMatch(/^command -v trace >\/dev\/null 2>&1 && .*\/spool\/.*; exit 0$/);
-      expect(hooks[event]![0]!.hooks[0]!.command).not.toMatch(/trace hook|node/);
+      // Node only when the spool folder is missing (an older trace, which does not take the spool in).
+      expect(hooks[event]![0]!.hooks[0]!.command).toContain(`[ -d "$d/spool" ] || exec trace hook claude ${event === 'PostToolUse' ? 'post-tool-use' : 'post-tool-use-failure'};`);
     }
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
     expect(hooks.SessionEnd![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude session-end; fi');

@@ -1,13 +1,15 @@
 // How commands open the capture store: with the calls spooled by agents' shell steps and the records
 // pre hooks left pending taken in first, in that order.
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type * as Config from '../config.js';
 import { fileLogger, type Logger } from '../log.js';
 import type { Repo } from '../repo.js';
 import { Store } from '../store.js';
 import { cachedCaptureSettings, type CaptureSettings, refreshCaptureSettings } from './config-cache.js';
 import { ingestPending } from './pending.js';
-import { ingestSpool, spoolWaiting } from './spool.js';
+import type * as Spool from './spool.js';
 
 /**
  * The capture settings, synchronously: the hooks' cache, else `.chainloop.yml` parsed (its module is
@@ -29,8 +31,7 @@ export function openCaptureStore(repo: Repo, options: { report?: (line: string) 
   const store = Store.open(repo.stateDir);
   if (store.recovered) (options.report ?? ((line) => process.stderr.write(`trace: warning: ${line}\n`)))(store.recovered.message);
   try {
-    const logger = fileLogger(repo.stateDir);
-    ingestSpool(store, repo, { logger, settings: () => captureSettingsNow(repo, logger) });
+    takeInSpooled(store, repo);
     ingestPending(store, repo);
   } catch (error) {
     store.close();
@@ -56,11 +57,31 @@ export async function openSettledStore(repo: Repo, options: { report?: (line: st
 }
 
 /**
- * For a process that keeps the store open (`trace ui`): takes in the calls spooled since it opened
- * it, when there are any (one directory read otherwise).
+ * Takes in the calls agents spooled (capture/spool.ts); also for a process that keeps the store open
+ * (`trace ui`), before each request. Nothing spooled (the usual case) costs one directory read: the
+ * spool's module (every agent's payload parser) is loaded only when there is something to take in,
+ * synchronously, as this function's callers need (require of an ES module: Node 20.19 and later).
  */
 export function takeInSpooled(store: Store, repo: Repo): number {
-  if (!spoolWaiting(repo)) return 0;
+  const dir = join(repo.stateDir, 'spool');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  if (names.length === 0) {
+    // The spooling step spools only into an existing folder (else it runs `trace hook`).
+    mkdirSync(dir, { recursive: true });
+    return 0;
+  }
   const logger = fileLogger(repo.stateDir);
-  return ingestSpool(store, repo, { logger, settings: () => captureSettingsNow(repo, logger) });
+  let spool: typeof Spool;
+  try {
+    spool = createRequire(import.meta.url)('./spool.js') as typeof Spool;
+  } catch (error) {
+    logger.log('error', `spooled calls left for the next trace process: cannot load the spool's take-in here (${(error as Error).message})`);
+    return 0;
+  }
+  return spool.ingestSpool(store, repo, { logger, settings: () => captureSettingsNow(repo, logger) });
 }

@@ -70,9 +70,9 @@ export function takeInSpooled(store: Store, repo: Repo): number {
   } catch {
     names = [];
   }
-  if (names.length === 0) {
+  if (!names.some((name) => !name.startsWith('.'))) {
     // The spooling step spools only into an existing folder (else it runs `trace hook`).
-    mkdirSync(dir, { recursive: true });
+    if (names.length === 0) mkdirSync(dir, { recursive: true });
     return 0;
   }
   const logger = fileLogger(repo.stateDir);

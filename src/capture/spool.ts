@@ -57,10 +57,13 @@ export function ensureSpoolDir(repo: Repo): void {
   mkdirSync(spoolDir(repo), { recursive: true });
 }
 
-/** Whether calls wait in the spool (one directory read). */
+/**
+ * Whether calls wait in the spool (one directory read). A temporary file (a step writing now, or one
+ * a killed step left, cleared with the next take-in) is no call: it takes no write lock.
+ */
 export function spoolWaiting(repo: Repo): boolean {
   try {
-    return readdirSync(spoolDir(repo)).length > 0;
+    return readdirSync(spoolDir(repo)).some((name) => !name.startsWith('.'));
   } catch {
     return false;
   }

@@ -62,14 +62,19 @@ describe('ingestSpool', () => {
     }
   });
 
-  it('removes temporary files a killed step left over an hour ago and keeps one being written', () => {
+  it('removes temporary files a killed step left over an hour ago, with the next take-in, and keeps one being written', () => {
     const { repo, store, spool, logger } = setup();
     try {
       writeFileSync(join(spool, '.41.tmp'), '{"half');
       writeFileSync(join(spool, '.42.tmp'), '{"being written');
       const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
       utimesSync(join(spool, '.41.tmp'), old, old);
+      // Temporary files alone are no calls: nothing is taken in, no lock is taken, they wait.
       expect(ingestSpool(store, repo, { logger, settings: () => ({ maxFileBytes: 1_000_000 }) })).toBe(0);
+      expect(readdirSync(spool).sort()).toEqual(['.41.tmp', '.42.tmp']);
+      // With a call to take in, the one left over an hour ago goes.
+      spoolWrite(spool, repo, '1.1.claude.post-tool-use.json', 'toolu_a', 'a\n', 1);
+      expect(ingestSpool(store, repo, { logger, settings: () => ({ maxFileBytes: 1_000_000 }) })).toBe(1);
       expect(readdirSync(spool)).toEqual(['.42.tmp']);
       expect(existsSync(join(repo.stateDir, 'spool-aside'))).toBe(false);
     } finally {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatMs, makeRepo, median, PACKAGE_ROOT, tempDir } from './util.mjs';
+import { formatLoad, formatMs, makeRepo, median, PACKAGE_ROOT, tempDir } from './util.mjs';
 
 export const name = 'real-agent';
 export const description = 'the real Claude Code, 20 file tool calls: trace\'s hooks vs every hook as `node -e 0` vs as `true`';
@@ -83,31 +83,44 @@ export async function run(context) {
     // Warm-up, which also counts the hook commands one session runs (each writes its event to a log).
     const callLog = join(repo.home, 'hook-calls.log');
     const counting = JSON.parse(JSON.stringify(installed));
-    for (const [event, groups] of Object.entries(counting.hooks ?? {})) for (const group of groups) for (const hook of group.hooks ?? []) hook.command = `echo ${event} >> '${callLog}'`;
+    // Each command is counted with what it starts: trace (Node) or only a shell (the spooling step of Write and Edit).
+    for (const [event, groups] of Object.entries(counting.hooks ?? {})) {
+      for (const group of groups) for (const hook of group.hooks ?? []) hook.command = `echo ${event}:${/\/spool\//.test(hook.command) ? 'sh' : 'node'} >> '${callLog}'`;
+    }
     await session(counting, 'count');
-    const events = readFileSync(callLog, 'utf8').split('\n').filter(Boolean);
-    const byEvent = Object.entries(events.reduce((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {})).map(([e, n]) => `${e} ${n}`).join(', ');
-    const toolHooks = events.filter((e) => e === 'PreToolUse' || e === 'PostToolUse').length;
-    log(`Claude Code ${PINS['claude-code'].version}, ${CALLS} file tool calls (10 Write, 10 Edit) per session; ${runs} interleaved runs per variant`);
-    log(`hook commands per session: ${events.length} (${byEvent}): ${(toolHooks / CALLS).toFixed(1)} Node starts per file tool call with trace`);
+    const calls = readFileSync(callLog, 'utf8').split('\n').filter(Boolean);
+    const events = calls.map((line) => line.split(':')[0]);
+    const byEvent = Object.entries(calls.reduce((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {})).map(([e, n]) => `${e} ${n}`).join(', ');
+    const toolCommands = calls.filter((line) => /^(PreToolUse|PostToolUse):/.test(line));
+    const nodeStarts = toolCommands.filter((line) => line.endsWith(':node')).length;
+    log(`Claude Code ${PINS['claude-code'].version}, ${CALLS} file tool calls (10 Write, 10 Edit) per session; ${runs} interleaved runs per variant; load ${formatLoad()}`);
+    log(`hook commands per session: ${events.length} (${byEvent}): ${(nodeStarts / CALLS).toFixed(1)} Node starts and ${((toolCommands.length - nodeStarts) / CALLS).toFixed(1)} shell steps per file tool call with trace`);
 
+    // Before the spool: Write and Edit's PostToolUse ran trace's Node hook (what older settings still run).
+    const unspooled = withCommands(installed, (command) => {
+      const event = /exec trace hook claude ([a-z-]+);/.exec(command)?.[1];
+      return command.includes('/spool/') && event ? `if command -v trace >/dev/null 2>&1; then trace hook claude ${event}; fi` : command;
+    });
     const variants = {
       trace: installed,
+      unspooled,
       node: withCommands(installed, () => `${JSON.stringify(process.execPath)} -e 0`),
       none: withCommands(installed, () => 'true'),
     };
-    const ms = { trace: [], node: [], none: [] };
+    const ms = { trace: [], unspooled: [], node: [], none: [] };
     for (let i = 0; i < runs; i++) for (const variant of Object.keys(variants)) ms[variant].push(await session(variants[variant], `${variant}${i}`));
-    const m = { trace: median(ms.trace), node: median(ms.node), none: median(ms.none) };
-    const perCall = { trace: (m.trace - m.none) / CALLS, node: (m.node - m.none) / CALLS };
+    const m = { trace: median(ms.trace), unspooled: median(ms.unspooled), node: median(ms.node), none: median(ms.none) };
+    const perCall = { trace: (m.trace - m.none) / CALLS, unspooled: (m.unspooled - m.none) / CALLS, node: (m.node - m.none) / CALLS };
     const nodeStart = (m.node - m.none) / events.length;
     log(`session, trace's hooks        median ${formatMs(m.trace)}`);
+    log(`session, trace without spool  median ${formatMs(m.unspooled)} (Write/Edit PostToolUse as trace's Node hook, as before)`);
     log(`session, hooks as node -e 0   median ${formatMs(m.node)}`);
     log(`session, hooks as true        median ${formatMs(m.none)}`);
     log(`per file tool call: trace ${formatMs(perCall.trace)}, the same hooks as bare node ${formatMs(perCall.node)} (session hooks spread over the ${CALLS} calls)`);
-    log(`one bare Node start under the agent: ${formatMs(nodeStart)} ((node − true) / ${events.length} hook commands)`);
+    log(`one bare Node start under the agent: ${formatMs(nodeStart)} ((node − true) / ${events.length} hook commands); load ${formatLoad()}`);
+    log(`per file tool call in bare Node starts: trace ${(perCall.trace / nodeStart).toFixed(2)}, trace without spool ${(perCall.unspooled / nodeStart).toFixed(2)} (the guard's PreToolUse is one Node start of its own)`);
     const met = perCall.trace <= nodeStart;
-    const details = { runs, calls: CALLS, hookCommands: events.length, hooksByEvent: byEvent, medians: m, samples: ms, perCall, nodeStart };
+    const details = { runs, calls: CALLS, hookCommands: events.length, hooksByEvent: byEvent, nodeStartsPerCall: nodeStarts / CALLS, medians: m, samples: ms, perCall, nodeStart, loadavg: formatLoad() };
     return [
       {
         section: name,
@@ -115,7 +128,7 @@ export async function run(context) {
         label: 'real Claude Code: trace per file tool call vs one bare Node start',
         value: Number(perCall.trace.toFixed(1)),
         unit: 'ms',
-        result: `${formatMs(perCall.trace)} per call vs ${formatMs(nodeStart)} per Node start (${formatMs(m.trace)} / ${formatMs(m.node)} / ${formatMs(m.none)}, n=${runs})`,
+        result: `${formatMs(perCall.trace)} per call vs ${formatMs(nodeStart)} per Node start (${(perCall.trace / nodeStart).toFixed(2)} Node starts' worth; without the spool ${formatMs(perCall.unspooled)}; sessions ${formatMs(m.trace)} / ${formatMs(m.unspooled)} / ${formatMs(m.node)} / ${formatMs(m.none)}, n=${runs}, ${(nodeStarts / CALLS).toFixed(1)} Node starts per call, load ${formatLoad()})`,
         target: '<= 1 bare Node start',
         met,
         details,

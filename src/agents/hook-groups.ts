@@ -38,17 +38,29 @@ export interface HookGroupsFormat {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** How `traceEventOf` names a spooling command's event (`spooled:post-tool-use`), apart from the Node hook of the same event. */
+export const SPOOLED = 'spooled:';
+
+/**
+ * A spooling command (see capture/spool.ts): a shell step, no Node, that renames the payload into
+ * `<git common dir>/chainloop-trace/spool/` as `<ns>.<pid>.<agent>.<event>.json` (or, when that
+ * folder is missing, as made by a trace that does not take the spool in, runs `trace hook` instead).
+ */
+const SPOOL_COMMAND = /^\s*command -v trace >\/dev\/null 2>&1 && .*\/spool\/\$\(date \+%s%N\)\.\$\$\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json".*; exit 0\s*$/;
+
 /**
  * The event of one of trace's commands for `hookName`, in the old bare form `trace hook <agent> <event>`
  * or the guarded one (`if command -v trace …; then …; fi`, which does nothing for a teammate without
  * trace), with or without `exec` (Gemini's template execs: Gemini CLI kills the hook's shell at the
- * timeout but waits for its stdout to close, so a trace left as the shell's child would hold it);
- * null for any other command.
+ * timeout but waits for its stdout to close, so a trace left as the shell's child would hold it),
+ * or a spooling command (`spooled:<event>`); null for any other command.
  */
 export function traceEventOf(command: unknown, hookName: string): string | null {
   if (typeof command !== 'string') return null;
   const match = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?(?:exec )?trace hook ([a-z][a-z-]*) ([a-z][a-z-]*)(?:; fi)?\s*$/.exec(command);
-  return match && match[1] === hookName ? match[2]! : null;
+  if (match) return match[1] === hookName ? match[2]! : null;
+  const spooled = SPOOL_COMMAND.exec(command);
+  return spooled && spooled[1] === hookName ? `${SPOOLED}${spooled[2]!}` : null;
 }
 
 /** Every problem of the `hooks` value, as `path: message`. */

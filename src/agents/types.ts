@@ -122,6 +122,13 @@ export interface AgentHooks {
    * for it, and the post hook takes the before content from the payload without a warning.
    */
   reportsContentBefore?(tool: ToolCall): boolean;
+  /**
+   * The file's bytes before and after a file tool call, from its post payload alone, for a call taken
+   * in from the spool after the fact (see capture/spool.ts): `onDisk` is the file now (null: gone;
+   * undefined: unreadable), whose bytes are kept when it still holds what the call left (line
+   * endings). Undefined when the payload cannot tell; the call is then captured from the disk.
+   */
+  contentsFromPayload?(tool: ToolCall, onDisk: Buffer | null | undefined): { before: Buffer | null; after: Buffer } | undefined;
   /** What a file tool's input says it writes into `path` (repository-relative), in Latin-1 form; undefined when it declares nothing usable. */
   declaredWrites(toolName: string, input: unknown, path: string): Declaration | undefined;
   /** A shell tool's command, from its input. */

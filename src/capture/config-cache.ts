@@ -16,24 +16,47 @@ interface CacheFile {
   capture: CaptureSettings;
 }
 
-/** `importModule`: how the hook bundle, run from V8's code cache by bin/trace, loads the config module it leaves out. */
-export async function captureSettings(root: string, stateDir: string, logger: Logger, importModule?: ImportModule): Promise<CaptureSettings> {
+function cacheKey(root: string): string {
   const stat = statSync(join(root, '.chainloop.yml'), { throwIfNoEntry: false });
-  const key = stat ? `${stat.size}:${stat.mtimeMs}` : 'none';
-  const cachePath = join(stateDir, 'config-cache.json');
+  return stat ? `${stat.size}:${stat.mtimeMs}` : 'none';
+}
+
+/** The cached settings while the config is unchanged since they were cached; undefined otherwise. */
+export function cachedCaptureSettings(root: string, stateDir: string): CaptureSettings | undefined {
   try {
-    const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as CacheFile;
-    if (cached.key === key && typeof cached.capture?.maxFileBytes === 'number') return cached.capture;
+    const cached = JSON.parse(readFileSync(join(stateDir, 'config-cache.json'), 'utf8')) as CacheFile;
+    if (cached.key === cacheKey(root) && typeof cached.capture?.maxFileBytes === 'number') return cached.capture;
   } catch {
-    // No cache yet, or an unreadable one: parse the config below.
+    // No cache yet, or an unreadable one.
   }
+  return undefined;
+}
+
+/** The settings from the config (loaded with `load`, which parses `.chainloop.yml`), cached for the next hook. */
+export function refreshCaptureSettings(root: string, stateDir: string, logger: Logger, load: (root: string) => CaptureSettings): CaptureSettings {
+  const key = cacheKey(root);
   try {
-    const { loadConfig } = (importModule ? await importModule('../config.js') : await import('../config.js')) as typeof ConfigModule;
-    const capture = loadConfig(root).trace.capture;
-    writeFileSync(cachePath, JSON.stringify({ key, capture } satisfies CacheFile));
+    const capture = load(root);
+    writeFileSync(join(stateDir, 'config-cache.json'), JSON.stringify({ key, capture } satisfies CacheFile));
     return capture;
   } catch (error) {
     logger.log('warn', `using default capture settings: ${(error as Error).message}`);
     return { maxFileBytes: DEFAULT_MAX_FILE_BYTES };
   }
+}
+
+/** `importModule`: how the hook bundle, run from V8's code cache by bin/trace, loads the config module it leaves out. */
+export async function captureSettings(root: string, stateDir: string, logger: Logger, importModule?: ImportModule): Promise<CaptureSettings> {
+  const cached = cachedCaptureSettings(root, stateDir);
+  if (cached) return cached;
+  let load: (root: string) => CaptureSettings;
+  try {
+    const { loadConfig } = (importModule ? await importModule('../config.js') : await import('../config.js')) as typeof ConfigModule;
+    load = (at) => loadConfig(at).trace.capture;
+  } catch (error) {
+    load = () => {
+      throw error;
+    };
+  }
+  return refreshCaptureSettings(root, stateDir, logger, load);
 }

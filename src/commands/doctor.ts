@@ -278,7 +278,24 @@ async function checkState(repo: Repo): Promise<Check[]> {
   }
   const aside = await checkStoreMovedAside(repo);
   if (aside) checks.push(aside);
+  const spool = await checkSpoolAside(repo);
+  if (spool) checks.push(spool);
   return checks;
+}
+
+/** Spooled payloads that could not be taken in (capture/spool.ts moved them aside, the reason in log.txt). */
+async function checkSpoolAside(repo: Repo): Promise<Check | null> {
+  const { spoolAside, SPOOL_ASIDE_DIR } = await import('../capture/spool.js');
+  const names = spoolAside(repo);
+  if (names.length === 0) return null;
+  const dir = join(repo.stateDir, SPOOL_ASIDE_DIR);
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length - 3} more)` : '');
+  return problem(
+    'spool',
+    'warn',
+    `${names.length} spooled agent call${names.length === 1 ? '' : 's'} could not be taken in and ${names.length === 1 ? 'was' : 'were'} moved aside to ${dir} (${shown}): ${names.length === 1 ? 'its' : 'their'} changes are not captured`,
+    `the reasons are in ${logPath(repo.stateDir)} (\`trace status\` shows them); delete the files once read`,
+  );
 }
 
 /** A damaged store that trace moved aside (`trace.db.corrupt-<time>`): what it held was not attested from it. */

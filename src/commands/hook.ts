@@ -1,20 +1,20 @@
 // `trace hook <agent> <event>`: the hot path, run on every agent tool call. It prints nothing,
 // exits 0 whatever happens, and logs problems to `.git/chainloop-trace/log.txt`.
-import { isUtf8 } from 'node:buffer';
 import { existsSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { captureSettings, type CaptureSettings } from '../capture/config-cache.js';
+import { captureSettings } from '../capture/config-cache.js';
 import { hooksByHookName } from '../agents/hooks.js';
 import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { closeBeforeNextCall } from '../capture/interrupted.js';
-import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takeEarlierPending, takePending, type TakenCall, writePending } from '../capture/pending.js';
+import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takePending, writePending } from '../capture/pending.js';
+import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
 import type { ShellAfter } from '../capture/shell.js';
-import { checkContent, escapesRepository, inspectFile, readInside, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
+import { ensureSpoolDir, ingestSpool, spoolWaiting } from '../capture/spool.js';
+import { checkContent, escapesRepository, inspectFile, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
 import type { ImportModule } from '../guard/settings.js';
-import { fileLogger, type Logger } from '../log.js';
+import { fileLogger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
-import type { ContentState, SessionUpdate, Store } from '../store.js';
+import type { Store } from '../store.js';
 
 export interface HookOptions {
   agent: string;
@@ -30,15 +30,7 @@ export interface HookOptions {
   importModule?: ImportModule | undefined;
 }
 
-/**
- * A file tool call seen only by its post hook (the agent reports the content before it, so no pre
- * hook runs) started before the hook's process by the call's duration and by the time the agent took
- * to start the hook: that delay is not reported, so a generous bound is taken (a window too wide only
- * makes calls concurrent that were not, which the concurrency rules handle; one too narrow would hide
- * a real overlap). Without a duration, the call's own run time is bounded too.
- */
-export const HOOK_START_SLACK_MS = 1000;
-export const UNKNOWN_DURATION_MS = 10_000;
+export { HOOK_START_SLACK_MS, UNKNOWN_DURATION_MS } from '../capture/post-file.js';
 
 export async function readStdin(stream: NodeJS.ReadableStream, limit = MAX_PAYLOAD_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -145,6 +137,12 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
           // connection to open the store recovers the WAL's committed frames from disk, and `trimWal` keeps
           // the WAL small.
           store = Store.open(repo.stateDir, { nativeBinding: options.sqliteAddon });
+          // The calls the agent's shell steps spooled (Claude Code's Write, Edit) ended before this one.
+          if (!spoolWaiting(repo)) ensureSpoolDir(repo);
+          else {
+            const settings = await captureSettings(repo.root, repo.stateDir, logger, options.importModule);
+            ingestSpool(store, repo, { logger, settings: () => settings });
+          }
         }
         await capture(store, repo, event, context, shellAfter);
       } catch (error) {
@@ -173,9 +171,6 @@ function autoInitFromHook(repo: Repo, now: () => Date): boolean {
   return isInitialised(repo);
 }
 
-/** `store.write` that also upserts the hook's session in the same transaction. */
-type Write = <T>(fn: () => T) => T;
-
 /** A promise's outcome, so work started early can never end as an unhandled rejection. */
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -189,26 +184,6 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 function settled<T>(result: Settled<T>): T {
   if (!result.ok) throw result.error;
   return result.value;
-}
-
-interface CaptureContext {
-  agent: AgentHooks;
-  logger: Logger;
-  now: () => Date;
-  where: string;
-  cwd: string;
-  startedAt: Date | undefined;
-  importModule: ImportModule | undefined;
-}
-
-/** The earliest time a call seen only by its post hook (at `at`) can have started: see HOOK_START_SLACK_MS. */
-function startWithoutPre(tool: ToolCall, at: string, context: CaptureContext): string {
-  const hookStart = Math.min(context.startedAt?.getTime() ?? Infinity, Date.parse(at));
-  return new Date(hookStart - (tool.durationMs ?? UNKNOWN_DURATION_MS) - HOOK_START_SLACK_MS).toISOString();
-}
-
-function sessionUpdate(event: CaptureEvent, agent: AgentHooks, at: string): SessionUpdate {
-  return { id: event.sessionId, agent: agent.name, at, cwd: event.cwd, transcript_path: event.transcriptPath, model: event.model, agent_version: event.agentVersion };
 }
 
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
@@ -254,6 +229,8 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
   const session = sessionUpdate(event, context.agent, at);
   switch (event.name) {
     case 'session-start':
+      // The spooled calls of the session are taken in by processes that may not load the config: the cache is made fresh here.
+      await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
     case 'session-end':
       return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
@@ -301,13 +278,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
             }
             const pending = takePending(repo, event.sessionId, tool.useId, target.path);
             if (!pending && event.name === 'post-tool-use-failure' && context.agent.reportsContentBefore) {
-              // A failed call of a tool that runs no pre hook (Claude Code's Write, Edit): it wrote
-              // nothing its payload shows, so it is recorded as a failed call with no file change.
-              const id = storedCallId(context.agent, tool, at);
-              write(() => {
-                const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: id, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: startWithoutPre(tool, at, context) });
-                store.finishToolCall(callId, 'failed', at, event.error ?? null);
-              });
+              recordFailedWithoutPre(store, write, event, tool, at, context);
               continue;
             }
             // The size cap the pre hook applied holds for the whole call (and spares reading the config).
@@ -331,87 +302,6 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       });
     }
   }
-}
-
-/**
- * The id a call is stored under: the agent's own, or for an agent that sends none (its `useId` is
- * made of what the pre and post events share, the same for two identical calls) that id and the time
- * the call was first seen, which the pre hook's record carries to the post hook.
- */
-function storedCallId(agent: AgentHooks, tool: ToolCall, at: string): string {
-  return agent.callIdsRepeat ? `${tool.useId}#${at}` : tool.useId;
-}
-
-/** How a tool call ended, from the event that reports it. */
-function callStatus(event: CaptureEvent): 'done' | 'failed' {
-  return event.name === 'post-tool-use' ? 'done' : 'failed';
-}
-
-function toolInputJson(tool: ToolCall): string {
-  return JSON.stringify(tool.input);
-}
-
-/** What a post hook works with besides the event: the pre hook's record, the settings, the log. */
-interface PostContext {
-  pending: TakenCall | undefined;
-  settings: CaptureSettings;
-  context: CaptureContext;
-}
-
-function captureFile(store: Store, write: Write, repo: Repo, event: CaptureEvent, tool: ToolCall, path: string, at: string, { pending, settings, context }: PostContext): void {
-  const target = { path };
-  const snapshot = readInside(repo.root, target.path, settings.maxFileBytes);
-  if (snapshot.state === 'skipped') context.logger.log('warn', `${context.where}: ${target.path} skipped: ${snapshot.reason}`);
-  // Calls of this session on this file whose post hook never came: their record goes in first, and
-  // what this call found before it is what they left.
-  // Without a pre hook the call's start is worked back from the post's (the window must hold the write).
-  const start = pending?.call.at ?? startWithoutPre(tool, at, context);
-  const earlier = takeEarlierPending(repo, event.sessionId, target.path, start, tool.useId);
-  write(() => {
-    for (const one of earlier) applyPending(store, one);
-    const applied = pending && applyPending(store, pending);
-    const callId = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at: start });
-    const existing = store.fileChange(callId, target.path);
-    let before: { state: ContentState; oid: string | null } = { state: 'unknown', oid: null };
-    // The before content in hand (from the payload), so storing the after as a delta of it decodes nothing.
-    let reportedContent: Buffer | undefined;
-    if (!existing) {
-      // No pre hook ran for this call: the agent reports the content before it in the post payload
-      // (the normal path for such tools), or the pre hook was missed (installed mid-call, or it
-      // failed) and the before is worked back. Edits can only be undone in text that is valid UTF-8,
-      // the encoding of the payload's strings.
-      const afterText = snapshot.state === 'content' ? (isUtf8(snapshot.content) ? snapshot.content.toString('utf8') : undefined) : null;
-      const beforeText = snapshot.state === 'skipped' ? undefined : context.agent.contentBeforeCall(tool, target.path, afterText);
-      const escape = escapesRepository(repo.root, target.path);
-      // A path outside the repository is skipped before the call as after it, as a pre hook finds it.
-      if (escape) before = { state: 'skipped', oid: null };
-      else if (beforeText === null) before = { state: 'absent', oid: null };
-      else if (beforeText !== undefined) {
-        const checked = checkContent(Buffer.from(beforeText, 'utf8'), settings.maxFileBytes);
-        const result = storeSnapshot(store, checked, store.lastAfter(target.path)?.oid ?? null);
-        before = { state: result.state, oid: result.oid };
-        if (checked.state === 'content') reportedContent = checked.content;
-      }
-      // Recorded as a pre hook records it, so a change between the last capture and this call is a gap.
-      if (before.state !== 'unknown') store.recordBefore(callId, target.path, before.state, before.oid, escape ?? null);
-      const reported = context.agent.reportsContentBefore?.(tool) === true;
-      if (!reported) context.logger.log('warn', `${context.where}: no pre-tool-use capture for ${tool.useId} (${target.path}); before content ${before.state}`);
-      else if (before.state === 'unknown' && snapshot.state !== 'skipped') {
-        context.logger.log('warn', `${context.where}: ${tool.useId} (${target.path}): the content before the call the agent reports is not what the file held (not UTF-8, or line endings changed since); before content unknown`);
-      }
-    } else {
-      before = { state: existing.before_state, oid: existing.before_oid };
-    }
-    // The pre hook's copy is the before content at hand: storing the after as a delta of it needs no decoding.
-    if (closeBeforeNextCall(store, { sessionId: event.sessionId, path: target.path, callId, before, at }) > 0) {
-      context.logger.log('warn', `${context.where}: an earlier call on ${target.path} never got its post-tool-use hook; its change is credited to it`);
-    }
-    const baseContent = applied?.beforeOid != null && applied.beforeOid === before.oid ? pending!.content : reportedContent;
-    const after = storeSnapshot(store, snapshot, before.oid, baseContent);
-    store.recordAfter(callId, target.path, after, before, after.skipped);
-    store.finishToolCall(callId, callStatus(event), at, event.error ?? null);
-  });
-  for (const one of earlier) one.remove();
 }
 
 async function captureShell(

@@ -163,6 +163,8 @@ export async function init(options: InitOptions): Promise<Outcome> {
   // Run by hand, init is the person's own choice: no auto-setup notice on their first push.
   delete manifest.autoInit;
   Store.open(repo.stateDir).close();
+  // Claude Code's Write and Edit spool their payloads once this folder exists (capture/spool.ts).
+  (await import('../capture/spool.js')).ensureSpoolDir(repo);
   writeManifest(repo.stateDir, manifest);
 
   // Printed as Chainloop spells the agents (claude-code), like every other command.

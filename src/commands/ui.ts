@@ -2,7 +2,7 @@
 // Serves this repository's sessions on 127.0.0.1 until Ctrl-C; the first stdout line is the URL with
 // its one-time token. The store is opened once and brought up to date before each API read.
 import { fileURLToPath } from 'node:url';
-import { openCaptureStore } from '../capture/open.js';
+import { openCaptureStore, takeInSpooled } from '../capture/open.js';
 import { TraceError } from '../errors.js';
 import type { Outcome } from '../program.js';
 import type { Identity } from '../sessions/refresh.js';
@@ -41,7 +41,11 @@ export async function ui(options: UiOptions): Promise<Outcome> {
     let freshening: Promise<unknown> = Promise.resolve();
     const prepare = async (): Promise<RequestContext> => {
       const now = new Date();
-      const run = freshening.then(() => freshenSessions(repo, store, now, me));
+      const run = freshening.then(() => {
+        // What Claude Code spooled since (its Write and Edit calls) comes in first.
+        takeInSpooled(store, repo);
+        return freshenSessions(repo, store, now, me);
+      });
       freshening = run.catch(() => undefined);
       await run;
       return { now, agentNames: sessionsAgents.names, me: async () => (await me()).email };

@@ -174,18 +174,20 @@ describe('Claude Code, for real: more than one session, failures, subagents, slo
     expect(run.result.is_error).toBe(false);
     expect(repo.read('slow.ts')).toBe('export const slow = 1;\n');
     // The hooks fired (session start, prompt, the guard before the Write — which has no capture pre hook: its
-    // post hook carries the file before —, post; session end as Claude exits): at most 2 s each, plus Claude's own time.
-    expect(slow.calls()).toEqual(expect.arrayContaining(['hook claude session-start', 'hook claude user-prompt-submit', 'hook claude guard', 'hook claude post-tool-use']));
+    // post hook carries the file before, and is a shell step that spools it without starting trace —; session
+    // end as Claude exits): at most 2 s each, plus Claude's own time.
+    expect(slow.calls()).toEqual(expect.arrayContaining(['hook claude session-start', 'hook claude user-prompt-submit', 'hook claude guard']));
     expect(slow.calls()).not.toContain('hook claude pre-tool-use');
+    expect(slow.calls()).not.toContain('hook claude post-tool-use');
     expect(run.run.ms).toBeLessThan(5 * 2_000 + 15_000);
     // …and it did wait for them: the slow trace was the one on the PATH.
     expect(run.run.ms).toBeGreaterThanOrEqual(3 * 2_000);
     expect(server.unscripted).toEqual([]);
-    // No hook ran to its end, so nothing was captured: the line is not claimed for the session.
+    // No trace hook ran to its end, but the Write's payload was spooled: the commit takes it in, and the line is the session's.
     const commit = repo.commit('slow');
     repo.git(['push', '-q', 'origin', 'main']);
     const { statement } = pushedSessions(repo, commit);
-    expect(linesOf(statement, 'slow.ts')).toEqual([{ start: 1, end: 1, attribution: 'human' }]);
+    expect(linesOf(statement, 'slow.ts')).toEqual([{ start: 1, end: 1, attribution: 'ai', session_id: run.result.session_id }]);
   });
 });
 

@@ -115,6 +115,8 @@ describe('paths the hooks are given', () => {
     agent.fire('PostToolUse', base, { raw: payload('PostToolUse', { tool_response: { type: 'create' } }) });
     expect(withStore(other, (store) => store.session(agent.sessionId))).toBeUndefined();
     expect(withStore(other, (store) => store.changesForPath('planted.txt'))).toEqual([]);
+    // The Write was spooled where the hook ran; taking it in refuses it there.
+    expect(withStore(repo, (store) => store.session(agent.sessionId))).toBeUndefined();
     expect(log(repo)).toMatch(new RegExp(`not captured: the payload's cwd ${other.dir} is in the repository`));
   });
 });

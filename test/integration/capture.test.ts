@@ -357,6 +357,8 @@ describe('bad input', () => {
     const agent = new FakeClaude(repo);
     agent.tool('Write', { file_path: join(repo.home, 'outside.txt'), content: 'x' }, () => undefined);
     agent.tool('Write', { file_path: join(repo.dir, '.git', 'config'), content: 'x' }, () => undefined);
+    // Spooled: the calls are judged when a command takes them in.
+    expect(repo.trace(['status']).code).toBe(0);
     expect(log(repo)).toMatch(/outside\.txt is outside the repository/);
     expect(log(repo)).toMatch(/is inside \.git/);
     withStore(repo, (store) => expect(store.capturedPaths()).toEqual([]));
@@ -389,6 +391,7 @@ describe('bad input', () => {
     repo.write('.git/chainloop-trace/trace.db', 'this is not sqlite');
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'a', 'b');
+    agent.bash('true');
     expect(agent.results.every((r) => r.code === 0 && r.stdout === '')).toBe(true);
     expect(log(repo)).toMatch(/cannot open the capture store|not a database/);
   });

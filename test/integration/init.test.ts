@@ -25,8 +25,13 @@ describe('trace init', () => {
     expect(Object.keys(hooks).sort()).toEqual([...EVENTS].sort());
     // Write and Edit need no pre hook: their post payload carries the file before the call.
     expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit|Bash');
-    expect(hooks.PostToolUse![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
-    expect(hooks.PostToolUseFailure![0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    // Their post hook spools the payload in a shell step (no Node); the other tools keep trace's Node hook.
+    for (const event of ['PostToolUse', 'PostToolUseFailure'] as const) {
+      expect(hooks[event]!.map((group) => group.matcher)).toEqual(['Write|Edit', 'MultiEdit|NotebookEdit|Bash']);
+      expect(hooks[event]![0]!.hooks[0]!.command).toMatch(/^command -v trace >\/dev\/null 2>&1 && .*\/spool\/.*; exit 0$/);
+      // Node only when the spool folder is missing (an older trace, which does not take the spool in).
+      expect(hooks[event]![0]!.hooks[0]!.command).toContain(`[ -d "$d/spool" ] || exec trace hook claude ${event === 'PostToolUse' ? 'post-tool-use' : 'post-tool-use-failure'};`);
+    }
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
     expect(hooks.SessionEnd![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude session-end; fi');
     for (const name of ['post-commit', 'post-rewrite', 'pre-push']) {
@@ -208,8 +213,8 @@ describe('the installed agent hook commands', () => {
     const env = { ...repo.env, PATH: '/usr/bin:/bin' };
     expect(run('sh', ['-c', 'command -v trace'], { cwd: repo.dir, env }).code).not.toBe(0);
     const all = commands(repo.dir);
-    // One command per event, and the guard's own PreToolUse entry.
-    expect(all).toHaveLength(EVENTS.length + 1);
+    // One command per event, the guard's own PreToolUse entry, and the spooling steps of Write and Edit.
+    expect(all).toHaveLength(EVENTS.length + 3);
     for (const command of all) {
       const result = run('sh', ['-c', command], { cwd: repo.dir, env, input: '{"session_id":"s","hook_event_name":"PreToolUse"}' });
       expect(result).toEqual({ code: 0, stdout: '', stderr: '' });

@@ -8,12 +8,18 @@ export const LEGACY_TOOL_MATCHER = 'Write|Edit|MultiEdit|NotebookEdit|Bash';
 
 /**
  * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before: PreToolUse for every
- * file tool too (installs made then keep working; pending records).
+ * file tool too, and PostToolUse a Node hook for every file tool (no spool): installs made then keep
+ * working; pending records.
  */
 export function useLegacyClaudeSettings(dir: string): void {
   const path = join(dir, '.claude', 'settings.json');
-  const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { matcher?: string }[]> };
+  const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { matcher?: string; hooks?: { command?: string }[] }[]> };
   for (const group of settings.hooks.PreToolUse ?? []) group.matcher = LEGACY_TOOL_MATCHER;
+  for (const event of ['PostToolUse', 'PostToolUseFailure']) {
+    const groups = (settings.hooks[event] ?? []).filter((group) => !(group.hooks ?? []).some((handler) => handler.command?.includes('/spool/')));
+    for (const group of groups) group.matcher = LEGACY_TOOL_MATCHER;
+    settings.hooks[event] = groups;
+  }
   writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
 }
 

@@ -7,10 +7,12 @@ import type { Store } from '../../src/store.js';
 import type { TestRepo } from './repo.js';
 
 export function withStore<T>(repo: TestRepo, fn: (store: Store) => T): T {
-  // As a command opens it: with the records pre hooks left pending taken in, and the attributions
-  // git's hooks queued done (by trace itself: this helper stays synchronous).
-  const queue = join(repo.dir, '.git', 'chainloop-trace', 'queue');
-  if (existsSync(queue) && readdirSync(queue).length > 0) {
+  // As a command opens it: with the calls agents spooled and the records pre hooks left pending taken
+  // in, and the attributions git's hooks queued done (by trace itself: this helper stays synchronous,
+  // and the built trace reads .chainloop.yml for the spooled calls' size cap, which the sources run by
+  // vitest cannot load synchronously).
+  const waiting = (dir: string) => existsSync(join(repo.dir, '.git', 'chainloop-trace', dir)) && readdirSync(join(repo.dir, '.git', 'chainloop-trace', dir)).length > 0;
+  if (waiting('queue') || waiting('spool')) {
     const settled = repo.trace(['git-hook', 'settle']);
     if (settled.code !== 0) throw new Error(`trace git-hook settle failed: ${settled.stderr}`);
   }

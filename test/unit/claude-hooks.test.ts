@@ -76,3 +76,43 @@ describe('duration_ms', () => {
     expect(hooks.parse('post-tool-use', payload(-1))).toMatchObject({ ok: false, problems: ['duration_ms: expected a number of milliseconds'] });
   });
 });
+
+describe('the content before and after a spooled call, from the payload alone', () => {
+  const contents = (tool: ToolCall, onDisk: string | null | undefined) => {
+    const result = hooks.contentsFromPayload!(tool, typeof onDisk === 'string' ? Buffer.from(onDisk, 'utf8') : onDisk);
+    return result && { before: result.before?.toString('utf8') ?? null, after: result.after.toString('utf8') };
+  };
+
+  it("rebuilds the real payloads' Write and Edit, the file on disk still as they left it", () => {
+    const posts = tools().filter(({ event }) => event === 'PostToolUse');
+    expect(posts.map(({ tool }) => contents(tool, tool.name === 'Write' ? 'one\ntwo\n' : 'one\nTWO\n'))).toEqual([
+      { before: null, after: 'one\ntwo\n' },
+      { before: 'one\ntwo\n', after: 'one\nTWO\n' },
+    ]);
+  });
+
+  it('keeps the payload over a file changed since, in the line endings the file has', () => {
+    const tool = edit({ originalFile: 'one\ntwo\n', structuredPatch: [] });
+    expect(contents(tool, 'one\nTWO\nmine\n')).toEqual({ before: 'one\ntwo\n', after: 'one\nTWO\n' });
+    expect(contents(tool, 'one\r\nTWO\r\n')).toEqual({ before: 'one\r\ntwo\r\n', after: 'one\r\nTWO\r\n' });
+    expect(contents(tool, 'one\r\nTWO\r\nmine\r\n')).toEqual({ before: 'one\r\ntwo\r\n', after: 'one\r\nTWO\r\n' });
+    expect(contents(tool, null)).toEqual({ before: 'one\ntwo\n', after: 'one\nTWO\n' });
+  });
+
+  it('applies replace_all, the reported strings, then the structuredPatch', () => {
+    const all = { ...edit({ originalFile: 'two two\n' }), input: { file_path: '/r/a.txt', old_string: 'two', new_string: 'TWO', replace_all: true } };
+    expect(contents(all, 'TWO TWO\n')?.after).toBe('TWO TWO\n');
+    // Claude Code found the text with other quotes: its response says what it replaced.
+    const quoted = { ...edit({ originalFile: 'say “two”\n', oldString: '“two”', newString: '“TWO”' }), input: { file_path: '/r/a.txt', old_string: '"two"', new_string: '"TWO"' } };
+    expect(contents(quoted, 'say “TWO”\n')?.after).toBe('say “TWO”\n');
+    const patched = edit({ originalFile: 'one\nthree\n', structuredPatch: [{ oldStart: 1, oldLines: 2, newStart: 1, newLines: 3, lines: [' one', '+two', ' three'] }] });
+    expect(contents(patched, 'x')?.after).toBe('one\ntwo\nthree\n');
+  });
+
+  it('cannot rebuild a call whose edit does not apply, a file that is not UTF-8, or a payload without originalFile', () => {
+    expect(contents(edit({ originalFile: 'nothing here\n', structuredPatch: [] }), 'x')).toBeUndefined();
+    expect(hooks.contentsFromPayload!(edit({ originalFile: 'one\ntwo\n' }), Buffer.from([0x6f, 0xe9, 0x0a]))).toBeUndefined();
+    expect(contents(edit({ filePath: '/r/a.txt' }), 'one\nTWO\n')).toBeUndefined();
+    expect(contents(edit({ originalFile: 'one\ntwo\n' }), undefined)).toBeUndefined();
+  });
+});

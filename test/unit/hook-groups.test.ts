@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson, jsonIndent, mergeHookGroups, parseHookGroups, removeHookGroups, traceEventOf } from '../../src/agents/hook-groups.js';
+import { readFileSync } from 'node:fs';
+import { formatJson, type HookGroupsConfig, jsonIndent, mergeHookGroups, parseHookGroups, removeHookGroups, traceEventOf } from '../../src/agents/hook-groups.js';
 
 const GUARDED = (event: string, agent = 'claude') => `if command -v trace >/dev/null 2>&1; then trace hook ${agent} ${event}; fi`;
 const FORMAT = { hookName: 'claude', docs: 'https://example.com/hooks' };
+const TEMPLATE = JSON.parse(readFileSync(new URL('../../hooks/claude/settings.json', import.meta.url), 'utf8')) as HookGroupsConfig;
+const SPOOL = (event: string, agent = 'claude') =>
+  (TEMPLATE.hooks!.PostToolUse as { hooks: { command: string }[] }[])[0]!.hooks[0]!.command.replace('.claude.post-tool-use.json', `.${agent}.${event}.json`);
 
 describe('traceEventOf', () => {
   it.each([
@@ -13,6 +17,8 @@ describe('traceEventOf', () => {
     ['./check.sh', null],
     ['trace hook claude pre-tool-use && rm -rf /', null],
     [undefined, null],
+    [SPOOL('post-tool-use'), 'spooled:post-tool-use'],
+    [SPOOL('post-tool-use', 'codex'), null],
   ])('%s → %s', (command, expected) => {
     expect(traceEventOf(command, 'claude')).toBe(expected);
   });
@@ -69,5 +75,27 @@ describe('formatJson', () => {
     expect(formatJson({ a: [1] }, '{\n    "b": 2\n}')).toBe('{\n    "a": [\n        1\n    ]\n}');
     expect(formatJson({ a: 1 }, '{\n "b": 2\n}\n')).toBe('{\n "a": 1\n}\n');
     expect(formatJson({ a: 1 })).toBe('{\n  "a": 1\n}\n');
+  });
+});
+
+describe("Claude Code's spooling PostToolUse steps", () => {
+  const legacy = {
+    hooks: {
+      PostToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: GUARDED('post-tool-use'), timeout: 30 }] }, { matcher: 'Write', hooks: [{ type: 'command', command: './fmt.sh' }] }],
+    },
+  };
+
+  it('upgrade settings from before them: the Node hook keeps the other tools, Write and Edit spool', () => {
+    const { config, upgraded } = mergeHookGroups(legacy, { hooks: { PostToolUse: TEMPLATE.hooks!.PostToolUse } }, 'claude');
+    expect(upgraded).toEqual(['PostToolUse']);
+    const groups = config.hooks!.PostToolUse as { matcher: string; hooks: { command: string }[] }[];
+    expect(groups.map((group) => [group.matcher, group.hooks.map((handler) => traceEventOf(handler.command, 'claude') ?? handler.command)])).toEqual([
+      ['MultiEdit|NotebookEdit|Bash', ['post-tool-use']],
+      ['Write', ['./fmt.sh']],
+      ['Write|Edit', ['spooled:post-tool-use']],
+    ]);
+    // Current: nothing more to do; uninstall takes both of trace's out and keeps the person's.
+    expect(mergeHookGroups(config, { hooks: { PostToolUse: TEMPLATE.hooks!.PostToolUse } }, 'claude').upgraded).toEqual([]);
+    expect(removeHookGroups(config, 'claude')).toMatchObject({ handlers: 2, config: { hooks: { PostToolUse: [{ matcher: 'Write', hooks: [{ command: './fmt.sh' }] }] } } });
   });
 });

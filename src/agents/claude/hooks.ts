@@ -1,5 +1,6 @@
 // Claude Code hook payloads → trace's capture events. Hand-written checks rather than zod: this runs
 // on every tool call and must stay near Node's start-up time.
+import { isUtf8 } from 'node:buffer';
 import type { Declaration } from '../../core/types.js';
 import type { AgentHooks, CaptureEvent, CaptureEventName, ParseResult, ToolCall } from '../types.js';
 import { isRecord, optionalString, sessionIdOf } from '../payload.js';
@@ -124,6 +125,90 @@ function reportsContentBefore(tool: ToolCall): boolean {
 }
 
 /**
+ * A Write's or Edit's file before and after the call, from its PostToolUse payload alone (a spooled
+ * call, taken in later): before = `originalFile` (null: a new file), after = Write's `content` or
+ * `originalFile` with the edit applied. Claude Code hands over text with LF line endings and writes
+ * a CRLF file back with CRLF: while the file on disk is still the call's result (as it is, or with
+ * its line breaks made CRLF) its bytes are kept and the before follows its endings; once it has
+ * changed, the payload's text wins, in CRLF when the file's breaks all are. A file that is not UTF-8
+ * cannot be rebuilt byte for byte (undefined, as is an edit that does not apply).
+ */
+function contentsFromPayload(tool: ToolCall, onDisk: Buffer | null | undefined): { before: Buffer | null; after: Buffer } | undefined {
+  const response = tool.response;
+  if (!isRecord(response) || onDisk === undefined) return undefined;
+  const original = response.originalFile;
+  if (typeof original !== 'string' && original !== null) return undefined;
+  let after: string | undefined;
+  if (tool.name === 'Write') after = typeof tool.input.content === 'string' ? tool.input.content : undefined;
+  else if (tool.name === 'Edit') after = editResult(original, tool.input, response);
+  if (after === undefined) return undefined;
+  const disk = onDisk === null ? null : isUtf8(onDisk) ? onDisk.toString('utf8') : undefined;
+  if (disk === undefined) return undefined;
+  const lf = !after.includes('\r') && (original === null || !original.includes('\r'));
+  const crlf = (text: string) => text.split('\n').join('\r\n');
+  const bytes = (text: string | null) => (text === null ? null : Buffer.from(text, 'utf8'));
+  if (disk === after) return { before: bytes(original), after: onDisk! };
+  if (lf && disk !== null && disk === crlf(after)) return { before: bytes(original === null ? null : crlf(original)), after: onDisk! };
+  // Changed since the call: rebuilt from the payload, in the line endings the file has now.
+  const wasCrlf = lf && disk !== null && disk.includes('\r\n') && !disk.split('\r\n').some((piece) => piece.includes('\n'));
+  const form = (text: string) => (wasCrlf ? crlf(text) : text);
+  return { before: bytes(original === null ? null : form(original)), after: Buffer.from(form(after), 'utf8') };
+}
+
+/** `original` with an Edit applied: its strings (as asked, then as Claude Code reports it applied them), else its `structuredPatch`. */
+function editResult(original: string | null, input: Record<string, unknown>, response: Record<string, unknown>): string | undefined {
+  const replaceAll = input.replace_all === true;
+  const pairs: [unknown, unknown][] = [
+    [input.old_string, input.new_string],
+    [response.oldString, response.newString],
+  ];
+  const patched = () => (original === null ? undefined : applyStructuredPatch(original, response.structuredPatch));
+  // The person changed the proposed edit before accepting it: the patch is what was written.
+  if (response.userModified === true) {
+    const result = patched();
+    if (result !== undefined) return result;
+  }
+  for (const [oldString, newString] of pairs) {
+    if (typeof oldString !== 'string' || typeof newString !== 'string') continue;
+    // An Edit with an empty old_string creates the file (or fills an empty one).
+    if (oldString === '') {
+      if (original === null || original === '') return newString;
+      continue;
+    }
+    if (original === null || !original.includes(oldString)) continue;
+    return replaceAll ? original.split(oldString).join(newString) : original.replace(oldString, () => newString);
+  }
+  return patched();
+}
+
+/** `text` with a unified diff's hunks (`{ oldStart, oldLines, lines: [" ctx", "-old", "+new"] }`) applied; undefined when they do not fit. */
+function applyStructuredPatch(text: string, patch: unknown): string | undefined {
+  if (!Array.isArray(patch) || patch.length === 0) return undefined;
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let at = 0;
+  for (const hunk of patch as unknown[]) {
+    if (!isRecord(hunk) || typeof hunk.oldStart !== 'number' || typeof hunk.oldLines !== 'number' || !Array.isArray(hunk.lines)) return undefined;
+    const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    if (start < at || start > lines.length) return undefined;
+    out.push(...lines.slice(at, start));
+    at = start;
+    for (const line of hunk.lines as unknown[]) {
+      if (typeof line !== 'string') return undefined;
+      const [mark, body] = [line[0], line.slice(1)];
+      if (mark === '+') out.push(body);
+      else if (mark === ' ' || mark === '-') {
+        if (lines[at] !== body) return undefined;
+        if (mark === ' ') out.push(body);
+        at++;
+      } else if (mark !== '\\') return undefined;
+    }
+  }
+  out.push(...lines.slice(at));
+  return out.join('\n');
+}
+
+/**
  * What a file tool's input says it writes (Write `content`, Edit `new_string`, MultiEdit `edits`), in
  * the Latin-1 form stored texts use; undefined for a tool that declares nothing usable.
  */
@@ -153,6 +238,7 @@ export const hooks: AgentHooks = {
   },
   contentBeforeCall,
   reportsContentBefore,
+  contentsFromPayload,
   declaredWrites,
   shellCommand,
   guard,

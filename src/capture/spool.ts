@@ -1,0 +1,240 @@
+// Claude Code's Write and Edit start no Node after the call: their PostToolUse command is a shell step
+// (hooks/claude/settings.json) that renames the payload into `<state dir>/spool/` as
+// `<ns>.<pid>.<agent>.<event>.json`. Every process that opens the store takes the spool in first, in
+// the order the calls ended (the file's mtime, then the name's nanoseconds), before pending records
+// and before its own work: the git hooks, push, status, sessions, ui, blame, and trace's own agent
+// hooks. A spooled call is self-contained: its payload gives the file before the call and after it
+// (see `AgentHooks.contentsFromPayload`), its time is the spool file's mtime, so a change made on disk
+// between the call and its take-in stays a human change. One the payload cannot rebuild is captured
+// from the disk, as a post hook was before; one that cannot be read at all is moved aside to
+// `spool-aside/` (never deleted) and reported by `trace doctor`.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hooksByHookName } from '../agents/hooks.js';
+import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
+import type { Logger } from '../log.js';
+import { findRepo, type Repo } from '../repo.js';
+import type { Store } from '../store.js';
+import type { CaptureSettings } from './config-cache.js';
+import { takePending } from './pending.js';
+import { type CaptureContext, captureFile, recordFailedWithoutPre, type ReportedContents, sessionUpdate, storedCallId, type Write } from './post-file.js';
+import { escapesRepository, realPathOr, repoRelativePath } from './snapshot.js';
+
+export const SPOOL_DIR = 'spool';
+/** Where a spooled payload that cannot be taken in is moved (with the reason in log.txt). */
+export const SPOOL_ASIDE_DIR = 'spool-aside';
+
+// BSD date has no %N: macOS names the file with its seconds and a literal N (the mtime orders it).
+const NAME = /^(\d+)N?\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json$/;
+/** A temporary file of the shell step (`.<pid>.tmp`) this old was left by a killed hook. */
+const STALE_MS = 60 * 60 * 1000;
+
+interface Spooled {
+  name: string;
+  mtimeNs: bigint;
+  /** The nanoseconds in the name (`date +%s%N` when the payload was read): the tiebreak of equal mtimes. */
+  stamp: bigint;
+  agent: string;
+  event: string;
+}
+
+export interface SpoolOptions {
+  logger: Logger;
+  /** The capture settings, asked for only when a call needs them. */
+  settings: () => CaptureSettings;
+  now?: number;
+}
+
+function spoolDir(repo: Repo): string {
+  return join(repo.stateDir, SPOOL_DIR);
+}
+
+/**
+ * Creates the spool folder: the spooling step writes there only when it exists (made by a trace that
+ * takes the spool in), and runs `trace hook` otherwise, so an older trace on the PATH still captures.
+ */
+export function ensureSpoolDir(repo: Repo): void {
+  mkdirSync(spoolDir(repo), { recursive: true });
+}
+
+/**
+ * Whether calls wait in the spool (one directory read). A temporary file (a step writing now, or one
+ * a killed step left, cleared with the next take-in) is no call: it takes no write lock.
+ */
+export function spoolWaiting(repo: Repo): boolean {
+  try {
+    return readdirSync(spoolDir(repo)).some((name) => !name.startsWith('.'));
+  } catch {
+    return false;
+  }
+}
+
+/** The payloads moved aside, by name. */
+export function spoolAside(repo: Repo): string[] {
+  try {
+    return readdirSync(join(repo.stateDir, SPOOL_ASIDE_DIR)).sort();
+  } catch {
+    return [];
+  }
+}
+
+function moveAside(repo: Repo, name: string, reason: string, logger: Logger): void {
+  const aside = join(repo.stateDir, SPOOL_ASIDE_DIR);
+  try {
+    mkdirSync(aside, { recursive: true });
+    renameSync(join(spoolDir(repo), name), join(aside, name));
+    logger.log('error', `spool: ${name} moved aside to ${SPOOL_ASIDE_DIR}/: ${reason}`);
+  } catch (error) {
+    logger.log('error', `spool: ${name} cannot be taken in (${reason}) nor moved aside: ${(error as Error).message}`);
+  }
+}
+
+/** The spooled calls in the order they ended; stale temporary files are removed, strange names moved aside. */
+function listSpool(repo: Repo, logger: Logger, now: number): Spooled[] {
+  const dir = spoolDir(repo);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const calls: Spooled[] = [];
+  for (const name of names) {
+    const stat = statSync(join(dir, name), { bigint: true, throwIfNoEntry: false });
+    if (!stat) continue; // taken in by another process meanwhile
+    const match = NAME.exec(name);
+    if (name.startsWith('.')) {
+      if (now - Number(stat.mtimeMs) > STALE_MS) rmSync(join(dir, name), { force: true, recursive: true });
+      continue;
+    }
+    if (!match || !stat.isFile()) {
+      moveAside(repo, name, 'not a spooled payload (<ns>.<pid>.<agent>.<event>.json)', logger);
+      continue;
+    }
+    calls.push({ name, mtimeNs: stat.mtimeNs, stamp: BigInt(match[1]!), agent: match[3]!, event: match[4]! });
+  }
+  const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  return calls.sort((a, b) => compare(a.mtimeNs, b.mtimeNs) || compare(a.stamp, b.stamp) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Takes every spooled call into the store, in order, in one write transaction (listed under its lock,
+ * so two processes do not both take the same calls in; a repeat is recognised and skipped anyway).
+ * Returns how many were taken in. Nothing spooled (the usual case): no transaction.
+ */
+export function ingestSpool(store: Store, repo: Repo, options: SpoolOptions): number {
+  if (!spoolWaiting(repo)) {
+    ensureSpoolDir(repo);
+    return 0;
+  }
+  const now = options.now ?? Date.now();
+  let settings: CaptureSettings | undefined;
+  const lazySettings = () => (settings ??= options.settings());
+  const done: string[] = [];
+  store.write(() => {
+    for (const call of listSpool(repo, options.logger, now)) {
+      const outcome = takeIn(store, repo, call, lazySettings, options.logger);
+      if (outcome === 'done') done.push(call.name);
+      else if (outcome !== 'gone') moveAside(repo, call.name, outcome.problem, options.logger);
+    }
+  });
+  for (const name of done) rmSync(join(spoolDir(repo), name), { force: true });
+  return done.length;
+}
+
+/** One spooled call into the store: 'done' (or nothing to record), 'gone' (another process took it), or why it cannot be. */
+function takeIn(store: Store, repo: Repo, call: Spooled, settings: () => CaptureSettings, logger: Logger): 'done' | 'gone' | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(join(spoolDir(repo), call.name), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    return { problem: `unreadable: ${(error as Error).message}` };
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    return { problem: `malformed JSON payload (${(error as Error).message})` };
+  }
+  const agent = hooksByHookName(call.agent);
+  if (!agent) return { problem: `unknown agent "${call.agent}"` };
+  const parsed = agent.parse(call.event, payload);
+  if (!parsed.ok) return parsed.ignored ? 'done' : { problem: `bad payload: ${parsed.problems.join('; ')}` };
+  const at = new Date(Number(call.mtimeNs / 1_000_000n)).toISOString();
+  for (const event of parsed.events) {
+    try {
+      captureSpooled(store, repo, agent, event, at, settings, logger);
+    } catch (error) {
+      return { problem: `${(error as Error).stack ?? String(error)}` };
+    }
+  }
+  return 'done';
+}
+
+function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: CaptureEvent, at: string, settings: () => CaptureSettings, logger: Logger): void {
+  const where = `hook ${agent.hookName} ${event.name} (spooled)`;
+  const session = sessionUpdate(event, agent, at);
+  const tool = event.tool;
+  // The spool takes post events of file tools; anything else only tells of its session.
+  if (!tool || tool.kind !== 'file' || (event.name !== 'post-tool-use' && event.name !== 'post-tool-use-failure')) {
+    if (tool?.kind === 'shell') logger.log('warn', `${where}: shell call ${tool.useId} spooled without its pre-tool-use snapshot; its file changes are not captured`);
+    store.write(() => store.upsertSession({ ...session, started_at: at }));
+    return;
+  }
+  // Taken in already (by a process that had not removed the file yet): nothing more to do.
+  const known = store.toolCall(event.sessionId, storedCallId(agent, tool, at));
+  if (known && known.status !== 'pending') return;
+  // The payload's cwd names the work tree (a linked one shares this state dir); another repository's
+  // call is refused, as `trace hook` refuses it.
+  const cwd = event.cwd ?? repo.root;
+  const own = findRepo(cwd);
+  if (!own || realPathOr(own.commonDir) !== realPathOr(repo.commonDir)) {
+    logger.log('warn', `${where}: not captured: the payload's cwd ${cwd} is ${own ? `in the repository ${own.root}` : 'in no repository'}, not in ${repo.root} where the hook runs`);
+    return;
+  }
+  const context: CaptureContext = { agent, logger, now: () => new Date(at), where, cwd, startedAt: undefined };
+  let sessionWritten = false;
+  const write: Write = (fn) => {
+    const result = store.write(() => {
+      store.upsertSession({ ...session, started_at: at });
+      return fn();
+    });
+    sessionWritten = true;
+    return result;
+  };
+  for (const filePath of tool.filePaths) {
+    const target = repoRelativePath(own.root, cwd, filePath);
+    if ('error' in target) {
+      logger.log('warn', `${where}: ${tool.name} not captured: ${target.error}`);
+      continue;
+    }
+    const pending = takePending(own, event.sessionId, tool.useId, target.path);
+    if (!pending && event.name === 'post-tool-use-failure') {
+      recordFailedWithoutPre(store, write, event, tool, at, context);
+      continue;
+    }
+    const capture = pending?.call.file ? { maxFileBytes: pending.call.file.maxBytes } : settings();
+    const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(agent, tool, at) };
+    const fromPayload = pending ? undefined : contentsFromPayload(agent, tool, own.root, target.path, capture.maxFileBytes);
+    if (!pending && !fromPayload) logger.log('warn', `${where}: ${tool.useId} (${target.path}): the payload does not give the file's content after the call; taken from the file as it is now`);
+    captureFile(store, write, own, event, call, target.path, at, { pending, settings: capture, context }, fromPayload);
+    pending?.remove();
+  }
+  if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
+}
+
+/** The call's before and after from its payload, checked against the file on disk (see `AgentHooks.contentsFromPayload`). */
+function contentsFromPayload(agent: AgentHooks, tool: ToolCall, root: string, path: string, maxBytes: number): ReportedContents | undefined {
+  if (!agent.contentsFromPayload || escapesRepository(root, path)) return undefined;
+  let onDisk: Buffer | null | undefined;
+  try {
+    const absolute = join(root, path);
+    const stat = statSync(absolute, { throwIfNoEntry: false });
+    // A file far over the cap is not read: it is skipped whatever the payload says.
+    onDisk = !stat ? null : !stat.isFile() || stat.size > maxBytes * 4 ? undefined : readFileSync(absolute);
+  } catch {
+    onDisk = undefined;
+  }
+  return agent.contentsFromPayload(tool, onDisk);
+}

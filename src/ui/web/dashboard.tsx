@@ -94,7 +94,8 @@ function periodLength(stats: Stats): string {
   return days < 1 ? `${Math.round(days * 24)} hours` : `${Math.round(days * 10) / 10} days`;
 }
 
-function Card(props: { name: string; label: string; value: ComponentChildren; raw: number | null; previous: string; change: number | null | undefined; note?: string }) {
+/** A figure with its change against the previous period (also the org dashboard's). */
+export function Card(props: { name: string; label: string; value: ComponentChildren; raw: number | null; previous: string; change: number | null | undefined; note?: string }) {
   const change = props.change;
   const trend = change === null || change === undefined ? 'none' : change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
   return (
@@ -130,7 +131,7 @@ function Cards(props: { stats: Stats }) {
 function daySeries(stats: Stats): DaySeries {
   const byKey = new Map(stats.breakdown.map((b) => [b.key, b]));
   const first = Date.parse(`${stats.period.since.slice(0, 10)}T00:00:00Z`);
-  const end = Date.parse(stats.period.until);
+  const end = Date.parse(stats.period.until.length === 10 ? `${stats.period.until}T00:00:00Z` : stats.period.until);
   const series: DaySeries = { days: [], sessions: [], cost: [] };
   for (let day = first; day < end && series.days.length < 400; day += 86_400_000) {
     const row = byKey.get(new Date(day).toISOString().slice(0, 10));
@@ -141,7 +142,8 @@ function daySeries(stats: Stats): DaySeries {
   return series;
 }
 
-function DailyChart(props: { stats: Stats }) {
+/** Sessions and cost per day of the period (uPlot, loaded when first drawn). */
+export function DailyChart(props: { stats: Stats }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let dispose: (() => void) | undefined;
@@ -194,11 +196,11 @@ function ModelTable(props: { stats: Stats }) {
   );
 }
 
-function Bar(props: { value: number }) {
+export function Bar(props: { value: number | null }) {
   return (
     <span class="bar-cell">
       <span class="bar" aria-hidden="true">
-        <span class="fill" style={{ width: `${Math.round(props.value * 100)}%` }} />
+        <span class="fill" style={{ width: `${Math.round((props.value ?? 0) * 100)}%` }} />
       </span>
       {percent(props.value, 0)}
     </span>

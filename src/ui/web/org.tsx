@@ -2,13 +2,12 @@
 // against the period before, sessions and cost per day, top users, models with cost) and the
 // repositories (/repositories: sessions, AI share and last activity; a click filters the sessions).
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
 import { Empty, ErrorState, Loading } from './components.js';
 import { useApi } from './data.js';
 import { dateValue } from './filters.js';
-import { compact, count, percent, signedPercent, usd } from './format.js';
+import { compact, count, percent, usd } from './format.js';
 import { navigate, onLinkClick, params, setParams, withParams } from './router.js';
-import type { DaySeries } from './chart.js';
+import { Bar, Card, DailyChart } from './dashboard.js';
 import type { Stats } from './types.js';
 
 interface OrgFigures {
@@ -145,23 +144,6 @@ export function OrgDashboardPage() {
   );
 }
 
-function Card(props: { name: string; label: string; value: ComponentChildren; raw: number | null; previous: string; change: number | null | undefined; note?: string }) {
-  const change = props.change;
-  const trend = change === null || change === undefined ? 'none' : change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
-  return (
-    <div class="card" data-card={props.name} data-raw={props.raw ?? ''}>
-      <span class="label">{props.label}</span>
-      <span class="value" data-value>
-        {props.value}
-      </span>
-      <span class={`change ${trend}`} data-change={change ?? ''} title={`previous period: ${props.previous}`}>
-        {change === null || change === undefined ? 'no previous data' : `${signedPercent(change)} vs previous`}
-      </span>
-      {props.note ? <span class="muted note">{props.note}</span> : null}
-    </div>
-  );
-}
-
 function OrgCards(props: { stats: OrgStats }) {
   const { current: c, previous: p, change } = props.stats;
   const tokens = (f: OrgFigures) => f.token_usage.input + f.token_usage.cache_read + f.token_usage.cache_write + f.token_usage.output;
@@ -238,52 +220,6 @@ function Models(props: { stats: OrgStats }) {
       </tbody>
     </table>
   );
-}
-
-function Bar(props: { value: number | null }) {
-  return (
-    <span class="bar-cell">
-      <span class="bar" aria-hidden="true">
-        <span class="fill" style={{ width: `${Math.round((props.value ?? 0) * 100)}%` }} />
-      </span>
-      {percent(props.value, 0)}
-    </span>
-  );
-}
-
-/** One point per UTC day of the period, zero where the breakdown has no row. */
-function daySeries(stats: Stats): DaySeries {
-  const byKey = new Map(stats.breakdown.map((b) => [b.key, b]));
-  const first = Date.parse(`${stats.period.since.slice(0, 10)}T00:00:00Z`);
-  const end = Date.parse(stats.period.until.length === 10 ? `${stats.period.until}T00:00:00Z` : stats.period.until);
-  const series: DaySeries = { days: [], sessions: [], cost: [] };
-  for (let day = first; day < end && series.days.length < 400; day += 86_400_000) {
-    const row = byKey.get(new Date(day).toISOString().slice(0, 10));
-    series.days.push(day / 1000);
-    series.sessions.push(row?.sessions ?? 0);
-    series.cost.push(Math.round((row?.cost_usd ?? 0) * 100) / 100);
-  }
-  return series;
-}
-
-function DailyChart(props: { stats: Stats }) {
-  const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    let dispose: (() => void) | undefined;
-    let cancelled = false;
-    const target = host.current;
-    if (!target) return;
-    void import('./chart.js').then(async ({ drawDaily }) => {
-      const remove = await drawDaily(target, daySeries(props.stats));
-      if (cancelled) remove();
-      else dispose = remove;
-    });
-    return () => {
-      cancelled = true;
-      dispose?.();
-    };
-  }, [props.stats]);
-  return <div class="chart" ref={host} data-chart="daily" />;
 }
 
 export function RepositoriesPage() {

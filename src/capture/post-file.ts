@@ -25,6 +25,28 @@ export const UNKNOWN_DURATION_MS = 10_000;
 /** `store.write` that also upserts the hook's session in the same transaction. */
 export type Write = <T>(fn: () => T) => T;
 
+/**
+ * One write transaction per file: the session's upsert rides along with the call's capture. `finish`
+ * records the session on its own when no capture wrote (or all failed).
+ */
+export function sessionWrites(store: Store, session: SessionUpdate, at: string): { write: Write; finish: () => void } {
+  let written = false;
+  const upsert = () => store.upsertSession({ ...session, started_at: at });
+  return {
+    write: (fn) => {
+      const result = store.write(() => {
+        upsert();
+        return fn();
+      });
+      written = true;
+      return result;
+    },
+    finish: () => {
+      if (!written) store.write(upsert);
+    },
+  };
+}
+
 export interface CaptureContext {
   agent: AgentHooks;
   logger: Logger;

@@ -17,7 +17,7 @@ import { findRepo, type Repo } from '../repo.js';
 import type { Store } from '../store.js';
 import type { CaptureSettings } from './config-cache.js';
 import { takePending } from './pending.js';
-import { type CaptureContext, captureFile, recordFailedWithoutPre, type ReportedContents, sessionUpdate, storedCallId, type Write } from './post-file.js';
+import { type CaptureContext, captureFile, recordFailedWithoutPre, type ReportedContents, sessionUpdate, sessionWrites, storedCallId } from './post-file.js';
 import { escapesRepository, realPathOr, repoRelativePath } from './snapshot.js';
 
 export const SPOOL_DIR = 'spool';
@@ -194,15 +194,7 @@ function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: Capt
     return;
   }
   const context: CaptureContext = { agent, logger, now: () => new Date(at), where, cwd, startedAt: undefined };
-  let sessionWritten = false;
-  const write: Write = (fn) => {
-    const result = store.write(() => {
-      store.upsertSession({ ...session, started_at: at });
-      return fn();
-    });
-    sessionWritten = true;
-    return result;
-  };
+  const { write, finish } = sessionWrites(store, session, at);
   for (const filePath of tool.filePaths) {
     const target = repoRelativePath(own.root, cwd, filePath);
     if ('error' in target) {
@@ -221,7 +213,7 @@ function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: Capt
     captureFile(store, write, own, event, call, target.path, at, { pending, settings: capture, context }, fromPayload);
     pending?.remove();
   }
-  if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
+  finish();
 }
 
 /** The call's before and after from its payload, checked against the file on disk (see `AgentHooks.contentsFromPayload`). */

@@ -7,7 +7,7 @@ import { hooksByHookName } from '../agents/hooks.js';
 import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
 import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takePending, writePending } from '../capture/pending.js';
-import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
+import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, sessionWrites, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
 import type { ShellAfter } from '../capture/shell.js';
 import { ensureSpoolDir, ingestSpool, spoolWaiting } from '../capture/spool.js';
 import { checkContent, escapesRepository, inspectFile, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
@@ -250,17 +250,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
     case 'post-tool-use-failure': {
       const tool = event.tool;
       if (!tool) return; // a tool we do not capture (the matcher lets only ours through, but users edit matchers)
-      // One write transaction per hook and file: the session's upsert rides along with the call's capture.
-      // When the capture writes nothing (or fails), the session is still recorded on its own.
-      let sessionWritten = false;
-      const write: Write = (fn) => {
-        const result = store.write(() => {
-          store.upsertSession({ ...session, started_at: at });
-          return fn();
-        });
-        sessionWritten = true;
-        return result;
-      };
+      const { write, finish } = sessionWrites(store, session, at);
       try {
         if (tool.kind === 'shell') {
           // The pre hook's record goes into the store in the same transaction as the call's end.
@@ -289,7 +279,7 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
           }
         }
       } finally {
-        if (!sessionWritten) store.write(() => store.upsertSession({ ...session, started_at: at }));
+        finish();
       }
       return;
     }

@@ -8,6 +8,7 @@ import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type Sessio
 import type { Selectable } from 'kysely';
 import { changeOf, figures, type FigureRow, type StatsBy, type StatsResult } from '../sessions/stats.js';
 import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
+import type { OrgFigures, OrgStats, RepositoryEntry } from './shapes.js';
 
 export const SERVER_MAX_LIMIT = 200;
 export const MAX_OFFSET = 10_000;
@@ -268,19 +269,6 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
   };
 }
 
-export interface RepositoryEntry {
-  name: string;
-  first_seen_at: string;
-  sessions: number;
-  commits: number;
-  cost_usd: number;
-  lines_added: number;
-  ai_lines_added: number;
-  /** AI lines of the committed lines, 0..1; null without committed lines. */
-  ai_share: number | null;
-  last_active_day: string | null;
-}
-
 /** Every visible repository with its totals, from the day roll-ups (small), not from sessions. */
 export async function listRepositories(store: ServerDb, visible: readonly number[] | undefined): Promise<RepositoryEntry[]> {
   let query = store.db
@@ -305,31 +293,6 @@ export async function listRepositories(store: ServerDb, visible: readonly number
     const ai = Number(r.ai_lines_added);
     return { name: r.name, first_seen_at: r.first_seen_at, sessions: Number(r.sessions), commits: Number(r.commits), cost_usd: Number(r.cost_micros) / 1e6, lines_added: lines, ai_lines_added: ai, ai_share: lines === 0 ? null : Math.round((ai / lines) * 10_000) / 10_000, last_active_day: r.last_active_day ?? null };
   });
-}
-
-export interface OrgFigures {
-  sessions: number;
-  active_users: number;
-  threads: number;
-  tool_calls: number;
-  token_usage: { input: number; cache_read: number; cache_write: number; output: number };
-  cost_usd: number;
-  unpriced_sessions: number;
-  ai_assisted_commits: number;
-  commits: number;
-  lines_added: number;
-  ai_lines_added: number;
-  ai_share: number | null;
-}
-
-export interface OrgStats {
-  period: { since: string; until: string };
-  previous_period: { since: string; until: string };
-  current: OrgFigures;
-  previous: OrgFigures;
-  change: Record<string, number | null>;
-  top_users: { initiator: string; sessions: number; cost_usd: number; ai_lines_added: number }[];
-  models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
 }
 
 /**

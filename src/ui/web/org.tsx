@@ -8,44 +8,8 @@ import { dateValue } from './filters.js';
 import { compact, count, percent, usd } from './format.js';
 import { navigate, onLinkClick, params, setParams, withParams } from './router.js';
 import { Bar, Card, DailyChart } from './dashboard.js';
+import type { OrgFigures, OrgStats, RepositoryEntry as Repository } from '../../server/shapes.js';
 import type { Stats } from './types.js';
-
-interface OrgFigures {
-  sessions: number;
-  active_users: number;
-  threads: number;
-  tool_calls: number;
-  token_usage: { input: number; cache_read: number; cache_write: number; output: number };
-  cost_usd: number;
-  unpriced_sessions: number;
-  ai_assisted_commits: number;
-  commits: number;
-  lines_added: number;
-  ai_lines_added: number;
-  ai_share: number | null;
-}
-
-interface OrgStats {
-  period: { since: string; until: string };
-  previous_period: { since: string; until: string };
-  current: OrgFigures;
-  previous: OrgFigures;
-  change: Record<string, number | null>;
-  top_users: { initiator: string; sessions: number; cost_usd: number; ai_lines_added: number }[];
-  models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
-}
-
-interface Repository {
-  name: string;
-  first_seen_at: string;
-  sessions: number;
-  commits: number;
-  cost_usd: number;
-  lines_added: number;
-  ai_lines_added: number;
-  ai_share: number | null;
-  last_active_day: string | null;
-}
 
 const PERIODS = ['7', '30', '90'] as const;
 const DEFAULT_DAYS = '30';

@@ -9,6 +9,7 @@ import { ago, compact, costText, count, dateTime, rangeText, shortId, totalToken
 import { serverInfo } from './mode.js';
 import { onLinkClick, param, params, setParams } from './router.js';
 import { SessionView } from './session.js';
+import type { RepositoryEntry } from '../../server/shapes.js';
 import type { SessionPage, SessionRow } from './types.js';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -388,11 +389,6 @@ function SuggestBox(props: { name: string; label: string; placeholder: string; e
       ) : null}
     </label>
   );
-}
-
-interface RepositoryEntry {
-  name: string;
-  sessions: number;
 }
 
 /** `trace server`: the repositories the token may read, as a menu. */

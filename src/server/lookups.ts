@@ -5,33 +5,8 @@ import { sql, type SqlBool } from 'kysely';
 import { TraceError } from '../errors.js';
 import type { SessionRow } from '../sessions/query.js';
 import type { ServerDb } from './db.js';
+import type { ServerCommit } from './shapes.js';
 import { listServerSessions, type ServerFilters } from './read.js';
-
-export interface ServerCommitBundle {
-  digest: string;
-  signer: string;
-  created_at: string;
-  received_at: string;
-  /** False once content retention dropped the bundle's bytes (GET /api/v1/attestations/:digest is then 404). */
-  raw_available: boolean;
-}
-
-export interface ServerCommit {
-  sha: string;
-  repository: string;
-  author: { name: string | null; email: string | null; date: string };
-  lines_added: number;
-  ai_lines_added: number;
-  human_lines_added: number;
-  ai_share: number | null;
-  captured: boolean;
-  sessions: { id: string; agent: string; lines_added: number; ai_lines_added: number }[];
-  /** Every stored bundle was verified before it was written, so a stored commit is verified. */
-  verification: { status: 'verified'; verified_by: string; verified_at: string; signer: string; bundles: ServerCommitBundle[] };
-  /** The server keeps counts, not paths or line ranges. */
-  files: never[];
-  warnings: string[];
-}
 
 export type CommitLookup = { kind: 'found'; commit: ServerCommit } | { kind: 'none' } | { kind: 'ambiguous'; candidates: { sha: string; repository: string }[] };
 

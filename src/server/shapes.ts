@@ -1,5 +1,5 @@
-// The org server's answers that the browser pages read too (types only, no imports: the pages'
-// tsconfig checks this file without Node's types).
+// The org server's answers that the browser pages read too: the repositories, the org dashboard and
+// a commit's verdict (types only, no imports: the pages' tsconfig checks this file without Node's types).
 
 export interface RepositoryEntry {
   name: string;
@@ -37,4 +37,30 @@ export interface OrgStats {
   change: Record<string, number | null>;
   top_users: { initiator: string; sessions: number; cost_usd: number; ai_lines_added: number }[];
   models: { model: string; sessions: number; cost_usd: number | null; tokens: number }[];
+}
+
+export interface ServerCommitBundle {
+  digest: string;
+  signer: string;
+  created_at: string;
+  received_at: string;
+  /** False once content retention dropped the bundle's bytes (GET /api/v1/attestations/:digest is then 404). */
+  raw_available: boolean;
+}
+
+export interface ServerCommit {
+  sha: string;
+  repository: string;
+  author: { name: string | null; email: string | null; date: string };
+  lines_added: number;
+  ai_lines_added: number;
+  human_lines_added: number;
+  ai_share: number | null;
+  captured: boolean;
+  sessions: { id: string; agent: string; lines_added: number; ai_lines_added: number }[];
+  /** Every stored bundle was verified before it was written, so a stored commit is verified. */
+  verification: { status: 'verified'; verified_by: string; verified_at: string; signer: string; bundles: ServerCommitBundle[] };
+  /** The server keeps counts, not paths or line ranges. */
+  files: never[];
+  warnings: string[];
 }

@@ -9,6 +9,7 @@ import { CopyButton, CostBadge, Empty, ErrorState, Loading, TokenBadges } from '
 import { useApi } from './data.js';
 import { ago, clock, compact, count, dateTime, duration, shortId } from './format.js';
 import { param, setParams } from './router.js';
+import type { ServerCommit } from '../../server/shapes.js';
 import type { FileDiff, SessionShow, Step, Thread, ToolStep } from './types.js';
 
 const TABS = [
@@ -639,19 +640,6 @@ function Verdict(props: { show: SessionShow; sha: string; attested: boolean }) {
 
 /** A session of `trace server`: its rows come from attestations, and the server keeps no file contents. */
 const onServer = (show: SessionShow): boolean => show.session.source === 'server';
-
-/** GET /api/v1/commits/:sha on `trace server`: figures and the verdict given at the door. */
-interface ServerCommit {
-  sha: string;
-  repository: string;
-  author: { name: string | null; email: string | null; date: string };
-  lines_added: number;
-  ai_lines_added: number;
-  human_lines_added: number;
-  ai_share: number | null;
-  sessions: { id: string; agent: string; ai_lines_added: number }[];
-  verification: { status: 'verified'; verified_by: string; verified_at: string; signer: string; bundles: { digest: string; signer: string; received_at: string; raw_available: boolean }[] };
-}
 
 function useServerCommit(sha: string, repository: string | undefined) {
   return useApi<ServerCommit>(`/api/v1/commits/${sha}`, repository ? { repository } : {});

@@ -2,42 +2,24 @@
 // once (nothing lost, nothing twice), `trace server sync` from a bare remote a real push filled, and
 // a developer's push delivering to the server through trace.upload.http.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript shared with the bench
-import { postgresBin, startCluster } from '../../scripts/pg-cluster.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openServerDb } from '../../src/server/db.js';
 import { attestedRepo, decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
 import { cleanupTemps, TRACE_BIN } from '../support/repo.js';
-import { keyPair, pushStatement, signedBundle } from './support.js';
-
-interface Cluster {
-  createDatabase(prefix?: string): Promise<string>;
-  stop(): void;
-}
-
-const ENGINES: ('sqlite' | 'postgres')[] = ['sqlite'];
-if ((postgresBin as () => string | undefined)() !== undefined || process.env.CI) ENGINES.push('postgres');
+import { keyPair, pushStatement, serverBed, signedBundle } from './support.js';
 
 const TOKEN = 'ingest-token-process-test-0000';
-let dir: string;
-let cluster: Cluster | undefined;
+const bed = serverBed('server-proc');
 const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'trace-server-proc-'));
-  if (ENGINES.includes('postgres')) cluster = await (startCluster as () => Promise<Cluster>)();
-}, 120_000);
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
   cleanupTemps();
 });
+
 
 /** Starts `trace server` and resolves with its base URL once it listens. */
 function startServer(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null>; log: () => string }> {
@@ -70,15 +52,11 @@ function startServer(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<{
   });
 }
 
-async function databaseFor(engine: 'sqlite' | 'postgres'): Promise<string> {
-  return engine === 'postgres' ? cluster!.createDatabase('proc') : join(mkdtempSync(join(dir, 'db-')), 'server.sqlite');
-}
-
-describe.each(ENGINES)('trace server processes on %s', (engine) => {
+describe.each(bed.engines)('trace server processes on %s', (engine) => {
   it('two servers ingesting the same bundles at once store each bundle, session and commit exactly once', async () => {
-    const { key, pemFile } = await keyPair(dir, `key-${engine}`);
-    const database = await databaseFor(engine);
-    const configFile = join(dir, `concurrent-${engine}.yml`);
+    const { key, pemFile } = await keyPair(bed.dir, `key-${engine}`);
+    const database = await bed.database(engine);
+    const configFile = join(bed.dir, `concurrent-${engine}.yml`);
     writeFileSync(configFile, `listen: 127.0.0.1:0\ndatabase: ${database}\ntokens:\n  - token: ${TOKEN}\n    role: ingest\n    repositories: ["acme/*"]\ntrust:\n  - repositories: ["acme/*"]\n    keys: [${pemFile}]\n`);
     const [a, b] = await Promise.all([startServer(configFile), startServer(configFile)]);
     try {
@@ -124,8 +102,8 @@ describe.each(ENGINES)('trace server processes on %s', (engine) => {
     const repository = decodeStatement(lines[0]!).predicate.repository.name;
     const keyDir = join(repo.dir, '.chainloop', 'keys');
     const keyFile = join(keyDir, readdirSync(keyDir)[0]!);
-    const database = await databaseFor(engine);
-    const configFile = join(dir, `sync-${engine}.yml`);
+    const database = await bed.database(engine);
+    const configFile = join(bed.dir, `sync-${engine}.yml`);
     writeFileSync(
       configFile,
       `listen: 127.0.0.1:0\ndatabase: ${database}\ntokens:\n  - tokenEnv: TRACE_TEST_INGEST\n    role: ingest\n    repositories: [${JSON.stringify(repository)}]\ntrust:\n  - repositories: [${JSON.stringify(repository)}]\n    keys: [${keyFile}]\nsync:\n  intervalMinutes: 60\n  remotes:\n    - url: ${repo.remote}\n`,

@@ -1,12 +1,7 @@
 // trace server's read endpoints beside the session list: the capability answer, initiators, one commit
 // with its verdict, the diff it cannot give, the streamed export and the raw bundle. Both engines, as
 // server.test.ts: SQLite, and PostgreSQL from a throwaway cluster when it is installed (always in CI).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript shared with the bench
-import { postgresBin, startCluster } from '../../scripts/pg-cluster.mjs';
 import type { SigningKey } from '../../src/signing/key.js';
 import { createApp } from '../../src/server/app.js';
 import { resolveServerConfig, serverConfigSchema, type LoadedServerConfig } from '../../src/server/config.js';
@@ -18,15 +13,7 @@ import { migrate } from '../../src/server/migrate.js';
 import { purge } from '../../src/server/purge.js';
 import { loadTrust } from '../../src/server/trust.js';
 import { sessionRowSchema } from '../../src/sessions/schema.js';
-import { keyPair, pushStatement, randomSha, signedBundle } from './support.js';
-
-interface Cluster {
-  createDatabase(prefix?: string): Promise<string>;
-  stop(): void;
-}
-
-const ENGINES: ('sqlite' | 'postgres')[] = ['sqlite'];
-if ((postgresBin as () => string | undefined)() !== undefined || process.env.CI) ENGINES.push('postgres');
+import { keyPair, pushStatement, randomSha, serverBed, signedBundle } from './support.js';
 
 const INGEST_A = 'ingest-token-for-acme-api-000';
 const INGEST_B = 'ingest-token-for-acme-web-000';
@@ -34,21 +21,11 @@ const READER = 'reader-token-everything-0000';
 const READER_WEB = 'reader-token-only-acme-web-00';
 const ADMIN = 'admin-token-0000000000000000';
 
-let dir: string;
-let cluster: Cluster | undefined;
 let keyA: { key: SigningKey; pemFile: string };
 let keyB: { key: SigningKey; pemFile: string };
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'trace-server-read-'));
+const bed = serverBed('server-read', async (dir) => {
   keyA = await keyPair(dir, 'ada');
   keyB = await keyPair(dir, 'bob');
-  if (ENGINES.includes('postgres')) cluster = await (startCluster as () => Promise<Cluster>)();
-}, 120_000);
-
-afterAll(() => {
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function config(): LoadedServerConfig {
@@ -65,7 +42,7 @@ function config(): LoadedServerConfig {
       { repositories: ['acme/web'], keys: [keyB.pemFile] },
     ],
   });
-  return resolveServerConfig(parsed, { baseDir: dir, env: {} });
+  return resolveServerConfig(parsed, { baseDir: bed.dir, env: {} });
 }
 
 describe('the CSV export', () => {
@@ -83,7 +60,7 @@ describe('the CSV export', () => {
 
 const SQL_LIKE = ["' OR 1=1 --", 'acme/api; DROP TABLE sessions; --', '%', "x' UNION SELECT * FROM bundles --"];
 
-describe.each(ENGINES)('trace server read endpoints on %s', (engine) => {
+describe.each(bed.engines)('trace server read endpoints on %s', (engine) => {
   let store: ServerDb;
   let metrics: ServerMetrics;
   let app: ReturnType<typeof createApp>;
@@ -100,7 +77,7 @@ describe.each(ENGINES)('trace server read endpoints on %s', (engine) => {
   const problemOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; hint?: string; candidates?: unknown } }).error;
 
   beforeAll(async () => {
-    store = await openServerDb(engine === 'postgres' ? await cluster!.createDatabase() : join(mkdtempSync(join(dir, 'sqlite-')), 'server.sqlite'));
+    store = await openServerDb(await bed.database(engine));
     await migrate(store);
     metrics = createMetrics({ defaults: false });
     const cfg = config();

@@ -2,13 +2,8 @@
 // recomputation from the raw rows, on both engines: after ingest, after a merged session moves to
 // another day, after a replay, after purge; the migration that adds them upgrading a database of
 // the first schema that already holds data; and has=denied from the attested guard record.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript shared with the bench
-import { postgresBin, startCluster } from '../../scripts/pg-cluster.mjs';
 import type { SigningKey } from '../../src/signing/key.js';
 import { createApp } from '../../src/server/app.js';
 import { resolveServerConfig, serverConfigSchema } from '../../src/server/config.js';
@@ -19,38 +14,14 @@ import * as m001 from '../../src/server/migrations/001_initial.js';
 import { purge } from '../../src/server/purge.js';
 import { orgStats } from '../../src/server/read.js';
 import { loadTrust } from '../../src/server/trust.js';
-import { keyPair, pushStatement, signedBundle, type BundleSpec } from './support.js';
-
-interface Cluster {
-  createDatabase(prefix?: string): Promise<string>;
-  stop(): void;
-}
-
-const ENGINES: ('sqlite' | 'postgres')[] = ['sqlite'];
-if ((postgresBin as () => string | undefined)() !== undefined || process.env.CI) ENGINES.push('postgres');
-else console.warn('roll-up tests: PostgreSQL not installed here, only SQLite is tested (CI fails instead)');
+import { type BundleSpec, keyPair, pushStatement, serverBed, signedBundle } from './support.js';
 
 const ADMIN = 'admin-token-rollups-000000000';
 
-let dir: string;
-let cluster: Cluster | undefined;
 let key: { key: SigningKey; pemFile: string };
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'trace-rollups-test-'));
+const bed = serverBed('rollups', async (dir) => {
   key = await keyPair(dir, 'ada');
-  if (ENGINES.includes('postgres')) cluster = await (startCluster as () => Promise<Cluster>)();
-}, 120_000);
-
-afterAll(() => {
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-async function database(engine: 'sqlite' | 'postgres'): Promise<string> {
-  if (engine === 'postgres') return cluster!.createDatabase('rollups');
-  return join(mkdtempSync(join(dir, 'sqlite-')), 'server.sqlite');
-}
 
 type Sums = Record<string, number>;
 type Table = Map<string, Sums>;
@@ -184,7 +155,7 @@ async function expectDashboardMatchesRaw(store: ServerDb, since: string, until: 
 
 const session = (id: string, day: string, extra: object = {}) => ({ id, startedAt: `${day}T09:00:00.000Z`, endedAt: `${day}T10:00:00.000Z`, ...extra });
 
-describe.each(ENGINES)('day roll-ups on %s', (engine) => {
+describe.each(bed.engines)('day roll-ups on %s', (engine) => {
   let store: ServerDb;
   let app: ReturnType<typeof createApp>;
   const now = () => new Date('2026-12-01T12:00:00Z');
@@ -195,9 +166,9 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
   const get = async <T>(path: string) => (await (await app.request(path, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as T;
 
   beforeAll(async () => {
-    store = await openServerDb(await database(engine));
+    store = await openServerDb(await bed.database(engine));
     await migrate(store);
-    const cfg = resolveServerConfig(serverConfigSchema.parse({ tokens: [{ token: ADMIN, role: 'admin' }], trust: [{ repositories: ['acme/*'], keys: [key.pemFile] }] }), { baseDir: dir, env: {} });
+    const cfg = resolveServerConfig(serverConfigSchema.parse({ tokens: [{ token: ADMIN, role: 'admin' }], trust: [{ repositories: ['acme/*'], keys: [key.pemFile] }] }), { baseDir: bed.dir, env: {} });
     app = createApp({ config: cfg, store, trust: loadTrust(cfg), metrics: createMetrics({ defaults: false }), now });
   });
   afterAll(async () => {
@@ -295,7 +266,7 @@ describe.each(ENGINES)('day roll-ups on %s', (engine) => {
   });
 
   it('upgrades a database of the first schema that holds data: the new roll-ups and usage_daily summed from its rows', async () => {
-    const old = await openServerDb(await database(engine));
+    const old = await openServerDb(await bed.database(engine));
     try {
       // Migration 1 only, as a server of the previous release left it.
       await sql`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`.execute(old.db);

@@ -1,12 +1,9 @@
 // trace server against both engines: SQLite, and PostgreSQL from a throwaway cluster (CI fails when
 // it cannot start one). Bundles are key-signed by the project's own signing code.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript shared with the bench
-import { postgresBin, startCluster } from '../../scripts/pg-cluster.mjs';
 import type { SigningKey } from '../../src/signing/key.js';
 import { createApp } from '../../src/server/app.js';
 import { resolveServerConfig, serverConfigSchema, type LoadedServerConfig } from '../../src/server/config.js';
@@ -16,16 +13,7 @@ import { MIGRATIONS, migrate } from '../../src/server/migrate.js';
 import { purge } from '../../src/server/purge.js';
 import { loadTrust } from '../../src/server/trust.js';
 import { sessionsListSchema } from '../../src/sessions/schema.js';
-import { keyPair, pushStatement, randomSha, signedBundle } from './support.js';
-
-interface Cluster {
-  createDatabase(prefix?: string): Promise<string>;
-  stop(): void;
-}
-
-const ENGINES: ('sqlite' | 'postgres')[] = ['sqlite'];
-if ((postgresBin as () => string | undefined)() !== undefined || process.env.CI) ENGINES.push('postgres');
-else console.warn('server tests: PostgreSQL not installed here, only SQLite is tested (CI fails instead)');
+import { keyPair, pushStatement, randomSha, serverBed, signedBundle } from './support.js';
 
 const INGEST_A = 'ingest-token-for-acme-api-000';
 const INGEST_B = 'ingest-token-for-acme-web-000';
@@ -33,23 +21,13 @@ const READER = 'reader-token-everything-0000';
 const READER_WEB = 'reader-token-only-acme-web-00';
 const ADMIN = 'admin-token-0000000000000000';
 
-let dir: string;
-let cluster: Cluster | undefined;
 let keyA: { key: SigningKey; pemFile: string };
 let keyB: { key: SigningKey; pemFile: string };
 let stranger: { key: SigningKey; pemFile: string };
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'trace-server-test-'));
+const bed = serverBed('server-test', async (dir) => {
   keyA = await keyPair(dir, 'ada');
   keyB = await keyPair(dir, 'bob');
   stranger = await keyPair(dir, 'mallory');
-  if (ENGINES.includes('postgres')) cluster = (await (startCluster as () => Promise<Cluster>)());
-}, 120_000);
-
-afterAll(() => {
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function config(overrides: Record<string, unknown> = {}): LoadedServerConfig {
@@ -68,15 +46,10 @@ function config(overrides: Record<string, unknown> = {}): LoadedServerConfig {
     limits: { bundleBytes: 256 * 1024 },
     ...overrides,
   });
-  return resolveServerConfig(parsed, { baseDir: dir, env: {} });
+  return resolveServerConfig(parsed, { baseDir: bed.dir, env: {} });
 }
 
-async function database(engine: 'sqlite' | 'postgres'): Promise<string> {
-  if (engine === 'postgres') return cluster!.createDatabase();
-  return join(mkdtempSync(join(dir, 'sqlite-')), 'server.sqlite');
-}
-
-describe.each(ENGINES)('trace server on %s', (engine) => {
+describe.each(bed.engines)('trace server on %s', (engine) => {
   let store: ServerDb;
   let metrics: ServerMetrics;
   let app: ReturnType<typeof createApp>;
@@ -84,7 +57,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
   const now = () => new Date('2026-12-01T12:00:00Z');
 
   beforeAll(async () => {
-    url = await database(engine);
+    url = await bed.database(engine);
     store = await openServerDb(url);
     await migrate(store);
     metrics = createMetrics({ defaults: false });
@@ -118,7 +91,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
       await other.close();
       await third.close();
     }
-    const fresh = await database(engine);
+    const fresh = await bed.database(engine);
     const a = await openServerDb(fresh);
     const b = await openServerDb(fresh);
     try {
@@ -348,7 +321,7 @@ describe.each(ENGINES)('trace server on %s', (engine) => {
   });
 
   it('serves trace ui\'s pages to a logged-in reader, and sends others to the login page', async () => {
-    const uiDir = mkdtempSync(join(dir, 'ui-'));
+    const uiDir = mkdtempSync(join(bed.dir, 'ui-'));
     writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>trace ui</title><script src="/assets/app.js"></script>');
     mkdirSync(join(uiDir, 'assets'));
     writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');

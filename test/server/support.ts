@@ -1,14 +1,64 @@
 // Helpers for the server tests: key-signed bundles made with the project's own statement and signing
 // code, a store on either engine, and the in-process app.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+// @ts-expect-error plain JavaScript shared with the bench
+import { postgresBin, startCluster } from '../../scripts/pg-cluster.mjs';
 import { buildStatement } from '../../src/core/predicate.js';
 import type { CommitAttribution } from '../../src/core/types.js';
 import { loadOrCreateKey, type SigningKey } from '../../src/signing/key.js';
 import { signStatement } from '../../src/signing/sign.js';
 
 export const randomSha = (): string => randomBytes(20).toString('hex');
+
+export type Engine = 'sqlite' | 'postgres';
+
+interface Cluster {
+  createDatabase(prefix?: string): Promise<string>;
+  stop(): void;
+}
+
+export interface ServerBed {
+  /** SQLite always; PostgreSQL when installed here, and always in CI (where a missing one fails instead of skipping). */
+  engines: Engine[];
+  /** The suite's temporary directory (made before `prepare` runs, removed after the suite). */
+  readonly dir: string;
+  /** A fresh, empty database: a new SQLite file, or a new database in the suite's throwaway cluster. */
+  database(engine: Engine): Promise<string>;
+}
+
+/**
+ * What every server suite stands on: the engines, a temporary directory, and a throwaway PostgreSQL
+ * cluster started once for the suite when it runs on PostgreSQL. Registers the suite's beforeAll
+ * (then `prepare`, e.g. signing keys in the directory) and afterAll.
+ */
+export function serverBed(name: string, prepare?: (dir: string) => Promise<void>): ServerBed {
+  const engines: Engine[] = ['sqlite'];
+  if ((postgresBin as () => string | undefined)() !== undefined || process.env.CI) engines.push('postgres');
+  else console.warn(`${name} tests: PostgreSQL not installed here, only SQLite is tested (CI fails instead)`);
+  let dir: string | undefined;
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `trace-${name}-`));
+    await prepare?.(dir);
+    if (engines.includes('postgres')) cluster = await (startCluster as () => Promise<Cluster>)();
+  }, 120_000);
+  afterAll(() => {
+    cluster?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    engines,
+    get dir() {
+      if (dir === undefined) throw new Error('serverBed: the directory exists once the suite started');
+      return dir;
+    },
+    database: async (engine) => (engine === 'postgres' ? cluster!.createDatabase(name.replace(/\W/g, '_')) : join(mkdtempSync(join(dir!, 'sqlite-')), 'server.sqlite')),
+  };
+}
 
 export interface SessionSpec {
   id: string;

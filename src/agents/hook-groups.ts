@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TraceError } from '../errors.js';
 import type { InstallPlan } from './types.js';
+import { isRecord } from './payload.js';
 
 interface Handler {
   type?: string;
@@ -36,7 +37,6 @@ export interface HookGroupsFormat {
   switches?: readonly string[];
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** How `traceEventOf` names a spooling command's event (`spooled:post-tool-use`), apart from the Node hook of the same event. */
 export const SPOOLED = 'spooled:';
@@ -66,7 +66,7 @@ export function traceEventOf(command: unknown, hookName: string): string | null 
 /** Every problem of the `hooks` value, as `path: message`. */
 function hookProblems(hooks: unknown, switches: readonly string[]): string[] {
   if (hooks === undefined) return [];
-  if (!isObject(hooks)) return ['hooks: must be an object of event names to arrays of hook groups'];
+  if (!isRecord(hooks)) return ['hooks: must be an object of event names to arrays of hook groups'];
   const problems: string[] = [];
   for (const [event, groups] of Object.entries(hooks)) {
     if (switches.includes(event)) continue;
@@ -76,10 +76,10 @@ function hookProblems(hooks: unknown, switches: readonly string[]): string[] {
       continue;
     }
     groups.forEach((group: unknown, index) => {
-      if (!isObject(group)) return problems.push(`${at}[${index}]: must be an object, found ${JSON.stringify(group)}`);
+      if (!isRecord(group)) return problems.push(`${at}[${index}]: must be an object, found ${JSON.stringify(group)}`);
       if (!Array.isArray(group.hooks)) return problems.push(`${at}[${index}].hooks: must be an array of hook handlers`);
       group.hooks.forEach((handler: unknown, h) => {
-        if (!isObject(handler)) problems.push(`${at}[${index}].hooks[${h}]: must be an object, found ${JSON.stringify(handler)}`);
+        if (!isRecord(handler)) problems.push(`${at}[${index}].hooks[${h}]: must be an object, found ${JSON.stringify(handler)}`);
       });
     });
   }
@@ -98,7 +98,7 @@ export function parseHookGroups(text: string, file: string, format: Pick<HookGro
       hint: `fix ${file} by hand (trace edits plain JSON only: move any comments out), then ${fix}`,
     });
   }
-  if (!isObject(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
+  if (!isRecord(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
   const problems = hookProblems(value.hooks, format.switches ?? []);
   if (problems.length > 0) {
     throw new TraceError('BAD_CONFIG', `${file} has invalid hooks; it was left untouched:\n${problems.map((p) => `  ${p}`).join('\n')}`, {
@@ -155,7 +155,7 @@ export function mergeHookGroups(config: HookGroupsConfig, template: HookGroupsCo
 
 /** Removes trace's handlers (and the groups and events they leave empty); returns the events it touched and how many handlers it took out. */
 export function removeHookGroups(config: HookGroupsConfig, hookName: string): { config: HookGroupsConfig; removed: string[]; handlers: number } {
-  if (!isObject(config.hooks)) return { config, removed: [], handlers: 0 };
+  if (!isRecord(config.hooks)) return { config, removed: [], handlers: 0 };
   const removed = new Set<string>();
   let count = 0;
   const hooks: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
 
 import { PRICES_AS_OF } from './prices.js';
 import type { AgentStep, StepTokens } from '../agents/types.js';
+import { isRecord } from '../agents/payload.js';
 
 export interface TokenUsageJson {
   input: number;
@@ -357,8 +358,6 @@ export interface AttestedCall {
   error: string | null;
   guard: StepGuard | null;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The prompts and tool calls an attestation's `raw_session` keeps, each in its thread (`threads`: the

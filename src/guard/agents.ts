@@ -5,6 +5,7 @@
 import { AGENT_HOOKS } from '../agents/hooks.js';
 import type { AgentGuard, AgentHooks, GuardAnswer, GuardHookOutput } from '../agents/types.js';
 import type { GuardCall } from './engine.js';
+import { isRecord } from '../agents/payload.js';
 
 export type Answer = GuardAnswer;
 export type HookOutput = GuardHookOutput;
@@ -18,7 +19,6 @@ export interface GuardAdapter extends AgentGuard {
 }
 
 type Json = Record<string, unknown>;
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function adapterOf(hooks: AgentHooks): GuardAdapter | undefined {

@@ -6,6 +6,7 @@ import { attestedCalls, attestedStep, costJson, type ThreadJson } from '../core/
 import type { Store } from '../store.js';
 import type { SessionDetail } from './detail.js';
 import { summaryRow, type SignerJson } from './query.js';
+import { isRecord } from '../agents/payload.js';
 
 export interface HeldAttestation {
   session_json: string;
@@ -50,14 +51,13 @@ export function attestationBundles(store: Store, sessionId: string): Attestation
   }));
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** Threads from `usage.by_thread`: tokens, cost and tool-call counts per turn, no steps. */
 export function threadsFromUsage(byThread: unknown): ThreadJson[] {
   if (!Array.isArray(byThread)) return [];
-  return byThread.filter(isObject).map((t, i) => ({
+  return byThread.filter(isRecord).map((t, i) => ({
     idx: typeof t.idx === 'number' ? t.idx : i + 1,
     prompt: null,
     prompt_at: text(t.prompt_at),
@@ -77,7 +77,7 @@ export function notesSessionDetail(store: Store, id: string): SessionDetail {
   const best = sessionAttestations(store, id)[0];
   if (!row || !best) throw new Error(`session ${id} is not in the notes index`);
   const o = JSON.parse(best.session_json) as Record<string, unknown>;
-  const usage = isObject(o.usage) ? o.usage : {};
+  const usage = isRecord(o.usage) ? o.usage : {};
   const threads = threadsFromUsage(usage.by_thread);
   const kept = attestedCalls(o.raw_session, threads, []);
   for (const prompt of kept.prompts) {
@@ -96,9 +96,9 @@ export function notesSessionDetail(store: Store, id: string): SessionDetail {
   );
   for (const w of Array.isArray(o.warnings) ? o.warnings : []) if (typeof w === 'string') warnings.push(w);
   const commits = (store.db.prepare('SELECT sha, lines_added, ai_lines_added FROM session_commits WHERE session_id = ? ORDER BY sha').all(id) as { sha: string; lines_added: number; ai_lines_added: number }[]).map((c) => ({ ...c, attested: true }));
-  const order = new Map((isObject(o.git_context) && Array.isArray(o.git_context.commits) ? o.git_context.commits : []).map((sha, i) => [sha, i] as const));
+  const order = new Map((isRecord(o.git_context) && Array.isArray(o.git_context.commits) ? o.git_context.commits : []).map((sha, i) => [sha, i] as const));
   commits.sort((a, b) => (order.get(a.sha) ?? 1e9) - (order.get(b.sha) ?? 1e9));
-  const subagents = (Array.isArray(o.subagents) ? o.subagents.filter(isObject) : []).map((s) => ({
+  const subagents = (Array.isArray(o.subagents) ? o.subagents.filter(isRecord) : []).map((s) => ({
     id: text(s.id) ?? '',
     type: text(s.type),
     description: text(s.description),

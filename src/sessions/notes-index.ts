@@ -16,6 +16,7 @@ import { sessionAttestations } from './notes-detail.js';
 import type { SignerJson } from './query.js';
 import { NOTES_REF, readNotes } from '../upload/notes.js';
 import { trustAt, trustPolicy, type RevisionTrust } from '../verify/trust.js';
+import { isRecord } from '../agents/payload.js';
 
 
 export interface NotesIndexResult {
@@ -49,17 +50,16 @@ interface CheckedBundle {
   sessions: { id: string; object: Record<string, unknown>; commits: NotesCommit[] }[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The statement a bundle line carries, read without trusting it (its signature is checked apart). */
 function decodePayload(bundle: unknown): Record<string, unknown> | undefined {
-  const payload = isObject(bundle) && isObject(bundle.dsseEnvelope) ? bundle.dsseEnvelope.payload : undefined;
+  const payload = isRecord(bundle) && isRecord(bundle.dsseEnvelope) ? bundle.dsseEnvelope.payload : undefined;
   if (typeof payload !== 'string') return undefined;
   try {
     const statement: unknown = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
-    return isObject(statement) ? statement : undefined;
+    return isRecord(statement) ? statement : undefined;
   } catch {
     return undefined;
   }
@@ -67,13 +67,13 @@ function decodePayload(bundle: unknown): Record<string, unknown> | undefined {
 
 /** The sessions of a statement, each with its commits and lines (what the predicate holds, checked field by field). */
 function statementSessions(statement: Record<string, unknown> | undefined): CheckedBundle['sessions'] {
-  const predicate = statement && isObject(statement.predicate) ? statement.predicate : undefined;
+  const predicate = statement && isRecord(statement.predicate) ? statement.predicate : undefined;
   if (!predicate || !Array.isArray(predicate.sessions)) return [];
-  const commits = Array.isArray(predicate.commits) ? predicate.commits.filter(isObject) : [];
+  const commits = Array.isArray(predicate.commits) ? predicate.commits.filter(isRecord) : [];
   const out: CheckedBundle['sessions'] = [];
   for (const object of predicate.sessions) {
-    const id = isObject(object) && isObject(object.session) ? str(object.session.id) : null;
-    if (!id || !isObject(object)) continue;
+    const id = isRecord(object) && isRecord(object.session) ? str(object.session.id) : null;
+    if (!id || !isRecord(object)) continue;
     const mine: NotesCommit[] = [];
     for (const commit of commits) {
       const sha = str(commit.sha);
@@ -84,7 +84,7 @@ function statementSessions(statement: Record<string, unknown> | undefined): Chec
       } catch {
         // A malformed commit (only in a bundle that does not verify): its lines are unknown.
       }
-      const author = isObject(commit.author) ? { name: str(commit.author.name) ?? '', email: str(commit.author.email) ?? '' } : null;
+      const author = isRecord(commit.author) ? { name: str(commit.author.name) ?? '', email: str(commit.author.email) ?? '' } : null;
       mine.push({ sha, lines_added: lines.linesAdded, ai_lines_added: lines.aiLinesAdded, author });
     }
     out.push({ id, object, commits: mine });
@@ -124,19 +124,19 @@ async function checkBundle(cwd: string, line: string, trustCache: Map<string | n
   }
   const statement = decodePayload(bundle);
   const sessions = statementSessions(statement);
-  const predicate = statement && isObject(statement.predicate) ? statement.predicate : undefined;
+  const predicate = statement && isRecord(statement.predicate) ? statement.predicate : undefined;
   const createdAt = predicate ? str(predicate.created_at) : null;
   const failed = (reason: string, base: string | null = null, signer: SignerJson | null = null): CheckedBundle => ({ digest, status: 'unverified', signer, reason, base, createdAt, sessions });
   if (!statement) return failed('the bundle carries no readable in-toto statement');
 
-  const subjects = (Array.isArray(statement.subject) ? statement.subject : []).flatMap((s) => (isObject(s) && isObject(s.digest) && typeof s.digest.gitCommit === 'string' ? [s.digest.gitCommit.toLowerCase()] : []));
+  const subjects = (Array.isArray(statement.subject) ? statement.subject : []).flatMap((s) => (isRecord(s) && isRecord(s.digest) && typeof s.digest.gitCommit === 'string' ? [s.digest.gitCommit.toLowerCase()] : []));
   if (subjects.length === 0) return failed('the statement names no commit as its subject');
   const notSha = subjects.find((sha) => !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha));
   if (notSha !== undefined) return failed(`its subject ${JSON.stringify(notSha.slice(0, 80))} is not a commit id`);
   const parents = await parentsInGit(cwd, subjects);
   if (typeof parents === 'string') return failed(parents);
   // The base: the first parent, outside the bundle's commits, of the oldest of them (verify's range base).
-  const order = predicate && Array.isArray(predicate.commits) ? predicate.commits.flatMap((c) => (isObject(c) && typeof c.sha === 'string' ? [c.sha] : [])) : [];
+  const order = predicate && Array.isArray(predicate.commits) ? predicate.commits.flatMap((c) => (isRecord(c) && typeof c.sha === 'string' ? [c.sha] : [])) : [];
   const inBundle = new Set(subjects);
   let base: string | null = null;
   for (const sha of [...order, ...subjects]) {
@@ -169,7 +169,7 @@ async function checkBundle(cwd: string, line: string, trustCache: Map<string | n
   if (!outcome.ok) {
     let reason = outcome.message;
     if (outcome.code === 'UNTRUSTED_KEY') {
-      const hint = isObject(bundle) && isObject(bundle.verificationMaterial) && isObject(bundle.verificationMaterial.publicKey) ? str(bundle.verificationMaterial.publicKey.hint) : null;
+      const hint = isRecord(bundle) && isRecord(bundle.verificationMaterial) && isRecord(bundle.verificationMaterial.publicKey) ? str(bundle.verificationMaterial.publicKey.hint) : null;
       reason = `signed with key ${hint?.slice(0, 16) ?? '(no key id)'}, which is not trusted ${where} (${trust.publicKeys.size} key(s) trusted there; its owner runs \`trace keys add\` and a maintainer merges the key file)`;
     } else if (outcome.code === 'NO_TRUST_POLICY' && !trustedRoot) {
       reason = `${outcome.message} The sessions index does not fetch Sigstore's public root: set trace.verify.trustedRoot, or check it with \`trace verify\``;
@@ -258,14 +258,14 @@ function writeSessionRow(store: Store, id: string, now: string): void {
   const o = JSON.parse(best.session_json) as Record<string, unknown>;
   const commits = new Map<string, NotesCommit>();
   for (const h of [...used].reverse()) for (const c of JSON.parse(h.commits_json) as NotesCommit[]) commits.set(c.sha, c);
-  const agent = isObject(o.agent) ? o.agent : {};
-  const session = isObject(o.session) ? o.session : {};
-  const git = isObject(o.git_context) ? o.git_context : {};
-  const model = isObject(o.model) ? o.model : {};
-  const usage = isObject(o.usage) ? o.usage : undefined;
-  const byThread = usage && Array.isArray(usage.by_thread) ? usage.by_thread.filter(isObject) : [];
-  const tools = isObject(o.tools_used) ? o.tools_used : {};
-  const conversation = isObject(o.conversation) ? o.conversation : {};
+  const agent = isRecord(o.agent) ? o.agent : {};
+  const session = isRecord(o.session) ? o.session : {};
+  const git = isRecord(o.git_context) ? o.git_context : {};
+  const model = isRecord(o.model) ? o.model : {};
+  const usage = isRecord(o.usage) ? o.usage : undefined;
+  const byThread = usage && Array.isArray(usage.by_thread) ? usage.by_thread.filter(isRecord) : [];
+  const tools = isRecord(o.tools_used) ? o.tools_used : {};
+  const conversation = isRecord(o.conversation) ? o.conversation : {};
   const models = Array.isArray(model.models_used) ? model.models_used.filter((m): m is string => typeof m === 'string') : str(model.primary) ? [str(model.primary)!] : [];
   // Stored as the hooks store times (ISO, UTC), so rows from both sources sort together.
   const time = (v: unknown) => {
@@ -324,7 +324,7 @@ function writeSessionRow(store: Store, id: string, now: string): void {
     .prepare('UPDATE session_summaries SET (commits, lines_added, ai_lines_added) = (SELECT count(*), coalesce(sum(lines_added), 0), coalesce(sum(ai_lines_added), 0) FROM session_commits WHERE session_id = ?) WHERE session_id = ?')
     .run(id, id);
   store.db.prepare('DELETE FROM session_files WHERE session_id = ?').run(id);
-  const changes = isObject(o.code_changes) && Array.isArray(o.code_changes.files) ? o.code_changes.files.filter(isObject) : [];
+  const changes = isRecord(o.code_changes) && Array.isArray(o.code_changes.files) ? o.code_changes.files.filter(isRecord) : [];
   const addFile = store.db.prepare('INSERT OR IGNORE INTO session_files (session_id, path, edits) VALUES (?, ?, 0)');
   for (const f of changes) if (str(f.path)) addFile.run(id, str(f.path));
 }

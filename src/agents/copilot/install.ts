@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TraceError } from '../../errors.js';
 import { formatJson } from '../hook-groups.js';
 import type { InstallPlan } from '../types.js';
+import { isRecord } from '../payload.js';
 
 export const CONFIG_FILE = '.github/hooks/trace.json';
 
@@ -38,8 +39,7 @@ export function traceHookOf(command: unknown): string | null {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isOurs = (entry: unknown): boolean => isObject(entry) && traceHookOf(entry.bash) !== null;
+const isOurs = (entry: unknown): boolean => isRecord(entry) && traceHookOf(entry.bash) !== null;
 
 export interface CopilotHooksFile {
   version?: unknown;
@@ -52,14 +52,14 @@ function problems(value: Json): string[] {
   const found: string[] = [];
   if (value.version !== undefined && value.version !== 1) found.push(`version: must be 1, found ${JSON.stringify(value.version)}`);
   if (value.hooks === undefined) return found;
-  if (!isObject(value.hooks)) return [...found, 'hooks: must be an object of event names to arrays of hook entries'];
+  if (!isRecord(value.hooks)) return [...found, 'hooks: must be an object of event names to arrays of hook entries'];
   for (const [event, entries] of Object.entries(value.hooks)) {
     if (!Array.isArray(entries)) {
       found.push(`hooks.${event}: must be an array of hook entries, found ${JSON.stringify(entries)}`);
       continue;
     }
     entries.forEach((entry: unknown, index) => {
-      if (!isObject(entry)) found.push(`hooks.${event}[${index}]: must be an object, found ${JSON.stringify(entry)}`);
+      if (!isRecord(entry)) found.push(`hooks.${event}[${index}]: must be an object, found ${JSON.stringify(entry)}`);
     });
   }
   return found;
@@ -72,7 +72,7 @@ export function parseHooksFile(text: string, file: string): CopilotHooksFile {
   } catch (cause) {
     throw new TraceError('BAD_CONFIG', `${file} is not valid JSON (${(cause as Error).message}); it was left untouched`, { cause, hint: `fix ${file} by hand, then run \`trace init\` again` });
   }
-  if (!isObject(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
+  if (!isRecord(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`);
   const found = problems(value);
   if (found.length > 0) {
     throw new TraceError('BAD_CONFIG', `${file} has invalid hooks; it was left untouched:\n${found.map((p) => `  ${p}`).join('\n')}`, {
@@ -92,7 +92,7 @@ export function mergeHooks(config: CopilotHooksFile): { config: CopilotHooksFile
   const upgraded: string[] = [];
   for (const { event, hook, timeoutSec } of EVENTS) {
     const entries = [...(hooks[event] ?? [])];
-    const index = entries.findIndex((entry) => isObject(entry) && traceHookOf(entry.bash) === hook);
+    const index = entries.findIndex((entry) => isRecord(entry) && traceHookOf(entry.bash) === hook);
     const wanted = hookCommand(hook);
     if (index === -1) {
       entries.push({ type: 'command', bash: wanted, timeoutSec });
@@ -152,5 +152,5 @@ export function hooksInstalled(text: string, file: string): boolean {
   } catch {
     return false;
   }
-  return EVENTS.every(({ event, hook }) => (config.hooks?.[event] ?? []).some((entry) => isObject(entry) && entry.type === 'command' && entry.bash === hookCommand(hook)));
+  return EVENTS.every(({ event, hook }) => (config.hooks?.[event] ?? []).some((entry) => isRecord(entry) && entry.type === 'command' && entry.bash === hookCommand(hook)));
 }

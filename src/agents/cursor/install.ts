@@ -6,6 +6,7 @@ import { TraceError } from '../../errors.js';
 import { readAsset } from '../../install/assets.js';
 import { formatJson } from '../hook-groups.js';
 import type { InstallPlan } from '../types.js';
+import { isRecord } from '../payload.js';
 
 export const CONFIG_FILE = '.cursor/hooks.json';
 
@@ -27,14 +28,13 @@ export interface CursorHooksFile {
   [key: string]: unknown;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `<agent> <event>` when `command` is one of trace's hook commands, bare or guarded. */
 export function traceHookOf(command: unknown): string | null {
   return typeof command === 'string' ? (TRACE_COMMAND.exec(command)?.[1] ?? null) : null;
 }
 
-const isOurs = (entry: unknown): boolean => isObject(entry) && traceHookOf(entry.command) !== null;
+const isOurs = (entry: unknown): boolean => isRecord(entry) && traceHookOf(entry.command) !== null;
 
 /** Every problem of the file's shape, as `path: message` (Cursor ignores the whole file for one bad entry). */
 function problemsOf(value: Record<string, unknown>): string[] {
@@ -42,14 +42,14 @@ function problemsOf(value: Record<string, unknown>): string[] {
   if (value.version !== undefined && value.version !== 1) problems.push(`version: Cursor reads version 1, found ${JSON.stringify(value.version)}`);
   const hooks = value.hooks;
   if (hooks === undefined) return problems;
-  if (!isObject(hooks)) return [...problems, 'hooks: must be an object of event names to arrays of hooks'];
+  if (!isRecord(hooks)) return [...problems, 'hooks: must be an object of event names to arrays of hooks'];
   for (const [event, entries] of Object.entries(hooks)) {
     if (!Array.isArray(entries)) {
       problems.push(`hooks.${event}: must be an array of hooks ({ "command": ... }), found ${JSON.stringify(entries)}`);
       continue;
     }
     entries.forEach((entry: unknown, index) => {
-      if (!isObject(entry)) problems.push(`hooks.${event}[${index}]: must be an object, found ${JSON.stringify(entry)}`);
+      if (!isRecord(entry)) problems.push(`hooks.${event}[${index}]: must be an object, found ${JSON.stringify(entry)}`);
     });
   }
   return problems;
@@ -62,7 +62,7 @@ export function parseHooksFile(text: string, file: string): CursorHooksFile {
   } catch (cause) {
     throw new TraceError('BAD_CONFIG', `${file} is not valid JSON (${(cause as Error).message}); it was left untouched`, { cause, hint: `fix ${file} by hand, then run \`trace init --cursor\` again` });
   }
-  if (!isObject(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`, { hint: `fix ${file} by hand, then run \`trace init --cursor\` again` });
+  if (!isRecord(value)) throw new TraceError('BAD_CONFIG', `${file} must hold a JSON object; it was left untouched`, { hint: `fix ${file} by hand, then run \`trace init --cursor\` again` });
   const problems = problemsOf(value);
   if (problems.length > 0) {
     throw new TraceError('BAD_CONFIG', `${file} has invalid hooks; it was left untouched:\n${problems.map((p) => `  ${p}`).join('\n')}`, {

@@ -5,6 +5,7 @@
 // `hooksConfig.enabled` (or the older `hooks.enabled`) is false.
 import { readAsset } from '../../install/assets.js';
 import { hookGroupsInstaller, type HookGroupsConfig } from '../hook-groups.js';
+import { isRecord } from '../payload.js';
 
 export const CONFIG_FILE = '.gemini/settings.json';
 
@@ -19,12 +20,11 @@ export const { planInstall, removeHooks, hooksInstalled } = hookGroupsInstaller(
   switches: SWITCHES,
 });
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** False when the settings switch Gemini CLI's hooks off (then installed hooks never run). */
 export function hooksEnabled(settings: HookGroupsConfig & { hooksConfig?: unknown }): boolean {
   const config = settings.hooksConfig;
-  if (isObject(config) && config.enabled === false) return false;
-  return !(isObject(settings.hooks) && settings.hooks.enabled === false);
+  if (isRecord(config) && config.enabled === false) return false;
+  return !(isRecord(settings.hooks) && settings.hooks.enabled === false);
 }
 

@@ -1,8 +1,6 @@
 // How commands open the capture store: with the calls spooled by agents' shell steps and the records
 // pre hooks left pending taken in first, in that order.
-import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type * as Config from '../config.js';
 import { fileLogger, type Logger } from '../log.js';
 import type { Repo } from '../repo.js';
@@ -10,6 +8,7 @@ import { Store } from '../store.js';
 import { cachedCaptureSettings, type CaptureSettings, refreshCaptureSettings } from './config-cache.js';
 import { ingestPending } from './pending.js';
 import type * as Spool from './spool.js';
+import { ensureSpoolDir, spoolWaiting } from './spool-dir.js';
 
 /**
  * The capture settings, synchronously: the hooks' cache, else `.chainloop.yml` parsed (its module is
@@ -63,16 +62,8 @@ export async function openSettledStore(repo: Repo, options: { report?: (line: st
  * synchronously, as this function's callers need (require of an ES module: Node 20.19 and later).
  */
 export function takeInSpooled(store: Store, repo: Repo): number {
-  const dir = join(repo.stateDir, 'spool');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    names = [];
-  }
-  if (!names.some((name) => !name.startsWith('.'))) {
-    // The spooling step spools only into an existing folder (else it runs `trace hook`).
-    if (names.length === 0) mkdirSync(dir, { recursive: true });
+  if (!spoolWaiting(repo)) {
+    ensureSpoolDir(repo);
     return 0;
   }
   const logger = fileLogger(repo.stateDir);

@@ -19,10 +19,7 @@ import type { CaptureSettings } from './config-cache.js';
 import { takePending } from './pending.js';
 import { type CaptureContext, captureFile, recordFailedWithoutPre, type ReportedContents, sessionUpdate, sessionWrites, storedCallId } from './post-file.js';
 import { escapesRepository, realPathOr, repoRelativePath } from './snapshot.js';
-
-export const SPOOL_DIR = 'spool';
-/** Where a spooled payload that cannot be taken in is moved (with the reason in log.txt). */
-export const SPOOL_ASIDE_DIR = 'spool-aside';
+import { ensureSpoolDir, SPOOL_ASIDE_DIR, spoolDir, spoolWaiting } from './spool-dir.js';
 
 // BSD date has no %N: macOS names the file with its seconds and a literal N (the mtime orders it).
 const NAME = /^(\d+)N?\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json$/;
@@ -43,39 +40,6 @@ export interface SpoolOptions {
   /** The capture settings, asked for only when a call needs them. */
   settings: () => CaptureSettings;
   now?: number;
-}
-
-function spoolDir(repo: Repo): string {
-  return join(repo.stateDir, SPOOL_DIR);
-}
-
-/**
- * Creates the spool folder: the spooling step writes there only when it exists (made by a trace that
- * takes the spool in), and runs `trace hook` otherwise, so an older trace on the PATH still captures.
- */
-export function ensureSpoolDir(repo: Repo): void {
-  mkdirSync(spoolDir(repo), { recursive: true });
-}
-
-/**
- * Whether calls wait in the spool (one directory read). A temporary file (a step writing now, or one
- * a killed step left, cleared with the next take-in) is no call: it takes no write lock.
- */
-export function spoolWaiting(repo: Repo): boolean {
-  try {
-    return readdirSync(spoolDir(repo)).some((name) => !name.startsWith('.'));
-  } catch {
-    return false;
-  }
-}
-
-/** The payloads moved aside, by name. */
-export function spoolAside(repo: Repo): string[] {
-  try {
-    return readdirSync(join(repo.stateDir, SPOOL_ASIDE_DIR)).sort();
-  } catch {
-    return [];
-  }
 }
 
 function moveAside(repo: Repo, name: string, reason: string, logger: Logger): void {

@@ -285,7 +285,7 @@ async function checkState(repo: Repo): Promise<Check[]> {
 
 /** Spooled payloads that could not be taken in (capture/spool.ts moved them aside, the reason in log.txt). */
 async function checkSpoolAside(repo: Repo): Promise<Check | null> {
-  const { spoolAside, SPOOL_ASIDE_DIR } = await import('../capture/spool.js');
+  const { spoolAside, SPOOL_ASIDE_DIR } = await import('../capture/spool-dir.js');
   const names = spoolAside(repo);
   if (names.length === 0) return null;
   const dir = join(repo.stateDir, SPOOL_ASIDE_DIR);

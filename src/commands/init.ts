@@ -164,7 +164,7 @@ export async function init(options: InitOptions): Promise<Outcome> {
   delete manifest.autoInit;
   Store.open(repo.stateDir).close();
   // Claude Code's Write and Edit spool their payloads once this folder exists (capture/spool.ts).
-  (await import('../capture/spool.js')).ensureSpoolDir(repo);
+  (await import('../capture/spool-dir.js')).ensureSpoolDir(repo);
   writeManifest(repo.stateDir, manifest);
 
   // Printed as Chainloop spells the agents (claude-code), like every other command.

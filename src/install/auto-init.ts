@@ -65,7 +65,7 @@ export async function autoInit(repo: Repo, now: () => Date = () => new Date()): 
   const { Store } = await import('../store.js');
   Store.open(repo.stateDir).close();
   // Claude Code's Write and Edit spool their payloads once this folder exists (capture/spool.ts).
-  (await import('../capture/spool.js')).ensureSpoolDir(repo);
+  (await import('../capture/spool-dir.js')).ensureSpoolDir(repo);
   writeManifest(repo.stateDir, manifest);
   logger.log(
     'info',

@@ -216,9 +216,10 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
   if (threads.length === 0 && calls.length > 0) {
     threads.push({ session_pk: sessionPk, idx: 1, prompt: null, prompt_at: null, models: row.models, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_micros: null, unpriced: 0, tool_calls: calls.length, tool_errors: calls.filter((c) => c.status === 'denied' || c.status === 'error').length });
   }
-  const steps = new Map<number, StepJson[]>();
+  // Each thread's steps; a call of a thread the attestation has no figures for goes to the first.
+  const steps = new Map<number, StepJson[]>(threads.map((t) => [Number(t.idx), []]));
   for (const c of calls) {
-    const idx = threads.some((t) => Number(t.idx) === c.thread_idx) ? Number(c.thread_idx) : Number(threads[0]?.idx ?? 0);
+    const idx = c.thread_idx !== null && steps.has(Number(c.thread_idx)) ? Number(c.thread_idx) : Number(threads[0]?.idx ?? 0);
     const step = attestedStep({
       thread: idx,
       id: c.tool_use_id,
@@ -229,7 +230,7 @@ export async function serverSessionDetail(store: ServerDb, id: string, options: 
       error: c.error,
       guard: c.guard === null ? null : (JSON.parse(c.guard) as StepGuard),
     });
-    steps.set(idx, [...(steps.get(idx) ?? []), step]);
+    steps.get(idx)?.push(step);
   }
   const commits = await store.db
     .selectFrom('session_commits as sc')

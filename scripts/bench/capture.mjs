@@ -34,7 +34,8 @@ function editPayloads(repo, toolUseId, path, oldString, newString, originalFile)
   const file = join(repo.dir, path);
   const input = { file_path: file, old_string: oldString, new_string: newString, replace_all: false };
   return {
-    // What Claude Code runs for an Edit, as installed: the guard's PreToolUse entry (a Node start) and
+    // What Claude Code runs for an Edit, as installed: the guard's PreToolUse entry (its shell lane, which
+    // starts Node only for a call it cannot allow itself: src/guard/lane.ts) and
     // the PostToolUse spooling step (a shell, no Node); timed as Claude runs them (`sh -c`).
     commands: { pre: installedCommands(repo, 'PreToolUse', 'Edit'), post: installedCommands(repo, 'PostToolUse', 'Edit') },
     // The baseline: one bare node start per call.
@@ -176,7 +177,7 @@ function interleaved(runs, makeCall) {
   for (let run = 0; run < runs; run++) {
     const call = makeCall(run);
     const commands = call.payloads.commands;
-    if (commands) label = `${commands.pre.length} PreToolUse command (the guard, a Node start) + ${commands.post.length} PostToolUse command (the spooling step: sh, no Node), each run as sh -c`;
+    if (commands) label = `${commands.pre.length} PreToolUse command (the guard's shell lane; Node only for a call it cannot allow) + ${commands.post.length} PostToolUse command (the spooling step: sh, no Node), each run as sh -c`;
     const measure = () => {
       const cpu = childrenCpuMs();
       const [pre, post] = toolCall(call.repo, call.payloads, call.effect);
@@ -395,7 +396,7 @@ function editFigures(context) {
     log(`take-in          one spooled Edit: median ${formatMs(takeIn)}; with the config cache missing (.chainloop.yml parsed): ${formatMs(median(miss))}; ${runs} runs`);
     const captured = checkCaptured(log, repo, 'Edit', calls);
     return [
-      figure('edit.per_call', 'Edit call as Claude Code runs it (guard pre + spooling post) vs one node -e 0', {
+      figure('edit.per_call', 'Edit call as Claude Code runs it (guard lane pre + spooling post) vs one node -e 0', {
         value: Number(steady.callRatio.toFixed(3)),
         unit: 'x',
         result: `${formatRatio(steady.callRatio)} (${formatMs(steady.call)} vs ${formatMs(steady.nodePerCall)}, n=${runs}; ${formatRatio(steady.ratio)} per hook process${cpuNote(steady)})`,

@@ -1,7 +1,7 @@
 // Shared helpers for `npm run bench` sections: statistics, temporary git repositories with an isolated
 // HOME (like test/support/repo.ts), timed child processes, and formatting.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,7 +143,16 @@ export function makeRepo({ init = true, populate } = {}) {
   else repo.write('README.md', '# project\n');
   repo.git(['add', '-A']);
   repo.git(['commit', '-q', '-m', 'initial']);
-  if (init) check('trace init --yes', repo.trace(['init', '--yes']));
+  if (init) {
+    check('trace init --yes', repo.trace(['init', '--yes']));
+    // As in a repository where .chainloop.yml was written before the session: the guard's shell lane
+    // trusts only a config older than two seconds (src/guard/lane.ts).
+    const config = join(dir, '.chainloop.yml');
+    if (existsSync(config)) {
+      const before = new Date(Date.now() - 60_000);
+      utimesSync(config, before, before);
+    }
+  }
   return repo;
 }
 

@@ -48,19 +48,27 @@ export const SPOOLED = 'spooled:';
  */
 const SPOOL_COMMAND = /^\s*command -v trace >\/dev\/null 2>&1 && .*\/spool\/\$\(date \+%s%N\)\.\$\$\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json".*; exit 0\s*$/;
 
+/** How `traceEventOf` names a command that sources a lane (see guard/lane.ts) before it runs `trace hook`. */
+export const LANED = 'laned:';
+
+/** A laned command: `command -v trace … || exit 0; f=<lane file>; [ -f "$f" ] && . "$f"; exec trace hook <agent> <event>`. */
+const LANE_COMMAND = /^\s*command -v trace >\/dev\/null 2>&1 \|\| exit 0; f=.*\/lanes\/[a-z-]+\.sh"; \[ -f "\$f" \] && \. "\$f"; exec trace hook ([a-z][a-z-]*) ([a-z][a-z-]*)\s*$/;
+
 /**
  * The event of one of trace's commands for `hookName`, in the old bare form `trace hook <agent> <event>`
  * or the guarded one (`if command -v trace …; then …; fi`, which does nothing for a teammate without
  * trace), with or without `exec` (Gemini's template execs: Gemini CLI kills the hook's shell at the
  * timeout but waits for its stdout to close, so a trace left as the shell's child would hold it),
- * or a spooling command (`spooled:<event>`); null for any other command.
+ * a spooling command (`spooled:<event>`) or a laned one (`laned:<event>`); null for any other command.
  */
 export function traceEventOf(command: unknown, hookName: string): string | null {
   if (typeof command !== 'string') return null;
   const match = /^\s*(?:if command -v trace >\/dev\/null 2>&1; then )?(?:exec )?trace hook ([a-z][a-z-]*) ([a-z][a-z-]*)(?:; fi)?\s*$/.exec(command);
   if (match) return match[1] === hookName ? match[2]! : null;
   const spooled = SPOOL_COMMAND.exec(command);
-  return spooled && spooled[1] === hookName ? `${SPOOLED}${spooled[2]!}` : null;
+  if (spooled) return spooled[1] === hookName ? `${SPOOLED}${spooled[2]!}` : null;
+  const laned = LANE_COMMAND.exec(command);
+  return laned && laned[1] === hookName ? `${LANED}${laned[2]!}` : null;
 }
 
 /** Every problem of the `hooks` value, as `path: message`. */

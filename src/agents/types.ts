@@ -88,6 +88,23 @@ export interface AgentGuard {
   canDeny: boolean;
   /** The answer in the agent's format: allow prints nothing. */
   answer(answer: GuardAnswer): GuardHookOutput;
+  /** How a shell lane (src/guard/lane.ts) finds a file call in the payload's text; absent: every call goes to Node. */
+  lane?: GuardLaneFormat;
+}
+
+/**
+ * Texts of the agent's compact pre-tool JSON that only its own keys can produce (inside a JSON string
+ * every quote is escaped), so a shell can read a file call's session, directory and path from them.
+ */
+export interface GuardLaneFormat {
+  /** The file tools the lane may decide. */
+  tools: readonly string[];
+  /** What every payload starts with, up to the session id's value. */
+  sessionLead: string;
+  /** What precedes the working directory's value (the first such text in the payload). */
+  cwdLead: string;
+  /** What precedes the written file's path for `tool`: it names the tool, so the lane knows both. */
+  pathLead: (tool: string) => string;
 }
 
 /** The hot-path side of one agent. */

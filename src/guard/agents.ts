@@ -24,7 +24,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 function adapterOf(hooks: AgentHooks): GuardAdapter | undefined {
   const guard = hooks.guard;
   if (guard === undefined) return undefined;
-  return { hookName: hooks.hookName, name: hooks.name, hooks, preEvent: guard.preEvent, canAsk: guard.canAsk, canDeny: guard.canDeny, answer: (a) => guard.answer(a) };
+  return { hookName: hooks.hookName, name: hooks.name, hooks, preEvent: guard.preEvent, canAsk: guard.canAsk, canDeny: guard.canDeny, ...(guard.lane ? { lane: guard.lane } : {}), answer: (a) => guard.answer(a) };
 }
 
 /** The agent of `trace hook <hookName> guard`; undefined for an agent without a guard. */

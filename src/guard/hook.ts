@@ -11,6 +11,7 @@ import { decisionReason, evaluateGuard, type GuardResult } from './engine.js';
 import { mayHoldSecret } from './may-hold-secret.js';
 import type * as SecretsModule from './secrets.js';
 import { DECISIONS_DIR, DECISIONS_FILE, SESSIONS_DIR, sessionConfigFile, sessionMarker } from './files.js';
+import { refreshGuardLane } from './lane.js';
 import { guardSettings, type ImportModule, saysEnforce } from './settings.js';
 
 export interface GuardHookOptions {
@@ -107,7 +108,10 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
     repo = findRepo(payloadCwd ?? options.cwd) ?? findRepo(options.cwd);
     if (repo === null) return { exitCode: 0 };
     const stateDir = existsSync(repo.stateDir) ? repo.stateDir : undefined;
-    const loaded = await guardSettings(repo.root, stateDir, options.importModule);
+    const { key, result: loaded } = await guardSettings(repo.root, stateDir, options.importModule);
+    if (stateDir !== undefined && adapter.lane !== undefined) {
+      refreshGuardLane({ hookName: adapter.hookName, format: adapter.lane }, repo, stateDir, loaded.ok ? loaded.loaded.settings : undefined, key, options.now().getTime());
+    }
     if (!loaded.ok) {
       if (stateDir) fileLogger(stateDir, options.now).log('error', `guard: ${loaded.error}`);
       if (!loaded.enforce) return { exitCode: 0 };

@@ -56,15 +56,18 @@ export async function parseGuardSettings(root: string, importModule?: ImportModu
   }
 }
 
-/** The settings for a guarded call: from the cache when the config is unchanged, else parsed (and cached when `stateDir` exists). */
-export async function guardSettings(root: string, stateDir: string | undefined, importModule?: ImportModule): Promise<GuardSettingsResult> {
+/**
+ * The settings for a guarded call: from the cache when the config is unchanged, else parsed (and
+ * cached when `stateDir` exists); `key` names the config they come from (size, mtime, inode).
+ */
+export async function guardSettings(root: string, stateDir: string | undefined, importModule?: ImportModule): Promise<{ key: string; result: GuardSettingsResult }> {
   const stat = statSync(join(root, '.chainloop.yml'), { throwIfNoEntry: false });
   const key = stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : 'none';
   const cachePath = stateDir === undefined ? undefined : join(stateDir, CACHE_FILE);
   if (cachePath !== undefined) {
     try {
       const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as CacheFile;
-      if (cached.key === key && cached.version === 1) return cached.result;
+      if (cached.key === key && cached.version === 1) return { key, result: cached.result };
     } catch {
       // No cache yet, or an unreadable one: parse below.
     }
@@ -77,5 +80,5 @@ export async function guardSettings(root: string, stateDir: string | undefined, 
       // A read-only state dir: parse again next time.
     }
   }
-  return result;
+  return { key, result };
 }

@@ -1,11 +1,11 @@
 // The guard through the hook `trace init` installs: Claude Code (FakeClaude reads the hooks from
 // .claude/settings.json and honours their decisions as Claude Code does), its record, and the attestation.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatement, remoteNoteLines } from '../support/attestations.js';
 import { FakeClaude } from '../support/claude.js';
-import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
 
 afterAll(cleanupTemps);
 
@@ -21,16 +21,68 @@ function guarded(config = ENFORCE): { repo: TestRepo; agent: FakeClaude } {
 }
 
 describe('guard: Claude Code', () => {
-  it('trace init installs the guard as its own PreToolUse entry, failing closed', () => {
+  it('trace init installs the guard as its own PreToolUse entries, failing closed', () => {
     const repo = makeRepo();
     const settings = JSON.parse(readFileSync(join(repo.dir, '.claude', 'settings.json'), 'utf8')) as { hooks: Record<string, { matcher?: string; hooks: { command: string; onFailure?: string }[] }[]> };
     const entries = settings.hooks.PreToolUse!.filter((g) => g.hooks.some((h) => h.command.includes('trace hook claude guard')));
-    expect(entries).toHaveLength(1);
-    expect(entries[0]!.matcher).toContain('mcp__');
-    expect(entries[0]!.hooks).toHaveLength(1);
-    expect(entries[0]!.hooks[0]!.onFailure).toBe('block');
+    // Node for shell, patch and MCP calls; Write and Edit through the lane first.
+    expect(entries.map((e) => e.matcher)).toEqual(['Bash|MultiEdit|NotebookEdit|mcp__.*', 'Write|Edit']);
+    expect(entries[1]!.hooks[0]!.command).toContain('/lanes/claude-guard.sh');
+    for (const entry of entries) {
+      expect(entry.hooks).toHaveLength(1);
+      expect(entry.hooks[0]!.onFailure).toBe('block');
+    }
     // Capture's pre hook is a separate entry: one cannot break the other.
     expect(settings.hooks.PreToolUse!.some((g) => g.hooks.some((h) => h.command.includes('trace hook claude pre-tool-use')))).toBe(true);
+  });
+
+  it('answers plain Write and Edit calls in the shell lane, and a config edit counts at once', () => {
+    const { repo } = guarded();
+    // The lane is written only for a config that has settled (see src/guard/lane.ts).
+    const config = join(repo.dir, '.chainloop.yml');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(config, old, old);
+    // A `trace` first on the PATH that counts the guard's Node starts.
+    const bin = join(repo.home, 'counting-bin');
+    const starts = join(repo.home, 'guard-starts');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'trace'), `#!/bin/sh\n[ "$3" = guard ] && echo "$@" >> '${starts}'\nexec '${process.execPath}' '${TRACE_BIN}' "$@"\n`);
+    chmodSync(join(bin, 'trace'), 0o755);
+    const agent = new FakeClaude({ dir: repo.dir, env: { ...repo.env, PATH: `${bin}:${repo.env.PATH ?? ''}` } });
+    agent.start();
+    const count = () => (existsSync(starts) ? readFileSync(starts, 'utf8').split('\n').filter(Boolean).length : 0);
+
+    agent.write('src/a.ts', 'a\n'); // the session's first guarded call: Node marks the session and writes the lane
+    expect(count()).toBe(1);
+    expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'lanes', 'claude-guard.sh'))).toBe(true);
+    agent.write('src/b.ts', 'b\n');
+    agent.edit('src/a.ts', 'a', 'A');
+    expect(count()).toBe(1);
+    // Protected paths and rules still reach the guard.
+    agent.write('.env', 'X=1\n');
+    agent.write('infra/prod/main.tf', 'x\n');
+    expect(count()).toBe(3);
+    expect(agent.denied.map((d) => d.decision)).toEqual(['deny', 'ask']);
+
+    // An edit in place (same file, new mtime): the next call is Node's, under the new rule.
+    writeFileSync(config, `${ENFORCE}      - id: no-src\n        paths: ["src/**"]\n        decision: deny\n`);
+    agent.write('src/c.ts', 'c\n');
+    expect(count()).toBe(4);
+    expect(agent.denied.at(-1)!.reason).toContain('no-src');
+    expect(existsSync(join(repo.dir, 'src', 'c.ts'))).toBe(false);
+    // Settled again, the new config gets its lane.
+    const older = new Date(Date.now() - 30_000);
+    utimesSync(config, older, older);
+    agent.write('docs/x.md', 'x\n');
+    agent.write('docs/y.md', 'y\n');
+    expect(count()).toBe(5);
+    // A config put back by a rename can be older than the lane, yet it is another file: Node again.
+    writeFileSync(join(repo.dir, 'relaxed.yml'), 'trace:\n  guard:\n    mode: enforce\n');
+    utimesSync(join(repo.dir, 'relaxed.yml'), old, old);
+    renameSync(join(repo.dir, 'relaxed.yml'), config);
+    agent.write('src/d.ts', 'd\n');
+    expect(count()).toBe(6);
+    expect(repo.read('src/d.ts')).toBe('d\n');
   });
 
   it('denies in enforce mode, says nothing on allow, and records the decisions', () => {

@@ -31,7 +31,7 @@ export function withoutGuardHooks(dir: string): void {
   const path = join(dir, '.claude', 'settings.json');
   const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { hooks?: { command?: string }[] }[]> };
   for (const [event, groups] of Object.entries(settings.hooks)) {
-    settings.hooks[event] = groups.filter((group) => !(group.hooks ?? []).some((handler) => / guard; fi$/.test(handler.command ?? '')));
+    settings.hooks[event] = groups.filter((group) => !(group.hooks ?? []).some((handler) => /trace hook claude guard(; fi)?$/.test(handler.command ?? '')));
   }
   writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');
 }

@@ -1,0 +1,112 @@
+// The guard's shell lane (src/guard/lane.ts) against the guard itself: the lane, run by a real sh,
+// may answer allow only where evaluateGuard allows, and must answer it for plain paths.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { guard as claudeGuard } from '../../src/agents/claude/guard.js';
+import { policiesSchema } from '../../src/core/policy.js';
+import { evaluateGuard, type GuardSettings } from '../../src/guard/engine.js';
+import { guardLaneScript, heldPattern, laneRules } from '../../src/guard/lane.js';
+import { guardSchema } from '../../src/guard/schema.js';
+
+const format = claudeGuard.lane!;
+const dir = mkdtempSync(join(tmpdir(), 'trace-lane-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const ROOT = join(dir, 'repo');
+const STATE = join(ROOT, '.git', 'chainloop-trace');
+mkdirSync(join(STATE, 'guard', 'sessions'), { recursive: true });
+writeFileSync(join(STATE, 'guard', 'sessions', 's1.warn'), '');
+writeFileSync(join(STATE, 'guard', 'sessions', 's1.enforce'), '');
+// The Node guard the lane hands calls to: here a stand-in that says it was asked.
+const bin = join(dir, 'bin');
+mkdirSync(bin);
+writeFileSync(join(bin, 'trace'), '#!/bin/sh\ncat >/dev/null\necho NODE\n');
+chmodSync(join(bin, 'trace'), 0o755);
+
+function settings(guard: unknown = {}): GuardSettings {
+  return { guard: guardSchema.parse(guard), forbiddenCommands: policiesSchema.parse({}).forbiddenCommands };
+}
+
+/** Whether the lane written for `s` answers the call itself (allow) rather than handing it to Node. */
+function laneAllows(s: GuardSettings, payload: string): boolean {
+  const rules = laneRules(s, format.tools);
+  if (rules === undefined) return false;
+  const file = join(dir, 'lane.sh');
+  writeFileSync(file, guardLaneScript({ hookName: 'claude', format, root: ROOT, stateDir: STATE, mode: s.guard.mode, config: false, key: 'none', rules }));
+  const result = spawnSync('sh', ['-c', `. "${file}"; echo FELL`], { input: payload, env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  return result.stdout === '';
+}
+
+const payload = (path: string, tool = 'Write', fields: Record<string, unknown> = {}) =>
+  JSON.stringify({ session_id: 's1', transcript_path: '/t.jsonl', cwd: ROOT, permission_mode: 'acceptEdits', hook_event_name: 'PreToolUse', tool_name: tool, tool_input: { file_path: path, content: 'x\n' }, tool_use_id: 'toolu_1', ...fields });
+
+describe('guard lane', () => {
+  it('turns globs into case patterns that match a superset of their paths', () => {
+    expect(heldPattern('.env*')).toBe(`*'.'[eE][nN][vV]*`);
+    expect(heldPattern('infra/prod/**')).toBe('*[iI][nN][fF][rR][aA]*[pP][rR][oO][dD]*');
+    expect(heldPattern('**')).toBeUndefined();
+    expect(heldPattern('a b')).toBeUndefined();
+    expect(heldPattern('[ab].txt')).toBeUndefined();
+  });
+
+  it('leaves a tool to Node when a rule matches every one of its calls', () => {
+    expect(laneRules(settings(), format.tools)?.tools).toEqual(['Write', 'Edit']);
+    // A rule naming one file tool names them all (engine.ts), so both go to Node.
+    expect(laneRules(settings({ rules: [{ id: 'r', tools: ['Edit'], decision: 'ask' }] }), format.tools)).toBeUndefined();
+    expect(laneRules(settings({ rules: [{ id: 'r', tools: ['*'], decision: 'deny' }] }), format.tools)).toBeUndefined();
+    expect(laneRules(settings({ rules: [{ id: 'r', tools: ['Bash'], decision: 'deny' }] }), format.tools)?.tools).toEqual(['Write', 'Edit']);
+    // Rules no file call can match, and allows, change nothing.
+    const inert = settings({ rules: [{ id: 'c', command: 'rm', decision: 'deny' }, { id: 'm', mcpServersNotIn: ['x'], decision: 'deny' }, { id: 'a', tools: ['Write'], decision: 'allow' }] });
+    expect(laneRules(inert, format.tools)).toEqual(laneRules(settings(), format.tools));
+  });
+
+  const configs: [string, GuardSettings][] = [
+    ['defaults (warn)', settings()],
+    ['enforce with rules', settings({ mode: 'enforce', rules: [{ id: 'prod', tools: ['Write', 'Edit'], paths: ['infra/prod/**', 'CODEOWNERS'], decision: 'ask' }, { id: 'edits', tools: ['Edit'], paths: ['*.lock'], decision: 'deny' }] })],
+    ['outside allowed', settings({ builtin: { outsideRepository: 'allow', protectedPaths: ['secrets/**'] } })],
+  ];
+  const paths = ['src/a.ts', 'README.md', 'a/b/c/d.txt', '.env', '.env.local', 'config/.ENV', 'x.pem', 'keys/id.KEY', '.git/config', '.gitignore', '.chainloop.yml', 'infra/prod/main.tf', 'infra/dev/main.tf', 'Infra/Prod/x', 'CODEOWNERS', 'docs/codeowners.md', 'pkg.lock', 'secrets/a', 'a b.txt', 'é.txt', 'a/../b.txt', './a.txt', 'a//b.txt'];
+
+  for (const [name, s] of configs) {
+    it(`allows only what the guard allows: ${name}`, () => {
+      let allowed = 0;
+      for (const tool of ['Write', 'Edit']) {
+        for (const path of paths) {
+          const verdict = evaluateGuard({ tool, kind: 'file', paths: [join(ROOT, path)] }, s, { root: ROOT, cwd: ROOT }).decision;
+          const lane = laneAllows(s, payload(`${ROOT}/${path}`, tool));
+          if (lane) {
+            allowed++;
+            expect([tool, path, verdict]).toEqual([tool, path, 'allow']);
+          }
+        }
+      }
+      // Plain paths never need Node.
+      expect(allowed).toBeGreaterThanOrEqual(8);
+      expect(laneAllows(s, payload(`${ROOT}/src/a.ts`))).toBe(true);
+    });
+  }
+
+  it('hands Node every call it cannot read for certain', () => {
+    const s = settings();
+    expect(laneAllows(s, payload(`${ROOT}/src/a.ts`))).toBe(true);
+    expect(laneAllows(s, payload('/elsewhere/a.ts'))).toBe(false);
+    expect(laneAllows(s, payload('src/a.ts'))).toBe(false);
+    expect(laneAllows(s, payload(`${ROOT}/src/a.ts`, 'MultiEdit'))).toBe(false);
+    expect(laneAllows(s, payload(`${ROOT}/src/a".ts`))).toBe(false);
+    expect(laneAllows(s, payload(`${ROOT}/src/a.ts`, 'Write', { session_id: 'unseen' }))).toBe(false);
+    expect(laneAllows(s, payload(`${ROOT}/src/a.ts`, 'Write', { cwd: join(ROOT, 'src') }))).toBe(false);
+    expect(laneAllows(s, ` ${payload(`${ROOT}/src/a.ts`)}`)).toBe(false);
+    expect(laneAllows(s, 'not json')).toBe(false);
+    // A path after the head the lane reads.
+    expect(laneAllows(s, payload(`${ROOT}/src/a.ts`, 'Write', { transcript_path: `/${'x'.repeat(20000)}` }))).toBe(false);
+    // The content is drained, however large.
+    expect(laneAllows(s, JSON.stringify({ session_id: 's1', cwd: ROOT, tool_name: 'Write', tool_input: { file_path: `${ROOT}/big.txt`, content: 'y'.repeat(3_000_000) } }))).toBe(true);
+  });
+
+  it('lets every file call through in mode off', () => {
+    expect(laneAllows(settings({ mode: 'off' }), payload('/elsewhere/.env'))).toBe(true);
+  });
+});

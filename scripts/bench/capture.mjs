@@ -38,6 +38,7 @@ function editPayloads(repo, toolUseId, path, oldString, newString, originalFile)
     // starts Node only for a call it cannot allow itself: src/guard/lane.ts) and
     // the PostToolUse spooling step (a shell, no Node); timed as Claude runs them (`sh -c`).
     commands: { pre: installedCommands(repo, 'PreToolUse', 'Edit'), post: installedCommands(repo, 'PostToolUse', 'Edit') },
+    what: { pre: "the guard's shell lane; Node only for a call it cannot allow", post: 'the spooling step: sh, no Node' },
     // The baseline: one bare node start per call.
     withPre: false,
     pre: payload(repo, 'PreToolUse', { tool_name: 'Edit', tool_input: input, tool_use_id: toolUseId }),
@@ -55,7 +56,11 @@ function editPayloads(repo, toolUseId, path, oldString, newString, originalFile)
 function bashPayloads(repo, toolUseId, command) {
   const input = { command, description: 'Update one file' };
   return {
-    withPre: preHookRuns(repo, 'Bash'),
+    // What Claude Code runs for Bash's capture, as installed (the shell lanes: capture/shell-lane.ts);
+    // the guard's entry is bench guard's. The baseline: a bare node start per hook, pre and post.
+    commands: { pre: installedCommands(repo, 'PreToolUse', 'Bash').filter((command) => !command.includes('trace hook claude guard')), post: installedCommands(repo, 'PostToolUse', 'Bash') },
+    what: { pre: 'the shell lane: sh and git, no Node', post: 'the same' },
+    withPre: true,
     pre: payload(repo, 'PreToolUse', { tool_name: 'Bash', tool_input: input, tool_use_id: toolUseId }),
     post: payload(repo, 'PostToolUse', {
       tool_name: 'Bash',
@@ -70,15 +75,6 @@ function hook(repo, event, input) {
   const result = repo.trace(['hook', 'claude', event], input);
   if (result.code !== 0 || result.stderr !== '') throw new Error(`trace hook claude ${event} failed (${result.code}): ${result.stderr}`);
   return result.ms;
-}
-
-/**
- * Whether the installed .claude/settings.json runs the pre hook for `tool` (Claude Code's Write and
- * Edit need none: their post payload carries the file's content before the call).
- */
-function preHookRuns(repo, tool) {
-  const settings = JSON.parse(readFileSync(join(repo.dir, '.claude', 'settings.json'), 'utf8'));
-  return (settings.hooks?.PreToolUse ?? []).some((group) => group.matcher === undefined || group.matcher === '*' || group.matcher.split('|').includes(tool));
 }
 
 /** A hook command, shortened for the log. */
@@ -177,7 +173,7 @@ function interleaved(runs, makeCall) {
   for (let run = 0; run < runs; run++) {
     const call = makeCall(run);
     const commands = call.payloads.commands;
-    if (commands) label = `${commands.pre.length} PreToolUse command (the guard's shell lane; Node only for a call it cannot allow) + ${commands.post.length} PostToolUse command (the spooling step: sh, no Node), each run as sh -c`;
+    if (commands) label = `${commands.pre.length} PreToolUse command (${call.payloads.what.pre}) + ${commands.post.length} PostToolUse command (${call.payloads.what.post}), each run as sh -c`;
     const measure = () => {
       const cpu = childrenCpuMs();
       const [pre, post] = toolCall(call.repo, call.payloads, call.effect);
@@ -440,17 +436,17 @@ function populateFiles(count) {
 }
 
 /**
- * The floor under the Bash pair: the status each hook runs (the pre hook's, on the base snapshot the
- * calls leave) timed alone, interleaved with bare node. It does not write: the index is the base.
+ * The floor under the Bash pair: the snapshot each hook takes (capture/shell.ts: `git add --all` into
+ * the private index the calls leave, then `git write-tree`) timed alone, interleaved with bare node.
+ * Nothing changed since the last call, so neither writes.
  */
 function scanFloor(repo, runs) {
   const index = join(repo.stateDir, 'shell', 'base.index');
   const env = { ...repo.env, GIT_INDEX_FILE: index, GIT_LITERAL_PATHSPECS: '1' };
-  const args = ['--no-optional-locks', '-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'];
   const scans = [];
   const nodes = [];
   for (let run = 0; run < runs; run++) {
-    const scan = () => scans.push(timedSpawn('git', args, { cwd: repo.dir, env }).ms);
+    const scan = () => scans.push(timedSpawn('git', ['add', '--all', '--ignore-errors'], { cwd: repo.dir, env }).ms + timedSpawn('git', ['write-tree'], { cwd: repo.dir, env }).ms);
     const node = () => nodes.push(bareNodeLike(repo, ''));
     if (run % 2 === 0) {
       scan();
@@ -485,11 +481,13 @@ function bashFigures(context) {
     };
     const warm = bashCall();
     const [warmPre, warmPost] = toolCall(repo, warm.payloads, warm.effect);
-    log(`warm-up (1 call, not counted: the first call builds the private index)  pre ${formatMs(warmPre)}, post ${formatMs(warmPost)}`);
+    log(`warm-up (1 call, not counted: the first call builds the private index and every tree)  pre ${formatMs(warmPre)}, post ${formatMs(warmPost)}`);
     const steady = interleaved(runs, () => bashCall());
     describeRatio(log, steady);
     const floor = scanFloor(repo, runs);
-    log(`git's own scan  median ${formatMs(floor.scan)} for one status of the private index alone (bare node ${formatMs(floor.node)}, same runs): two Node starts and two scans make ${formatRatio((floor.node + floor.scan) / floor.node)} per hook before trace does anything`);
+    log(`git's own scan  median ${formatMs(floor.scan)} for one snapshot alone (git add --all and write-tree on the private index; bare node ${formatMs(floor.node)}, same runs): ${formatRatio(floor.scan / floor.node)} of a node start per hook before trace does anything`);
+    const takeIn = takeInSpool(repo);
+    log(`take-in          ${takeIn.calls} spooled Bash events (pre and post) in one process: ${formatMs(takeIn.ms)} (${formatMs(takeIn.ms / Math.max(1, calls))} per call)`);
     const captured = checkCaptured(log, repo, 'Bash', calls);
     return [
       figure('bash.per_call', `Bash pre/post in ${formatCount(fileCount)} files, per call vs node -e 0`, {
@@ -499,7 +497,7 @@ function bashFigures(context) {
         target: `<= ${BASH_TARGET}x`,
         met: steady.ratio <= BASH_TARGET,
         captured,
-        details: { ...steady, files: fileCount, warmUpPreMs: warmPre, warmUpPostMs: warmPost, scanMs: floor.scan, scanNodeMs: floor.node },
+        details: { ...steady, files: fileCount, warmUpPreMs: warmPre, warmUpPostMs: warmPost, scanMs: floor.scan, scanNodeMs: floor.node, takeInMs: takeIn.ms },
       }),
     ];
   } finally {

@@ -139,6 +139,8 @@ export interface AgentHooks {
    * for it, and the post hook takes the before content from the payload without a warning.
    */
   reportsContentBefore?(tool: ToolCall): boolean;
+  /** Whether the installed config runs shell calls' hooks through sh lanes first (capture/shell-lane.ts), which trace keeps written. */
+  shellLanes?: boolean;
   /**
    * The file's bytes before and after a file tool call, from its post payload alone, for a call taken
    * in from the spool after the fact (see capture/spool.ts): `onDisk` is the file now (null: gone;

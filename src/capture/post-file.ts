@@ -9,7 +9,7 @@ import type { Repo } from '../repo.js';
 import type { ContentState, SessionUpdate, Store } from '../store.js';
 import type { CaptureSettings } from './config-cache.js';
 import { closeBeforeNextCall } from './interrupted.js';
-import { applyPending, storeSnapshot, takeEarlierPending, type TakenCall } from './pending.js';
+import { applyPending, type PendingCall, storeSnapshot, takeEarlierPending, type TakenCall } from './pending.js';
 import { checkContent, escapesRepository, readInside } from './snapshot.js';
 
 /**
@@ -78,6 +78,11 @@ export function storedCallId(agent: AgentHooks, tool: ToolCall, at: string): str
 }
 
 /** How a tool call ended, from the event that reports it. */
+/** The record a pre hook leaves for the call (pending.ts), before its file or snapshot is added. */
+export function pendingCallOf(event: CaptureEvent, tool: ToolCall, agent: AgentHooks, at: string): PendingCall {
+  return { session: sessionUpdate(event, agent, at), toolUseId: storedCallId(agent, tool, at), agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
+}
+
 export function callStatus(event: CaptureEvent): 'done' | 'failed' {
   return event.name === 'post-tool-use' ? 'done' : 'failed';
 }

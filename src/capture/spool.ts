@@ -16,13 +16,16 @@ import type { Logger } from '../log.js';
 import { findRepo, type Repo } from '../repo.js';
 import type { Store } from '../store.js';
 import type { CaptureSettings } from './config-cache.js';
-import { takePending } from './pending.js';
-import { type CaptureContext, captureFile, recordFailedWithoutPre, type ReportedContents, sessionUpdate, sessionWrites, storedCallId } from './post-file.js';
+import { takePending, writePending } from './pending.js';
+import { captureShell } from './post-shell.js';
+import { type CaptureContext, captureFile, pendingCallOf, recordFailedWithoutPre, type ReportedContents, sessionUpdate, sessionWrites, storedCallId } from './post-file.js';
+import { TREE_SNAPSHOT } from './shell.js';
 import { escapesRepository, realPathOr, repoRelativePath } from './snapshot.js';
 import { ensureSpoolDir, SPOOL_ASIDE_DIR, spoolDir, spoolWaiting } from './spool-dir.js';
 
 // BSD date has no %N: macOS names the file with its seconds and a literal N (the mtime orders it).
-const NAME = /^(\d+)N?\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)\.json$/;
+// A shell lane's call (capture/shell-lane.ts) adds the tree it snapshotted.
+const NAME = /^(\d+)N?\.(\d+)\.([a-z][a-z-]*)\.([a-z][a-z-]*)(?:\.([0-9a-f]{40}|[0-9a-f]{64}))?\.json$/;
 /** A temporary file of the shell step (`.<pid>.tmp`) this old was left by a killed hook. */
 const STALE_MS = 60 * 60 * 1000;
 
@@ -33,6 +36,8 @@ interface Spooled {
   stamp: bigint;
   agent: string;
   event: string;
+  /** A shell call's snapshot of the work tree (before the call for pre-tool-use, after it for a post event). */
+  tree: string | undefined;
 }
 
 export interface SpoolOptions {
@@ -72,10 +77,10 @@ function listSpool(repo: Repo, logger: Logger, now: number): Spooled[] {
       continue;
     }
     if (!match || !stat.isFile()) {
-      moveAside(repo, name, 'not a spooled payload (<ns>.<pid>.<agent>.<event>.json)', logger);
+      moveAside(repo, name, 'not a spooled payload (<ns>.<pid>.<agent>.<event>[.<tree>].json)', logger);
       continue;
     }
-    calls.push({ name, mtimeNs: stat.mtimeNs, stamp: BigInt(match[1]!), agent: match[3]!, event: match[4]! });
+    calls.push({ name, mtimeNs: stat.mtimeNs, stamp: BigInt(match[1]!), agent: match[3]!, event: match[4]!, tree: match[5] });
   }
   const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
   return calls.sort((a, b) => compare(a.mtimeNs, b.mtimeNs) || compare(a.stamp, b.stamp) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -128,7 +133,7 @@ function takeIn(store: Store, repo: Repo, call: Spooled, settings: () => Capture
   const at = new Date(Number(call.mtimeNs / 1_000_000n)).toISOString();
   for (const event of parsed.events) {
     try {
-      captureSpooled(store, repo, agent, event, at, settings, logger);
+      captureSpooled(store, repo, agent, event, at, call.tree, settings, logger);
     } catch (error) {
       return { problem: `${(error as Error).stack ?? String(error)}` };
     }
@@ -136,13 +141,14 @@ function takeIn(store: Store, repo: Repo, call: Spooled, settings: () => Capture
   return 'done';
 }
 
-function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: CaptureEvent, at: string, settings: () => CaptureSettings, logger: Logger): void {
+function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: CaptureEvent, at: string, tree: string | undefined, settings: () => CaptureSettings, logger: Logger): void {
   const where = `hook ${agent.hookName} ${event.name} (spooled)`;
   const session = sessionUpdate(event, agent, at);
   const tool = event.tool;
-  // The spool takes post events of file tools; anything else only tells of its session.
-  if (!tool || tool.kind !== 'file' || (event.name !== 'post-tool-use' && event.name !== 'post-tool-use-failure')) {
-    if (tool?.kind === 'shell') logger.log('warn', `${where}: shell call ${tool.useId} spooled without its pre-tool-use snapshot; its file changes are not captured`);
+  const shell = tool?.kind === 'shell' && tree !== undefined;
+  // The spool takes post events of file tools, and a shell lane's pre and post events; anything else only tells of its session.
+  if (!tool || !(shell || (tool.kind === 'file' && event.name !== 'pre-tool-use'))) {
+    if (tool?.kind === 'shell') logger.log('warn', `${where}: shell call ${tool.useId} spooled without its snapshot; its file changes are not captured`);
     store.write(() => store.upsertSession({ ...session, started_at: at }));
     return;
   }
@@ -157,8 +163,19 @@ function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: Capt
     logger.log('warn', `${where}: not captured: the payload's cwd ${cwd} is ${own ? `in the repository ${own.root}` : 'in no repository'}, not in ${repo.root} where the hook runs`);
     return;
   }
+  if (event.name === 'pre-tool-use') {
+    // What the Node pre hook would have left: the call's record, pending until its end.
+    writePending(own, { ...pendingCallOf(event, tool, agent, at), treeBefore: `${TREE_SNAPSHOT}${tree!}` }, undefined, tool.useId);
+    return;
+  }
   const context: CaptureContext = { agent, logger, now: () => new Date(at), where, cwd, startedAt: undefined };
   const { write, finish } = sessionWrites(store, session, at);
+  if (shell) {
+    const pending = takePending(own, event.sessionId, tool.useId);
+    captureShell(store, write, own, event, { ...tool, useId: pending?.call.toolUseId ?? storedCallId(agent, tool, at) }, at, { pending, settings: settings(), context }, tree!);
+    pending?.remove();
+    return finish();
+  }
   for (const filePath of tool.filePaths) {
     const target = repoRelativePath(own.root, cwd, filePath);
     if ('error' in target) {

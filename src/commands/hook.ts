@@ -6,12 +6,11 @@ import { captureSettings } from '../capture/config-cache.js';
 import { hooksByHookName } from '../agents/hooks.js';
 import type { AgentHooks, CaptureEvent, ToolCall } from '../agents/types.js';
 import { MAX_PAYLOAD_BYTES } from '../capture/limits.js';
-import { applyPending, type PendingCall, pendingPaths, storeSnapshot, takePending, writePending } from '../capture/pending.js';
-import { callStatus, type CaptureContext, captureFile, type PostContext, recordFailedWithoutPre, sessionUpdate, sessionWrites, storedCallId, toolInputJson, type Write } from '../capture/post-file.js';
-import type { ShellAfter } from '../capture/shell.js';
+import { type PendingCall, pendingPaths, takePending, writePending } from '../capture/pending.js';
+import { type CaptureContext, captureFile, pendingCallOf, recordFailedWithoutPre, sessionUpdate, sessionWrites, storedCallId } from '../capture/post-file.js';
 import { ingestSpool } from '../capture/spool.js';
 import { ensureSpoolDir, spoolWaiting } from '../capture/spool-dir.js';
-import { checkContent, escapesRepository, inspectFile, realPathOr, repoRelativePath, type Snapshot, unreadable } from '../capture/snapshot.js';
+import { escapesRepository, inspectFile, realPathOr, repoRelativePath, unreadable } from '../capture/snapshot.js';
 import type { ImportModule } from '../guard/settings.js';
 import { fileLogger } from '../log.js';
 import { findRepo, isInitialised, type Repo } from '../repo.js';
@@ -130,7 +129,7 @@ async function capturePayload(options: HookOptions, agent: AgentHooks | undefine
           continue;
         }
         // A shell call's snapshot (git walking the whole work tree) starts first, to run while the store opens.
-        const shellAfter = event.tool?.kind === 'shell' ? settle(import('../capture/shell.js').then((shell) => shell.snapshotAfterShell(repo, event.sessionId, event.tool!.useId))) : undefined;
+        const shellAfter = event.tool?.kind === 'shell' ? settle(import('../capture/shell.js').then((shell) => shell.snapshotTree(repo))) : undefined;
         if (!store) {
           const { Store } = await import('../store.js');
           // Not closed: closing checkpoints the WAL into the database file (two fsyncs) on every call. bin/trace
@@ -182,19 +181,14 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   );
 }
 
-function settled<T>(result: Settled<T>): T {
-  if (!result.ok) throw result.error;
-  return result.value;
-}
-
 /** A pre hook: the file's content (or the work tree's, for a shell call) as it is before the call, left pending. */
 async function capturePre(repo: Repo, event: CaptureEvent, tool: ToolCall, context: CaptureContext): Promise<void> {
   const at = context.now().toISOString();
-  const call: PendingCall = { session: sessionUpdate(event, context.agent, at), toolUseId: storedCallId(context.agent, tool, at), agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
+  const call = pendingCallOf(event, tool, context.agent, at);
   if (tool.kind === 'shell') {
     // Loaded on demand: it pulls in node:child_process, which file tools never need.
-    const { snapshotBeforeShell } = await import('../capture/shell.js');
-    return writePending(repo, { ...call, treeBefore: await snapshotBeforeShell(repo, event.sessionId, tool.useId) }, undefined, tool.useId);
+    const { snapshotTree, TREE_SNAPSHOT } = await import('../capture/shell.js');
+    return writePending(repo, { ...call, treeBefore: `${TREE_SNAPSHOT}${await snapshotTree(repo)}` }, undefined, tool.useId);
   }
   const { maxFileBytes } = await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
   for (const filePath of tool.filePaths) {
@@ -225,13 +219,15 @@ function preFile(repo: Repo, call: PendingCall, recordId: string, path: string, 
   if (file.state === 'skipped') context.logger.log('warn', `${context.where}: ${path} skipped: ${file.reason}`);
 }
 
-async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext, shellAfter: Promise<Settled<ShellAfter | null>> | undefined): Promise<void> {
+async function capture(store: Store, repo: Repo, event: CaptureEvent, context: CaptureContext, shellAfter: Promise<Settled<string>> | undefined): Promise<void> {
   const at = context.now().toISOString();
   const session = sessionUpdate(event, context.agent, at);
   switch (event.name) {
     case 'session-start':
       // The spooled calls of the session are taken in by processes that may not load the config: the cache is made fresh here.
       await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
+      // This trace's shell lanes, for the session's Bash calls (an upgrade of trace brings new ones).
+      if (context.agent.shellLanes) (await import('../capture/shell-lane.js')).ensureShellLanes(repo, context.agent.hookName, true);
       return store.write(() => store.upsertSession({ ...session, source: event.source, started_at: at }));
     case 'session-end':
       return store.write(() => store.upsertSession({ ...session, ended_at: at, end_reason: event.reason }));
@@ -258,7 +254,10 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
           const pending = takePending(repo, event.sessionId, tool.useId);
           const settings = await captureSettings(repo.root, repo.stateDir, context.logger, context.importModule);
           const call = { ...tool, useId: pending?.call.toolUseId ?? storedCallId(context.agent, tool, at) };
-          await captureShell(store, write, event, call, at, { pending, settings, context }, shellAfter);
+          const after = shellAfter ? await shellAfter : undefined;
+          if (after?.ok === false) context.logger.log('error', `${context.where}: the snapshot after shell call ${tool.useId} failed: ${String(after.error)}`);
+          const { captureShell } = await import('../capture/post-shell.js');
+          captureShell(store, write, repo, event, call, at, { pending, settings, context }, after?.ok ? after.value : null);
           pending?.remove();
         } else {
           for (const filePath of tool.filePaths) {
@@ -293,47 +292,4 @@ async function capture(store: Store, repo: Repo, event: CaptureEvent, context: C
       });
     }
   }
-}
-
-async function captureShell(
-  store: Store,
-  write: Write,
-  event: CaptureEvent,
-  tool: ToolCall,
-  at: string,
-  { pending, settings, context }: PostContext,
-  shellAfter: Promise<Settled<ShellAfter | null>> | undefined,
-): Promise<void> {
-  const taken = shellAfter ? settled(await shellAfter) : null;
-  const beforeSide = (blobs: Map<string, Buffer>, oid: string | null): Snapshot => {
-    if (oid === null) return { state: 'absent' };
-    const content = blobs.get(oid);
-    return content ? checkContent(content, settings.maxFileBytes) : { state: 'skipped', reason: 'blob missing from the object store' };
-  };
-  const afterSide = (content: Buffer | null): Snapshot => (content === null ? { state: 'absent' } : checkContent(content, settings.maxFileBytes));
-  write(() => {
-    if (pending) applyPending(store, pending);
-    const call = store.toolCall(event.sessionId, tool.useId);
-    if (!call?.tree_before || !taken) {
-      context.logger.log('warn', `${context.where}: no pre-tool-use snapshot for shell call ${tool.useId}; its file changes are not captured`);
-      const id = store.startToolCall({ sessionId: event.sessionId, toolUseId: tool.useId, agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at });
-      store.finishToolCall(id, callStatus(event), at, event.error ?? 'no pre-tool-use snapshot');
-      return;
-    }
-    for (const change of taken.changes) {
-      if (change.skipped) {
-        store.recordBefore(call.id, change.path, 'skipped', null, change.skipped);
-        store.recordAfter(call.id, change.path, { state: 'skipped', oid: null }, { state: 'skipped', oid: null }, change.skipped);
-        continue;
-      }
-      const beforeSnapshot = beforeSide(taken.blobs, change.before);
-      const before = storeSnapshot(store, beforeSnapshot, store.lastAfter(change.path)?.oid ?? null);
-      const after = storeSnapshot(store, afterSide(change.after), before.oid, beforeSnapshot.state === 'content' ? beforeSnapshot.content : undefined);
-      const skipped = before.skipped ?? after.skipped;
-      if (skipped) context.logger.log('warn', `${context.where}: ${change.path} skipped: ${skipped}`);
-      store.recordBefore(call.id, change.path, before.state, before.oid, skipped);
-      store.recordAfter(call.id, change.path, after, before, skipped);
-    }
-    store.finishToolCall(call.id, callStatus(event), at, event.error ?? null);
-  });
 }

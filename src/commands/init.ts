@@ -165,6 +165,7 @@ export async function init(options: InitOptions): Promise<Outcome> {
   Store.open(repo.stateDir).close();
   // Claude Code's Write and Edit spool their payloads once this folder exists (capture/spool.ts).
   (await import('../capture/spool-dir.js')).ensureSpoolDir(repo);
+  await (await import('../capture/shell-lane.js')).writeShellLanes(repo);
   writeManifest(repo.stateDir, manifest);
 
   // Printed as Chainloop spells the agents (claude-code), like every other command.

@@ -66,6 +66,7 @@ export async function autoInit(repo: Repo, now: () => Date = () => new Date()): 
   Store.open(repo.stateDir).close();
   // Claude Code's Write and Edit spool their payloads once this folder exists (capture/spool.ts).
   (await import('../capture/spool-dir.js')).ensureSpoolDir(repo);
+  await (await import('../capture/shell-lane.js')).writeShellLanes(repo);
   writeManifest(repo.stateDir, manifest);
   logger.log(
     'info',

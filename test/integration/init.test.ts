@@ -23,11 +23,12 @@ describe('trace init', () => {
     expect(result.stdout).toContain('git add .chainloop.yml');
     const hooks = settings(repo.dir).hooks;
     expect(Object.keys(hooks).sort()).toEqual([...EVENTS].sort());
-    // Write and Edit need no pre hook: their post payload carries the file before the call.
-    expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit|Bash');
-    // Their post hook spools the payload in a shell step (no Node); the other tools keep trace's Node hook.
+    // Write and Edit need no pre hook: their post payload carries the file before the call. Bash's goes through its lane.
+    expect(hooks.PreToolUse!.map((group) => group.matcher)).toEqual(['MultiEdit|NotebookEdit', 'Bash', 'Bash|MultiEdit|NotebookEdit|mcp__.*', 'Write|Edit']);
+    // Their post hook spools the payload in a shell step (no Node); Bash's lane snapshots and spools; the other tools keep trace's Node hook.
     for (const event of ['PostToolUse', 'PostToolUseFailure'] as const) {
-      expect(hooks[event]!.map((group) => group.matcher)).toEqual(['Write|Edit', 'MultiEdit|NotebookEdit|Bash']);
+      expect(hooks[event]!.map((group) => group.matcher)).toEqual(['Write|Edit', 'MultiEdit|NotebookEdit', 'Bash']);
+      expect(hooks[event]![2]!.hooks[0]!.command).toContain(`/lanes/claude-${event === 'PostToolUse' ? 'post-tool-use' : 'post-tool-use-failure'}.sh`);
       expect(hooks[event]![0]!.hooks[0]!.command).toMatch(/^command -v trace >\/dev\/null 2>&1 && .*\/spool\/.*; exit 0$/);
       // Node only when the spool folder is missing (an older trace, which does not take the spool in).
       expect(hooks[event]![0]!.hooks[0]!.command).toContain(`[ -d "$d/spool" ] || exec trace hook claude ${event === 'PostToolUse' ? 'post-tool-use' : 'post-tool-use-failure'};`);
@@ -41,6 +42,7 @@ describe('trace init', () => {
     }
     expect(readFileSync(join(repo.dir, '.chainloop.yml'), 'utf8')).toMatch(/requireTrace: false/);
     expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'trace.db'))).toBe(true);
+    for (const event of ['pre-tool-use', 'post-tool-use', 'post-tool-use-failure']) expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'lanes', `claude-${event}.sh`))).toBe(true);
   });
 
   it('changes nothing when run twice', () => {
@@ -72,8 +74,8 @@ describe('trace init', () => {
     expect(merged.permissions).toEqual(mine.permissions);
     expect(merged.hooks.Stop).toEqual(mine.hooks.Stop);
     expect(merged.hooks.PreToolUse![0]).toEqual(mine.hooks.PreToolUse[0]);
-    // Theirs, capture's pre hook and the guard.
-    expect(merged.hooks.PreToolUse).toHaveLength(3);
+    // Theirs, capture's pre hooks (Node for patches, the lane for Bash) and the guard's (Node, and the lane for Write and Edit).
+    expect(merged.hooks.PreToolUse).toHaveLength(5);
     expect(repo.trace(['uninstall', '--yes']).code).toBe(0);
     expect(settings(repo.dir)).toEqual(mine);
   });
@@ -213,8 +215,8 @@ describe('the installed agent hook commands', () => {
     const env = { ...repo.env, PATH: '/usr/bin:/bin' };
     expect(run('sh', ['-c', 'command -v trace'], { cwd: repo.dir, env }).code).not.toBe(0);
     const all = commands(repo.dir);
-    // One command per event, the guard's own PreToolUse entry, and the spooling steps of Write and Edit.
-    expect(all).toHaveLength(EVENTS.length + 3);
+    // One command per event, the guard's two PreToolUse entries, the spooling steps of Write and Edit, and Bash's lanes.
+    expect(all).toHaveLength(EVENTS.length + 7);
     for (const command of all) {
       const result = run('sh', ['-c', command], { cwd: repo.dir, env, input: '{"session_id":"s","hook_event_name":"PreToolUse"}' });
       expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -246,12 +248,15 @@ describe('the installed agent hook commands', () => {
     const result = repo.trace(['init', '--yes', '--json']);
     expect(result.code).toBe(0);
     const hooks = settings(repo.dir).hooks;
-    expect(hooks.PreToolUse).toHaveLength(3);
+    expect(hooks.PreToolUse).toHaveLength(5);
     expect(hooks.PreToolUse![0]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude pre-tool-use; fi');
-    // The pre hook no longer runs for Write and Edit: its group's matcher is upgraded too.
-    expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit|Bash');
+    // The Node pre hook no longer runs for Write, Edit and Bash: its group's matcher is upgraded too.
+    expect(hooks.PreToolUse![0]!.matcher).toBe('MultiEdit|NotebookEdit');
     expect(hooks.PreToolUse![1]!.hooks[0]!.command).toBe('./check.sh');
-    expect(hooks.PreToolUse![2]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude guard; fi');
+    expect(hooks.PreToolUse![2]!.matcher).toBe('Bash');
+    expect(hooks.PreToolUse![2]!.hooks[0]!.command).toMatch(/lanes\/claude-pre-tool-use\.sh.*; exec trace hook claude pre-tool-use$/);
+    expect(hooks.PreToolUse![3]!.hooks[0]!.command).toBe('if command -v trace >/dev/null 2>&1; then trace hook claude guard; fi');
+    expect(hooks.PreToolUse![4]!.hooks[0]!.command).toMatch(/lanes\/claude-guard\.sh.*; exec trace hook claude guard$/);
     expect(hooks.SessionEnd).toHaveLength(1);
     expect(commands(repo.dir).filter((c) => c.startsWith('trace hook'))).toEqual([]);
     // An old entry left by hand next to the new ones is trace's too.

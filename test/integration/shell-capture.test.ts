@@ -1,10 +1,10 @@
 // What a shell call's snapshots find: every file the command changed, wherever it is, with its
 // content before (from the private index's blobs, loose or packed) and after.
-import { existsSync, readdirSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClaude } from '../support/claude.js';
-import { cleanupTemps, makeRepo, type TestRepo } from '../support/repo.js';
+import { cleanupTemps, makeRepo, TRACE_BIN, type TestRepo } from '../support/repo.js';
 import { blobText, withStore } from '../support/store.js';
 
 afterAll(cleanupTemps);
@@ -63,30 +63,87 @@ describe('shell calls: what the snapshots find', () => {
 });
 
 describe('shell calls: what the snapshots keep for the next one', () => {
-  /** Waits for the detached seeding of the last call: its index is renamed into the base. */
-  async function seeded(repo: TestRepo): Promise<string> {
+  /** The private index the last snapshot left, which the next one starts from; nothing else stays in shell/. */
+  function base(repo: TestRepo): string {
     const dir = join(repo.dir, '.git', 'chainloop-trace', 'shell');
-    for (let tries = 0; tries < 100; tries++) {
-      if (existsSync(join(dir, 'base.index')) && readdirSync(dir).every((name) => name === 'base.index')) return join(dir, 'base.index');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`the seeding never ended: ${readdirSync(dir).join(', ')}`);
+    expect(readdirSync(dir)).toEqual(['base.index']);
+    return join(dir, 'base.index');
   }
 
-  it('files touched but unchanged are refreshed once, not hashed again by every later snapshot', async () => {
+  it('files touched but unchanged are refreshed once, not hashed again by every later snapshot', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n' } });
     const agent = new FakeClaude(repo);
     agent.bash('true');
-    const base = await seeded(repo);
+    const index = base(repo);
     // Rewritten as they were (a formatter, a checkout): stat data changes, content does not.
     const past = new Date(Date.now() - 60_000);
     for (const name of ['a.txt', 'b.txt']) utimesSync(join(repo.dir, name), past, past);
-    const statDirty = () => repo.sh(`GIT_INDEX_FILE='${base}' git diff-files --name-only`).stdout;
+    const statDirty = () => repo.sh(`GIT_INDEX_FILE='${index}' git diff-files --name-only`).stdout;
     expect(statDirty()).toBe('a.txt\nb.txt\n');
     agent.bash('printf "c2\\n" > c.txt');
-    await seeded(repo);
+    base(repo);
     // The base the next call starts from knows a.txt and b.txt as they are: git compares only stat data.
     expect(statDirty()).toBe('');
     expect(captured(repo)).toEqual(['c.txt']);
+  });
+});
+
+describe("shell calls: Claude Code's Bash through the lanes", () => {
+  /** A FakeClaude whose `trace` logs every capture hook it starts (the guard's entries are taken out: bench guard counts those). */
+  function counted(repo: TestRepo): { agent: FakeClaude; starts: () => string[] } {
+    const bin = join(repo.home, 'counting-bin');
+    const log = join(repo.home, 'hook-starts');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'trace'), `#!/bin/sh\n[ "$1" = hook ] && [ "$3" != guard ] && echo "$3" >> '${log}'\nexec '${process.execPath}' '${TRACE_BIN}' "$@"\n`);
+    chmodSync(join(bin, 'trace'), 0o755);
+    const agent = new FakeClaude({ dir: repo.dir, env: { ...repo.env, PATH: `${bin}:${repo.env.PATH ?? ''}` } });
+    return { agent, starts: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+  }
+  const spooled = (repo: TestRepo) => readdirSync(join(repo.dir, '.git', 'chainloop-trace', 'spool')).filter((name) => !name.startsWith('.'));
+
+  it('start no Node: each hook spools its payload with a tree of the work tree, which the next store opener diffs', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a1\n', 'b.txt': 'b1\n' } });
+    const { agent, starts } = counted(repo);
+    agent.bash('printf "a2\\n" > a.txt && printf "new\\n" > c.txt');
+    // A person's edit between two calls is not the next call's.
+    repo.write('b.txt', 'b2\n');
+    agent.bash('printf "b3\\n" > b.txt && rm a.txt');
+    expect(starts()).toEqual([]);
+    expect(spooled(repo).map((name) => name.replace(/^\d+N?\.\d+\./, '').replace(/[0-9a-f]{40}/, 'TREE'))).toEqual(
+      expect.arrayContaining(['claude.pre-tool-use.TREE.json', 'claude.post-tool-use.TREE.json']),
+    );
+    expect(spooled(repo)).toHaveLength(4);
+    expect(captured(repo)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    expect(changes(repo, 'a.txt')).toEqual([
+      { before: 'a1\n', after: 'a2\n', skipped: null },
+      { before: 'a2\n', after: 'absent', skipped: null },
+    ]);
+    expect(changes(repo, 'b.txt')).toEqual([{ before: 'b2\n', after: 'b3\n', skipped: null }]);
+    expect(changes(repo, 'c.txt')).toEqual([{ before: 'absent', after: 'new\n', skipped: null }]);
+    expect(spooled(repo)).toEqual([]);
+    // The calls, their command and status, as the Node hooks record them.
+    expect(withStore(repo, (store) => store.db.prepare("SELECT tool_name, status, json_extract(input_json, '$.command') AS command FROM tool_calls ORDER BY id").all())).toEqual([
+      { tool_name: 'Bash', status: 'done', command: 'printf "a2\\n" > a.txt && printf "new\\n" > c.txt' },
+      { tool_name: 'Bash', status: 'done', command: 'printf "b3\\n" > b.txt && rm a.txt' },
+    ]);
+  });
+
+  it('a call whose lane is missing on one side is still captured whole, by the Node hook', () => {
+    const repo = makeRepo({ initialFiles: { 'a.txt': 'a1\n' } });
+    const { agent, starts } = counted(repo);
+    const lanes = join(repo.dir, '.git', 'chainloop-trace', 'lanes');
+    rmSync(join(lanes, 'claude-post-tool-use.sh'));
+    agent.bash('printf "a2\\n" > a.txt');
+    expect(starts()).toEqual(['post-tool-use']);
+    rmSync(join(lanes, 'claude-pre-tool-use.sh'));
+    agent.bash('printf "a3\\n" > a.txt');
+    expect(starts()).toEqual(['post-tool-use', 'pre-tool-use', 'post-tool-use']);
+    expect(changes(repo, 'a.txt')).toEqual([
+      { before: 'a1\n', after: 'a2\n', skipped: null },
+      { before: 'a2\n', after: 'a3\n', skipped: null },
+    ]);
+    // A session's start writes the lanes back.
+    agent.start();
+    expect(readdirSync(lanes).sort()).toEqual(['claude-post-tool-use-failure.sh', 'claude-post-tool-use.sh', 'claude-pre-tool-use.sh']);
   });
 });

@@ -85,17 +85,18 @@ describe("Claude Code's spooling PostToolUse steps", () => {
     },
   };
 
-  it('upgrade settings from before them: the Node hook keeps the other tools, Write and Edit spool', () => {
+  it('upgrade settings from before them: the Node hook keeps the other tools, Write and Edit spool, Bash goes through its lane', () => {
     const { config, upgraded } = mergeHookGroups(legacy, { hooks: { PostToolUse: TEMPLATE.hooks!.PostToolUse } }, 'claude');
     expect(upgraded).toEqual(['PostToolUse']);
     const groups = config.hooks!.PostToolUse as { matcher: string; hooks: { command: string }[] }[];
     expect(groups.map((group) => [group.matcher, group.hooks.map((handler) => traceEventOf(handler.command, 'claude') ?? handler.command)])).toEqual([
-      ['MultiEdit|NotebookEdit|Bash', ['post-tool-use']],
+      ['MultiEdit|NotebookEdit', ['post-tool-use']],
       ['Write', ['./fmt.sh']],
       ['Write|Edit', ['spooled:post-tool-use']],
+      ['Bash', ['laned:post-tool-use']],
     ]);
     // Current: nothing more to do; uninstall takes both of trace's out and keeps the person's.
     expect(mergeHookGroups(config, { hooks: { PostToolUse: TEMPLATE.hooks!.PostToolUse } }, 'claude').upgraded).toEqual([]);
-    expect(removeHookGroups(config, 'claude')).toMatchObject({ handlers: 2, config: { hooks: { PostToolUse: [{ matcher: 'Write', hooks: [{ command: './fmt.sh' }] }] } } });
+    expect(removeHookGroups(config, 'claude')).toMatchObject({ handlers: 3, config: { hooks: { PostToolUse: [{ matcher: 'Write', hooks: [{ command: './fmt.sh' }] }] } } });
   });
 });

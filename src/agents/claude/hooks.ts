@@ -238,6 +238,7 @@ export const hooks: AgentHooks = {
   },
   contentBeforeCall,
   reportsContentBefore,
+  shellLanes: true,
   contentsFromPayload,
   declaredWrites,
   shellCommand,

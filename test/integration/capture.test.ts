@@ -392,6 +392,8 @@ describe('bad input', () => {
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'a', 'b');
     agent.bash('true');
+    // Write, Edit and Bash spool; the prompt's hook is Node, and opens the store.
+    agent.prompt('next');
     expect(agent.results.every((r) => r.code === 0 && r.stdout === '')).toBe(true);
     expect(log(repo)).toMatch(/cannot open the capture store|not a database/);
   });

@@ -259,7 +259,10 @@ describe('taking the spool in', () => {
     const repo = makeRepo({ initialFiles: { 'a.txt': lines('one') } });
     const agent = new FakeClaude(repo);
     agent.edit('a.txt', 'one', 'two');
+    // Bash's lanes spool too (with their snapshots); the next Node hook takes all three in, in order.
     agent.bash(`printf 'two\\nthree\\n' > a.txt`);
+    expect(spooled(repo)).toHaveLength(3);
+    agent.prompt('go on');
     expect(spooled(repo)).toEqual([]);
     expect(changes(repo, 'a.txt').map((c) => [c.before, c.after, c.human_gap])).toEqual([
       [lines('one'), lines('two'), 0],

@@ -83,7 +83,7 @@ describe('trace doctor', () => {
     useLegacyClaudeSettings(repo.dir);
     const legacy = find(doctor(repo).checks, 'agent-hooks:claude-code');
     expect(legacy.message).toContain('incomplete or of an older form');
-    expect(legacy.diff).toContain('+        "matcher": "MultiEdit|NotebookEdit|Bash",');
+    expect(legacy.diff).toContain('+        "matcher": "MultiEdit|NotebookEdit",');
     expect(repo.trace(['init', '--yes']).code).toBe(0);
     expect(find(doctor(repo).checks, 'agent-hooks:claude-code').status).toBe('ok');
     rmSync(join(repo.dir, '.claude'), { recursive: true });

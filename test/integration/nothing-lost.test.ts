@@ -148,10 +148,10 @@ describe('a damaged store', () => {
       const db = join(stateDir(repo), 'trace.db');
 
       // An agent hook: exits 0, captures into the fresh store, logs the move. (The Write is spooled: the
-      // Bash call's post hook is the Node hook that opens the store, and takes the Write in first.)
+      // prompt's hook is the Node hook that opens the store, and takes the Write in first.)
       damage(db);
       agent.write('a.ts', 'export const a = 1;\n');
-      agent.bash('true');
+      agent.prompt('next');
       expect(agent.results.every((r) => r.code === 0)).toBe(true);
       expect(movedAside(repo)).toHaveLength(1);
       expect(readFileSync(join(stateDir(repo), 'log.txt'), 'utf8')).toMatch(/error the capture store .*trace\.db was damaged \(.*\): moved it to .*trace\.db\.corrupt-/);

@@ -7,17 +7,17 @@ export { SimulatedClaude as FakeClaude } from '../../src/agents/claude/simulator
 export const LEGACY_TOOL_MATCHER = 'Write|Edit|MultiEdit|NotebookEdit|Bash';
 
 /**
- * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before: PreToolUse for every
- * file tool too, and PostToolUse a Node hook for every file tool (no spool): installs made then keep
- * working; pending records.
+ * Rewrites the installed `.claude/settings.json` as `trace init` wrote it before the spool and the
+ * lanes: PreToolUse for every file tool too, PostToolUse a Node hook for every file tool, and the
+ * guard one Node entry: installs made then keep working; pending records.
  */
 export function useLegacyClaudeSettings(dir: string): void {
   const path = join(dir, '.claude', 'settings.json');
   const settings = JSON.parse(readFileSync(path, 'utf8')) as { hooks: Record<string, { matcher?: string; hooks?: { command?: string }[] }[]> };
-  for (const group of settings.hooks.PreToolUse ?? []) group.matcher = LEGACY_TOOL_MATCHER;
-  for (const event of ['PostToolUse', 'PostToolUseFailure']) {
-    const groups = (settings.hooks[event] ?? []).filter((group) => !(group.hooks ?? []).some((handler) => handler.command?.includes('/spool/')));
-    for (const group of groups) group.matcher = LEGACY_TOOL_MATCHER;
+  const shellStep = (group: { hooks?: { command?: string }[] }) => (group.hooks ?? []).some((handler) => /\/spool\/|\/lanes\//.test(handler.command ?? ''));
+  for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) {
+    const groups = (settings.hooks[event] ?? []).filter((group) => !shellStep(group));
+    for (const group of groups) group.matcher = (group.hooks ?? []).some((handler) => handler.command?.includes(' guard;')) ? `${LEGACY_TOOL_MATCHER}|mcp__.*` : LEGACY_TOOL_MATCHER;
     settings.hooks[event] = groups;
   }
   writeFileSync(path, JSON.stringify(settings, null, 2) + '\n');

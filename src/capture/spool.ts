@@ -172,7 +172,7 @@ function captureSpooled(store: Store, repo: Repo, agent: AgentHooks, event: Capt
   const { write, finish } = sessionWrites(store, session, at);
   if (shell) {
     const pending = takePending(own, event.sessionId, tool.useId);
-    captureShell(store, write, own, event, { ...tool, useId: pending?.call.toolUseId ?? storedCallId(agent, tool, at) }, at, { pending, settings: settings(), context }, tree!);
+    captureShell(store, write, own, event, { ...tool, useId: pending?.call.toolUseId ?? storedCallId(agent, tool, at) }, at, { pending, settings: settings(), context }, tree);
     pending?.remove();
     return finish();
   }

@@ -83,9 +83,12 @@ export async function run(context) {
     // Warm-up, which also counts the hook commands one session runs (each writes its event to a log).
     const callLog = join(repo.home, 'hook-calls.log');
     const counting = JSON.parse(JSON.stringify(installed));
-    // Each command is counted with what it starts: trace (Node) or only a shell (the spooling step of Write and Edit).
+    // Each command is counted with what it starts: trace (Node), only a shell (the spooling step of
+    // Write and Edit), or a lane (a shell that starts Node only for a call it cannot decide: the guard's
+    // for Write and Edit, src/guard/lane.ts, whose first call of a session always goes to Node).
+    const kind = (command) => (/\/spool\//.test(command) ? 'sh' : /\/lanes\//.test(command) ? 'lane' : 'node');
     for (const [event, groups] of Object.entries(counting.hooks ?? {})) {
-      for (const group of groups) for (const hook of group.hooks ?? []) hook.command = `echo ${event}:${/\/spool\//.test(hook.command) ? 'sh' : 'node'} >> '${callLog}'`;
+      for (const group of groups) for (const hook of group.hooks ?? []) hook.command = `echo ${event}:${kind(hook.command)} >> '${callLog}'`;
     }
     await session(counting, 'count');
     const calls = readFileSync(callLog, 'utf8').split('\n').filter(Boolean);
@@ -93,8 +96,9 @@ export async function run(context) {
     const byEvent = Object.entries(calls.reduce((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {})).map(([e, n]) => `${e} ${n}`).join(', ');
     const toolCommands = calls.filter((line) => /^(PreToolUse|PostToolUse):/.test(line));
     const nodeStarts = toolCommands.filter((line) => line.endsWith(':node')).length;
+    const laneSteps = toolCommands.filter((line) => line.endsWith(':lane')).length;
     log(`Claude Code ${PINS['claude-code'].version}, ${CALLS} file tool calls (10 Write, 10 Edit) per session; ${runs} interleaved runs per variant; load ${formatLoad()}`);
-    log(`hook commands per session: ${events.length} (${byEvent}): ${(nodeStarts / CALLS).toFixed(1)} Node starts and ${((toolCommands.length - nodeStarts) / CALLS).toFixed(1)} shell steps per file tool call with trace`);
+    log(`hook commands per session: ${events.length} (${byEvent}): ${(nodeStarts / CALLS).toFixed(1)} Node starts, ${(laneSteps / CALLS).toFixed(1)} lanes (Node only for a call the lane cannot decide) and ${((toolCommands.length - nodeStarts - laneSteps) / CALLS).toFixed(1)} shell steps per file tool call with trace`);
 
     // Before the spool: Write and Edit's PostToolUse ran trace's Node hook (what older settings still run).
     const unspooled = withCommands(installed, (command) => {
@@ -118,7 +122,7 @@ export async function run(context) {
     log(`session, hooks as true        median ${formatMs(m.none)}`);
     log(`per file tool call: trace ${formatMs(perCall.trace)}, the same hooks as bare node ${formatMs(perCall.node)} (session hooks spread over the ${CALLS} calls)`);
     log(`one bare Node start under the agent: ${formatMs(nodeStart)} ((node − true) / ${events.length} hook commands); load ${formatLoad()}`);
-    log(`per file tool call in bare Node starts: trace ${(perCall.trace / nodeStart).toFixed(2)}, trace without spool ${(perCall.unspooled / nodeStart).toFixed(2)} (the guard's PreToolUse is one Node start of its own)`);
+    log(`per file tool call in bare Node starts: trace ${(perCall.trace / nodeStart).toFixed(2)}, trace without spool ${(perCall.unspooled / nodeStart).toFixed(2)} (Write and Edit's PostToolUse a Node start of its own)`);
     const met = perCall.trace <= nodeStart;
     const details = { runs, calls: CALLS, hookCommands: events.length, hooksByEvent: byEvent, nodeStartsPerCall: nodeStarts / CALLS, medians: m, samples: ms, perCall, nodeStart, loadavg: formatLoad() };
     return [
@@ -128,7 +132,7 @@ export async function run(context) {
         label: 'real Claude Code: trace per file tool call vs one bare Node start',
         value: Number(perCall.trace.toFixed(1)),
         unit: 'ms',
-        result: `${formatMs(perCall.trace)} per call vs ${formatMs(nodeStart)} per Node start (${(perCall.trace / nodeStart).toFixed(2)} Node starts' worth; without the spool ${formatMs(perCall.unspooled)}; sessions ${formatMs(m.trace)} / ${formatMs(m.unspooled)} / ${formatMs(m.node)} / ${formatMs(m.none)}, n=${runs}, ${(nodeStarts / CALLS).toFixed(1)} Node starts per call, load ${formatLoad()})`,
+        result: `${formatMs(perCall.trace)} per call vs ${formatMs(nodeStart)} per Node start (${(perCall.trace / nodeStart).toFixed(2)} Node starts' worth; without the spool ${formatMs(perCall.unspooled)}; sessions ${formatMs(m.trace)} / ${formatMs(m.unspooled)} / ${formatMs(m.node)} / ${formatMs(m.none)}, n=${runs}, ${(nodeStarts / CALLS).toFixed(1)} Node starts and ${(laneSteps / CALLS).toFixed(1)} lanes per call, load ${formatLoad()})`,
         target: '<= 1 bare Node start',
         met,
         details,

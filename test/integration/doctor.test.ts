@@ -35,9 +35,21 @@ describe('trace doctor', () => {
     const { code, checks } = doctor(repo);
     expect(checks.filter((check) => check.status !== 'ok')).toEqual([]);
     expect(code).toBe(0);
-    expect(checks.map((check) => check.id)).toEqual(['trace-on-path', 'agent-hooks:claude-code', 'git-hooks', 'config', 'signing-key', 'notes', 'pending', 'state-dir', 'store']);
+    expect(checks.map((check) => check.id)).toEqual(['trace-on-path', 'agent-hooks:claude-code', 'git-hooks', 'config', 'signing-key', 'notes', 'pending', 'state-dir', 'store', 'lanes']);
     const text = repo.trace(['doctor']);
     expect(text.stdout).toContain('trace is set up correctly');
+  });
+
+  it("finds Claude Code's shell lanes missing or stale; trace init writes them", () => {
+    const repo = healthy();
+    const lanes = join(repo.dir, '.git', 'chainloop-trace', 'lanes');
+    rmSync(join(lanes, 'claude-pre-tool-use.sh'));
+    writeFileSync(join(lanes, 'claude-post-tool-use.sh'), '# an older lane\n');
+    const { code, checks } = doctor(repo);
+    expect(code).toBe(0);
+    expect(find(checks, 'lanes')).toMatchObject({ status: 'warn', message: expect.stringContaining('claude-pre-tool-use.sh, claude-post-tool-use.sh') as unknown });
+    expect(repo.trace(['init', '--yes']).code).toBe(0);
+    expect(find(doctor(repo).checks, 'lanes').status).toBe('ok');
   });
 
   it('finds trace missing from the PATH the agents see', () => {

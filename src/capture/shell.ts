@@ -35,7 +35,7 @@ const SYMLINK = '120000';
 const GITLINK = '160000';
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-export function shellDir(repo: Repo): string {
+function shellDir(repo: Repo): string {
   return join(repo.stateDir, 'shell');
 }
 

@@ -1,14 +1,14 @@
 // The guard's shell lane (src/guard/lane.ts) against the guard itself: the lane, run by a real sh,
 // may answer allow only where evaluateGuard allows, and must answer it for plain paths.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { guard as claudeGuard } from '../../src/agents/claude/guard.js';
 import { policiesSchema } from '../../src/core/policy.js';
 import { evaluateGuard, type GuardSettings } from '../../src/guard/engine.js';
-import { guardLaneScript, heldPattern, laneRules } from '../../src/guard/lane.js';
+import { guardLaneFile, guardLaneScript, heldPattern, laneRules, refreshGuardLane } from '../../src/guard/lane.js';
 import { guardSchema } from '../../src/guard/schema.js';
 
 const format = claudeGuard.lane!;
@@ -108,5 +108,51 @@ describe('guard lane', () => {
 
   it('lets every file call through in mode off', () => {
     expect(laneAllows(settings({ mode: 'off' }), payload('/elsewhere/.env'))).toBe(true);
+  });
+});
+
+describe('refreshGuardLane', () => {
+  const repoAt = (name: string, stateDir?: string) => {
+    const root = join(dir, name);
+    const gitDir = join(root, '.git');
+    mkdirSync(gitDir, { recursive: true });
+    const state = stateDir ?? join(gitDir, 'chainloop-trace');
+    mkdirSync(state, { recursive: true });
+    return { root, gitDir, commonDir: gitDir, stateDir: state };
+  };
+  const configKey = (root: string) => {
+    const stat = statSync(join(root, '.chainloop.yml'));
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  };
+  const lane = { hookName: 'claude', format };
+
+  it('writes the lane for a settled config, with a hard link to it, and takes it back when no lane can serve', () => {
+    const repo = repoAt('settled');
+    writeFileSync(join(repo.root, '.chainloop.yml'), 'trace: {}\n');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(repo.root, '.chainloop.yml'), old, old);
+    refreshGuardLane(lane, repo, repo.stateDir, settings(), configKey(repo.root), Date.now());
+    const file = guardLaneFile(repo.stateDir, 'claude');
+    expect(readFileSync(file, 'utf8')).toContain(`# key: ${configKey(repo.root)} v`);
+    expect(statSync(join(repo.stateDir, 'lanes', 'chainloop.yml.link')).ino).toBe(statSync(join(repo.root, '.chainloop.yml')).ino);
+    // One second after the config: an edit in place is newer even to a shell comparing whole seconds.
+    expect(statSync(file).mtimeMs - old.getTime()).toBeCloseTo(1000, -1);
+    // An invalid config (no settings): the lane goes.
+    refreshGuardLane(lane, repo, repo.stateDir, undefined, configKey(repo.root), Date.now());
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('writes none for a config saved within two seconds, another config than the settings, or a linked worktree', () => {
+    const fresh = repoAt('fresh');
+    writeFileSync(join(fresh.root, '.chainloop.yml'), 'trace: {}\n');
+    refreshGuardLane(lane, fresh, fresh.stateDir, settings(), configKey(fresh.root), Date.now());
+    expect(existsSync(guardLaneFile(fresh.stateDir, 'claude'))).toBe(false);
+    refreshGuardLane(lane, fresh, fresh.stateDir, settings(), 'another:key:1', Date.now() + 60_000);
+    expect(existsSync(guardLaneFile(fresh.stateDir, 'claude'))).toBe(false);
+    refreshGuardLane(lane, fresh, fresh.stateDir, settings(), configKey(fresh.root), Date.now() + 60_000);
+    expect(existsSync(guardLaneFile(fresh.stateDir, 'claude'))).toBe(true);
+    const worktree = repoAt('worktree', join(dir, 'main', '.git', 'chainloop-trace'));
+    refreshGuardLane(lane, worktree, worktree.stateDir, settings(), 'none', Date.now());
+    expect(existsSync(guardLaneFile(worktree.stateDir, 'claude'))).toBe(false);
   });
 });

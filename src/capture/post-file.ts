@@ -77,12 +77,12 @@ export function storedCallId(agent: AgentHooks, tool: ToolCall, at: string): str
   return agent.callIdsRepeat ? `${tool.useId}#${at}` : tool.useId;
 }
 
-/** How a tool call ended, from the event that reports it. */
 /** The record a pre hook leaves for the call (pending.ts), before its file or snapshot is added. */
 export function pendingCallOf(event: CaptureEvent, tool: ToolCall, agent: AgentHooks, at: string): PendingCall {
   return { session: sessionUpdate(event, agent, at), toolUseId: storedCallId(agent, tool, at), agentId: event.agentId ?? null, toolName: tool.name, inputJson: toolInputJson(tool), at };
 }
 
+/** How a tool call ended, from the event that reports it. */
 export function callStatus(event: CaptureEvent): 'done' | 'failed' {
   return event.name === 'post-tool-use' ? 'done' : 'failed';
 }

@@ -7,7 +7,9 @@
 // (see `AgentHooks.contentsFromPayload`), its time is the spool file's mtime, so a change made on disk
 // between the call and its take-in stays a human change. One the payload cannot rebuild is captured
 // from the disk, as a post hook was before; one that cannot be read at all is moved aside to
-// `spool-aside/` (never deleted) and reported by `trace doctor`.
+// `spool-aside/` (never deleted) and reported by `trace doctor`. Claude Code's Bash lanes
+// (capture/shell-lane.ts) spool their pre and post events with a tree of the work tree: the pre
+// becomes the call's pending record, the post is diffed against it (capture/post-shell.ts).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hooksByHookName } from '../agents/hooks.js';

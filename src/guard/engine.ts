@@ -69,7 +69,8 @@ const clip = (text: string, max = 160): string => {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
 
-function wildcard(pattern: string, value: string, flags = ''): boolean {
+/** A name against a pattern whose `*` is any text (rules' `tools`, MCP servers). */
+export function wildcard(pattern: string, value: string, flags = ''): boolean {
   return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, flags).test(value);
 }
 

@@ -15,7 +15,7 @@ import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statS
 import { join } from 'node:path';
 import type { GuardLaneFormat } from '../agents/types.js';
 import type { Repo } from '../repo.js';
-import type { GuardSettings } from './engine.js';
+import { type GuardSettings, wildcard } from './engine.js';
 import { DECISIONS_DIR, SESSIONS_DIR } from './files.js';
 
 export const LANES_DIR = 'lanes';
@@ -36,10 +36,6 @@ export interface LaneRules {
 const FILE_TOOL_NAMES = ['Write', 'Edit', 'MultiEdit'];
 /** Path characters the lane reads; any other (JSON escapes, spaces, non-ASCII) goes to Node. */
 const PATH_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+@=,~-';
-
-function wildcard(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(value);
-}
 
 /**
  * A `case` pattern matching every path the glob matches (engine.ts matches globs case-insensitively
@@ -62,7 +58,7 @@ export function laneRules(settings: GuardSettings, laneTools: readonly string[])
   const names = [...laneTools, ...FILE_TOOL_NAMES];
   // Rules that can match a file call: no command or MCP condition (those never match one); an allow never changes the answer.
   const rules = guard.rules.filter(
-    (rule) => rule.decision !== 'allow' && rule.command === undefined && rule.mcpServersNotIn === undefined && (rule.tools === undefined || rule.tools.some((pattern) => names.some((name) => wildcard(pattern, name)))),
+    (rule) => rule.decision !== 'allow' && rule.command === undefined && rule.mcpServersNotIn === undefined && (rule.tools === undefined || rule.tools.some((pattern) => names.some((name) => wildcard(pattern, name, 'i')))),
   );
   // A rule without paths matches every file call.
   if (rules.some((rule) => rule.paths === undefined)) return undefined;

@@ -105,6 +105,8 @@ export interface GuardLaneFormat {
   cwdLead: string;
   /** What precedes the written file's path for `tool`: it names the tool, so the lane knows both. */
   pathLead: (tool: string) => string;
+  /** The shell tool the lane may decide, and what precedes its command (naming the tool). */
+  shell?: { tool: string; commandLead: string };
 }
 
 /** The hot-path side of one agent. */

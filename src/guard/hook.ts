@@ -110,7 +110,7 @@ export async function runGuardHook(options: GuardHookOptions): Promise<HookOutpu
     const stateDir = existsSync(repo.stateDir) ? repo.stateDir : undefined;
     const { key, result: loaded } = await guardSettings(repo.root, stateDir, options.importModule);
     if (stateDir !== undefined && adapter.lane !== undefined) {
-      refreshGuardLane({ hookName: adapter.hookName, format: adapter.lane }, repo, stateDir, loaded.ok ? loaded.loaded.settings : undefined, key, options.now().getTime());
+      refreshGuardLane({ hookName: adapter.hookName, format: adapter.lane }, repo, stateDir, loaded.ok ? loaded.loaded : undefined, key, options.now().getTime());
     }
     if (!loaded.ok) {
       if (stateDir) fileLogger(stateDir, options.now).log('error', `guard: ${loaded.error}`);

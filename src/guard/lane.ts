@@ -1,9 +1,10 @@
 // The guard's lane: a POSIX shell file that the pre-tool command trace installs for an agent's file
-// tools (Claude Code's Write and Edit) sources before it starts Node. Written from the guard's
-// settings, it answers allow itself when it is sure the guard would (a path inside the repository
-// that no protected path or rule can match, in a session the guard has seen), and hands every other
-// call, whole, to `trace hook <agent> guard`. A Node start is most of what a guarded file call costs,
-// and most file calls are plain allows.
+// and shell tools (Claude Code's Write, Edit and Bash) sources before it starts Node. Written from the
+// guard's settings, it answers allow itself when it is sure the guard would, in a session the guard
+// has seen: a path inside the repository that no protected path or rule can match, or a command of
+// plain words that no built-in rule, secret check or shell write can be about. Every other call goes,
+// whole, to `trace hook <agent> guard`. A Node start is most of what a guarded call costs, and most
+// calls are plain allows.
 //
 // It trusts itself only while .chainloop.yml is the file it was written from: the same inode (a hard
 // link kept beside it: an editor's save-by-rename or a checkout makes a new one) with the same mtime,
@@ -17,6 +18,7 @@ import type { GuardLaneFormat } from '../agents/types.js';
 import type { Repo } from '../repo.js';
 import { type GuardSettings, wildcard } from './engine.js';
 import { DECISIONS_DIR, SESSIONS_DIR } from './files.js';
+import type { LoadedGuard } from './settings.js';
 
 export const LANES_DIR = 'lanes';
 const VERSION = 1;
@@ -25,11 +27,12 @@ const HEAD_BYTES = 16384;
 /** How old .chainloop.yml must be for a lane: see the top of this file. */
 const SETTLED_MS = 2000;
 
-/** The file tools the lane may allow, and the shell patterns of the paths it leaves to Node. */
+/** The file tools the lane may allow, the shell patterns of the paths it leaves to Node, and whether it may allow shell calls. */
 export interface LaneRules {
   tools: string[];
   /** `case` patterns; a path matching one goes to Node. A superset of what the guard's globs match. */
   held: string[];
+  shell: boolean;
 }
 
 /** The file tools' names a rule's `tools` is matched against (engine.ts toolNames). */
@@ -51,20 +54,45 @@ export function heldPattern(glob: string): string | undefined {
   return `*${runs.map(literal).join('*')}*`;
 }
 
-/** What the lane may decide for these settings, for `laneTools`; undefined when it can allow nothing. */
-export function laneRules(settings: GuardSettings, laneTools: readonly string[]): LaneRules | undefined {
+/**
+ * What the lane may decide for these settings; undefined when it can allow nothing. `redactionPatterns`:
+ * how many `trace.redaction.patterns` the secret check adds (the lane cannot run them).
+ */
+export function laneRules(settings: GuardSettings, format: GuardLaneFormat, redactionPatterns = 0): LaneRules | undefined {
   const { guard } = settings;
+  const live = guard.rules.filter((rule) => rule.decision !== 'allow' && rule.mcpServersNotIn === undefined);
+  const applies = (names: readonly string[]) => live.filter((rule) => rule.tools === undefined || rule.tools.some((pattern) => names.some((name) => wildcard(pattern, name, 'i'))));
   // A rule naming one file tool names them all (engine.ts toolNames): the tools stand or fall together.
-  const names = [...laneTools, ...FILE_TOOL_NAMES];
-  // Rules that can match a file call: no command or MCP condition (those never match one); an allow never changes the answer.
-  const rules = guard.rules.filter(
-    (rule) => rule.decision !== 'allow' && rule.command === undefined && rule.mcpServersNotIn === undefined && (rule.tools === undefined || rule.tools.some((pattern) => names.some((name) => wildcard(pattern, name, 'i')))),
-  );
-  // A rule without paths matches every file call.
-  if (rules.some((rule) => rule.paths === undefined)) return undefined;
-  const held = [...new Set([...guard.builtin.protectedPaths, ...rules.flatMap((rule) => rule.paths!)])].map(heldPattern);
-  if (held.includes(undefined)) return undefined;
-  return { tools: [...laneTools], held: held as string[] };
+  // A rule with a command never matches a file call; one without paths matches every file call.
+  const fileRules = applies([...format.tools, ...FILE_TOOL_NAMES]).filter((rule) => rule.command === undefined);
+  const held = [...new Set([...guard.builtin.protectedPaths, ...fileRules.flatMap((rule) => rule.paths ?? [])])].map(heldPattern);
+  const files = !fileRules.some((rule) => rule.paths === undefined) && !held.includes(undefined);
+  // A shell call the lane allows writes no file the reader can see (no redirection, tee, cp, mv…), so
+  // a rule's paths cannot match it; a command regex or a rule of tools alone could.
+  const shellRules = format.shell === undefined ? [] : applies([format.shell.tool, 'Bash']);
+  const shell = format.shell !== undefined && settings.forbiddenCommands.patterns.length === 0 && redactionPatterns === 0 && !shellRules.some((rule) => rule.paths === undefined || rule.command !== undefined);
+  if (!files && !shell) return undefined;
+  return { tools: files ? [...format.tools] : [], held: files ? (held as string[]) : [], shell };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Characters of a command the lane reads (and space); any other (quotes, `|`, `;`, `>`, `$`, `@`, `~`, JSON escapes…) goes to Node. */
+const COMMAND_CHARS = `${ALNUM}._/+=,:-`;
+const insensitive = (text: string) => [...text].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : `'${c}'`)).join('');
+/** Command names the built-in rules and the shell-write reader look for (a word, or a path's last part; `mkfs.ext4` too). */
+const HELD_NAMES = ['rm', 'dd', 'mkfs', 'mke2fs', 'chmod', 'chown', 'chgrp', 'tee', 'cp', 'mv', 'install', 'ln', 'rsync', 'push', 'drop', 'truncate'];
+/** Texts anywhere in a command: what `mayHoldSecret` (may-hold-secret.ts) looks for, dd's `of=`, `--no-preserve-root`. */
+const HELD_TEXTS = ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'bearer', 'cred', 'login', 'of=', 'preserve'];
+/** The `case` patterns, over ` <command> `, of a command the lane leaves to Node. */
+export function heldCommandPatterns(): string[] {
+  const tokenChar = `[${ALNUM}._/+=-]`;
+  return [
+    ...HELD_NAMES.map((name) => `*[/' ']${insensitive(name)}[.' ']*`),
+    ...HELD_TEXTS.map((text) => `*${insensitive(text)}*`),
+    // A password flag (`-pSECRET`), and a 16-character run that could be a key or token (mayHoldSecret).
+    `*' -'[pP][!' ']*`,
+    `*${tokenChar.repeat(16)}*`,
+  ];
 }
 
 const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -112,10 +140,20 @@ export function guardLaneScript(spec: LaneSpec): string {
           `    tl_rest=\${tl_head#*${lit(format.cwdLead)}}; [ "\${tl_rest%%'"'*}" = "$tl_root" ] || return 1`,
           '    case $tl_head in',
           ...spec.rules.tools.map((tool) => `      *${lit(format.pathLead(tool))}*) tl_rest=\${tl_head#*${lit(format.pathLead(tool))}} ;;`),
+          ...(spec.rules.shell && format.shell ? [`      *${lit(format.shell.commandLead)}*) tl_rest=\${tl_head#*${lit(format.shell.commandLead)}}; tl_shell=yes ;;`] : []),
           '      *) return 1;;',
           '    esac',
           `    tl_path=\${tl_rest%%'"'*}`,
           `    [ "$tl_path" != "$tl_rest" ] || return 1`,
+          ...(spec.rules.shell
+            ? [
+                '    if [ "$tl_shell" = yes ]; then',
+                `      case " $tl_path " in *[!' '${COMMAND_CHARS}]*) return 1;; esac`,
+                `      case " $tl_path " in ${heldCommandPatterns().join('|')}) return 1;; esac`,
+                '      return 0',
+                '    fi',
+              ]
+            : []),
           `    case $tl_path in "$tl_root"/*) ;; *) return 1;; esac`,
           `    tl_path=\${tl_path#"$tl_root"/}`,
           `    case /$tl_path/ in *[!${PATH_CHARS}]*|*//*|*/./*|*/../*) return 1;; esac`,
@@ -127,7 +165,7 @@ export function guardLaneScript(spec: LaneSpec): string {
           '  exit',
         ];
   return [
-    `# trace guard lane for ${spec.rules.tools.join(', ')} (src/guard/lane.ts): written by trace from .chainloop.yml, do not edit.`,
+    `# trace guard lane for ${[...spec.rules.tools, ...(spec.rules.shell && spec.format.shell ? [spec.format.shell.tool] : [])].join(', ')} (src/guard/lane.ts): written by trace from .chainloop.yml, do not edit.`,
     `# key: ${spec.key} v${VERSION}`,
     `tl_root=${quote(spec.root)}`,
     `tl_config="$tl_root/.chainloop.yml"`,
@@ -147,10 +185,11 @@ const plainPath = (path: string): boolean => [...path].every((c) => c >= ' ' && 
  * config's, removed when no lane can serve (an invalid config, rules every file call matches, a
  * linked worktree). `key`: the settings' cache key; never throws.
  */
-export function refreshGuardLane(lane: { hookName: string; format: GuardLaneFormat }, repo: Repo, stateDir: string, settings: GuardSettings | undefined, key: string, now: number): void {
+export function refreshGuardLane(lane: { hookName: string; format: GuardLaneFormat }, repo: Repo, stateDir: string, loaded: LoadedGuard | undefined, key: string, now: number): void {
   const file = guardLaneFile(stateDir, lane.hookName);
+  const settings = loaded?.settings;
   try {
-    const rules = settings === undefined ? undefined : laneRules(settings, lane.format.tools);
+    const rules = loaded === undefined ? undefined : laneRules(loaded.settings, lane.format, loaded.redaction.patterns.length);
     const usable = settings !== undefined && rules !== undefined && stateDir === join(repo.root, '.git', 'chainloop-trace') && plainPath(repo.root);
     let current: string | undefined;
     try {

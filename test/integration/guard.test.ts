@@ -25,8 +25,8 @@ describe('guard: Claude Code', () => {
     const repo = makeRepo();
     const settings = JSON.parse(readFileSync(join(repo.dir, '.claude', 'settings.json'), 'utf8')) as { hooks: Record<string, { matcher?: string; hooks: { command: string; onFailure?: string }[] }[]> };
     const entries = settings.hooks.PreToolUse!.filter((g) => g.hooks.some((h) => h.command.includes('trace hook claude guard')));
-    // Node for shell, patch and MCP calls; Write and Edit through the lane first.
-    expect(entries.map((e) => e.matcher)).toEqual(['Bash|MultiEdit|NotebookEdit|mcp__.*', 'Write|Edit']);
+    // Node for patch and MCP calls; Bash, Write and Edit through the lane first.
+    expect(entries.map((e) => e.matcher)).toEqual(['MultiEdit|NotebookEdit|mcp__.*', 'Bash|Write|Edit']);
     expect(entries[1]!.hooks[0]!.command).toContain('/lanes/claude-guard.sh');
     for (const entry of entries) {
       expect(entry.hooks).toHaveLength(1);
@@ -36,7 +36,7 @@ describe('guard: Claude Code', () => {
     expect(settings.hooks.PreToolUse!.some((g) => g.hooks.some((h) => h.command.includes('trace hook claude pre-tool-use')))).toBe(true);
   });
 
-  it('answers plain Write and Edit calls in the shell lane, and a config edit counts at once', () => {
+  it('answers plain Write, Edit and Bash calls in the shell lane, and a config edit counts at once', () => {
     const { repo } = guarded();
     // The lane is written only for a config that has settled (see src/guard/lane.ts).
     const config = join(repo.dir, '.chainloop.yml');
@@ -57,17 +57,22 @@ describe('guard: Claude Code', () => {
     expect(existsSync(join(repo.dir, '.git', 'chainloop-trace', 'lanes', 'claude-guard.sh'))).toBe(true);
     agent.write('src/b.ts', 'b\n');
     agent.edit('src/a.ts', 'a', 'A');
+    agent.bash('ls -la src');
     expect(count()).toBe(1);
+    // A command the lane cannot be sure of: Node, which denies the forced push.
+    agent.bash('git push -f origin main');
+    expect(count()).toBe(2);
+    expect(agent.denied.map((d) => d.decision)).toEqual(['deny']);
     // Protected paths and rules still reach the guard.
     agent.write('.env', 'X=1\n');
     agent.write('infra/prod/main.tf', 'x\n');
-    expect(count()).toBe(3);
-    expect(agent.denied.map((d) => d.decision)).toEqual(['deny', 'ask']);
+    expect(count()).toBe(4);
+    expect(agent.denied.map((d) => d.decision)).toEqual(['deny', 'deny', 'ask']);
 
     // An edit in place (same file, new mtime): the next call is Node's, under the new rule.
     writeFileSync(config, `${ENFORCE}      - id: no-src\n        paths: ["src/**"]\n        decision: deny\n`);
     agent.write('src/c.ts', 'c\n');
-    expect(count()).toBe(4);
+    expect(count()).toBe(5);
     expect(agent.denied.at(-1)!.reason).toContain('no-src');
     expect(existsSync(join(repo.dir, 'src', 'c.ts'))).toBe(false);
     // Settled again, the new config gets its lane.
@@ -75,13 +80,13 @@ describe('guard: Claude Code', () => {
     utimesSync(config, older, older);
     agent.write('docs/x.md', 'x\n');
     agent.write('docs/y.md', 'y\n');
-    expect(count()).toBe(5);
+    expect(count()).toBe(6);
     // A config put back by a rename can be older than the lane, yet it is another file: Node again.
     writeFileSync(join(repo.dir, 'relaxed.yml'), 'trace:\n  guard:\n    mode: enforce\n');
     utimesSync(join(repo.dir, 'relaxed.yml'), old, old);
     renameSync(join(repo.dir, 'relaxed.yml'), config);
     agent.write('src/d.ts', 'd\n');
-    expect(count()).toBe(6);
+    expect(count()).toBe(7);
     expect(repo.read('src/d.ts')).toBe('d\n');
   });
 

@@ -24,7 +24,7 @@ describe('trace init', () => {
     const hooks = settings(repo.dir).hooks;
     expect(Object.keys(hooks).sort()).toEqual([...EVENTS].sort());
     // Write and Edit need no pre hook: their post payload carries the file before the call. Bash's goes through its lane.
-    expect(hooks.PreToolUse!.map((group) => group.matcher)).toEqual(['MultiEdit|NotebookEdit', 'Bash', 'Bash|MultiEdit|NotebookEdit|mcp__.*', 'Write|Edit']);
+    expect(hooks.PreToolUse!.map((group) => group.matcher)).toEqual(['MultiEdit|NotebookEdit', 'Bash', 'MultiEdit|NotebookEdit|mcp__.*', 'Bash|Write|Edit']);
     // Their post hook spools the payload in a shell step (no Node); Bash's lane snapshots and spools; the other tools keep trace's Node hook.
     for (const event of ['PostToolUse', 'PostToolUseFailure'] as const) {
       expect(hooks[event]!.map((group) => group.matcher)).toEqual(['Write|Edit', 'MultiEdit|NotebookEdit', 'Bash']);

@@ -8,7 +8,13 @@ export const guard: AgentGuard = {
   canAsk: true,
   canDeny: true,
   // The real payloads (shared/fixtures/agents/claude): `{"session_id":…,"cwd":…,"tool_name":"Write","tool_input":{"file_path":…`.
-  lane: { tools: ['Write', 'Edit'], sessionLead: '{"session_id":"', cwdLead: '"cwd":"', pathLead: (tool) => `"tool_name":"${tool}","tool_input":{"file_path":"` },
+  lane: {
+    tools: ['Write', 'Edit'],
+    sessionLead: '{"session_id":"',
+    cwdLead: '"cwd":"',
+    pathLead: (tool) => `"tool_name":"${tool}","tool_input":{"file_path":"`,
+    shell: { tool: 'Bash', commandLead: '"tool_name":"Bash","tool_input":{"command":"' },
+  },
   answer: (a) => {
     if (a.kind === 'allow') return NO_ANSWER;
     if (a.kind === 'warn') return jsonAnswer({ systemMessage: a.reason });

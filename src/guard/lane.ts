@@ -132,6 +132,8 @@ export function guardLaneScript(spec: LaneSpec): string {
       ? ['  exec cat >/dev/null']
       : [
           '  tl_allow() {',
+          // Set here, whatever the environment holds.
+          '    tl_shell=no',
           `    case $tl_head in ${lit(format.sessionLead)}*) ;; *) return 1;; esac`,
           `    tl_rest=\${tl_head#${lit(format.sessionLead)}}; tl_session=\${tl_rest%%'"'*}`,
           `    case $tl_session in ''|*[!A-Za-z0-9._:-]*) return 1;; esac`,

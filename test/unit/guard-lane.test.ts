@@ -37,7 +37,8 @@ function laneAllows(s: GuardSettings, payload: string): boolean {
   if (rules === undefined) return false;
   const file = join(dir, 'lane.sh');
   writeFileSync(file, guardLaneScript({ hookName: 'claude', format, root: ROOT, stateDir: STATE, mode: s.guard.mode, config: false, key: 'none', rules }));
-  const result = spawnSync('sh', ['-c', `. "${file}"; echo FELL`], { input: payload, env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, encoding: 'utf8' });
+  // tl_shell in the environment must not make a file call a shell one.
+  const result = spawnSync('sh', ['-c', `. "${file}"; echo FELL`], { input: payload, env: { PATH: `${bin}:${process.env.PATH ?? ''}`, tl_shell: 'yes' }, encoding: 'utf8' });
   expect(result.status).toBe(0);
   return result.stdout === '';
 }

@@ -6,7 +6,7 @@ import { attestedStep, costJson, type StepGuard, type StepJson, type ToolStatus 
 import { TraceError } from '../errors.js';
 import { COUNT_CAP, queryKey, type SessionFilters, type SessionPage, type SessionRow, type SignerJson } from '../sessions/query.js';
 import type { Selectable } from 'kysely';
-import { changeOf, figures, type FigureRow, type StatsBy, type StatsResult } from '../sessions/stats.js';
+import { changeOf, figures, type FigureRow, relativeChange, type StatsBy, type StatsResult } from '../sessions/stats.js';
 import type { ServerDatabase, ServerDb, SessionsTable } from './db.js';
 import type { OrgFigures, OrgStats, RepositoryEntry } from './shapes.js';
 
@@ -412,9 +412,7 @@ export async function orgStats(store: ServerDb, request: { since: string; until:
     ai_share: f.ai_share,
     tokens: f.token_usage.input + f.token_usage.cache_read + f.token_usage.cache_write + f.token_usage.output,
   });
-  const a = flat(current);
-  const b = flat(before);
-  const change = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] === null || b[k] === null || b[k] === 0 ? null : Math.round(((a[k]! - b[k]!) / b[k]!) * 10_000) / 10_000]));
+  const change = relativeChange(flat(current), flat(before));
   return {
     period: { since: request.since, until: request.until },
     previous_period: previous,

@@ -91,6 +91,15 @@ const GROUP_KEY: Record<StatsBy, string> = {
   author: "coalesce(s.author_email, s.author_name, '(unknown)')",
 };
 
+/** (now - before) / before per key, to four decimals; null where either is null or before is 0. */
+export function relativeChange(now: Record<string, number | null>, before: Record<string, number | null>): Record<string, number | null> {
+  return Object.fromEntries(Object.keys(now).map((key) => {
+    const a = now[key] ?? null;
+    const b = before[key] ?? null;
+    return [key, a === null || b === null || b === 0 ? null : Math.round(((a - b) / b) * 10_000) / 10_000];
+  }));
+}
+
 export function changeOf(current: StatsFigures, previous: StatsFigures): Record<string, number | null> {
   const flat = (f: StatsFigures): Record<string, number | null> => ({
     sessions: f.sessions,
@@ -105,13 +114,7 @@ export function changeOf(current: StatsFigures, previous: StatsFigures): Record<
     ai_lines_added: f.ai_lines_added,
     ai_share: f.ai_share,
   });
-  const a = flat(current);
-  const b = flat(previous);
-  return Object.fromEntries(Object.keys(a).map((key) => {
-    const now = a[key] ?? null;
-    const before = b[key] ?? null;
-    return [key, now === null || before === null || before === 0 ? null : Math.round(((now - before) / before) * 10_000) / 10_000];
-  }));
+  return relativeChange(flat(current), flat(previous));
 }
 
 export function sessionStats(store: Store, filters: SessionFilters, period: { since: string; until: string }, by: StatsBy | undefined): StatsResult {

@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { Empty, ErrorState, Loading } from './components.js';
 import { useApi } from './data.js';
 import { dateValue } from './filters.js';
-import { compact, count, percent, usd } from './format.js';
+import { compact, count, percent, totalTokens, usd } from './format.js';
 import { navigate, onLinkClick, params, setParams, withParams } from './router.js';
 import { Bar, Card, DailyChart } from './dashboard.js';
 import type { OrgFigures, OrgStats, RepositoryEntry as Repository } from '../../server/shapes.js';
@@ -110,7 +110,7 @@ export function OrgDashboardPage() {
 
 function OrgCards(props: { stats: OrgStats }) {
   const { current: c, previous: p, change } = props.stats;
-  const tokens = (f: OrgFigures) => f.token_usage.input + f.token_usage.cache_read + f.token_usage.cache_write + f.token_usage.output;
+  const tokens = (f: OrgFigures) => totalTokens(f.token_usage);
   return (
     <div class="cards">
       <Card name="sessions" label="Sessions" value={count(c.sessions)} raw={c.sessions} previous={count(p.sessions)} change={change.sessions} />

@@ -9,24 +9,24 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../repo.js';
-import { SPOOL_DIR } from './spool-dir.js';
+import { LANES_DIR, SHELL_DIR, SPOOL_DIR } from './spool-dir.js';
 
 /** The events whose Bash calls go through a lane. */
 export const SHELL_LANE_EVENTS = ['pre-tool-use', 'post-tool-use', 'post-tool-use-failure'] as const;
 
 export function shellLaneFile(stateDir: string, hookName: string, event: string): string {
-  return join(stateDir, 'lanes', `${hookName}-${event}.sh`);
+  return join(stateDir, LANES_DIR, `${hookName}-${event}.sh`);
 }
 
 /** The lane's text: the same in every repository (it finds the state dir from `$f`, the path the command sourced). */
 export function shellLaneScript(hookName: string, event: string): string {
   return [
     `# trace shell lane for ${hookName} ${event} (src/capture/shell-lane.ts): written by trace, do not edit.`,
-    'tl_state=${f%/lanes/*}',
-    `if [ -d "$tl_state/${SPOOL_DIR}" ] && [ -d "$tl_state/shell" ] && cd "\${tl_state%/.git/chainloop-trace}" 2>/dev/null; then`,
+    `tl_state=\${f%/${LANES_DIR}/*}`,
+    `if [ -d "$tl_state/${SPOOL_DIR}" ] && [ -d "$tl_state/${SHELL_DIR}" ] && cd "\${tl_state%/.git/chainloop-trace}" 2>/dev/null; then`,
     // The last snapshot's index, written in place under git's own lock: a hook running at the same
     // time (parallel tool calls) finds it locked and leaves its call to Node.
-    '  tl_index="$tl_state/shell/base.index"',
+    `  tl_index="$tl_state/${SHELL_DIR}/base.index"`,
     '  [ -f "$tl_index" ] || [ ! -f .git/index ] || cp .git/index "$tl_index" 2>/dev/null',
     '  GIT_INDEX_FILE=$tl_index GIT_LITERAL_PATHSPECS=1 git add --all --ignore-errors >/dev/null 2>&1',
     // 1: a file could not be read (it keeps its last snapshot); anything else: no snapshot.
@@ -52,8 +52,8 @@ export function shellLaneScript(hookName: string, event: string): string {
  */
 export function ensureShellLanes(repo: Repo, hookName: string, rewrite: boolean): void {
   try {
-    mkdirSync(join(repo.stateDir, 'shell'), { recursive: true });
-    mkdirSync(join(repo.stateDir, 'lanes'), { recursive: true });
+    mkdirSync(join(repo.stateDir, SHELL_DIR), { recursive: true });
+    mkdirSync(join(repo.stateDir, LANES_DIR), { recursive: true });
     for (const event of SHELL_LANE_EVENTS) {
       const file = shellLaneFile(repo.stateDir, hookName, event);
       const wanted = shellLaneScript(hookName, event);

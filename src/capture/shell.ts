@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { gitRaw, gitSync } from '../git.js';
 import type { Repo } from '../repo.js';
+import { SHELL_DIR } from './spool-dir.js';
 
 export interface ShellFileChange {
   path: string;
@@ -36,7 +37,7 @@ const GITLINK = '160000';
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 function shellDir(repo: Repo): string {
-  return join(repo.stateDir, 'shell');
+  return join(repo.stateDir, SHELL_DIR);
 }
 
 function indexEnv(indexFile: string): NodeJS.ProcessEnv {

@@ -7,6 +7,10 @@ import type { Repo } from '../repo.js';
 export const SPOOL_DIR = 'spool';
 /** Where a spooled payload that cannot be taken in is moved (with the reason in log.txt). */
 export const SPOOL_ASIDE_DIR = 'spool-aside';
+/** The shell snapshots' private index (capture/shell.ts, capture/shell-lane.ts). */
+export const SHELL_DIR = 'shell';
+/** The sh files hook commands source before they start Node (capture/shell-lane.ts, guard/lane.ts). */
+export const LANES_DIR = 'lanes';
 
 export function spoolDir(repo: Repo): string {
   return join(repo.stateDir, SPOOL_DIR);

@@ -288,6 +288,7 @@ async function checkState(repo: Repo): Promise<Check[]> {
 /** The shell lanes of the agents whose config is here (capture/shell-lane.ts): without them, their shell calls start Node. */
 async function checkShellLanes(repo: Repo): Promise<Check | null> {
   const { shellLaneFile, shellLaneScript, SHELL_LANE_EVENTS } = await import('../capture/shell-lane.js');
+  const { LANES_DIR } = await import('../capture/spool-dir.js');
   const agents = AGENTS.filter((agent) => agent.hooks.shellLanes && existsSync(join(repo.root, agent.configFile)));
   if (agents.length === 0) return null;
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
@@ -295,7 +296,7 @@ async function checkShellLanes(repo: Repo): Promise<Check | null> {
     SHELL_LANE_EVENTS.filter((event) => read(shellLaneFile(repo.stateDir, agent.hooks.hookName, event)) !== shellLaneScript(agent.hooks.hookName, event)).map((event) => `${agent.hooks.hookName}-${event}.sh`),
   );
   if (stale.length === 0) return ok('lanes', 'the shell lanes are current: shell calls start no Node');
-  return problem('lanes', 'warn', `${stale.join(', ')} in ${join(repo.stateDir, 'lanes')}: missing or written by another trace, so those shell calls start Node (still captured, slower)`, 'run `trace init` (an agent session\'s start writes them too)');
+  return problem('lanes', 'warn', `${stale.join(', ')} in ${join(repo.stateDir, LANES_DIR)}: missing or written by another trace, so those shell calls start Node (still captured, slower)`, 'run `trace init` (an agent session\'s start writes them too)');
 }
 
 /** Spooled payloads that could not be taken in (capture/spool.ts moved them aside, the reason in log.txt). */

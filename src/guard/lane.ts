@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import type { GuardLaneFormat } from '../agents/types.js';
 import type { Repo } from '../repo.js';
 import { type GuardSettings, wildcard } from './engine.js';
+import { LANES_DIR } from '../capture/spool-dir.js';
 import { DECISIONS_DIR, SESSIONS_DIR } from './files.js';
 import type { LoadedGuard } from './settings.js';
 
-export const LANES_DIR = 'lanes';
 const VERSION = 1;
 /** The longest payload head the lane reads: Claude Code puts the tool's path before its content. */
 const HEAD_BYTES = 16384;
@@ -122,8 +122,6 @@ function configLink(stateDir: string): string {
 export function guardLaneScript(spec: LaneSpec): string {
   const file = guardLaneFile(spec.stateDir, spec.hookName);
   const { format } = spec;
-  // Single-quoted for the shell (the leads hold no single quote).
-  const lit = (text: string) => `'${text}'`;
   const fresh = spec.config
     ? `[ -f "$tl_config" ] && ! [ "$tl_config" -nt ${quote(file)} ] && ! [ "$tl_config" -nt ${quote(configLink(spec.stateDir))} ] && ! [ "$tl_config" -ot ${quote(configLink(spec.stateDir))} ]`
     : `! [ -e "$tl_config" ] && ! [ -L "$tl_config" ]`;
@@ -134,15 +132,15 @@ export function guardLaneScript(spec: LaneSpec): string {
           '  tl_allow() {',
           // Set here, whatever the environment holds.
           '    tl_shell=no',
-          `    case $tl_head in ${lit(format.sessionLead)}*) ;; *) return 1;; esac`,
-          `    tl_rest=\${tl_head#${lit(format.sessionLead)}}; tl_session=\${tl_rest%%'"'*}`,
+          `    case $tl_head in ${quote(format.sessionLead)}*) ;; *) return 1;; esac`,
+          `    tl_rest=\${tl_head#${quote(format.sessionLead)}}; tl_session=\${tl_rest%%'"'*}`,
           `    case $tl_session in ''|*[!A-Za-z0-9._:-]*) return 1;; esac`,
           `    [ -e "$tl_sessions/$tl_session.${spec.mode}" ] || return 1`,
-          `    case $tl_head in *${lit(format.cwdLead)}*) ;; *) return 1;; esac`,
-          `    tl_rest=\${tl_head#*${lit(format.cwdLead)}}; [ "\${tl_rest%%'"'*}" = "$tl_root" ] || return 1`,
+          `    case $tl_head in *${quote(format.cwdLead)}*) ;; *) return 1;; esac`,
+          `    tl_rest=\${tl_head#*${quote(format.cwdLead)}}; [ "\${tl_rest%%'"'*}" = "$tl_root" ] || return 1`,
           '    case $tl_head in',
-          ...spec.rules.tools.map((tool) => `      *${lit(format.pathLead(tool))}*) tl_rest=\${tl_head#*${lit(format.pathLead(tool))}} ;;`),
-          ...(spec.rules.shell && format.shell ? [`      *${lit(format.shell.commandLead)}*) tl_rest=\${tl_head#*${lit(format.shell.commandLead)}}; tl_shell=yes ;;`] : []),
+          ...spec.rules.tools.map((tool) => `      *${quote(format.pathLead(tool))}*) tl_rest=\${tl_head#*${quote(format.pathLead(tool))}} ;;`),
+          ...(spec.rules.shell && format.shell ? [`      *${quote(format.shell.commandLead)}*) tl_rest=\${tl_head#*${quote(format.shell.commandLead)}}; tl_shell=yes ;;`] : []),
           '      *) return 1;;',
           '    esac',
           `    tl_path=\${tl_rest%%'"'*}`,
